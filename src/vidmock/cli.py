@@ -1,0 +1,90 @@
+"""The ``vidmock`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Sequence
+
+from . import __version__
+from .config import ConfigError, build_config, load_config_file
+
+EPILOG = """\
+exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration
+
+examples:
+  vidmock serve                              gateway on http://127.0.0.1:4001, key vm-dev-key
+  vidmock serve --clock virtual              time moves only on POST /_vidmock/clock/advance
+  vidmock serve --speed 60                   a minute of provider time per second
+  vidmock serve --store vidmock.sqlite       durable state that survives a restart
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vidmock", description="A local, faithful stand-in for the LLMGateway video API and its providers.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"vidmock {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the gateway emulator and every provider emulator",
+                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--config", metavar="FILE", help="YAML file with any server option (see README)")
+    serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 4001)")
+    serve.add_argument("--public-url", help="base URL put in signed content URLs (default http://HOST:PORT)")
+    serve.add_argument("--clock", choices=("real", "scaled", "virtual"), help="clock mode (default real)")
+    serve.add_argument("--speed", type=float, help="time multiplier; implies --clock scaled when > 1")
+    serve.add_argument("--start-time", type=float, help="virtual clock start, unix seconds")
+    serve.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
+    serve.add_argument("--store", metavar="FILE", help="SQLite file for durable state (default: in memory)")
+    serve.add_argument("--media-cache", metavar="DIR", help="where rendered MP4s are cached")
+    serve.add_argument("--api-key", action="append", metavar="KEY",
+                       help="accept this API key for the default project (repeatable)")
+    serve.add_argument("--bare-model", action="store_true", default=None,
+                       help="show `model` without the provider prefix (older gateway)")
+    serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
+    serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    return parser
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    flags: dict[str, Any] = {
+        "host": args.host, "port": args.port, "public_url": args.public_url, "clock": args.clock,
+        "speed": args.speed, "start_time": args.start_time, "seed": args.seed, "store": args.store,
+        "media_cache": args.media_cache, "bare_model": args.bare_model, "job_timeout": args.job_timeout,
+    }
+    if args.speed is not None and args.clock is None:
+        flags["clock"] = "scaled" if args.speed != 1 else "real"
+    if args.api_key:
+        from .config import Project
+        flags["projects"] = (Project(id="proj_default", keys=tuple(args.api_key)),)
+    return flags
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        file_values = load_config_file(args.config) if args.config else {}
+        config = build_config(file_values, dict(os.environ), _flags(args))
+    except ConfigError as exc:
+        print(f"vidmock: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from .server import build_app
+
+    app = build_app(config)
+    print(f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
+          f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
+          f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/", file=sys.stderr)
+    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The control plane under ``/_vidmock/``: reset, the clock, and JSON dumps of state.
+
+Kept apart from every emulated API: nothing here exists on the real gateway.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .clock import Clock, ClockModeError
+from .gateway.jobs import JOB_KIND
+from .journal import Journal, mask
+from .store import Store
+
+
+def control_routes(store: Store, clock: Clock, journal: Journal, on_reset: list[Any]) -> list[Route]:
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def reset(request: Request) -> Response:
+        store.reset()
+        journal.clear()
+        for hook in on_reset:
+            hook()
+        return JSONResponse({"reset": True})
+
+    async def get_clock(request: Request) -> Response:
+        return JSONResponse(clock.state())
+
+    async def advance(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body() or b"{}")
+            seconds = body.get("seconds") if isinstance(body, dict) else None
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or seconds > 1e9:
+                return _error(400, "Expected a JSON body {\"seconds\": <non-negative number>}")
+            await clock.advance(float(seconds))
+        except ValueError:
+            return _error(400, "Invalid JSON in request body")
+        except ClockModeError as exc:
+            return _error(409, f"{exc} (this server runs the {clock.mode} clock; start it with --clock virtual)")
+        return JSONResponse(clock.state())
+
+    async def jobs(request: Request) -> Response:
+        return JSONResponse({"jobs": [_public(d) for d in store.all(JOB_KIND)]})
+
+    async def job(request: Request) -> Response:
+        doc = store.get(JOB_KIND, request.path_params["job_id"])
+        if doc is None:
+            return _error(404, "Video not found")
+        return JSONResponse(_public(doc))
+
+    async def calls(request: Request) -> Response:
+        service = request.query_params.get("service")
+        entries = [e.as_dict() for e in journal.entries if service is None or e.service == service]
+        return JSONResponse({"calls": entries})
+
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/clock", get_clock, methods=["GET"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+        Route("/jobs", jobs, methods=["GET"]),
+        Route("/jobs/{job_id}", job, methods=["GET"]),
+        Route("/calls", calls, methods=["GET"]),
+    ]
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    if out.get("callback_secret"):
+        out["callback_secret"] = mask(out["callback_secret"])
+    return out
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message}}, status_code=status)

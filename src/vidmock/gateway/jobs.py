@@ -1,0 +1,103 @@
+"""The gateway's video job record (the ``video_job`` row) and its public serialisation (§3)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import tokens
+
+JOB_KIND = "gateway.job"
+LOG_KIND = "gateway.log"  # log id -> job id, for the signed content route
+
+
+@dataclass
+class Job:
+    id: str
+    project_id: str
+    model: str  # canonical model id
+    provider: str
+    external_id: str
+    created_at: float
+    size: str
+    seconds: int
+    audio: bool
+    image_count: int
+    request_id: str
+    status: str = "queued"
+    progress: int = 0
+    completed_at: float | None = None
+    expires_at: float | None = None
+    error: dict[str, Any] | None = None
+    upstream_id: str = ""
+    upstream_status: str | None = None
+    stealth: bool = False
+    poll_error_count: int = 0
+    poll_attempts: int = 0
+    content_blob: str | None = None  # inline bytes, by store blob key
+    content_url: str | None = None
+    storage_uri: str | None = None
+    content_type: str | None = None
+    log_id: str | None = None
+    cost: float | None = None
+    video_output_cost: float | None = None
+    image_input_cost: float | None = None
+    reserved_spend: float = 0.0
+    credits_mode: bool = False
+    callback_url: str | None = None
+    callback_secret: str | None = None
+    callback_status: str = "none"
+    routing: list[dict[str, Any]] = field(default_factory=list)
+    upstream_response: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Job":
+        return cls(**doc)
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def has_content_source(self) -> bool:
+        return bool(self.content_blob or self.content_url or self.storage_uri)
+
+
+@dataclass(frozen=True)
+class SerializeOptions:
+    base_url: str
+    content_secret: str
+    bare_model: bool = False
+    include_usage: bool = True
+
+
+def content_url(job: Job, now: float, opts: SerializeOptions) -> str | None:
+    """``getPublicVideoContentUrl``: the signed gateway URL once finalized, else the raw upstream URL."""
+    if job.status != "completed" or not job.has_content_source:
+        return None
+    if job.log_id:
+        token = tokens.sign(job.log_id, now, opts.content_secret)
+        return f"{opts.base_url}/v1/videos/logs/{job.log_id}/content?token={token}"
+    return job.content_url
+
+
+def serialize(job: Job, now: float, opts: SerializeOptions) -> dict[str, Any]:
+    """``serializeVideoJob`` (G1): ``content`` absent until completed, ``usage`` once costed."""
+    out: dict[str, Any] = {
+        "id": job.id,
+        "object": "video",
+        "model": job.model if opts.bare_model else f"{job.provider}/{job.model}",
+        "status": job.status,
+        "progress": 100 if job.status == "completed" else max(0, min(100, int(job.progress))),
+        "created_at": math.floor(job.created_at),
+        "completed_at": None if job.completed_at is None else math.floor(job.completed_at),
+        "expires_at": None if job.expires_at is None else math.floor(job.expires_at),
+        "error": job.error,
+    }
+    url = content_url(job, now, opts)
+    if url is not None:
+        out["content"] = [{"type": "video", "url": url, "mime_type": job.content_type or "video/mp4"}]
+    if opts.include_usage and job.cost is not None:
+        out["usage"] = {"cost": job.cost, "cost_details": {"video_output_cost": job.video_output_cost or 0,
+                                                           "image_input_cost": job.image_input_cost or 0}}
+    return out

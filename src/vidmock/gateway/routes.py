@@ -1,0 +1,107 @@
+"""The gateway's HTTP adapter: the four routes of gateway.md §1 over ``GatewayService``."""
+
+from __future__ import annotations
+
+import random
+import string
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import GatewayError, error_body
+from ..ranges import Unsatisfiable, parse_range
+from . import tokens
+from .service import GatewayService
+
+TOKEN_INVALID = "Unauthorized: Invalid or expired video access token."
+TOO_LARGE = "Request body too large"
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def gateway_routes(service: GatewayService) -> list[Route]:
+    limit = service.config.max_body_bytes
+
+    async def create(request: Request) -> Response:
+        body = await _read_body(request, limit)
+        no_fallback = request.headers.get("x-no-fallback", "").strip().lower() in ("true", "1")
+        video = await service.create(body, request.headers, request.state.request_id, no_fallback)
+        return JSONResponse(video)
+
+    async def retrieve(request: Request) -> Response:
+        return JSONResponse(service.retrieve(request.headers, request.path_params["video_id"]))
+
+    async def content(request: Request) -> Response:
+        job = service.ready_job(request.headers, request.path_params["video_id"])
+        return _inline(request, service.inline_bytes(job), job.content_type)
+
+    async def log_content(request: Request) -> Response:
+        log_id = request.path_params["log_id"]
+        if not tokens.verify(request.query_params.get("token"), log_id, service.clock.now(),
+                             service.config.content_secret):
+            raise GatewayError(401, TOKEN_INVALID)
+        job = service.job_for_log(log_id)
+        return _inline(request, service.inline_bytes(job), job.content_type)
+
+    return [
+        Route("/v1/videos", create, methods=["POST"]),
+        Route("/v1/videos/logs/{log_id}/content", log_content, methods=["GET"]),
+        Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
+        Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
+    ]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes before reading them (413)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise GatewayError(413, TOO_LARGE)
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise GatewayError(413, TOO_LARGE)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _inline(request: Request, data: bytes, content_type: str | None) -> Response:
+    """``inlineVideoResponse`` (VC): one byte range, or 200, or 416."""
+    size = len(data)
+    headers = {"Accept-Ranges": "bytes"}
+    media_type = content_type or "video/mp4"
+    try:
+        part = parse_range(request.headers.get("range"), size, request.headers.get("if-range"))
+    except Unsatisfiable:
+        headers["Content-Range"] = f"bytes */{size}"
+        return JSONResponse(error_body(416, "Requested range not satisfiable"), status_code=416, headers=headers)
+    if part is None:
+        return Response(data, media_type=media_type, headers=headers)
+    headers["Content-Range"] = f"bytes {part.start}-{part.end}/{size}"
+    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type, headers=headers)
+
+
+class RequestIdMiddleware:
+    """``x-request-id``: the caller's (trimmed), else a random 40-character id; echoed back."""
+
+    def __init__(self, app: ASGIApp, seed: int = 0) -> None:
+        self.app = app
+        self._rng = random.Random(f"request-id:{seed}")  # seeded: a run is reproducible
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1").strip() for k, v in scope["headers"] if k == b"x-request-id"), "")
+        request_id = given or "".join(self._rng.choice(_ID_ALPHABET) for _ in range(40))
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,183 @@
+"""The gateway's request handling, in the real handler's order (gateway.md §2 business-rule table).
+
+``GatewayService`` holds its state explicitly (store, clock, ids, catalogue, provider links) and is
+driven by the HTTP adapter in ``routes``; it never sees a Request object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..clock import Clock
+from ..config import Project, ServerConfig
+from ..errors import GatewayError
+from ..ids import IdFactory
+from ..providers.base import ProviderClient, SubmitContext, SubmitResult, UpstreamError
+from ..providers.base import REASONS
+from ..store import Store
+from . import credits, images
+from .auth import KeyRing
+from .catalogue import Catalogue, Mapping
+from .constraints import business_checks, credit_estimate
+from .jobs import JOB_KIND, LOG_KIND, Job, SerializeOptions, serialize
+from .request import CreateRequest
+from .status import normalize
+from .validation import check_images, parse_create
+
+NOT_FOUND = "Video not found"
+NO_CONTENT = "Video content is not available"
+DEVPASS = "Video generation is not available for coding plans. Coding plans only include text-based inference."
+ZDR = ("Video generation is unavailable while zero data retention is active because video jobs require "
+       "temporary output storage.")
+VERTEX_RETENTION = ("Vertex-compatible video generation requires either GCS output storage or data retention "
+                    "to be enabled.")
+RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
+MAX_RETRIES = 2
+
+
+@dataclass
+class ProviderLink:
+    """A provider as the gateway sees it: its client and the HTTP client that reaches it."""
+
+    client: ProviderClient
+    http: httpx.AsyncClient
+
+
+class GatewayService:
+    def __init__(self, config: ServerConfig, store: Store, clock: Clock, ids: IdFactory,
+                 catalogue: Catalogue, providers: dict[str, ProviderLink]) -> None:
+        self.config, self.store, self.clock, self.ids = config, store, clock, ids
+        self.catalogue = catalogue
+        self.providers = providers
+        self.keys = KeyRing(config.projects)
+        self.serialize_options = SerializeOptions(config.base_url, config.content_secret, config.bare_model,
+                                                  config.include_usage)
+
+    # -- create -------------------------------------------------------------------------------------
+    async def create(self, body: bytes, headers: Any, request_id: str, no_fallback: bool) -> dict[str, Any]:
+        req = parse_create(body)  # the body is validated before authentication (G1 handler order)
+        project = self.keys.authenticate(headers)
+        if project.devpass:
+            raise GatewayError(403, DEVPASS)
+        if project.zero_data_retention:
+            raise GatewayError(400, ZDR)
+        resolved = self.catalogue.resolve(req.model)
+        eligible = business_checks(resolved, req)
+        configured = [m for m in eligible if m.provider in self.providers
+                      and m.provider not in self.config.disabled_providers]
+        if not configured:
+            raise GatewayError(400, f"No configured provider is available for model {resolved.model.id} "
+                                    f"and size {req.routing_size}.")
+        check_images(req)
+        # Cheapest first, as the router's score would rank equal-uptime providers.
+        configured.sort(key=lambda m: (credit_estimate(m, req), m.provider))
+        attempts: list[dict[str, Any]] = []
+        can_fallback = resolved.pinned_provider is None and not no_fallback
+        for index, mapping in enumerate(configured):
+            reserved = self._credit_gate(project, mapping, req)
+            if mapping.provider == "google-vertex" and project.retention == "none":
+                raise GatewayError(400, VERTEX_RETENTION)
+            try:
+                result = await self._submit(mapping, req, request_id)
+            except UpstreamError as err:
+                attempts.append(_attempt(mapping, err.status, False))
+                retryable = err.status in RETRYABLE or err.status >= 500
+                if can_fallback and retryable and index < min(MAX_RETRIES, len(configured) - 1):
+                    continue
+                raise GatewayError(err.status or 500, self._public_message(mapping, err)) from err
+            attempts.append(_attempt(mapping, 200, True))
+            job = self._new_job(project, resolved.model.id, mapping, req, request_id, result, reserved, attempts)
+            return serialize(job, self.clock.now(), self.serialize_options)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _credit_gate(self, project: Project, mapping: Mapping, req: CreateRequest) -> float:
+        if project.credits is None:
+            return 0.0
+        now = self.clock.now()
+        jobs = [Job.from_doc(d) for d in self.store.all(JOB_KIND) if d["project_id"] == project.id]
+        # The balance is the configured one: charging it happens in billing, outside the gateway, so
+        # a finalized job frees its reservation without lowering the balance (CG, edge case 53).
+        return credits.check(project.credits, credit_estimate(mapping, req),
+                             credits.pending_reservations(jobs, now))
+
+    async def _submit(self, mapping: Mapping, req: CreateRequest, request_id: str) -> SubmitResult:
+        link = self.providers[mapping.provider]
+        frames = req.input_mode == "frames"
+        ctx = SubmitContext(
+            request=req, mapping=mapping, request_id=request_id,
+            first_frame=images.prepare(req.image) if frames and req.image else None,
+            last_frame=images.prepare(req.last_frame) if frames and req.last_frame else None,
+            references=tuple(images.prepare(i) for i in req.reference_images),
+        )
+        try:
+            return await link.client.submit(link.http, ctx)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(0, f"Upstream request failed: {exc or type(exc).__name__}") from exc
+
+    @staticmethod
+    def _public_message(mapping: Mapping, err: UpstreamError) -> str:
+        if mapping.stealth:  # SPE: never show an undisclosed platform's text
+            status = err.status or 502
+            return f"Upstream provider error ({status} {REASONS.get(status, 'Error')})"
+        return err.message
+
+    def _new_job(self, project: Project, model_id: str, mapping: Mapping, req: CreateRequest, request_id: str,
+                 result: SubmitResult, reserved: float, routing: list[dict[str, Any]]) -> Job:
+        now = self.clock.now()
+        job = Job(
+            id=self.ids.new("video", 21), project_id=project.id, model=model_id, provider=mapping.provider,
+            external_id=mapping.external_id, created_at=now, size=req.routing_size, seconds=req.seconds,
+            audio=req.audio, image_count=req.image_count, request_id=request_id,
+            status=normalize(result.status), progress=result.progress, upstream_id=result.upstream_id,
+            upstream_status=result.status, stealth=mapping.stealth, reserved_spend=reserved,
+            credits_mode=project.credits is not None, callback_url=req.callback_url,
+            callback_secret=req.callback_secret,
+            callback_status="pending" if req.callback_url and req.callback_secret else "none",
+            routing=routing,
+            upstream_response={**result.raw, "size": req.routing_size, "resolution": req.resolution,
+                               "llmgateway_requested_size": req.routing_size,
+                               "llmgateway_duration_seconds": req.seconds,
+                               "llmgateway_input_image_count": req.image_count,
+                               "llmgateway_reserved_spend_usd": reserved},
+        )
+        # Due now: the worker's next loop polls it (or finalizes it, if the upstream was already done).
+        self.store.put(JOB_KIND, job.id, job.to_doc(), due=now)
+        return job
+
+    # -- read -----------------------------------------------------------------------------------------
+    def job_for(self, headers: Any, video_id: str) -> Job:
+        project = self.keys.authenticate(headers)
+        doc = self.store.get(JOB_KIND, video_id)
+        if doc is None or doc["project_id"] != project.id:
+            raise GatewayError(404, NOT_FOUND)
+        return Job.from_doc(doc)
+
+    def retrieve(self, headers: Any, video_id: str) -> dict[str, Any]:
+        return serialize(self.job_for(headers, video_id), self.clock.now(), self.serialize_options)
+
+    def ready_job(self, headers: Any, video_id: str) -> Job:
+        job = self.job_for(headers, video_id)
+        if job.status != "completed":
+            raise GatewayError(409, f"Video is not ready yet. Current status: {job.status}")
+        return job
+
+    def job_for_log(self, log_id: str) -> Job:
+        link = self.store.get(LOG_KIND, log_id)
+        doc = None if link is None else self.store.get(JOB_KIND, link["job_id"])
+        if doc is None:
+            raise GatewayError(404, NO_CONTENT)
+        return Job.from_doc(doc)
+
+    def inline_bytes(self, job: Job) -> bytes:
+        data = self.store.get_blob(job.content_blob) if job.content_blob else None
+        if data is None:
+            raise GatewayError(404, NO_CONTENT)
+        return data
+
+
+def _attempt(mapping: Mapping, status: int, ok: bool) -> dict[str, Any]:
+    return {"provider": mapping.provider, "model": mapping.external_id, "status_code": status,
+            "error_type": None if ok else "upstream_error", "succeeded": ok}

@@ -1,0 +1,149 @@
+"""The contract between the gateway core and each provider.
+
+A provider is a ``ProviderPlugin``: an emulator (an ASGI app speaking the provider's own wire
+format) and a client (how the gateway talks to that wire format). The gateway core only knows this
+module, so adding a provider is a new package plus one registry line, never a core change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import httpx
+from starlette.types import ASGIApp
+
+from ..clock import Clock
+from ..config import ServerConfig
+from ..gateway.catalogue import Mapping
+from ..gateway.request import CreateRequest
+from ..ids import IdFactory
+from ..journal import Journal
+from ..media import MediaCache
+from ..store import Store
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image input as the gateway forwards it: bytes as base64 with its MIME type."""
+
+    mime_type: str
+    base64: str
+    source: str  # "data" (decoded from a data: URL) or "placeholder" (an http(s) URL vidmock cannot fetch)
+
+
+@dataclass(frozen=True)
+class SubmitContext:
+    request: CreateRequest
+    mapping: Mapping
+    request_id: str
+    first_frame: PreparedImage | None = None
+    last_frame: PreparedImage | None = None
+    references: tuple[PreparedImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    upstream_id: str
+    status: str  # the upstream's own status string, normalised by the gateway
+    progress: int
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    status: str  # upstream status string
+    progress: int | None = None
+    error: dict[str, Any] | None = None
+    content_url: str | None = None
+    storage_uri: str | None = None
+    inline: bytes | None = None
+    content_type: str | None = None
+    expires_at: float | None = None
+    completed_at: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class UpstreamError(Exception):
+    """A submit-time upstream failure, carrying the status the gateway answers with (§6)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class PollFailure(Exception):
+    """A poll that failed (network error or non-2xx); counts towards the poll-error limit (§4.1)."""
+
+
+class ProviderClient(Protocol):
+    provider: str
+
+    async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult: ...
+
+    async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult: ...
+
+
+@dataclass
+class EmulatorContext:
+    """What an emulator gets: the shared clock, store, ids and media; nothing global."""
+
+    clock: Clock
+    store: Store
+    ids: IdFactory
+    media: MediaCache
+    journal: Journal
+    config: ServerConfig
+
+
+@dataclass(frozen=True)
+class ProviderPlugin:
+    name: str  # the gateway's provider id, e.g. "google-vertex"
+    build_emulator: Callable[[EmulatorContext], ASGIApp]
+    build_client: Callable[[ServerConfig], ProviderClient]
+
+
+# -- helpers every client shares ----------------------------------------------------------------
+
+REASONS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+           404: "Not Found", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Payload Too Large",
+           422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
+           501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def upstream_json(response: httpx.Response) -> dict[str, Any]:
+    """The gateway's ``fetchUpstreamJson`` (§6): raise UpstreamError the way the gateway maps it."""
+    text = response.text
+    try:
+        body: Any = json.loads(text) if text else {}
+    except ValueError:
+        body = None
+    if not response.is_success:
+        if not isinstance(body, dict):
+            raise UpstreamError(response.status_code, text)
+        err = body.get("error")
+        message = err.get("message") if isinstance(err, dict) else None
+        if not isinstance(message, str):
+            message = f"Upstream provider error ({response.status_code})"
+        raise UpstreamError(response.status_code, message)
+    if not isinstance(body, dict):
+        raise UpstreamError(502, text or "Upstream provider returned an empty response")
+    msg, code = body.get("msg"), body.get("code")
+    if isinstance(msg, str) and msg and isinstance(code, (int, float)) and not isinstance(code, bool) and code != 200:
+        raise UpstreamError(int(code) if 400 <= code <= 599 else 502, msg)
+    return body
+
+
+def poll_json(response: httpx.Response) -> dict[str, Any]:
+    """A status-call body, or PollFailure for a non-2xx or a body that is not a JSON object."""
+    if not response.is_success:
+        raise PollFailure(f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip())
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise PollFailure(f"Upstream status response was not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise PollFailure("Upstream status response was not a JSON object")
+    return body

@@ -1,0 +1,91 @@
+"""How the gateway calls Vertex (gateway.md §5.3, G1 ``createGoogleVertexVideoJob``, W1 poll)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from ...config import ServerConfig
+from ...gateway.request import is_portrait
+from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+
+PROJECT = "vidmock-project"
+REGION = "us-central1"
+TOKEN = "vidmock-vertex-key"
+
+
+class VertexClient:
+    provider = "google-vertex"
+
+    def __init__(self, project: str = PROJECT, region: str = REGION, token: str = TOKEN) -> None:
+        self.project, self.region, self.token = project, region, token
+
+    def _model_path(self, model: str) -> str:
+        return f"/v1/projects/{self.project}/locations/{self.region}/publishers/google/models/{model}"
+
+    async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
+        req = ctx.request
+        instance: dict[str, Any] = {"prompt": req.prompt}
+        if ctx.first_frame:
+            instance["image"] = {"bytesBase64Encoded": ctx.first_frame.base64, "mimeType": ctx.first_frame.mime_type}
+        if ctx.last_frame:
+            instance["lastFrame"] = {"bytesBase64Encoded": ctx.last_frame.base64, "mimeType": ctx.last_frame.mime_type}
+        if ctx.references:
+            instance["referenceImages"] = [
+                {"image": {"bytesBase64Encoded": r.base64, "mimeType": r.mime_type}, "referenceType": "asset"}
+                for r in ctx.references
+            ]
+        resolution = req.resolution if req.resolution in ("1080p", "4k") else "720p"
+        body = {"instances": [instance],
+                "parameters": {"aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
+                               "durationSeconds": req.seconds, "generateAudio": req.audio,
+                               "resolution": resolution, "sampleCount": 1}}
+        response = await http.post(f"{self._model_path(ctx.mapping.external_id)}:predictLongRunning",
+                                   params={"key": self.token}, json=body,
+                                   headers={"x-request-id": ctx.request_id})
+        data = upstream_json(response)
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise UpstreamError(502, "Google Vertex video response did not include an operation name")
+        return SubmitResult(name, "completed" if data.get("done") is True else "queued", 0, data)
+
+    async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
+        model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
+        try:
+            response = await http.post(f"{self._model_path(model)}:fetchPredictOperation",
+                                       params={"key": self.token}, json={"operationName": upstream_id})
+        except httpx.HTTPError as exc:
+            raise PollFailure(str(exc) or type(exc).__name__) from exc
+        op = poll_json(response)
+        if op.get("done") is not True:
+            return PollResult("in_progress", 50, raw=op)
+        error = op.get("error")
+        if isinstance(error, dict):
+            message = error.get("message") if isinstance(error.get("message"), str) else None
+            return PollResult("failed", 100, error={"code": str(error.get("code")),
+                                                    "message": message or "Google Vertex video generation failed",
+                                                    "details": error}, raw=op)
+        videos = (op.get("response") or {}).get("videos") or []
+        first = videos[0] if videos and isinstance(videos[0], dict) else {}
+        inline = None
+        if isinstance(first.get("bytesBase64Encoded"), str):
+            try:
+                inline = base64.b64decode(first["bytesBase64Encoded"])
+            except ValueError as exc:
+                raise PollFailure(f"Google Vertex returned invalid base64 video bytes: {exc}") from exc
+        return PollResult("completed", 100, storage_uri=first.get("gcsUri"), inline=inline,
+                          content_type=first.get("mimeType"), raw=_without_bytes(op))
+
+
+def _without_bytes(op: dict[str, Any]) -> dict[str, Any]:
+    """The operation without megabytes of base64, for what the gateway keeps on the job."""
+    response = dict(op.get("response") or {})
+    response["videos"] = [{k: v for k, v in video.items() if k != "bytesBase64Encoded"}
+                          for video in response.get("videos") or [] if isinstance(video, dict)]
+    return {**op, "response": response}
+
+
+def build_client(config: ServerConfig) -> VertexClient:
+    return VertexClient()

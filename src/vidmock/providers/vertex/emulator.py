@@ -1,0 +1,95 @@
+"""The Vertex AI Veo emulator: routes and the HTTP adapter over ``models``.
+
+Wire format per providers.md §3: ``:predictLongRunning`` to submit, ``:fetchPredictOperation`` to
+poll (a plain GET of the operation name is a 404, as on the real service), Google's error envelope,
+``?key=`` or ``Authorization: Bearer`` auth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..base import EmulatorContext
+from ..http import JournalMiddleware, read_json
+from .errors import UNAUTHENTICATED, GoogleError
+from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
+
+SERVICE = "google-vertex"
+MAX_BODY = 100 * 1024 * 1024
+
+
+def build_emulator(ctx: EmulatorContext) -> Starlette:
+    async def model_action(request: Request) -> Response:
+        try:
+            _authenticate(request)
+            project = request.path_params.get("project")
+            location = request.path_params.get("location")
+            model, _, action = request.path_params["model_action"].rpartition(":")
+            if action == "predictLongRunning":
+                return JSONResponse(await _predict(request, project, location, model))
+            if action == "fetchPredictOperation":
+                return JSONResponse(await _fetch(request, model))
+            raise GoogleError(404, f"Method '{action}' not found on publisher model.")
+        except GoogleError as err:
+            return err.response()
+
+    async def _predict(request: Request, project: str | None, location: str | None, model: str) -> dict[str, Any]:
+        prefix = f"projects/{project}/locations/{location}/" if project else ""
+        latency = ctx.config.latency.get(model, DEFAULT_LATENCY.get(model))
+        if latency is None or not model:
+            raise GoogleError(404, f"Publisher Model `{prefix}publishers/google/models/{model}` was not found "
+                                   "or your project does not have access to it.")
+        params = parse_predict_body(await _body(request))
+        op = Operation(name=f"{prefix}publishers/google/models/{model}/operations/{ctx.ids.uuid('vertex.op')}",
+                       model=model, created_at=ctx.clock.now(), latency=latency, **params)
+        ctx.store.put(KIND, op.name, op.to_doc())
+        return await run_in_threadpool(op.render, ctx.clock.now(), ctx.media)
+
+    async def _fetch(request: Request, model: str) -> dict[str, Any]:
+        body = await _body(request)
+        name = body.get("operationName") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            raise GoogleError(400, "operationName is required.")
+        doc = ctx.store.get(KIND, name)
+        if doc is None or f"/models/{model}/operations/" not in name:
+            raise GoogleError(404, f"Operation {name} not found.")
+        # Rendering an MP4 takes real time; keep it off the event loop.
+        return await run_in_threadpool(Operation.from_doc(doc).render, ctx.clock.now(), ctx.media)
+
+    async def get_operation(request: Request) -> Response:
+        # Real Vertex answers a GET of a Veo operation name with 404; clients must use
+        # fetchPredictOperation (providers.md §3.1 pitfall).
+        return GoogleError(404, "The requested operation was not found. Use fetchPredictOperation for "
+                                "Veo long-running operations.").response()
+
+    routes = [
+        Route("/v1/projects/{project}/locations/{location}/publishers/google/models/{model_action}",
+              model_action, methods=["POST"]),
+        Route("/v1/publishers/google/models/{model_action}", model_action, methods=["POST"]),
+        Route("/v1/{name:path}", get_operation, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    return app
+
+
+def _authenticate(request: Request) -> None:
+    auth = request.headers.get("authorization", "")
+    if request.query_params.get("key") or (auth.startswith("Bearer ") and auth[7:].strip()):
+        return
+    raise UNAUTHENTICATED
+
+
+async def _body(request: Request) -> Any:
+    value, problem = await read_json(request, MAX_BODY)
+    if problem == "too_large":
+        raise GoogleError(413, "Request payload size exceeds the limit.")
+    if problem:
+        raise GoogleError(400, "Invalid JSON payload received.")
+    return value

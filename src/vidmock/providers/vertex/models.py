@@ -1,0 +1,144 @@
+"""Vertex Veo operations: what was asked, and what the operation looks like at a given time.
+
+The lifecycle is a pure function of the clock: an operation is running until ``created_at +
+latency`` and done from then on, so it advances with time, never because it is polled.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ...media import MediaCache, VideoSpec
+from .errors import GoogleError
+
+KIND = "vertex.operation"
+RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
+
+# Seconds from submit to done, per publisher model. Google reports 11 s to 6 min, usually 1–2 min
+# (providers.md §2.6); the fast variant is roughly twice as quick.
+DEFAULT_LATENCY: dict[str, float] = {
+    "veo-3.1-generate-001": 90.0,
+    "veo-3.1-generate-preview": 90.0,
+    "veo-3.1-fast-generate-001": 45.0,
+    "veo-3.1-fast-generate-preview": 45.0,
+    "veo-3.0-generate-001": 90.0,
+    "veo-3.0-fast-generate-001": 45.0,
+    "veo-2.0-generate-001": 60.0,
+}
+DURATIONS = range(4, 11)  # Veo 3.x accepts 4–8 s, and the gateway sends 10 for 3.1 (§5.4)
+DIMENSIONS = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280), ("16:9", "1080p"): (1920, 1080),
+              ("9:16", "1080p"): (1080, 1920), ("16:9", "4k"): (3840, 2160), ("9:16", "4k"): (2160, 3840)}
+
+
+@dataclass
+class Operation:
+    name: str
+    model: str
+    created_at: float
+    latency: float
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    resolution: str
+    audio: bool
+    sample_count: int
+    seed: int
+    storage_uri: str | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Operation":
+        return cls(**doc)
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def done(self, now: float) -> bool:
+        return now >= self.created_at + self.latency
+
+    def render(self, now: float, media: MediaCache) -> dict[str, Any]:
+        """The operation object as ``fetchPredictOperation`` returns it at ``now``."""
+        if not self.done(now):
+            # A running long-running operation carries only its name (done is omitted, not false).
+            return {"name": self.name}
+        width, height = DIMENSIONS[(self.aspect_ratio, self.resolution)]
+        videos = []
+        for i in range(self.sample_count):
+            if self.storage_uri:
+                videos.append({"gcsUri": f"{self.storage_uri.rstrip('/')}/{self.op_id}/sample_{i}.mp4",
+                               "mimeType": "video/mp4"})
+            else:
+                data = media.get(VideoSpec(width, height, self.duration, self.audio, self.seed + i))
+                videos.append({"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": "video/mp4"})
+        return {"name": self.name, "done": True,
+                "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}}
+
+    @property
+    def op_id(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+
+def parse_predict_body(body: Any) -> dict[str, Any]:
+    """Validate a ``predictLongRunning`` body the way Vertex does; GoogleError(400) otherwise."""
+    if not isinstance(body, dict):
+        raise GoogleError(400, "Invalid JSON payload received. Expected an object.")
+    instances = body.get("instances")
+    if not isinstance(instances, list) or not instances or not isinstance(instances[0], dict):
+        raise GoogleError(400, "instances must be a non-empty list of objects.")
+    instance = instances[0]
+    prompt = instance.get("prompt", "")
+    if not isinstance(prompt, str) or (not prompt and "image" not in instance):
+        raise GoogleError(400, "A text prompt or an input image is required.")
+    for key in ("image", "lastFrame"):
+        if key in instance:
+            _check_image(instance[key], f"instances[0].{key}")
+    refs = instance.get("referenceImages", [])
+    if not isinstance(refs, list) or len(refs) > 3:
+        raise GoogleError(400, "referenceImages supports at most 3 images.")
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, dict):
+            raise GoogleError(400, f"instances[0].referenceImages[{i}] must be an object.")
+        _check_image(ref.get("image"), f"instances[0].referenceImages[{i}].image")
+    params = body.get("parameters", {})
+    if not isinstance(params, dict):
+        raise GoogleError(400, "parameters must be an object.")
+    duration = params.get("durationSeconds", 8)
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration not in DURATIONS:
+        raise GoogleError(400, f"Unsupported duration: {duration}. Supported durations are 4 to 8 seconds (10 for Veo 3.1).")
+    aspect = params.get("aspectRatio", "16:9")
+    if aspect not in ("16:9", "9:16"):
+        raise GoogleError(400, f"Unsupported aspect ratio: {aspect}. Supported values are 16:9 and 9:16.")
+    resolution = params.get("resolution", "720p")
+    if resolution not in ("720p", "1080p", "4k"):
+        raise GoogleError(400, f"Unsupported resolution: {resolution}. Supported values are 720p, 1080p and 4k.")
+    samples = params.get("sampleCount", 1)
+    if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= 4:
+        raise GoogleError(400, "sampleCount must be between 1 and 4.")
+    audio = params.get("generateAudio", True)
+    if not isinstance(audio, bool):
+        raise GoogleError(400, "generateAudio must be a boolean.")
+    storage = params.get("storageUri")
+    if storage is not None and (not isinstance(storage, str) or not storage.startswith("gs://")):
+        raise GoogleError(400, "storageUri must be a gs:// URI.")
+    seed = params.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise GoogleError(400, "seed must be an unsigned 32-bit integer.")
+    return {"prompt": prompt, "duration": duration, "aspect_ratio": aspect, "resolution": resolution,
+            "audio": audio, "sample_count": samples, "storage_uri": storage, "seed": seed}
+
+
+def _check_image(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise GoogleError(400, f"{where} must be an object with bytesBase64Encoded or gcsUri.")
+    data, uri = value.get("bytesBase64Encoded"), value.get("gcsUri")
+    if isinstance(uri, str) and uri.startswith("gs://"):
+        return
+    if not isinstance(data, str) or not data:
+        raise GoogleError(400, f"{where} must include bytesBase64Encoded or gcsUri.")
+    try:
+        base64.b64decode(data, validate=True)
+    except ValueError as exc:
+        raise GoogleError(400, f"{where}.bytesBase64Encoded is not valid base64.") from exc
+    if not isinstance(value.get("mimeType"), str):
+        raise GoogleError(400, f"{where}.mimeType is required.")

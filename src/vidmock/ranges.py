@@ -1,0 +1,49 @@
+"""HTTP byte ranges for inline content, exactly as the gateway serves them (gateway.md §1.5, VC).
+
+One range of the form ``bytes=A-B``, ``bytes=A-`` or ``bytes=-N``; the end is clamped to the size.
+Anything else (start >= size, start > end, ``-0``, ``-``, several ranges, garbage) is unsatisfiable.
+An ``If-Range`` header makes the gateway ignore ``Range`` and send the whole body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+@dataclass(frozen=True)
+class Slice:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int, if_range: str | None = None) -> Slice | None:
+    """None means "send it all" (200); a Slice means 206; raises Unsatisfiable for 416."""
+    if header is None or if_range is not None:
+        return None
+    m = _RANGE.fullmatch(header.strip())
+    if m is None:
+        raise Unsatisfiable(header)
+    first, last = m.group(1), m.group(2)
+    if first == "" and last == "":
+        raise Unsatisfiable(header)
+    if first == "":
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise Unsatisfiable(header)
+        return Slice(max(0, size - suffix), size - 1)
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if start >= size or (last != "" and start > int(last)):
+        raise Unsatisfiable(header)
+    return Slice(start, end)

@@ -1,0 +1,156 @@
+"""Composition: one ASGI app with the gateway, every provider emulator, the control plane and the
+published contract, all sharing one clock and one store.
+
+``build_app(config)`` returns the app; ``app.state.vidmock`` is the ``Runtime`` handle (clock,
+store, service, worker, journal) for tests and the pytest plugin. No globals: two apps in one
+process are independent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from .clock import Clock
+from .config import ServerConfig
+from .control import control_routes
+from .errors import GatewayError, error_body
+from .gateway.catalogue import Catalogue, default_catalogue
+from .gateway.routes import RequestIdMiddleware, gateway_routes
+from .gateway.service import GatewayService, ProviderLink
+from .gateway.worker import Worker
+from .ids import IdFactory
+from .journal import Journal
+from .media import MediaCache
+from .providers.base import EmulatorContext
+from .providers.registry import PLUGINS
+from .store import Store, open_store
+
+CLOCK_META = "clock.virtual_now"
+
+
+@dataclass
+class Runtime:
+    config: ServerConfig
+    clock: Clock
+    store: Store
+    ids: IdFactory
+    journal: Journal
+    service: GatewayService
+    worker: Worker
+    emulators: dict[str, Any]
+    http_clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    async def advance(self, seconds: float) -> float:
+        return await self.clock.advance(seconds)
+
+    async def aclose(self) -> None:
+        for client in self.http_clients:
+            await client.aclose()
+        self.store.close()
+
+
+def default_media_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vidmock" / "media"
+
+
+def make_clock(config: ServerConfig, store: Store) -> Clock:
+    if config.clock == "virtual":
+        saved = store.get_meta(CLOCK_META)  # a durable store resumes virtual time where it stopped
+        start = float(saved) if saved is not None else (config.start_time or None)
+        clock = Clock.virtual(start) if start is not None else Clock.virtual()
+        clock.after_advance.append(lambda now: store.set_meta(CLOCK_META, repr(now)))
+        return clock
+    if config.clock == "scaled":
+        return Clock.scaled(config.speed, config.start_time)
+    return Clock.real(config.start_time)
+
+
+def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Clock | None = None,
+                  catalogue: Catalogue | None = None, media: MediaCache | None = None) -> Runtime:
+    store = store if store is not None else open_store(config.store)
+    clock = clock if clock is not None else make_clock(config, store)
+    ids = IdFactory(store, config.seed)
+    journal = Journal()
+    media = media if media is not None else MediaCache(
+        Path(config.media_cache) if config.media_cache else default_media_dir())
+    catalogue = catalogue or default_catalogue()
+    ctx = EmulatorContext(clock=clock, store=store, ids=ids, media=media, journal=journal, config=config)
+    emulators: dict[str, Any] = {}
+    links: dict[str, ProviderLink] = {}
+    clients: list[httpx.AsyncClient] = []
+    for name, plugin in PLUGINS.items():
+        emulators[name] = plugin.build_emulator(ctx)
+        url = config.provider_urls.get(name)
+        # In-process by default: the gateway is a real HTTP client of the emulator, without a socket.
+        transport = None if url else httpx.ASGITransport(app=emulators[name])
+        http = httpx.AsyncClient(transport=transport, base_url=url or f"http://{name}.vidmock.internal",
+                                 follow_redirects=False, timeout=30.0)
+        clients.append(http)
+        links[name] = ProviderLink(plugin.build_client(config), http)
+    service = GatewayService(config, store, clock, ids, catalogue, links)
+    worker = Worker(config, store, clock, ids, catalogue, links)
+    worker.start()
+    return Runtime(config, clock, store, ids, journal, service, worker, emulators, clients)
+
+
+def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
+    config = config or ServerConfig()
+    runtime = build_runtime(config, **overrides)
+    spec = resources.files("vidmock").joinpath("openapi.yaml").read_bytes()
+
+    async def openapi(request: Request) -> Response:
+        return Response(spec, media_type="application/yaml")
+
+    routes = [
+        *gateway_routes(runtime.service),
+        Route("/openapi.yaml", openapi, methods=["GET"]),
+        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, [])),
+        *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        driver = asyncio.create_task(runtime.clock.drive())
+        try:
+            yield
+        finally:
+            driver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await driver
+            await runtime.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
+                                        Exception: _server_error})
+    app.add_middleware(RequestIdMiddleware, seed=config.seed)
+    app.state.vidmock = runtime
+    return app
+
+
+async def _gateway_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GatewayError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code,
+                        headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return JSONResponse(error_body(500, "Internal server error"), status_code=500)

@@ -1,0 +1,47 @@
+"""The document store every emulator keeps its state in.
+
+State is a set of JSON documents, each with a ``kind`` (``gateway.job``, ``vertex.operation``…), an
+``id`` and an optional ``due`` time the worker queries on. One small interface serves the gateway
+and every provider emulator, so adding a provider never touches the store, and the durable SQLite
+store gives all of them restart safety at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+class Store(Protocol):
+    def get(self, kind: str, id: str) -> Doc | None: ...
+
+    def put(self, kind: str, id: str, doc: Doc, *, due: float | None = None) -> None:
+        """Insert or replace. ``due`` None removes the document from ``due()`` results."""
+
+    def delete(self, kind: str, id: str) -> None: ...
+
+    def due(self, kind: str, now: float, limit: int | None = None) -> list[Doc]:
+        """Documents of ``kind`` whose due time is <= now, earliest first."""
+
+    def all(self, kind: str) -> list[Doc]:
+        """Every document of ``kind``, newest insert first."""
+
+    def count(self, kind: str) -> int: ...
+
+    def next_counter(self, name: str) -> int:
+        """A persistent counter: 1, 2, 3… across restarts."""
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def put_blob(self, data: bytes) -> str:
+        """Content-addressed bytes (sha256 hex); identical videos are stored once."""
+
+    def get_blob(self, key: str) -> bytes | None: ...
+
+    def reset(self) -> None:
+        """Forget every document, counter, meta value and blob."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,84 @@
+"""The embedded default store: plain dicts, nothing to set up, gone at exit."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+
+from .base import Doc
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._docs: dict[str, dict[str, Doc]] = {}
+        self._due: dict[str, dict[str, float]] = {}
+        # A lazy heap per kind: entries go stale when a doc is re-put; checked against _due on pop.
+        self._heaps: dict[str, list[tuple[float, str]]] = {}
+        self._counters: dict[str, int] = {}
+        self._meta: dict[str, str] = {}
+        self._blobs: dict[str, bytes] = {}
+
+    def get(self, kind: str, id: str) -> Doc | None:
+        doc = self._docs.get(kind, {}).get(id)
+        # Callers get a copy so a mutation without put() never leaks into the store, as with SQLite.
+        return None if doc is None else json.loads(json.dumps(doc))
+
+    def put(self, kind: str, id: str, doc: Doc, *, due: float | None = None) -> None:
+        docs = self._docs.setdefault(kind, {})
+        docs.pop(id, None)  # re-insert keeps "newest insert first" meaning "last written"
+        docs[id] = json.loads(json.dumps(doc))
+        dues = self._due.setdefault(kind, {})
+        if due is None:
+            dues.pop(id, None)
+        else:
+            dues[id] = due
+            heapq.heappush(self._heaps.setdefault(kind, []), (due, id))
+
+    def delete(self, kind: str, id: str) -> None:
+        self._docs.get(kind, {}).pop(id, None)
+        self._due.get(kind, {}).pop(id, None)
+
+    def due(self, kind: str, now: float, limit: int | None = None) -> list[Doc]:
+        heap = self._heaps.get(kind, [])
+        dues = self._due.get(kind, {})
+        found: list[tuple[float, str]] = []
+        seen: set[str] = set()
+        while heap and heap[0][0] <= now and (limit is None or len(found) < limit):
+            due, id = heapq.heappop(heap)
+            if dues.get(id) == due and id not in seen:
+                seen.add(id)
+                found.append((due, id))
+        for entry in found:  # still due until the caller re-puts them
+            heapq.heappush(heap, entry)
+        return [d for d in (self.get(kind, id) for _, id in found) if d is not None]
+
+    def all(self, kind: str) -> list[Doc]:
+        return [json.loads(json.dumps(d)) for d in reversed(list(self._docs.get(kind, {}).values()))]
+
+    def count(self, kind: str) -> int:
+        return len(self._docs.get(kind, {}))
+
+    def next_counter(self, name: str) -> int:
+        self._counters[name] = self._counters.get(name, 0) + 1
+        return self._counters[name]
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
+
+    def put_blob(self, data: bytes) -> str:
+        key = hashlib.sha256(data).hexdigest()
+        self._blobs.setdefault(key, data)
+        return key
+
+    def get_blob(self, key: str) -> bytes | None:
+        return self._blobs.get(key)
+
+    def close(self) -> None:
+        pass
