@@ -1,0 +1,94 @@
+"""vidmock as a user runs it: `vidmock serve` in a subprocess, over a real loopback socket."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import av
+import httpx
+import pytest
+
+AUTH = {"Authorization": "Bearer vm-dev-key"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(tmp_path: Path, *args: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--port", str(port), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/_vidmock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read().decode() if proc.stdout else ""
+                    raise RuntimeError(f"vidmock serve did not start:\n{out}")
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def virtual_server(tmp_path: Path) -> Iterator[str]:
+    yield from _serve(tmp_path, "--clock", "virtual")
+
+
+def test_serve_virtual_end_to_end(virtual_server: str) -> None:
+    with httpx.Client(base_url=virtual_server, timeout=10) as c:
+        r = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4, "size": "720x1280", "audio": False},
+                   headers=AUTH)
+        assert r.status_code == 200, r.text
+        vid = r.json()["id"]
+        assert r.headers["x-request-id"]
+        clock = c.post("/_vidmock/clock/advance", json={"seconds": 95}).json()
+        assert clock["mode"] == "virtual" and clock["now"] == 1773600000 + 95
+        video = c.get(f"/v1/videos/{vid}", headers=AUTH).json()
+        assert video["status"] == "completed"
+        url = video["content"][0]["url"]
+        assert url.startswith(virtual_server + "/v1/videos/logs/")
+        data = httpx.get(url, timeout=10).content  # the signed URL needs no key
+        with av.open(io.BytesIO(data)) as container:
+            ctx = container.streams.video[0].codec_context
+            assert (ctx.width, ctx.height) == (720, 1280)
+            assert len(container.streams.audio) == 0
+        part = c.get(f"/v1/videos/{vid}/content", headers={**AUTH, "Range": "bytes=0-9"})
+        assert part.status_code == 206 and part.content == data[:10]
+        assert part.headers["content-range"] == f"bytes 0-9/{len(data)}"
+        assert c.get("/openapi.yaml").content == Path("openapi.yaml").read_bytes()
+        calls = c.get("/_vidmock/calls", params={"service": "google-vertex"}).json()["calls"]
+        assert calls[0]["path"].endswith("veo-3.1-generate-001:predictLongRunning")
+        assert calls[0]["headers"]["x-request-id"] == r.headers["x-request-id"]
+
+
+def test_serve_scaled_clock_runs_a_two_minute_render(tmp_path: Path) -> None:
+    config = tmp_path / "vidmock.yaml"
+    config.write_text("latency:\n  veo-3.1-generate-001: 120\n")
+    for base in _serve(tmp_path, "--speed", "60", "--config", str(config)):
+        with httpx.Client(base_url=base, timeout=10) as c:
+            video = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH).json()
+            deadline = time.monotonic() + 30
+            while video["status"] != "completed" and time.monotonic() < deadline:
+                time.sleep(0.1)
+                video = c.get(f"/v1/videos/{video['id']}", headers=AUTH).json()
+            assert video["status"] == "completed"
+            # Scripted 120 s; the worker sees it at its next 5 s poll.
+            assert 120 <= video["completed_at"] - video["created_at"] <= 126
