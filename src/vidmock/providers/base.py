@@ -85,6 +85,11 @@ class ProviderClient(Protocol):
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult: ...
 
+    def content_path(self, upstream_id: str) -> str | None:
+        """Where the gateway streams content from when the job has no content URL and no inline
+        bytes (openai, minimax and xai in §1.5); None when the provider has no such route."""
+        ...
+
 
 @dataclass
 class EmulatorContext:
@@ -96,6 +101,10 @@ class EmulatorContext:
     media: MediaCache
     journal: Journal
     config: ServerConfig
+
+    def public_url(self, provider: str) -> str:
+        """The externally reachable base of a provider emulator, for URLs it hands out."""
+        return f"{self.config.base_url}/providers/{provider}"
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class VertexClient:
             raise UpstreamError(502, "Google Vertex video response did not include an operation name")
         return SubmitResult(name, "completed" if data.get("done") is True else "queued", 0, data)
 
+    def content_path(self, upstream_id: str) -> str | None:
+        return None  # Vertex content is inline bytes or a gs:// object
+
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
         try:
