@@ -34,7 +34,7 @@ def test_config(**changes: Any) -> ServerConfig:
         Project(id="proj_b", keys=(OTHER_KEY,)),
         Project(id="proj_archived", keys=("vm-archived-key",), archived=True),
     )
-    return ServerConfig(clock="virtual", projects=projects, **changes)
+    return ServerConfig(**{"clock": "virtual", "projects": projects, **changes})
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ class Unsatisfiable(Exception):
 
 def parse_range(header: str | None, size: int, if_range: str | None = None) -> Slice | None:
     """None means "send it all" (200); a Slice means 206; raises Unsatisfiable for 416."""
-    if header is None or if_range is not None:
+    if not header or if_range is not None:  # an empty Range is no range (VC `if (!range)`)
         return None
     m = _RANGE.fullmatch(header.strip())
     if m is None:

@@ -136,6 +136,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
                                         Exception: _server_error})
+    app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
     app.add_middleware(RequestIdMiddleware, seed=config.seed)
     app.state.vidmock = runtime
     return app

@@ -35,13 +35,14 @@ def verify(token: str | None, log_id: str, now: float, secret: str = DEV_SECRET)
     if not token or token.count(".") != 2:
         return False
     header, payload, sig = token.split(".")
-    expected = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    # Compare the signature *strings* as issued (VA re-signs and compares base64url text), so a
+    # padded or bit-twiddled encoding of the same bytes is refused.
+    expected = _b64(hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected.encode(), sig.encode("utf-8", "replace")):
+        return False
     try:
-        given = _unb64(sig)
         claims = json.loads(_unb64(payload))
     except (ValueError, UnicodeDecodeError):
-        return False
-    if not hmac.compare_digest(expected, given):
         return False
     if not isinstance(claims, dict) or claims.get("l") != log_id:
         return False

@@ -82,7 +82,7 @@ class Worker:
         self._apply(job, result)
         if job.status not in TERMINAL and timed_out:
             self._fail(job, {"code": "timeout",
-                             "message": f"Video generation timed out after {self.config.job_timeout:g} seconds "
+                             "message": f"Video generation timed out after {_seconds(self.config.job_timeout)} seconds "
                                         "without reaching a terminal state",
                              "details": {"reason": "video_job_timeout",
                                          "timeout_seconds": int(self.config.job_timeout),
@@ -150,3 +150,8 @@ class Worker:
     def _mappings(self, job: Job) -> tuple:
         model = self.catalogue.get(job.model)
         return () if model is None else tuple(m for m in model.mappings if m.provider == job.provider)
+
+
+def _seconds(value: float) -> str:
+    """Seconds as JavaScript prints them in a template: 3600, not 3600.0 or 1e+06."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
