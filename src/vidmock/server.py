@@ -124,6 +124,8 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Only the clock driver lives with the lifespan: test clients enter and leave the lifespan
+        # many times, so the store and provider clients stay open until ``runtime.aclose()``.
         driver = asyncio.create_task(runtime.clock.drive())
         try:
             yield
@@ -131,7 +133,6 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
             driver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await driver
-            await runtime.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
