@@ -28,6 +28,7 @@ from .config import ServerConfig
 from .control import control_routes
 from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue, default_catalogue
+from .gateway.content import ContentSources
 from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import GatewayService, ProviderLink
 from .gateway.worker import Worker
@@ -115,8 +116,22 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     async def openapi(request: Request) -> Response:
         return Response(spec, media_type="application/yaml")
 
+    # Absolute content URLs on this server (the emulators' own file routes) are fetched in-process;
+    # any other URL goes over the network, which in practice means loopback.
+    async def this_app(scope: Any, receive: Any, send: Any) -> None:
+        await app(scope, receive, send)  # `app` is assigned below, before any request arrives
+
+    local = httpx.AsyncClient(transport=httpx.ASGITransport(app=this_app), base_url=config.base_url)
+    remote = httpx.AsyncClient(follow_redirects=False, timeout=30.0)
+    runtime.http_clients += [local, remote]
+
+    async def fetch_url(url: str, headers: dict[str, str]) -> httpx.Response:
+        client = local if url.startswith(config.base_url + "/") else remote
+        return await client.get(url, headers=headers, follow_redirects=False)
+
+    content = ContentSources(runtime.store.get_blob, runtime.service.providers, fetch_url)
     routes = [
-        *gateway_routes(runtime.service),
+        *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
         Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, [])),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),

@@ -10,9 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import GatewayError, error_body
-from ..ranges import Unsatisfiable, parse_range
+from ..errors import GatewayError
 from . import tokens
+from .content import ContentSources
 from .service import GatewayService
 
 TOKEN_INVALID = "Unauthorized: Invalid or expired video access token."
@@ -20,7 +20,7 @@ TOO_LARGE = "Request body too large"
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def gateway_routes(service: GatewayService) -> list[Route]:
+def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Route]:
     limit = service.config.max_body_bytes
 
     async def create(request: Request) -> Response:
@@ -34,15 +34,14 @@ def gateway_routes(service: GatewayService) -> list[Route]:
 
     async def content(request: Request) -> Response:
         job = service.ready_job(request.headers, request.path_params["video_id"])
-        return _inline(request, service.inline_bytes(job), job.content_type)
+        return await sources.respond(job, request.headers)
 
     async def log_content(request: Request) -> Response:
         log_id = request.path_params["log_id"]
         if not tokens.verify(request.query_params.get("token"), log_id, service.clock.now(),
                              service.config.content_secret):
             raise GatewayError(401, TOKEN_INVALID)
-        job = service.job_for_log(log_id)
-        return _inline(request, service.inline_bytes(job), job.content_type)
+        return await sources.respond(service.job_for_log(log_id), request.headers)
 
     return [
         Route("/v1/videos", create, methods=["POST"]),
@@ -65,22 +64,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise GatewayError(413, TOO_LARGE)
         parts.append(chunk)
     return b"".join(parts)
-
-
-def _inline(request: Request, data: bytes, content_type: str | None) -> Response:
-    """``inlineVideoResponse`` (VC): one byte range, or 200, or 416."""
-    size = len(data)
-    headers = {"Accept-Ranges": "bytes"}
-    media_type = content_type or "video/mp4"
-    try:
-        part = parse_range(request.headers.get("range"), size, request.headers.get("if-range"))
-    except Unsatisfiable:
-        headers["Content-Range"] = f"bytes */{size}"
-        return JSONResponse(error_body(416, "Requested range not satisfiable"), status_code=416, headers=headers)
-    if part is None:
-        return Response(data, media_type=media_type, headers=headers)
-    headers["Content-Range"] = f"bytes {part.start}-{part.end}/{size}"
-    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type, headers=headers)
 
 
 class RequestIdMiddleware:

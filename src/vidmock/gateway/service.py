@@ -171,12 +171,6 @@ class GatewayService:
             raise GatewayError(404, NO_CONTENT)
         return Job.from_doc(doc)
 
-    def inline_bytes(self, job: Job) -> bytes:
-        data = self.store.get_blob(job.content_blob) if job.content_blob else None
-        if data is None:
-            raise GatewayError(404, NO_CONTENT)
-        return data
-
 
 def _attempt(mapping: Mapping, status: int, ok: bool) -> dict[str, Any]:
     return {"provider": mapping.provider, "model": mapping.external_id, "status_code": status,
