@@ -25,26 +25,31 @@ def _free_port() -> int:
 
 
 def _serve(tmp_path: Path, *args: str) -> Iterator[str]:
+    proc, base = _start(tmp_path, *args)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--port", str(port), *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/_vidmock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    raise RuntimeError(f"vidmock serve did not start:\n{out}")
-                time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/_vidmock/health", timeout=1)
+            return proc, base
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                raise RuntimeError(f"vidmock serve did not start:\n{out}") from None
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -93,3 +98,30 @@ def test_serve_scaled_clock_runs_a_two_minute_render(tmp_path: Path) -> None:
             # Scripted 120 s; the worker sees it at a later 5 s poll. At x60 each wall millisecond
             # is 60 clock milliseconds, so rendering the clip shifts completed_at a little.
             assert 120 <= video["completed_at"] - video["created_at"] <= 150
+
+
+def test_sigkill_with_sqlite_store_loses_nothing(tmp_path: Path) -> None:
+    store = str(tmp_path / "state.sqlite")
+    ids = []
+    proc, base = _start(tmp_path, "--clock", "virtual", "--store", store)
+    with httpx.Client(base_url=base, timeout=10) as c:
+        for seconds in (4, 6):
+            r = c.post("/v1/videos", json={"prompt": "fox", "seconds": seconds}, headers=AUTH)
+            assert r.status_code == 200
+            ids.append(r.json()["id"])
+        c.post("/_vidmock/clock/advance", json={"seconds": 10})
+    proc.kill()  # SIGKILL: no shutdown handler runs
+    proc.wait(timeout=10)
+    for base in _serve(tmp_path, "--clock", "virtual", "--store", store):
+        with httpx.Client(base_url=base, timeout=10) as c:
+            assert c.get("/_vidmock/clock").json()["now"] == 1773600000 + 10  # virtual time resumed
+            for vid in ids:
+                assert c.get(f"/v1/videos/{vid}", headers=AUTH).json()["status"] == "in_progress"
+            c.post("/_vidmock/clock/advance", json={"seconds": 90})
+            for vid in ids:
+                video = c.get(f"/v1/videos/{vid}", headers=AUTH).json()
+                assert video["status"] == "completed"
+                assert c.get(f"/v1/videos/{vid}/content", headers=AUTH).status_code == 200
+            # New ids continue the sequence rather than reissuing one.
+            r = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH)
+            assert r.json()["id"] not in ids
