@@ -66,6 +66,7 @@ class ServerConfig:
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)
     max_body_bytes: int = 64 * 1024 * 1024
+    webhook_scheme: str = "llmgateway"  # llmgateway | standard | stripe | github (vidmock.webhooks.SCHEMES)
     provider_urls: dict[str, str] = field(default_factory=dict)  # provider -> real base URL
     disabled_providers: tuple[str, ...] = ()  # configured without credentials
     latency: dict[str, float] = field(default_factory=dict)  # upstream model -> seconds to render

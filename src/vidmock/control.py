@@ -13,20 +13,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .clock import Clock, ClockModeError
+from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
 from .journal import Journal, mask
 from .store import Store
 
 
-def control_routes(store: Store, clock: Clock, journal: Journal, on_reset: list[Any]) -> list[Route]:
+def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher) -> list[Route]:
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
     async def reset(request: Request) -> Response:
         store.reset()
         journal.clear()
-        for hook in on_reset:
-            hook()
         return JSONResponse({"reset": True})
 
     async def get_clock(request: Request) -> Response:
@@ -59,8 +58,15 @@ def control_routes(store: Store, clock: Clock, journal: Journal, on_reset: list[
         entries = [e.as_dict() for e in journal.entries if service is None or e.service == service]
         return JSONResponse({"calls": entries})
 
+    async def deliveries(request: Request) -> Response:
+        rows = webhooks.rows(request.query_params.get("job"))
+        # Rows hold the signature, never the secret itself: safe to show, and what a developer
+        # compares their own computation with.
+        return JSONResponse({"deliveries": rows})
+
     return [
         Route("/health", health, methods=["GET"]),
+        Route("/webhooks", deliveries, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", get_clock, methods=["GET"]),
         Route("/clock/advance", advance, methods=["POST"]),

@@ -29,6 +29,7 @@ from .control import control_routes
 from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
+from .gateway.delivery import WebhookDispatcher
 from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import GatewayService, ProviderLink
 from .gateway.worker import Worker
@@ -51,6 +52,7 @@ class Runtime:
     journal: Journal
     service: GatewayService
     worker: Worker
+    webhooks: WebhookDispatcher
     emulators: dict[str, Any]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -104,8 +106,12 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
         links[name] = ProviderLink(plugin.build_client(config), http)
     service = GatewayService(config, store, clock, ids, catalogue, links)
     worker = Worker(config, store, clock, ids, catalogue, links)
+    webhooks = WebhookDispatcher(store, clock, ids, service.serialize_options, config.webhook_scheme)
+    clients.append(webhooks.http)
+    worker.on_finalized.append(webhooks.enqueue)
     worker.start()
-    return Runtime(config, clock, store, ids, journal, service, worker, emulators, clients)
+    webhooks.start()
+    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, emulators, clients)
 
 
 def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
@@ -133,7 +139,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     routes = [
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
-        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, [])),
+        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks)),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
     ]
 

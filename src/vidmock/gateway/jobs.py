@@ -47,7 +47,8 @@ class Job:
     credits_mode: bool = False
     callback_url: str | None = None
     callback_secret: str | None = None
-    callback_status: str = "none"
+    callback_status: str = "none"  # none | pending | delivered | failed
+    callback_delivered_at: float | None = None
     routing: list[dict[str, Any]] = field(default_factory=list)
     upstream_response: dict[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,149 @@
+"""Signed webhook delivery, as the gateway's worker does it (gateway.md §4.2–§4.3, webhooks.md §1).
+
+A durable outbox: each attempt is a row in the store (``gateway.webhook``), so a restart, even a
+kill, loses no pending delivery. A clock timer runs the delivery loop every 5 s; it posts due rows,
+signs each attempt afresh (new timestamp, body rebuilt from the current job), and schedules retries
+30 s, 60 s, … capped at 1 h, up to 8 attempts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from ..clock import Clock
+from ..ids import IdFactory
+from ..store import Store
+from ..webhooks import sign
+from .jobs import JOB_KIND, Job, SerializeOptions, serialize
+
+KIND = "gateway.webhook"
+MAX_ATTEMPTS = 8
+FIRST_DELAY = 30.0
+MAX_DELAY = 3600.0
+TIMEOUT = 30.0
+LOOP_INTERVAL = 5.0  # VIDEO_WEBHOOK_POLL_INTERVAL_SECONDS
+BATCH = 25
+RESPONSE_LIMIT = 4000
+
+
+@dataclass
+class Delivery:
+    """A ``webhook_delivery_log`` row."""
+
+    id: str
+    video_job_id: str
+    event_id: str
+    event_type: str
+    target_url: str
+    attempt: int
+    status: str = "pending"  # pending | retrying | delivered | failed
+    next_retry_at: float | None = None
+    last_tried_at: float | None = None
+    delivered_at: float | None = None
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+    response_status: int | None = None
+    response_body: str | None = None
+    error: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def retry_delay(attempt: int) -> float:
+    """Delay after failed attempt ``attempt`` (1-based): 30 s, 60 s, … 1920 s, capped at 1 h."""
+    return min(MAX_DELAY, FIRST_DELAY * 2 ** (attempt - 1))
+
+
+class WebhookDispatcher:
+    def __init__(self, store: Store, clock: Clock, ids: IdFactory, options: SerializeOptions,
+                 scheme: str = "llmgateway", http: httpx.AsyncClient | None = None) -> None:
+        self.store, self.clock, self.ids = store, clock, ids
+        self.options = options
+        self.scheme = scheme
+        # Redirects are not followed: a 3xx is a failed attempt (fetch ``redirect: "manual"``).
+        self.http = http or httpx.AsyncClient(follow_redirects=False)
+
+    def start(self) -> None:
+        self.clock.call_every(LOOP_INTERVAL, self.tick)
+
+    async def enqueue(self, job: Job) -> None:
+        """Called once at finalization: the first attempt is due now."""
+        if not (job.callback_url and job.callback_secret) or job.callback_status != "pending":
+            return
+        event_type = "video.completed" if job.status == "completed" else "video.failed"
+        first = Delivery(id=self.ids.new("whd", 16), video_job_id=job.id, event_id=f"evt_{job.id}",
+                         event_type=event_type, target_url=job.callback_url, attempt=1,
+                         next_retry_at=self.clock.now())
+        self._save(first)
+
+    async def tick(self) -> None:
+        now = self.clock.now()
+        for doc in self.store.due(KIND, now, BATCH):
+            await self.deliver(Delivery(**doc))
+
+    async def deliver(self, row: Delivery) -> None:
+        now = self.clock.now()
+        job_doc = self.store.get(JOB_KIND, row.video_job_id)
+        job = Job.from_doc(job_doc) if job_doc else None
+        if job is None or not job.callback_url or not job.callback_secret:
+            row.status, row.error, row.next_retry_at = "failed", "Video job or callback configuration no longer exists", None
+            self._save(row)
+            return
+        timestamp = int(now)
+        event = {"object": "event", "id": row.event_id, "type": row.event_type, "created_at": timestamp,
+                 "data": serialize(job, now, self.options)}
+        # JSON.stringify: compact, non-ASCII kept as is. The signature covers these exact bytes.
+        body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json",
+                   **sign(self.scheme, job.callback_secret, row.event_id, timestamp, body)}
+        row.request_headers, row.request_body, row.last_tried_at = headers, body.decode(), now
+        try:
+            response = await self.http.post(job.callback_url, content=body, headers=headers,
+                                            timeout=TIMEOUT / self.clock.speed)
+        except httpx.HTTPError as exc:
+            self._failed(row, job, str(exc) or type(exc).__name__)
+            return
+        row.response_status = response.status_code
+        row.response_body = response.text[:RESPONSE_LIMIT]
+        if response.is_success:
+            row.status, row.delivered_at, row.next_retry_at = "delivered", now, None
+            self._save(row)
+            self._set_job_status(job, "delivered", now)
+            return
+        self._failed(row, job, f"Unexpected webhook response status {response.status_code}")
+
+    def _failed(self, row: Delivery, job: Job, error: str) -> None:
+        now = self.clock.now()
+        row.error = error
+        if row.attempt >= MAX_ATTEMPTS:
+            row.status, row.next_retry_at = "failed", None
+            self._save(row)
+            self._set_job_status(job, "failed", None)
+            return
+        row.status, row.next_retry_at = "retrying", None
+        self._save(row)
+        nxt = Delivery(id=self.ids.new("whd", 16), video_job_id=row.video_job_id, event_id=row.event_id,
+                       event_type=row.event_type, target_url=row.target_url, attempt=row.attempt + 1,
+                       next_retry_at=now + retry_delay(row.attempt))
+        self._save(nxt)
+
+    def _set_job_status(self, job: Job, status: str, delivered_at: float | None) -> None:
+        doc = self.store.get(JOB_KIND, job.id)
+        if doc is None:
+            return
+        doc["callback_status"] = status
+        doc["callback_delivered_at"] = delivered_at
+        self.store.put(JOB_KIND, job.id, doc)  # terminal jobs are not due for polling
+
+    def _save(self, row: Delivery) -> None:
+        due = row.next_retry_at if row.status == "pending" else None
+        self.store.put(KIND, row.id, row.to_doc(), due=due)
+
+    def rows(self, job_id: str | None = None) -> list[dict[str, Any]]:
+        rows = [d for d in self.store.all(KIND) if job_id is None or d["video_job_id"] == job_id]
+        return sorted(rows, key=lambda d: (d["video_job_id"], d["attempt"]))
