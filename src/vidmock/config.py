@@ -66,6 +66,7 @@ class ServerConfig:
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)
     max_body_bytes: int = 64 * 1024 * 1024
+    openai_extended: bool = False  # Sora: also accept 16/20 s and 1080p (newer guide text, providers.md §1.2)
     webhook_scheme: str = "llmgateway"  # llmgateway | standard | stripe | github (vidmock.webhooks.SCHEMES)
     provider_urls: dict[str, str] = field(default_factory=dict)  # provider -> real base URL
     disabled_providers: tuple[str, ...] = ()  # configured without credentials

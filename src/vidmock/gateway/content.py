@@ -40,8 +40,10 @@ class ContentSources:
             link = self.providers.get(job.provider) if job.provider in STREAMED_PROVIDERS else None
             path = link.client.content_path(job.upstream_id) if link is not None else None
             if link is not None and path is not None:
-                return await self._proxy(lambda h: link.http.get(path, headers=h, follow_redirects=False),
-                                         forwarded, job, fallback=False)
+                credential = link.client.content_headers()
+                return await self._proxy(
+                    lambda h: link.http.get(path, headers={**credential, **h}, follow_redirects=False),
+                    forwarded, job, fallback=False)
             return self._inline(job, headers)
         if job.content_url:
             return await self._proxy(lambda h: self.fetch_url(job.content_url or "", h), forwarded, job,

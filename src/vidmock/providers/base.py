@@ -90,6 +90,10 @@ class ProviderClient(Protocol):
         bytes (openai, minimax and xai in §1.5); None when the provider has no such route."""
         ...
 
+    def content_headers(self) -> dict[str, str]:
+        """The gateway's own provider credential for ``content_path`` (never the caller's)."""
+        ...
+
 
 @dataclass
 class EmulatorContext:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import ProviderPlugin
+from .openai import PLUGIN as OPENAI
 from .vertex import PLUGIN as VERTEX
 
-PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX,)}
+PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI)}

@@ -54,6 +54,9 @@ class VertexClient:
     def content_path(self, upstream_id: str) -> str | None:
         return None  # Vertex content is inline bytes or a gs:// object
 
+    def content_headers(self) -> dict[str, str]:
+        return {}
+
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
         try:
