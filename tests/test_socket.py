@@ -125,3 +125,22 @@ def test_sigkill_with_sqlite_store_loses_nothing(tmp_path: Path) -> None:
             # New ids continue the sequence rather than reissuing one.
             r = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH)
             assert r.json()["id"] not in ids
+
+
+def test_gateway_reaches_a_provider_over_http_when_configured(tmp_path: Path) -> None:
+    """Two servers: B's gateway calls A's Vertex emulator over a real socket (provider_urls)."""
+    for provider_base in _serve(tmp_path, "--clock", "virtual"):
+        config = tmp_path / "b.yaml"
+        config.write_text(f"provider_urls:\n  google-vertex: {provider_base}/providers/google-vertex\n")
+        for gateway in _serve(tmp_path, "--clock", "virtual", "--config", str(config)):
+            with httpx.Client(timeout=10) as c:
+                r = c.post(f"{gateway}/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH)
+                assert r.status_code == 200, r.text
+                vid = r.json()["id"]
+                calls = c.get(f"{provider_base}/_vidmock/calls").json()["calls"]
+                assert calls[0]["path"].endswith(":predictLongRunning")
+                c.post(f"{provider_base}/_vidmock/clock/advance", json={"seconds": 95})  # the render finishes
+                c.post(f"{gateway}/_vidmock/clock/advance", json={"seconds": 5})  # the worker polls A
+                video = c.get(f"{gateway}/v1/videos/{vid}", headers=AUTH).json()
+                assert video["status"] == "completed"
+                assert c.get(f"{gateway}/v1/videos/{vid}/content", headers=AUTH).content[4:8] == b"ftyp"
