@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .base import ProviderPlugin
+from .bytedance import PLUGIN as BYTEDANCE
 from .openai import PLUGIN as OPENAI
 from .vertex import PLUGIN as VERTEX
 
-PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI)}
+PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE)}
