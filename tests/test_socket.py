@@ -144,3 +144,20 @@ def test_gateway_reaches_a_provider_over_http_when_configured(tmp_path: Path) ->
                 video = c.get(f"{gateway}/v1/videos/{vid}", headers=AUTH).json()
                 assert video["status"] == "completed"
                 assert c.get(f"{gateway}/v1/videos/{vid}/content", headers=AUTH).content[4:8] == b"ftyp"
+
+
+def test_serve_one_provider_on_its_own_port(tmp_path: Path) -> None:
+    for base in _serve(tmp_path, "--clock", "virtual", "--provider", "bytedance"):
+        with httpx.Client(base_url=base, timeout=10) as c:
+            r = c.post("/api/v3/contents/generations/tasks", headers={"Authorization": "Bearer k"},
+                       json={"model": "dreamina-seedance-2-0-260128",
+                             "content": [{"type": "text", "text": "a fox"}], "duration": 5})
+            assert r.status_code == 200, r.text
+            task = r.json()["id"]
+            c.post("/_vidmock/clock/advance", json={"seconds": 3600})
+            got = c.get(f"/api/v3/contents/generations/tasks/{task}", headers={"Authorization": "Bearer k"}).json()
+            assert got["status"] == "succeeded"
+            video = httpx.get(got["content"]["video_url"], timeout=10)
+            assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+    bad = subprocess.run([sys.executable, "-m", "vidmock", "serve", "--provider", "nope"], capture_output=True)
+    assert bad.returncode == 2 and b"unknown provider 'nope'" in bad.stderr

@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--bare-model", action="store_true", default=None,
                        help="show `model` without the provider prefix (older gateway)")
     serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
+    serve.add_argument("--provider", metavar="NAME",
+                       help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return parser
 
@@ -78,6 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .server import build_app
 
+    if args.provider:
+        from .server import build_provider_app
+
+        try:
+            app = build_provider_app(config, args.provider)
+        except KeyError as exc:
+            print(f"vidmock: {exc.args[0]}", file=sys.stderr)
+            return 2
+        print(f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
+              file=sys.stderr)
+        uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+        return 0
     app = build_app(config)
     print(f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
           f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "

@@ -83,7 +83,8 @@ def make_clock(config: ServerConfig, store: Store) -> Clock:
 
 
 def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Clock | None = None,
-                  catalogue: Catalogue | None = None, media: MediaCache | None = None) -> Runtime:
+                  catalogue: Catalogue | None = None, media: MediaCache | None = None,
+                  standalone: str | None = None) -> Runtime:
     store = store if store is not None else open_store(config.store)
     clock = clock if clock is not None else make_clock(config, store)
     ids = IdFactory(store, config.seed)
@@ -91,7 +92,8 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
     media = media if media is not None else MediaCache(
         Path(config.media_cache) if config.media_cache else default_media_dir())
     catalogue = catalogue or default_catalogue()
-    ctx = EmulatorContext(clock=clock, store=store, ids=ids, media=media, journal=journal, config=config)
+    ctx = EmulatorContext(clock=clock, store=store, ids=ids, media=media, journal=journal, config=config,
+                          standalone=standalone)
     emulators: dict[str, Any] = {}
     links: dict[str, ProviderLink] = {}
     clients: list[httpx.AsyncClient] = []
@@ -177,3 +179,28 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(500, "Internal server error"), status_code=500)
+
+
+def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) -> Starlette:
+    """One provider's emulator alone at the root, with the control plane beside it, so a team can
+    point its own gateway's base URL for that provider here."""
+    if provider not in PLUGINS:
+        raise KeyError(f"unknown provider {provider!r}; expected one of {', '.join(sorted(PLUGINS))}")
+    runtime = build_runtime(config, standalone=provider, **overrides)
+    emulator = runtime.emulators[provider]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        driver = asyncio.create_task(runtime.clock.drive())
+        try:
+            yield
+        finally:
+            driver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await driver
+
+    app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
+                                                                     runtime.webhooks)),
+                            Mount("/", app=emulator)], lifespan=lifespan)
+    app.state.vidmock = runtime
+    return app

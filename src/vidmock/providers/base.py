@@ -105,9 +105,12 @@ class EmulatorContext:
     media: MediaCache
     journal: Journal
     config: ServerConfig
+    standalone: str | None = None  # the provider served alone at the root (`serve --provider`)
 
     def public_url(self, provider: str) -> str:
         """The externally reachable base of a provider emulator, for URLs it hands out."""
+        if provider == self.standalone:
+            return self.config.base_url
         return f"{self.config.base_url}/providers/{provider}"
 
 
