@@ -57,3 +57,11 @@ async def test_create_poll_download(client: httpx.AsyncClient, runtime) -> None:
     signed = await client.get(url.replace("http://127.0.0.1:4001", ""))
     assert signed.status_code == 200 and signed.content == r.content
     assert time.perf_counter() - wall < 5
+
+
+async def test_journal_masks_credentials(client: httpx.AsyncClient, runtime) -> None:
+    await client.post("/v1/videos", json={"prompt": "a fox", "seconds": 4}, headers=AUTH)
+    entry = runtime.journal.for_service("google-vertex")[0]
+    assert "vidmock-vertex-key" not in entry.query and entry.query.startswith("key=vidm")
+    r = await client.get("/_vidmock/calls")
+    assert "vidmock-vertex-key" not in r.text

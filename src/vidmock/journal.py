@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 _SECRET_HEADERS = {"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"}
 
@@ -21,6 +22,15 @@ def mask(value: str) -> str:
 
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: (mask(v) if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+_SECRET_PARAMS = {"key", "api_key", "token", "access_token"}
+
+
+def mask_query(query: str) -> str:
+    """A query string with credential parameters (Google's ``?key=``, signed ``token=``) masked."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, mask(v) if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="…*")
 
 
 @dataclass

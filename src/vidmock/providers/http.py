@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock
-from ..journal import Entry, Journal, mask_headers
+from ..journal import Entry, Journal, mask_headers, mask_query
 
 MAX_JOURNAL_BODY = 4000  # characters of a body kept in the journal; inline videos are megabytes
 
@@ -50,7 +50,7 @@ class JournalMiddleware:
 
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         entry = Entry(self.service, self.clock.now(), scope["method"], scope["path"],
-                      scope.get("query_string", b"").decode("latin-1"), mask_headers(headers), None)
+                      mask_query(scope.get("query_string", b"").decode("latin-1")), mask_headers(headers), None)
         out: list[bytes] = []
         out_type = ""
 
