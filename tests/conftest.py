@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
+import os
+
 import httpx
 import pytest
+from hypothesis import settings
 
 from vidmock.config import Project, ServerConfig
 from vidmock.media import MediaCache
 from vidmock.server import Runtime, build_app
+
+# In CI every property test sees the same examples, so a red build is reproducible locally with CI=true.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 KEY = "vm-test-key"
 OTHER_KEY = "vm-other-key"
