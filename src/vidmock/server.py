@@ -145,6 +145,16 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
     ]
 
+    app = Starlette(routes=routes, lifespan=_clock_lifespan(runtime),
+                    exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
+                                        Exception: _server_error})
+    app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
+    app.add_middleware(RequestIdMiddleware, seed=config.seed)
+    app.state.vidmock = runtime
+    return app
+
+
+def _clock_lifespan(runtime: Runtime) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Only the clock driver lives with the lifespan: test clients enter and leave the lifespan
@@ -157,13 +167,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
             with contextlib.suppress(asyncio.CancelledError):
                 await driver
 
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
-                                        Exception: _server_error})
-    app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
-    app.add_middleware(RequestIdMiddleware, seed=config.seed)
-    app.state.vidmock = runtime
-    return app
+    return lifespan
 
 
 async def _gateway_error(request: Request, exc: Exception) -> Response:
@@ -189,18 +193,8 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
     runtime = build_runtime(config, standalone=provider, **overrides)
     emulator = runtime.emulators[provider]
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        driver = asyncio.create_task(runtime.clock.drive())
-        try:
-            yield
-        finally:
-            driver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await driver
-
     app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
                                                                      runtime.webhooks)),
-                            Mount("/", app=emulator)], lifespan=lifespan)
+                            Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
     app.state.vidmock = runtime
     return app
