@@ -47,7 +47,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--provider", metavar="NAME",
                        help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    for module in _command_modules():
+        module.register(sub)
     return parser
+
+
+# Other subcommands live beside the code they drive; each module has ``register(subparsers)``, which
+# adds its parser with ``set_defaults(handler=...)``; the handler takes the namespace and returns the
+# exit code. Imported lazily so `vidmock serve` does not pay for the harness.
+COMMAND_MODULES = ("vidmock.scenarios.cli", "vidmock.listen.cli", "vidmock.harness.cli")
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+
+    modules = []
+    for name in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise  # a real missing dependency inside the module, not an absent module
+    return modules
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -70,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args))
     try:
         file_values = load_config_file(args.config) if args.config else {}
         config = build_config(file_values, dict(os.environ), _flags(args))
