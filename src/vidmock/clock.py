@@ -147,6 +147,18 @@ class Clock:
             listener(self._virtual_now)
         return self._virtual_now
 
+    async def wait(self, seconds: float) -> None:
+        """Let ``seconds`` of clock time pass inside one request (a slow upstream body). Real and
+        scaled clocks wait the matching wall time; the virtual clock cannot move on its own, so the
+        wait is skipped there (the journal still shows the fault)."""
+        if self.mode != "virtual" and seconds > 0:
+            await asyncio.sleep(seconds / self.speed)
+
+    async def hang(self, wall_limit: float = 300.0) -> None:
+        """Hold a request open (a hung upstream) until its client gives up, at most ``wall_limit``
+        wall seconds so a server can still shut down."""
+        await asyncio.sleep(wall_limit)
+
     async def drive(self) -> None:
         """Real and scaled modes: run timers as wall time reaches them. Runs until cancelled."""
         if self.mode == "virtual":

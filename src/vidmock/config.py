@@ -66,6 +66,10 @@ class ServerConfig:
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)
     max_body_bytes: int = 64 * 1024 * 1024
+    scenario: str | None = None  # server-wide default scenario
+    provider_scenarios: dict[str, str] = field(default_factory=dict)  # provider -> default scenario
+    scenarios_dir: str | None = None  # a folder of scenario YAML files; default: the bundled catalogue
+    upstream_timeout: float = 30.0  # the gateway's timeout for upstream calls (clock seconds)
     openai_extended: bool = False  # Sora: also accept 16/20 s and 1080p (newer guide text, providers.md §1.2)
     webhook_scheme: str = "llmgateway"  # llmgateway | standard | stripe | github (vidmock.webhooks.SCHEMES)
     provider_urls: dict[str, str] = field(default_factory=dict)  # provider -> real base URL
@@ -110,7 +114,7 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
         values[name] = value
     for name, f in by_name.items():
         raw = env.get(_ENV_PREFIX + name.upper())
-        if raw is not None and name not in ("projects", "provider_urls", "latency"):
+        if raw is not None and name not in ("projects", "provider_urls", "latency", "provider_scenarios"):
             values[name] = _coerce(name, raw, f.default)
     values.update({k: v for k, v in flags.items() if v is not None})
     if "projects" in values:
@@ -126,7 +130,7 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
     return config
 
 
-_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout"}
+_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout"}
 _INTS = {"port", "seed", "worker_batch", "max_body_bytes"}
 
 

@@ -16,10 +16,12 @@ from .clock import Clock, ClockModeError
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
 from .journal import Journal, mask
+from .scenarios import ScenarioEngine, UnknownScenario
 from .store import Store
 
 
-def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher) -> list[Route]:
+def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher,
+                   scenarios: ScenarioEngine) -> list[Route]:
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
@@ -64,8 +66,24 @@ def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: Webho
         # compares their own computation with.
         return JSONResponse({"deliveries": rows})
 
+    async def scenario(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError:
+                return _error(400, "Invalid JSON in request body")
+            if not isinstance(body, dict) or not isinstance(body.get("name"), (str, type(None))):
+                return _error(400, 'Expected {"name": <scenario or null>, "provider": <optional provider id>}')
+            try:
+                scenarios.set_default(body.get("name"), body.get("provider"))
+            except UnknownScenario as exc:
+                return _error(404, str(exc))
+        return JSONResponse({"default": scenarios.default, "providers": scenarios.provider_defaults,
+                             "available": sorted(scenarios.catalogue)})
+
     return [
         Route("/health", health, methods=["GET"]),
+        Route("/scenario", scenario, methods=["GET", "POST"]),
         Route("/webhooks", deliveries, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", get_clock, methods=["GET"]),

@@ -31,16 +31,24 @@ from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
 from .gateway.routes import RequestIdMiddleware, gateway_routes
-from .gateway.service import GatewayService, ProviderLink
+from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
 from .ids import IdFactory
 from .journal import Journal
 from .media import MediaCache
-from .providers.base import EmulatorContext
+from .providers.base import EmulatorContext, make_engine
+from .providers.faults import InProcessTransport
+from .scenarios import ScenarioEngine
 from .providers.registry import PLUGINS
 from .store import Store, open_store
 
 CLOCK_META = "clock.virtual_now"
+
+
+async def forward_scenario_headers(request: httpx.Request) -> None:
+    """Carry the scenario chosen for the gateway request to the provider emulator it calls."""
+    for name, value in FORWARDED.get().items():
+        request.headers[name] = value
 
 
 @dataclass
@@ -53,6 +61,7 @@ class Runtime:
     service: GatewayService
     worker: Worker
     webhooks: WebhookDispatcher
+    scenarios: ScenarioEngine
     emulators: dict[str, Any]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -92,8 +101,9 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
     media = media if media is not None else MediaCache(
         Path(config.media_cache) if config.media_cache else default_media_dir())
     catalogue = catalogue or default_catalogue()
+    scenarios = make_engine(config, store)
     ctx = EmulatorContext(clock=clock, store=store, ids=ids, media=media, journal=journal, config=config,
-                          standalone=standalone)
+                          scenarios=scenarios, standalone=standalone)
     emulators: dict[str, Any] = {}
     links: dict[str, ProviderLink] = {}
     clients: list[httpx.AsyncClient] = []
@@ -101,19 +111,20 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
         emulators[name] = plugin.build_emulator(ctx)
         url = config.provider_urls.get(name)
         # In-process by default: the gateway is a real HTTP client of the emulator, without a socket.
-        transport = None if url else httpx.ASGITransport(app=emulators[name])
+        transport = None if url else InProcessTransport(emulators[name])
         http = httpx.AsyncClient(transport=transport, base_url=url or f"http://{name}.vidmock.internal",
-                                 follow_redirects=False, timeout=30.0)
+                                 follow_redirects=False, timeout=config.upstream_timeout / clock.speed,
+                                 event_hooks={"request": [forward_scenario_headers]})
         clients.append(http)
         links[name] = ProviderLink(plugin.build_client(config), http)
-    service = GatewayService(config, store, clock, ids, catalogue, links)
+    service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)
     worker = Worker(config, store, clock, ids, catalogue, links)
     webhooks = WebhookDispatcher(store, clock, ids, service.serialize_options, config.webhook_scheme)
     clients.append(webhooks.http)
     worker.on_finalized.append(webhooks.enqueue)
     worker.start()
     webhooks.start()
-    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, emulators, clients)
+    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients)
 
 
 def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
@@ -141,7 +152,8 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     routes = [
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
-        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks)),
+        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks,
+                                                 runtime.scenarios)),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
     ]
 
@@ -194,7 +206,7 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
     emulator = runtime.emulators[provider]
 
     app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
-                                                                     runtime.webhooks)),
+                                                                     runtime.webhooks, runtime.scenarios)),
                             Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
     app.state.vidmock = runtime
     return app

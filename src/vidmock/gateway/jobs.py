@@ -50,6 +50,8 @@ class Job:
     callback_status: str = "none"  # none | pending | delivered | failed
     callback_delivered_at: float | None = None
     routing: list[dict[str, Any]] = field(default_factory=list)
+    scenario: str | None = None
+    seed: int | None = None
     upstream_response: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

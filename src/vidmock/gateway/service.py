@@ -6,6 +6,8 @@ driven by the HTTP adapter in ``routes``; it never sees a Request object.
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ from ..errors import GatewayError
 from ..ids import IdFactory
 from ..providers.base import ProviderClient, SubmitContext, SubmitResult, UpstreamError
 from ..providers.base import REASONS
+from ..scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
 from ..store import Store
 from . import credits, images
 from .auth import KeyRing
@@ -34,6 +37,8 @@ ZDR = ("Video generation is unavailable while zero data retention is active beca
        "temporary output storage.")
 VERTEX_RETENTION = ("Vertex-compatible video generation requires either GCS output storage or data retention "
                     "to be enabled.")
+# Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
+FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
 MAX_RETRIES = 2
 
@@ -48,8 +53,9 @@ class ProviderLink:
 
 class GatewayService:
     def __init__(self, config: ServerConfig, store: Store, clock: Clock, ids: IdFactory,
-                 catalogue: Catalogue, providers: dict[str, ProviderLink]) -> None:
+                 catalogue: Catalogue, providers: dict[str, ProviderLink], scenarios: ScenarioEngine) -> None:
         self.config, self.store, self.clock, self.ids = config, store, clock, ids
+        self.scenarios = scenarios
         self.catalogue = catalogue
         self.providers = providers
         self.keys = KeyRing(config.projects)
@@ -74,6 +80,7 @@ class GatewayService:
         check_images(req)
         # Cheapest first, as the router's score would rank equal-uptime providers.
         configured.sort(key=lambda m: (credit_estimate(m, req), m.provider))
+        scenario, seed = self._scenario(headers, req, configured[0].provider, request_id)
         attempts: list[dict[str, Any]] = []
         can_fallback = resolved.pinned_provider is None and not no_fallback
         for index, mapping in enumerate(configured):
@@ -81,7 +88,12 @@ class GatewayService:
             if mapping.provider == "google-vertex" and project.retention == "none":
                 raise GatewayError(400, VERTEX_RETENTION)
             try:
-                result = await self._submit(mapping, req, request_id)
+                token = FORWARDED.set({HEADER: scenario, SEED_HEADER: str(seed)} if scenario else
+                                      {SEED_HEADER: str(seed)})
+                try:
+                    result = await self._submit(mapping, req, request_id)
+                finally:
+                    FORWARDED.reset(token)
             except UpstreamError as err:
                 attempts.append(_attempt(mapping, err.status, False))
                 retryable = err.status in RETRYABLE or err.status >= 500
@@ -89,9 +101,21 @@ class GatewayService:
                     continue
                 raise GatewayError(err.status or 500, self._public_message(mapping, err)) from err
             attempts.append(_attempt(mapping, 200, True))
-            job = self._new_job(project, resolved.model.id, mapping, req, request_id, result, reserved, attempts)
+            job = self._new_job(project, resolved.model.id, mapping, req, request_id, result, reserved, attempts,
+                                scenario, seed)
             return serialize(job, self.clock.now(), self.serialize_options)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _scenario(self, headers: Any, req: CreateRequest, provider: str, request_id: str) -> tuple[str | None, int]:
+        """The scenario and seed for this job, recorded on it and forwarded to the provider."""
+        try:
+            name, seed = self.scenarios.select(provider, headers, req.prompt)
+        except UnknownScenario as exc:
+            raise GatewayError(400, str(exc)) from None
+        if seed is None:
+            digest = hashlib.blake2b(f"{self.config.seed}:{request_id}".encode(), digest_size=4).digest()
+            seed = int.from_bytes(digest, "big")
+        return name, seed
 
     def _credit_gate(self, project: Project, mapping: Mapping, req: CreateRequest) -> float:
         if project.credits is None:
@@ -125,7 +149,8 @@ class GatewayService:
         return err.message
 
     def _new_job(self, project: Project, model_id: str, mapping: Mapping, req: CreateRequest, request_id: str,
-                 result: SubmitResult, reserved: float, routing: list[dict[str, Any]]) -> Job:
+                 result: SubmitResult, reserved: float, routing: list[dict[str, Any]], scenario: str | None,
+                 seed: int) -> Job:
         now = self.clock.now()
         job = Job(
             id=self.ids.new("video", 21), project_id=project.id, model=model_id, provider=mapping.provider,
@@ -136,7 +161,7 @@ class GatewayService:
             credits_mode=project.credits is not None, callback_url=req.callback_url,
             callback_secret=req.callback_secret,
             callback_status="pending" if req.callback_url and req.callback_secret else "none",
-            routing=routing,
+            routing=routing, scenario=scenario, seed=seed,
             upstream_response={**result.raw, "size": req.routing_size, "resolution": req.resolution,
                                "llmgateway_requested_size": req.routing_size,
                                "llmgateway_duration_seconds": req.seconds,

@@ -21,6 +21,7 @@ from ..gateway.request import CreateRequest
 from ..ids import IdFactory
 from ..journal import Journal
 from ..media import MediaCache
+from ..scenarios import ScenarioEngine
 from ..store import Store
 
 
@@ -105,13 +106,26 @@ class EmulatorContext:
     media: MediaCache
     journal: Journal
     config: ServerConfig
-    standalone: str | None = None  # the provider served alone at the root (`serve --provider`)
+    scenarios: ScenarioEngine = None  # type: ignore[assignment]  # filled in __post_init__
+    standalone: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.scenarios is None:
+            self.scenarios = make_engine(self.config, self.store)  # the provider served alone at the root (`serve --provider`)
 
     def public_url(self, provider: str) -> str:
         """The externally reachable base of a provider emulator, for URLs it hands out."""
         if provider == self.standalone:
             return self.config.base_url
         return f"{self.config.base_url}/providers/{provider}"
+
+
+def make_engine(config: ServerConfig, store: Store) -> ScenarioEngine:
+    from pathlib import Path
+
+    directory = Path(config.scenarios_dir) if config.scenarios_dir else None
+    return ScenarioEngine.from_directory(directory, store, seed=config.seed, default=config.scenario,
+                                         provider_defaults=config.provider_scenarios)
 
 
 @dataclass(frozen=True)

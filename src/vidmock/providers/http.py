@@ -74,15 +74,18 @@ class JournalMiddleware:
 
 
 async def read_json(request: Request, limit: int) -> tuple[Any, str | None]:
-    """(value, None) or (None, reason). Reads at most ``limit`` bytes."""
-    size = 0
-    parts: list[bytes] = []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None, "too_large"
-        parts.append(chunk)
-    raw = b"".join(parts)
+    """(value, None) or (None, reason). Reads at most ``limit`` bytes; a second call reuses the body."""
+    raw = getattr(request, "_body", None)
+    if raw is None:
+        size = 0
+        parts: list[bytes] = []
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None, "too_large"
+            parts.append(chunk)
+        raw = b"".join(parts)
+        request._body = raw  # Starlette's own cache attribute: later reads see the same bytes
     try:
         return json.loads(raw, parse_constant=_reject_constant), None
     except (ValueError, RecursionError):

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..base import EmulatorContext
+from ..faults import fault_response
 from ..http import JournalMiddleware, read_json
 from .errors import UNAUTHENTICATED, GoogleError
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
@@ -32,9 +33,12 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             location = request.path_params.get("location")
             model, _, action = request.path_params["model_action"].rpartition(":")
             if action == "predictLongRunning":
-                return JSONResponse(await _predict(request, project, location, model))
+                fault = ctx.scenarios.submit_fault(SERVICE, request.headers, await _prompt(request))
+                faulted = await fault_response(fault, _google_body, ctx.clock)
+                return faulted or JSONResponse(await _predict(request, project, location, model))
             if action == "fetchPredictOperation":
-                return JSONResponse(await _fetch(request, model))
+                result = await _fetch(request, model)
+                return result if isinstance(result, Response) else JSONResponse(result)
             raise GoogleError(404, f"Method '{action}' not found on publisher model.")
         except GoogleError as err:
             return err.response()
@@ -46,12 +50,14 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             raise GoogleError(404, f"Publisher Model `{prefix}publishers/google/models/{model}` was not found "
                                    "or your project does not have access to it.")
         params = parse_predict_body(await _body(request))
-        op = Operation(name=f"{prefix}publishers/google/models/{model}/operations/{ctx.ids.uuid('vertex.op')}",
-                       model=model, created_at=ctx.clock.now(), latency=latency, **params)
+        name = f"{prefix}publishers/google/models/{model}/operations/{ctx.ids.uuid('vertex.op')}"
+        plan = ctx.scenarios.plan(SERVICE, request.headers, params["prompt"], latency, name)
+        op = Operation(name=name, model=model, created_at=ctx.clock.now(), latency=latency, plan=plan.to_doc(),
+                       **{**params, "seed": params["seed"] or plan.seed})
         ctx.store.put(KIND, op.name, op.to_doc())
         return await run_in_threadpool(op.render, ctx.clock.now(), ctx.media)
 
-    async def _fetch(request: Request, model: str) -> dict[str, Any]:
+    async def _fetch(request: Request, model: str) -> Any:
         body = await _body(request)
         name = body.get("operationName") if isinstance(body, dict) else None
         if not isinstance(name, str) or not name:
@@ -59,6 +65,10 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         doc = ctx.store.get(KIND, name)
         if doc is None or f"/models/{model}/operations/" not in name:
             raise GoogleError(404, f"Operation {name} not found.")
+        fault = ctx.scenarios.take_fault((doc.get("plan") or {}).get("faults") or {}, "poll", name)
+        faulted = await fault_response(fault, _google_body, ctx.clock)
+        if faulted is not None:
+            return faulted
         # Rendering an MP4 takes real time; keep it off the event loop.
         return await run_in_threadpool(Operation.from_doc(doc).render, ctx.clock.now(), ctx.media)
 
@@ -77,6 +87,24 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     app = Starlette(routes=routes)
     app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
     return app
+
+
+def _google_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
+    return GoogleError(status, message or _DEFAULT_MESSAGES.get(status, "The service is currently unavailable.")).response_body()
+
+
+_DEFAULT_MESSAGES = {429: "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model "
+                          "with base model: veo-3.1-generate-001. Please submit a quota increase request.",
+                     500: "Internal error encountered.", 503: "The service is currently unavailable."}
+
+
+async def _prompt(request: Request) -> str:
+    """The prompt, for a `[scenario:NAME]` marker; the body is cached, so reading it twice is free."""
+    value, _ = await read_json(request, MAX_BODY)
+    try:
+        return str(value["instances"][0].get("prompt", ""))
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return ""
 
 
 def _authenticate(request: Request) -> None:

@@ -15,9 +15,11 @@ class GoogleError(Exception):
         self.code, self.message = code, message
         self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
 
+    def response_body(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": {"code": self.code, "message": self.message, "status": self.status}},
-                            status_code=self.code)
+        return JSONResponse(self.response_body(), status_code=self.code)
 
 
 UNAUTHENTICATED = GoogleError(

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...media import MediaCache, VideoSpec
+from ...scenarios import JobPlan
 from .errors import GoogleError
 
 KIND = "vertex.operation"
@@ -46,6 +47,7 @@ class Operation:
     sample_count: int
     seed: int
     storage_uri: str | None = None
+    plan: dict[str, Any] | None = None  # the scenario plan (vidmock.scenarios.JobPlan); None = latency only
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Operation":
@@ -54,14 +56,39 @@ class Operation:
     def to_doc(self) -> dict[str, Any]:
         return asdict(self)
 
+    def job_plan(self) -> JobPlan:
+        if self.plan is None:
+            return JobPlan(None, self.seed, [(0.0, "in_progress", 0), (self.latency, "completed", 100)])
+        return JobPlan.from_doc(self.plan)
+
     def done(self, now: float) -> bool:
-        return now >= self.created_at + self.latency
+        status, _ = self.job_plan().state_at(now - self.created_at)
+        return status in ("completed", "failed", "canceled", "expired")
 
     def render(self, now: float, media: MediaCache) -> dict[str, Any]:
         """The operation object as ``fetchPredictOperation`` returns it at ``now``."""
-        if not self.done(now):
+        plan = self.job_plan()
+        status, _ = plan.state_at(now - self.created_at)
+        if status in ("queued", "in_progress"):
             # A running long-running operation carries only its name (done is omitted, not false).
             return {"name": self.name}
+        if status != "completed":
+            error = plan.error or {}
+            code = error.get("code", _GRPC.get(status, "13"))
+            return {"name": self.name, "done": True,
+                    "error": {"code": int(code) if str(code).isdigit() else _GRPC["failed"],
+                              "message": error.get("message") or _MESSAGES[status]}}
+        if plan.safety_block is not None:
+            # The success-shaped safety block: done, no error, no videos (providers.md §2.4, §3.4).
+            reasons = list(plan.safety_block.get("reasons") or [])
+            codes = [str(c) for c in plan.safety_block.get("support_codes") or []]
+            if codes and not reasons:
+                reasons = [f"Veo could not generate {self.sample_count} videos based on the prompt provided. You "
+                           "will not be charged for this request. Try rephrasing the prompt. Support codes: "
+                           + ", ".join(codes)]
+            return {"name": self.name, "done": True,
+                    "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": self.sample_count,
+                                 "raiMediaFilteredReasons": reasons}}
         width, height = DIMENSIONS[(self.aspect_ratio, self.resolution)]
         videos = []
         for i in range(self.sample_count):
@@ -77,6 +104,11 @@ class Operation:
     @property
     def op_id(self) -> str:
         return self.name.rsplit("/", 1)[-1]
+
+
+_GRPC = {"failed": "13", "canceled": "1", "expired": "4"}  # INTERNAL, CANCELLED, DEADLINE_EXCEEDED
+_MESSAGES = {"failed": "Video generation failed due to an internal error.", "canceled": "The operation was cancelled.",
+             "expired": "The operation exceeded its deadline."}
 
 
 def parse_predict_body(body: Any) -> dict[str, Any]:

@@ -1,0 +1,115 @@
+"""Rendering a scenario fault on a provider's wire, and the in-process transport that turns the
+faults a socket would show (reset, hang, truncated body) into the httpx errors a client sees.
+
+Each emulator passes its own ``error_body(status, code, message)`` so a 503 looks like that
+provider's 503.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import httpx
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..clock import Clock
+
+ErrorBody = Callable[[int, str | None, str | None], Any]
+IN_PROCESS = "vidmock.in_process"
+
+
+class ConnectionReset(Exception):
+    """The emulator drops the connection (a socket reset)."""
+
+
+class Hang(Exception):
+    """The emulator never answers; an in-process caller sees its read timeout at once."""
+
+
+async def fault_response(fault: dict[str, Any] | None, error_body: ErrorBody, clock: Clock,
+                         normal: Callable[[], Any] | None = None) -> Response | None:
+    """A Response for ``fault``, or None to behave normally. ``delay`` waits and then behaves normally."""
+    if fault is None:
+        return None
+    kind = fault["kind"]
+    if kind == "status":
+        headers = {}
+        if fault.get("retry_after") is not None:
+            headers["Retry-After"] = str(int(fault["retry_after"]))
+        body = fault.get("body")
+        if body is None:
+            body = error_body(fault["status"], fault.get("code"), fault.get("message"))
+        return JSONResponse(body, status_code=fault["status"], headers=headers)
+    if kind == "malformed_json":
+        return Response(b'{"status": "queued", "id": ', media_type="application/json")
+    if kind == "reset":
+        return CutResponse(b"", clock)
+    if kind == "hang":
+        return HangResponse(clock)
+    if kind == "delay":
+        await clock.wait(float(fault.get("seconds") or 0.0))
+        return None
+    return None  # truncate applies to bodies; see truncate_body
+
+
+def truncated(fault: dict[str, Any] | None, body: bytes, clock: Clock, media_type: str) -> Response | None:
+    """For a ``truncate`` fault: a response that announces all of ``body`` and then breaks off."""
+    if fault is None or fault["kind"] != "truncate":
+        return None
+    return CutResponse(body[: int(fault.get("bytes") or 0)], clock, declared=len(body), media_type=media_type)
+
+
+class CutResponse(Response):
+    """Sends the status line and ``partial`` bytes of a longer body, then drops the connection."""
+
+    def __init__(self, partial: bytes, clock: Clock, declared: int = 1024, media_type: str = "application/json") -> None:
+        super().__init__(b"", media_type=media_type)
+        self.partial, self.declared = partial, declared
+        self.headers["content-length"] = str(declared)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get(IN_PROCESS) and not self.partial:
+            raise ConnectionReset("connection reset by the emulator (scenario fault)")
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.partial, "more_body": True})
+        # Raising mid-body makes the server close the socket: the client sees an incomplete read.
+        raise ConnectionReset("connection closed mid-body by the emulator (scenario fault)")
+
+
+class HangResponse(Response):
+    """Never answers in time: a socket client waits until its own timeout."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(b"")
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get(IN_PROCESS):
+            raise Hang("the emulator did not answer (scenario fault)")
+        await self.clock.hang()
+        await JSONResponse({"error": {"message": "hung request released"}}, status_code=504)(scope, receive, send)
+
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """ASGI in-process, translating emulator faults into what a socket client would raise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        async def marked(scope: Scope, receive: Receive, send: Send) -> None:
+            scope[IN_PROCESS] = True
+            await app(scope, receive, send)
+
+        self._inner = httpx.ASGITransport(app=marked)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionReset as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        except Hang as exc:
+            raise httpx.ReadTimeout(str(exc), request=request) from exc
+
+
+def json_dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
