@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--bare-model", action="store_true", default=None,
                        help="show `model` without the provider prefix (older gateway)")
     serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
+    serve.add_argument("--scenario", metavar="NAME", help="default scenario for every job (vidmock scenarios list)")
     serve.add_argument("--provider", metavar="NAME",
                        help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -76,6 +77,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "host": args.host, "port": args.port, "public_url": args.public_url, "clock": args.clock,
         "speed": args.speed, "start_time": args.start_time, "seed": args.seed, "store": args.store,
         "media_cache": args.media_cache, "bare_model": args.bare_model, "job_timeout": args.job_timeout,
+        "scenario": args.scenario,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
@@ -116,7 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
         return 0
-    app = build_app(config)
+    from .scenarios import ScenarioError, UnknownScenario
+
+    try:
+        app = build_app(config)
+    except (UnknownScenario, ScenarioError) as exc:
+        print(f"vidmock: {exc}", file=sys.stderr)
+        return 2
     print(f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
           f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
           f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/", file=sys.stderr)

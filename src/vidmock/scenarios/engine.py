@@ -2,7 +2,7 @@
 
 Choice, strongest first: the ``X-Vidmock-Scenario`` request header, a ``[scenario:NAME]`` marker in
 the prompt, the provider's default, the server's default (``--scenario`` or set at run time through
-``/_vidmock/scenario``). ``X-Vidmock-Seed`` fixes the seed; otherwise it derives from the server seed
+``/_vidmock/scenario``). A scenario that names a ``provider`` applies to that provider only. ``X-Vidmock-Seed`` fixes the seed; otherwise it derives from the server seed
 and the job, so a run is reproducible either way.
 """
 
@@ -80,8 +80,10 @@ class ScenarioEngine:
         name = name or self.provider_defaults.get(provider) or self.default
         raw_seed = headers.get(SEED_HEADER)
         seed = int(raw_seed) if raw_seed and raw_seed.strip().lstrip("-").isdigit() else None
-        if name is not None:
-            self.get(name)
+        if name is not None and self.get(name).provider not in (None, provider):
+            # A scenario written for one provider leaves the others alone: after a fallback, the
+            # second provider behaves normally.
+            name = None
         return name, seed
 
     def plan(self, provider: str, headers: Mapping[str, str], prompt: str, default_latency: float,
