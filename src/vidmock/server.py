@@ -34,6 +34,7 @@ from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
 from .ids import IdFactory
+from .inspector import inspector_routes
 from .journal import Journal
 from .media import MediaCache
 from .providers.base import EmulatorContext, make_engine
@@ -152,6 +153,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     routes = [
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
+        *inspector_routes(runtime),  # /_vidmock/ui: before the /_vidmock mount, which would shadow it
         Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks,
                                                  runtime.scenarios)),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
