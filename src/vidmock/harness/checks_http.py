@@ -1,0 +1,171 @@
+"""Family A: the HTTP surface, fuzzed by schemathesis against the target's published contract.
+
+All of schemathesis' checks run (positive and negative data, the stateful phase over the spec's
+links), plus three of ours registered on it with ``@schemathesis.check``: the error envelope on
+every 4xx/5xx, the validation message format on create 400s for schema-invalid bodies, and
+``content`` absent from any video object that is not completed. Each schemathesis check becomes one
+harness check in family A, so the summary and the JUnit file list them one by one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events as st_events
+from schemathesis.engine import from_schema
+
+from .contract import INVALID_JSON, VALIDATION, envelope_problem, message_of
+from .evidence import Evidence, HttpResults, Schemas
+from .model import Finding
+from .registry import Skip, registry
+
+GATEWAY_PATHS = ("/v1/videos",)
+IMAGE_FIELDS = frozenset({"image", "last_frame", "input_reference", "reference_images"})
+MAX_FINDINGS = 5  # per check: the first few distinct failures say enough
+_SCHEMAS: dict[int, Schemas] = {}
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except Exception:  # schemathesis raises its own decode errors; any of them means "not JSON"
+        return None
+
+
+@schemathesis.check
+def vidmock_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every 4xx/5xx from the gateway routes is `{"error":{"message","type","param","code"}}`."""
+    if response.status_code < 400 or not case.path.startswith(GATEWAY_PATHS):
+        return None
+    problem = envelope_problem(response.status_code, _json(response), strict_meta=False)
+    if problem:
+        raise AssertionError(f"{response.status_code} without the error envelope: {problem}")
+    return None
+
+
+@schemathesis.check
+def vidmock_validation_message(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A create 400 for a schema-invalid body says "Invalid request parameters: <path>: <message>, …"."""
+    if case.method.upper() != "POST" or case.path != "/v1/videos" or response.status_code != 400:
+        return None
+    if not str(case.media_type or "application/json").startswith("application/json"):
+        return None
+    schemas = _SCHEMAS.setdefault(id(case.operation.schema.raw_schema), Schemas(case.operation.schema.raw_schema))
+    body = case.body if hasattr(case, "body") else None
+    message = message_of(_json(response))
+    if not isinstance(body, (dict, list, str, int, float, bool)) and body is not None:
+        return None  # no body sent (NOT_SET): "Invalid JSON in request body" or a validation message
+    if body is None and message == INVALID_JSON:
+        return None
+    # Image inputs are loaded after the business rules (gateway.md §2 "Image processing"), so an
+    # empty image URL can surface as a later 400 (constraints, "Invalid image input"): only
+    # violations elsewhere must be reported in the validation format.
+    located = schemas.located("CreateVideoRequest", body)
+    if any(not path or path[0] not in IMAGE_FIELDS for path, _ in located) and not VALIDATION.match(message):
+        raise AssertionError(f"a schema-invalid body got 400 {message!r}; expected 'Invalid request parameters: <path>: <message>'")
+    return None
+
+
+@schemathesis.check
+def vidmock_content_absent_unless_completed(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A video object carries `content` only when its status is `completed`."""
+    body = _json(response) if response.status_code == 200 else None
+    if isinstance(body, dict) and body.get("object") == "video" and "content" in body and body.get("status") != "completed":
+        raise AssertionError(f"video {body.get('id')} has `content` while {body.get('status')}")
+    return None
+
+
+def config(ev: Evidence, max_examples: int) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict({
+        "base-url": ev.target.base_url,
+        "seed": ev.seed,
+        # Auth through the config, not headers: a valid Bearer always wins over a generated
+        # x-api-key (§1.1), which schemathesis would otherwise report as ignored auth.
+        "auth": {"openapi": {"bearerAuth": {"bearer": ev.target.api_key}}},
+        "generation": {"mode": "all", "max-examples": max_examples, "with-security-parameters": False},
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]}},
+        # A schema-valid create can still fail model-specific constraints (§5.2) and a schema-valid
+        # Range can be unsatisfiable (416): the contract documents both.
+        "operations": [
+            {"include-operation-id": "v1_videos_create",
+             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "400", "402", "410"]}}},
+            {"include-operation-id": "v1_videos_content",
+             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "404", "409", "416"]}}},
+            {"include-operation-id": "v1_videos_log_content",
+             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "401", "404", "416"]}}},
+        ],
+    })
+
+
+def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
+    """Run every schemathesis phase; fold its per-check verdicts into ``HttpResults``."""
+    results = HttpResults()
+    started = time.monotonic()
+    schema = schemathesis.openapi.from_dict(spec, config=config(ev, max_examples))
+    seen: set[tuple[str, str]] = set()
+    for event in from_schema(schema).execute():
+        if isinstance(event, st_events.ScenarioFinished):
+            for nodes in event.recorder.checks.values():
+                for node in nodes:
+                    results.runs[node.name] = results.runs.get(node.name, 0) + 1
+                    info = node.failure_info
+                    if info is None:
+                        continue
+                    title = info.failure.title or type(info.failure).__name__
+                    key = (node.name, f"{event.recorder.label}|{title}")
+                    bucket = results.failures.setdefault(node.name, [])
+                    if key in seen or len(bucket) >= MAX_FINDINGS:
+                        continue
+                    seen.add(key)
+                    bucket.append(Finding(f"{event.recorder.label}: {title}: {info.failure.message.strip()[:400]}",
+                                          f"{node.name} holds", title, event.recorder.label, info.code_sample))
+        elif isinstance(event, st_events.NonFatalError):
+            results.errors.append(f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event.value}")
+        elif isinstance(event, st_events.FatalError):
+            results.errors.append(f"schemathesis: {event.exception}")
+    results.elapsed = time.monotonic() - started
+    return results
+
+
+def _register(name: str, title: str) -> None:
+    def check(ev: Evidence) -> Iterator[Finding]:
+        if ev.http is None:
+            raise Skip("schemathesis did not run")
+        if not ev.http.runs.get(name):
+            raise Skip("not exercised by any generated case")
+        yield from ev.http.failures.get(name, [])
+
+    registry.check(family="A", name=f"a_{name}", title=title, needs="http")(check)
+
+
+for _name, _title in [
+    ("not_a_server_error", "A1 no 5xx for any generated request"),
+    ("status_code_conformance", "A2 status codes are documented"),
+    ("content_type_conformance", "A3 content types are documented"),
+    ("response_headers_conformance", "A4 response headers conform"),
+    ("response_schema_conformance", "A5 responses match their schemas"),
+    ("negative_data_rejection", "A6 schema-invalid requests are rejected"),
+    ("positive_data_acceptance", "A7 schema-valid requests are accepted"),
+    ("missing_required_header", "A8 missing required headers are rejected"),
+    ("unsupported_method", "A9 undocumented methods answer 405"),
+    ("ignored_auth", "A10 authentication is enforced"),
+    ("use_after_free", "A11 no access after deletion"),
+    ("ensure_resource_availability", "A12 a created job is immediately readable"),
+    ("vidmock_error_envelope", "error envelope on every 4xx/5xx"),
+    ("vidmock_validation_message", "'Invalid request parameters: <path>: <message>' on schema failures"),
+    ("vidmock_content_absent_unless_completed", "`content` absent unless completed"),
+]:
+    _register(_name, _title)
+
+
+@registry.check(family="A", name="a_engine_errors", needs="http")
+def engine_errors(ev: Evidence) -> Iterator[Finding]:
+    """Schemathesis itself ran without errors (network errors, unusable schema)."""
+    if ev.http is None:
+        raise Skip("schemathesis did not run")
+    for error in ev.http.errors[:MAX_FINDINGS]:
+        yield Finding(error, "no errors", error)

@@ -1,0 +1,215 @@
+"""Families C (webhook delivery) and D (signatures), judged from what the receiver recorded.
+
+Verification is ``vidmock.webhooks.verify`` over the raw received bytes; on a mismatch
+``diagnose`` names the likely mistake (re-serialised body, decoded secret, hex digest...), which
+is what makes a failure message actionable. The LLMGateway profile (webhooks.md §7.8) applies:
+one event per job, `evt_<id>`, body rebuilt per attempt, raw-UTF-8 key, retries 30 s doubling.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from vidmock.webhooks import VerificationError, diagnose, verify
+
+from .evidence import TERMINAL, Evidence, JobRun
+from .model import Finding
+from .receiver import Delivery
+from .registry import Skip, registry
+
+SCHEME = "llmgateway"
+TOLERANCE = 300  # seconds either way (D3); LLMGateway documents none, Standard Webhooks uses ±5 min
+RETRY_DELAYS = (30, 60, 120, 240, 480, 960, 1920)  # after failed attempts 1..7 (gateway.md §4.3)
+GRANULARITY = 10  # the 5 s delivery loop, plus a poll step of slack
+
+
+def _hooked(ev: Evidence) -> list[JobRun]:
+    jobs = [j for j in ev.jobs if j.job_id and j.token]
+    if not jobs:
+        raise Skip("no job was created with a callback")
+    return jobs
+
+
+def _describe(d: Delivery) -> str:
+    return (f"webhook attempt {d.attempt} to {d.path}: webhook-id={d.headers.get('webhook-id')!r} "
+            f"webhook-timestamp={d.headers.get('webhook-timestamp')!r}")
+
+
+def _finding(message: str, expected: str, actual: str, d: Delivery, job: JobRun | None, ev: Evidence) -> Finding:
+    body = d.body.decode("utf-8", "replace")
+    repro = (f"from vidmock.webhooks import diagnose; print(diagnose({SCHEME!r}, {d.body!r}, "
+             f"{{k: v for k, v in {json.dumps({k: v for k, v in d.headers.items() if k.startswith('webhook-')})}.items()}}, "
+             f"{(job.secret if job else '')!r}, now={d.clock!r}).message)")
+    return Finding(message, expected, actual, f"{_describe(d)} body={body[:300]}", repro, job.job_id if job else None)
+
+
+def _payload(d: Delivery) -> Any:
+    try:
+        return json.loads(d.body)
+    except ValueError:
+        return None
+
+
+@registry.check(family="C", name="c1_only_when_subscribed")
+def only_when_subscribed(ev: Evidence) -> Iterator[Finding]:
+    """Deliveries go only to jobs that asked for one, as POST application/json, to exactly their URL."""
+    tokens = {j.token: j for j in ev.jobs if j.token}
+    for d in ev.deliveries:
+        job = tokens.get(d.token)
+        data = (_payload(d) or {}).get("data") if isinstance(_payload(d), dict) else None
+        if job is None:
+            yield _finding("webhook sent to a URL no job subscribed", "no delivery", d.path, d, None, ev)
+        elif d.method != "POST" or not d.headers.get("content-type", "").startswith("application/json"):
+            yield _finding("webhook is not a JSON POST", "POST, Content-Type: application/json",
+                           f"{d.method} {d.headers.get('content-type')}", d, job, ev)
+        elif isinstance(data, dict) and data.get("id") != job.job_id:
+            yield _finding("webhook for another job delivered to this job's URL (cross-wired)", str(job.job_id),
+                           str(data.get("id")), d, job, ev)
+    for job in _hooked(ev):
+        if job.terminal_seen_at is not None and not ev.job_deliveries(job):
+            yield Finding.of(f"no webhook for terminal job {job.job_id}", "one terminal event", "none", job.create, job.job_id)
+
+
+@registry.check(family="C", name="c2_one_terminal_event")
+def one_terminal_event(ev: Evidence) -> Iterator[Finding]:
+    """Exactly one terminal event id per job (`evt_<id>`), equal in header and body, on every attempt."""
+    for job in _hooked(ev):
+        ids: dict[str, Delivery] = {}
+        for d in ev.job_deliveries(job):
+            header, body = d.headers.get("webhook-id"), _payload(d)
+            body_id = body.get("id") if isinstance(body, dict) else None
+            if header != body_id:
+                yield _finding("webhook-id header and body id differ", str(header), str(body_id), d, job, ev)
+            ids.setdefault(str(header), d)
+        if len(ids) > 1:
+            first, *others = ids
+            yield _finding(f"job {job.job_id} got {len(ids)} distinct terminal events ({', '.join(ids)}): "
+                           "a second terminal event", f"one event id evt_{job.job_id}", ", ".join(ids),
+                           ids[others[0]], job, ev)
+        elif ids and next(iter(ids)) != f"evt_{job.job_id}":
+            yield _finding("event id is not evt_<video id>", f"evt_{job.job_id}", next(iter(ids)), ids[next(iter(ids))], job, ev)
+
+
+@registry.check(family="C", name="c3_consistent_with_get")
+def consistent_with_get(ev: Evidence) -> Iterator[Finding]:
+    """The payload's `data`, and GET during delivery, agree: same terminal status, error code, completed_at."""
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            body = _payload(d)
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, dict) or not isinstance(d.job, dict):
+                continue
+            fields = ("id", "status", "completed_at", "progress")
+            a = {k: data.get(k) for k in fields} | {"error": (data.get("error") or {}).get("code"), "content": "content" in data}
+            b = {k: d.job.get(k) for k in fields} | {"error": (d.job.get("error") or {}).get("code"), "content": "content" in d.job}
+            if a != b:
+                yield _finding("webhook data disagrees with GET at delivery time", f"GET: {b}", f"webhook: {a}", d, job, ev)
+                break
+
+
+@registry.check(family="C", name="c4_terminal_only_type_matches")
+def terminal_only_type_matches(ev: Evidence) -> Iterator[Finding]:
+    """Only terminal events; `video.completed` iff data.status is completed, else `video.failed`."""
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            body = _payload(d)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+                continue
+            status, kind = body["data"].get("status"), body.get("type")
+            want = "video.completed" if status == "completed" else "video.failed"
+            if status not in TERMINAL or kind != want:
+                yield _finding(f"event type {kind!r} for status {status!r}", f"{want} for a terminal status",
+                               f"{kind} / {status}", d, job, ev)
+                break
+
+
+@registry.check(family="C", name="c6_retry_schedule")
+def retry_schedule(ev: Evidence) -> Iterator[Finding]:
+    """Scripted receiver failures are retried with the documented doubling delays; nothing after a 2xx."""
+    scripted = [j for j in _hooked(ev) if j.spec.script]
+    if not scripted:
+        raise Skip("no scripted receiver failure (needs a virtual clock to wait out retries)")
+    for job in scripted:
+        got = ev.job_deliveries(job)
+        fails = len(job.spec.script)
+        if len(got) != fails + 1:
+            yield Finding.of(f"{len(got)} attempts for {fails} scripted failures", f"{fails + 1} attempts",
+                             str(len(got)), job.create, job.job_id)
+            continue
+        for k, (a, b) in enumerate(zip(got, got[1:]), start=1):
+            gap, want = b.clock - a.clock, RETRY_DELAYS[k - 1]
+            if not want <= gap <= want + GRANULARITY:
+                yield _finding(f"retry {k + 1} came {gap:.0f} s after attempt {k}", f"{want}–{want + GRANULARITY} s",
+                               f"{gap:.0f} s", b, job, ev)
+
+
+@registry.check(family="C", name="c9_payload_schema")
+def payload_schema(ev: Evidence) -> Iterator[Finding]:
+    """The payload validates against the contract's webhook event schema."""
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            body = _payload(d)
+            name = "VideoCompletedEvent" if isinstance(body, dict) and body.get("type") == "video.completed" else "VideoFailedEvent"
+            errors = ev.schemas.errors(name, body)
+            if errors:
+                yield _finding(f"payload violates {name}", name, "; ".join(errors[:3]), d, job, ev)
+                break
+
+
+@registry.check(family="D", name="d1_d2_signature")
+def signature(ev: Evidence) -> Iterator[Finding]:
+    """Every attempt carries `v1,<base64>` that verifies over the raw bytes with this job's secret."""
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            assert job.secret is not None
+            try:
+                verify(SCHEME, d.body, d.headers, job.secret, now=d.clock, tolerance=None)
+            except VerificationError as exc:
+                why = diagnose(SCHEME, d.body, d.headers, job.secret, now=d.clock, tolerance=10**9)
+                yield _finding(f"signature does not verify ({exc.reason}): {why.message}",
+                               "v1,<base64 HMAC-SHA256 of id.timestamp.raw body> under the job's secret",
+                               f"{d.headers.get('webhook-signature')} (likely: {why.likely_mistake or 'wrong secret'})", d, job, ev)
+                break
+
+
+@registry.check(family="D", name="d3_timestamp_window")
+def timestamp_window(ev: Evidence) -> Iterator[Finding]:
+    """`webhook-timestamp` is unix seconds within ±300 s of the target's clock at receipt."""
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            raw = d.headers.get("webhook-timestamp", "")
+            if not raw.isascii() or not raw.isdigit() or abs(int(raw) - d.clock) > TOLERANCE:
+                yield _finding("webhook-timestamp outside the window", f"unix seconds within ±{TOLERANCE} s of {d.clock:.0f}",
+                               raw, d, job, ev)
+                break
+
+
+@registry.check(family="D", name="d4_id_stable_unique")
+def id_stable_unique(ev: Evidence) -> Iterator[Finding]:
+    """The event id is stable across a job's retries and never reused by another job."""
+    owner: dict[str, str] = {}
+    for job in _hooked(ev):
+        for d in ev.job_deliveries(job):
+            wid = d.headers.get("webhook-id", "")
+            if owner.setdefault(wid, str(job.job_id)) != job.job_id:
+                yield _finding(f"event id {wid} reused across jobs", "unique per job", f"{owner[wid]} and {job.job_id}", d, job, ev)
+
+
+@registry.check(family="D", name="d6_secret_hygiene")
+def secret_hygiene(ev: Evidence) -> Iterator[Finding]:
+    """`callback_secret` never appears in a response or a webhook body."""
+    secrets = {j.secret: j for j in _hooked(ev) if j.secret}
+    for ex in ev.target.exchanges:
+        text = ex.response_body.decode("utf-8", "replace")
+        for secret, job in secrets.items():
+            if secret in text or json.dumps(secret)[1:-1] in text:
+                yield Finding.of("the callback secret is echoed in a response", "never returned", ex.summary(120), ex, job.job_id)
+                return
+    for d in ev.deliveries:
+        text = d.body.decode("utf-8", "replace")
+        for secret, job in secrets.items():
+            if secret in text or json.dumps(secret)[1:-1] in text:
+                yield _finding("the callback secret is inside a webhook body", "never sent", text[:200], d, job, ev)
+                return

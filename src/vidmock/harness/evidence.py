@@ -1,0 +1,92 @@
+"""What the drivers gathered, handed to every check: jobs and their observations, webhook
+deliveries, error probes, schemathesis results, and the published contract's schemas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema_rs
+
+from .model import Exchange, Finding
+from .receiver import Delivery
+from .target import Target
+
+STATUSES = ("queued", "in_progress", "completed", "failed", "canceled", "expired")
+TERMINAL = frozenset({"completed", "failed", "canceled", "expired"})
+RANK = {"queued": 0, "in_progress": 1, **{s: 2 for s in TERMINAL}}
+
+
+@dataclass
+class JobSpec:
+    label: str
+    body: dict[str, Any]
+    callback: bool = True
+    script: list[int] = field(default_factory=list)  # scripted receiver answers before a 204
+
+
+@dataclass
+class JobRun:
+    spec: JobSpec
+    create: Exchange
+    job_id: str | None = None
+    token: str | None = None
+    secret: str | None = None
+    polls: list[Exchange] = field(default_factory=list)  # every GET of the job, in order
+    early_content: list[Exchange] = field(default_factory=list)  # content GETs before `completed` was seen
+    downloads: list[Exchange] = field(default_factory=list)  # full content GETs after completion
+    ranges: dict[str, Exchange] = field(default_factory=dict)  # Range header -> exchange
+    signed: Exchange | None = None  # content[0].url without a key
+    terminal_seen_at: float | None = None  # target time of the first terminal read
+
+    def videos(self) -> list[tuple[Exchange, dict[str, Any]]]:
+        return [(ex, body) for ex in self.polls if ex.status == 200 and isinstance(body := ex.json(), dict)]
+
+
+@dataclass
+class HttpResults:
+    """Schemathesis' verdicts, by check name: how many times each ran, and its failures."""
+
+    runs: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, list[Finding]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+class Schemas:
+    """Validators for the contract's component schemas (OpenAPI 3.1 is JSON Schema 2020-12)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self._cache: dict[str, Any] = {}
+
+    def located(self, name: str, value: Any) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each violation as (instance path, message)."""
+        if name not in self._cache:
+            root = {"$ref": f"#/components/schemas/{name}", "components": self.spec.get("components", {})}
+            self._cache[name] = jsonschema_rs.validator_for(root)
+        return [(tuple(e.instance_path), str(e.message)) for e in self._cache[name].iter_errors(value)]
+
+    def errors(self, name: str, value: Any) -> list[str]:
+        return [f"{'/'.join(map(str, path)) or '(root)'}: {msg}" for path, msg in self.located(name, value)]
+
+
+@dataclass
+class Evidence:
+    target: Target
+    schemas: Schemas
+    seed: int
+    budget: float
+    is_vidmock: bool
+    jobs: list[JobRun] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    probes: dict[str, Exchange] = field(default_factory=dict)
+    http: HttpResults | None = None
+    started_at: float = 0.0  # target time when the lifecycle driver started
+
+    @property
+    def virtual(self) -> bool:
+        return self.target.virtual
+
+    def job_deliveries(self, job: JobRun) -> list[Delivery]:
+        return [d for d in self.deliveries if job.token is not None and d.token == job.token]

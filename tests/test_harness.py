@@ -1,0 +1,134 @@
+"""The conformance harness (`vidmock check`): it passes the correct vidmock with zero failures and
+catches each deliberately broken gateway with the check meant for it, naming the defect.
+
+Targets run in-process on real loopback ports (``serve_app``), and once as `python -m vidmock
+serve` in a subprocess, driven through the CLI. Example budgets are small to keep this file fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from broken.gateways import build
+from vidmock.cli import main as vidmock_main
+from vidmock.harness.model import CheckFinished, Event, Report, RunFinished, RunStarted, Timeline
+from vidmock.harness.pytest import run_checks, serve_app
+from vidmock.harness.serve import free_port
+from vidmock.media import MediaCache
+
+KEY = "vm-dev-key"  # the default project's key: the variants use vidmock's default config
+
+
+def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> Report:
+    port = free_port()
+    with serve_app(build(variant, port, media), port=port) as url:
+        return run_checks(url, KEY, families=families, max_examples=5, **kw)
+
+
+def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCache, tmp_path: Path) -> None:
+    events: list[Event] = []
+    report = _check(media, None, "A,B,C,D,F,G", junit=tmp_path / "j.xml", json=tmp_path / "r.json",
+                    html=tmp_path / "r.html", on_event=events.append)
+    assert report.ok, report.failures_text()
+    assert report.clock_mode == "virtual"
+    assert not [r.name for r in report.results if r.verdict == "skipped"]  # everything was actually judged
+    assert isinstance(events[0], RunStarted) and isinstance(events[-1], RunFinished)
+    assert sum(isinstance(e, CheckFinished) for e in events) == len(report.results) >= 45
+    kinds = {e.entry.kind for e in events if isinstance(e, Timeline)}
+    assert {"create", "poll", "content", "webhook"} <= kinds
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    assert root.tag == "testsuites"
+    assert int(root.get("tests", "0")) == len(report.results) == len(root.findall(".//testcase"))
+    assert root.get("failures") == "0" and not root.findall(".//failure")
+    assert [s.get("name", "")[0] for s in root.findall("testsuite")] == ["A", "B", "C", "D", "F", "G"]
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["ok"] is True and data["counts"]["total"]["failed"] == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "<script" not in html and "http://" not in html.split("<h1>")[0]  # self-contained: no CDN
+    ET.fromstring(html.removeprefix("<!DOCTYPE html>"))  # well-formed
+    assert "Job timelines" in html and "webhook attempt 3" in html  # the scripted retries are on show
+
+
+# (variant, families to run, the check meant to catch it, words its message must contain)
+CAUGHT = [
+    ("resigned_json", "D", "d1_d2_signature", "re-serialised"),
+    ("two_terminal_events", "C", "c2_one_terminal_event", "second terminal event"),
+    ("back_to_in_progress", "B", "b4_terminal_absorbing", "completed job went back to in_progress"),
+    ("empty_prompt_500", "F", "f_empty_prompt", "got 500"),
+    ("empty_prompt_500", "A", "a_not_a_server_error", "Server error"),
+    ("no_envelope", "A", "a_vidmock_error_envelope", "without the error envelope"),
+    ("no_envelope", "F", "f_unknown_id", "without the error envelope"),
+    ("content_before_completion", "B", "b10_content_not_before_completion", "content served before completion"),
+    ("content_field_early", "B", "b5_result_error_exclusive", "`content` present while status is"),
+    ("content_field_early", "A", "a_vidmock_content_absent_unless_completed", "has `content` while"),
+]
+
+
+@pytest.mark.parametrize(("variant", "families", "check", "words"), CAUGHT, ids=[f"{c[0]}-{c[2]}" for c in CAUGHT])
+def test_broken_gateway_is_caught_by_its_check(media: MediaCache, variant: str, families: str, check: str,
+                                               words: str) -> None:
+    report = _check(media, variant, families)
+    result = report.result(check)
+    assert result.verdict == "failed", f"{check} missed {variant}:\n{report.failures_text()}"
+    assert any(words in f.message for f in result.findings), [f.message for f in result.findings]
+    assert not report.ok
+    finding = result.findings[0]
+    assert finding.expected and finding.actual and (finding.curl or finding.request)
+
+
+def test_the_same_broken_variants_leave_unrelated_families_green(media: MediaCache) -> None:
+    """No false alarms: a webhook-only defect does not fail the HTTP lifecycle checks."""
+    report = _check(media, "resigned_json", "B,F,G")
+    assert report.ok, report.failures_text()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/_vidmock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "vidmock serve did not start"
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_cli_against_vidmock_serve_over_a_socket(served: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junit, html = tmp_path / "junit.xml", tmp_path / "report.html"
+    code = vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--max-examples", "5",
+                         "--junit", str(junit), "--html", str(html)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED" in out and "A HTTP surface" in out and "G Timing" in out
+    root = ET.parse(junit).getroot()
+    assert root.get("failures") == "0" and int(root.get("tests", "0")) >= 45
+    ET.fromstring(html.read_text().removeprefix("<!DOCTYPE html>"))
+
+
+def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--families", "X"]) == 2
+    # A wrong key: every authenticated call is refused, so the run fails (exit 1), with the reason.
+    assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 1
+    assert "b1_create_returns_job" in capsys.readouterr().out
