@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from .engine import Options, run_to_report
     except ModuleNotFoundError as exc:  # schemathesis/hypothesis are not core dependencies (yet)
-        print(f"vidmock check: missing dependency {exc.name!r}; install with: pip install 'vidmock[test]'", file=sys.stderr)
+        print(f"vidmock check: missing dependency {exc.name!r}; install with: pip install 'vidmock[check]'", file=sys.stderr)
         return 2
     from .reporters import html_report, json_report, junit
     from .reporters.console import Console
