@@ -76,7 +76,9 @@ async def test_create_returns_dated_task_id_and_stores_record(ark: httpx.AsyncCl
     tid = r.json()["id"]
     assert tid.startswith("cgt-20260315184000-") and len(tid) == len("cgt-20260315184000-fgl09")
     doc = ctx.store.get(KIND, tid)
-    assert doc["callback_url"] == "https://hooks.example/ark" and doc["outcome"] == "succeeded"
+    assert doc["callback_url"] == "https://hooks.example/ark"
+    assert doc["plan"]["scenario"] is None and doc["plan"]["steps"] == [[0.0, "queued", None], [5.0, "in_progress", None],
+                                                                        [35.0, "completed", None]]
     assert r.headers["x-request-id"].startswith("0217")
 
 
@@ -257,7 +259,7 @@ async def test_input_moderation_is_a_400_and_creates_nothing(ark: httpx.AsyncCli
 
 async def test_output_moderation_fails_late(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     tid = await create(ark, prompt="a fox [vidmock:output_moderation]")
-    assert ctx.store.get(KIND, tid)["outcome"] == "output_moderation"
+    assert ctx.store.get(KIND, tid)["plan"]["scenario"] == "seedance-output-moderation"
     await ctx.clock.advance(5 + 149)  # runs at least 150 s even on a 30 s model
     assert (await ark.get(f"{TASKS}/{tid}")).json()["status"] == "running"
     await ctx.clock.advance(1)

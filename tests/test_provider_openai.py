@@ -23,7 +23,7 @@ from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.openai import PLUGIN
 from vidmock.providers.openai.client import OpenAIClient
-from vidmock.providers.openai.models import KIND, MODERATION_MARKER, default_latency
+from vidmock.providers.openai.models import CONTENT_FILTER_MARKER, KIND, MODERATION_MARKER, default_latency
 from vidmock.store.memory import MemoryStore
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:The Sora API is scheduled:DeprecationWarning")]
@@ -100,7 +100,9 @@ async def test_create_json_defaults_and_shape(env: Env) -> None:
     assert v["created_at"] == int(env.clock.now())
     assert v["completed_at"] is None and v["expires_at"] is None and v["error"] is None
     assert v["remixed_from_video_id"] is None
-    assert env.ctx.store.get(KIND, v["id"])["outcome"] == "completed"
+    plan = env.ctx.store.get(KIND, v["id"])["plan"]
+    assert plan["scenario"] is None and plan["steps"] == [[0.0, "queued", 0], [5.625, "in_progress", 0],
+                                                          [56.25, "completed", 100]]
 
 
 async def test_create_multipart_with_input_reference(env: Env) -> None:
@@ -255,10 +257,9 @@ async def test_moderation_blocked(env: Env) -> None:
     assert r.status_code == 200
 
 
-async def test_outcome_field_drives_failure(env: Env) -> None:
-    v = await create(env, seconds="8")  # 90 s
-    doc = env.ctx.store.get(KIND, v["id"])
-    env.ctx.store.put(KIND, v["id"], {**doc, "outcome": "content_filter"})
+async def test_content_filter_marker_fails_at_the_end(env: Env) -> None:
+    v = await create(env, seconds="8", prompt=f"a fox {CONTENT_FILTER_MARKER}")
+    assert env.ctx.store.get(KIND, v["id"])["plan"]["scenario"] == "sora-content-filter"
     await env.clock.advance(80)
     assert (await get(env, v["id"]))["status"] == "in_progress"
     await env.clock.advance(100)

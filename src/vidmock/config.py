@@ -66,6 +66,8 @@ class ServerConfig:
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)
     max_body_bytes: int = 64 * 1024 * 1024
+    # Routing metrics the gateway scores providers with (§5.1 "weighted-score"); others count as 99.5.
+    provider_uptime: dict[str, float] = field(default_factory=lambda: {"avalanche": 70.0})
     scenario: str | None = None  # server-wide default scenario
     provider_scenarios: dict[str, str] = field(default_factory=dict)  # provider -> default scenario
     scenarios_dir: str | None = None  # a folder of scenario YAML files; default: the bundled catalogue
@@ -114,7 +116,8 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
         values[name] = value
     for name, f in by_name.items():
         raw = env.get(_ENV_PREFIX + name.upper())
-        if raw is not None and name not in ("projects", "provider_urls", "latency", "provider_scenarios"):
+        if raw is not None and name not in ("projects", "provider_urls", "latency", "provider_scenarios",
+                                            "provider_uptime"):
             values[name] = _coerce(name, raw, f.default)
     values.update({k: v for k, v in flags.items() if v is not None})
     if "projects" in values:

@@ -141,7 +141,8 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     async def this_app(scope: Any, receive: Any, send: Any) -> None:
         await app(scope, receive, send)  # `app` is assigned below, before any request arrives
 
-    local = httpx.AsyncClient(transport=httpx.ASGITransport(app=this_app), base_url=config.base_url)
+    # Faults on emulator file URLs (reset, truncate, hang) surface as httpx errors, as over a socket.
+    local = httpx.AsyncClient(transport=InProcessTransport(this_app), base_url=config.base_url)
     remote = httpx.AsyncClient(follow_redirects=False, timeout=30.0)
     runtime.http_clients += [local, remote]
 

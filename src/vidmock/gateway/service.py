@@ -78,8 +78,10 @@ class GatewayService:
             raise GatewayError(400, f"No configured provider is available for model {resolved.model.id} "
                                     f"and size {req.routing_size}.")
         check_images(req)
-        # Cheapest first, as the router's score would rank equal-uptime providers.
-        configured.sort(key=lambda m: (credit_estimate(m, req), m.provider))
+        # The router's weighted score, simplified: better uptime first, then the cheaper (S1 edge case 25:
+        # vertex at 99.5 beats avalanche at 70).
+        uptime = self.config.provider_uptime
+        configured.sort(key=lambda m: (-uptime.get(m.provider, 99.5), credit_estimate(m, req), m.provider))
         scenario, seed = self._scenario(headers, req, configured[0].provider, request_id)
         attempts: list[dict[str, Any]] = []
         can_fallback = resolved.pinned_provider is None and not no_fallback

@@ -4,7 +4,12 @@ Wire format per providers.md §4: the real base is ``…/api/v3``, so the task r
 ``/api/v3/contents/generations/tasks``; ``Authorization: Bearer <key>`` (any non-empty key);
 ModelArk's error envelope with an ``X-Request-Id`` header on every API answer. Generated videos are
 served from ``/files/{task_id}.mp4`` (no auth, like a signed object URL) with byte ranges, for
-about 24 h of clock time after the task succeeded; after that the URL answers 403.
+about 24 h of clock time after the task succeeded (or the scenario's ``content.expires_after``);
+after that the URL answers 403.
+
+Scenarios (vidmock.scenarios): a create takes the submit fault (rendered in Ark's envelope, with the
+request id) and stores the task's plan; a task GET takes the poll faults and the video URL the
+content faults (in the object store's error shape).
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..base import EmulatorContext
-from ..http import JournalMiddleware, read_json
 from ...ranges import Unsatisfiable, parse_range
-from .errors import AUTHENTICATION, ArkError, invalid, model_not_found, task_not_found
-from .models import KIND, QUEUE_SECONDS, Task, parse_create_body, render_video, resolve_seed, task_id, validate_create
+from ...scenarios import UnknownScenario
+from ..base import EmulatorContext
+from ..faults import ErrorBody, fault_response, truncated
+from ..http import JournalMiddleware, read_json
+from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
+from .models import (KIND, QUEUE_SECONDS, Task, default_steps, parse_create_body, render_video, resolve_seed,
+                     scenario_prompt, task_id, validate_create)
 
 SERVICE = "bytedance"
 MAX_BODY = 64 * 1024 * 1024
@@ -39,14 +47,23 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
 
     def api(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
-            rid = request_id()
+            rid = request.state.rid = request_id()
             try:
                 _authenticate(request)
-                body, status = await handler(request)
+                result = await handler(request)
             except ArkError as err:
                 return err.response(rid)
+            except UnknownScenario as exc:
+                return ArkError(400, "InvalidParameter", str(exc), "X-Vidmock-Scenario").response(rid)
+            if isinstance(result, Response):  # a scenario fault
+                result.headers["X-Request-Id"] = rid
+                return result
+            body, status = result
             return JSONResponse(body, status_code=status, headers={"X-Request-Id": rid})
         return endpoint
+
+    def ark_body(request: Request) -> ErrorBody:
+        return lambda status, code, message: fault_error(status, code, message).body(request.state.rid)
 
     def load(tid: str) -> Task:
         doc = ctx.store.get(KIND, tid)
@@ -54,8 +71,12 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             raise task_not_found(tid)
         return Task.from_doc(doc)
 
-    async def create(request: Request) -> tuple[dict[str, Any], int]:
+    async def create(request: Request) -> tuple[dict[str, Any], int] | Response:
         value, problem = await read_json(request, MAX_BODY)
+        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue))
+        faulted = await fault_response(fault, ark_body(request), ctx.clock)
+        if faulted is not None:
+            return faulted
         if problem == "too_large":
             raise ArkError(413, "InvalidParameter", "The request body is too large.")
         if problem:
@@ -68,13 +89,20 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         tid = task_id(now, ctx.ids.new("bytedance.task", 5, "0123456789abcdefghijklmnopqrstuvwxyz"),
                       fields["service_tier"])
         fields["seed"] = resolve_seed(fields["seed"], tid)
-        task = Task(id=tid, model=model, created_at=now, queue=QUEUE_SECONDS[fields["service_tier"]],
-                    latency=float(ctx.config.latency.get(model, spec.latency)), **fields)
+        queue, latency = QUEUE_SECONDS[fields["service_tier"]], float(ctx.config.latency.get(model, spec.latency))
+        plan = ctx.scenarios.plan(SERVICE, request.headers, scenario_prompt(fields["prompt"], ctx.scenarios.catalogue),
+                                  latency, tid)
+        if plan.scenario is None or not ctx.scenarios.catalogue[plan.scenario].timeline:
+            plan.steps = default_steps(queue, latency)  # Ark's own queue per service tier
+        task = Task(id=tid, model=model, created_at=now, queue=queue, latency=latency, plan=plan.to_doc(), **fields)
         ctx.store.put(KIND, tid, task.to_doc())
         return {"id": tid}, 200
 
-    async def get(request: Request) -> tuple[dict[str, Any], int]:
-        return load(request.path_params["task_id"]).render(ctx.clock.now(), base_url), 200
+    async def get(request: Request) -> tuple[dict[str, Any], int] | Response:
+        task = load(request.path_params["task_id"])
+        fault = ctx.scenarios.take_fault((task.plan or {}).get("faults") or {}, "poll", task.id)
+        faulted = await fault_response(fault, ark_body(request), ctx.clock)
+        return faulted if faulted is not None else (task.render(ctx.clock.now(), base_url), 200)
 
     async def list_tasks(request: Request) -> tuple[dict[str, Any], int]:
         q = request.query_params
@@ -124,16 +152,25 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             return _tos_error(404, "NoSuchKey", "The specified key does not exist.")
         if not task.video_available(now):
             return _tos_error(403, "AccessDenied", "Request has expired.")
+        fault = ctx.scenarios.take_fault((task.plan or {}).get("faults") or {}, "content", task.id)
+        faulted = await fault_response(fault, _tos_body, ctx.clock)
+        if faulted is not None:
+            return faulted
         data = await run_in_threadpool(render_video, task, ctx.media)
         headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
         try:
             part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
         except Unsatisfiable:
             return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-        if part is None:
-            return Response(data, headers=headers)
-        return Response(data[part.start:part.end + 1], status_code=206,
-                        headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
+        status, body = (200, data) if part is None else (206, data[part.start:part.end + 1])
+        if part is not None:
+            headers["Content-Range"] = f"bytes {part.start}-{part.end}/{len(data)}"
+        cut = truncated(fault, body, ctx.clock, "video/mp4")
+        if cut is not None:
+            cut.status_code = status
+            cut.headers.update(headers)
+            return cut
+        return Response(body, status_code=status, headers=headers)
 
     routes = [
         Route(TASKS, api(create), methods=["POST"]),
@@ -170,3 +207,23 @@ def _tos_error(status: int, code: str, message: str) -> Response:
     """The object store's answer for a missing or expired video URL (shape chosen: the reference
     gives none)."""
     return JSONResponse({"Code": code, "Message": message}, status_code=status)
+
+
+_TOS_FAULTS = {403: ("AccessDenied", "Access Denied."), 404: ("NoSuchKey", "The specified key does not exist."),
+               429: ("TooManyRequests", "Request rate exceeded, please slow down."),
+               503: ("ServiceUnavailable", "Service is unavailable, please try again later.")}
+
+
+def _tos_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
+    """A scenario fault on the video URL, in the object store's shape (texts chosen)."""
+    default_code, default_message = _TOS_FAULTS.get(status, ("InternalError", "We encountered an internal error."))
+    return {"Code": code or default_code, "Message": message or default_message}
+
+
+def _prompt(value: Any) -> str:
+    """The text item of a create body, for a `[scenario:NAME]` marker (before the body is validated)."""
+    items = value.get("content") if isinstance(value, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("type") == "text" and isinstance(item.get("text"), str):
+            return str(item["text"])
+    return ""

@@ -50,6 +50,27 @@ def task_not_found(task_id: str) -> ArkError:
     return ArkError(404, "ResourceNotFound", f"The specified task {task_id} is not found.", "id")
 
 
+# What a scripted HTTP fault looks like on Ark's wire when the scenario gives no code or message
+# (codes from §4.4's table; messages chosen).
+_FAULTS = {
+    400: ("InvalidParameter", "The request failed because a parameter is not valid."),
+    401: ("AuthenticationError", "The API key or AK/SK in the request is missing or invalid."),
+    403: ("AccessDenied", "You do not have permission to access this resource."),
+    404: ("ResourceNotFound", "The specified resource is not found."),
+    429: ("RateLimitExceeded.EndpointRPMExceeded",
+          "The request has exceeded the RPM (requests per minute) limit of the endpoint. Please retry later."),
+    500: ("InternalServiceError", "The service encountered an unexpected internal error."),
+    503: ("ServerOverloaded", "The service is currently overloaded. Please retry later."),
+}
+
+
+def fault_error(status: int, code: str | None, message: str | None) -> ArkError:
+    """A scenario fault as an Ark error (the caller renders it with the request id)."""
+    default_code, default_message = _FAULTS.get(status, ("InternalServiceError" if status >= 500 else "InvalidParameter",
+                                                         f"The request failed ({status})."))
+    return ArkError(status, code or default_code, message or default_message)
+
+
 AUTHENTICATION = ArkError(401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid.")
 
 INPUT_TEXT_SENSITIVE = ArkError(400, "InputTextSensitiveContentDetected",

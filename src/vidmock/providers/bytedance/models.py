@@ -1,9 +1,15 @@
 """Seedance content-generation tasks: what was asked, and what the task looks like at a given time.
 
-The lifecycle is a pure function of the clock (providers.md §4.3): a task is ``queued`` until
-``created_at + queue``, ``running`` until ``+ latency``, then ``succeeded`` (or ``failed`` when its
-outcome is output moderation). A task still queued when ``execution_expires_after`` runs out is
-``expired``. The only stored transition is a cancel (DELETE of a queued task).
+The lifecycle is a pure function of the clock (providers.md §4.3): each task stores the scenario
+plan chosen at create (``vidmock.scenarios.JobPlan``), and its status at ``now`` is
+``plan.state_at(now - created_at)`` mapped to Ark's enum. Without a scenario the plan is Ark's
+default: ``queued`` for ``queue`` seconds (per service tier), ``running`` for ``latency``, then
+``succeeded``. Whatever the plan, a task still queued when ``execution_expires_after`` runs out is
+``expired`` (Ark's own rule). The only stored transition is a cancel (DELETE of a queued task).
+
+The prompt marker ``[vidmock:output_moderation]`` selects the bundled ``seedance-output-moderation``
+scenario; ``[vidmock:input_moderation]`` stays a check on the text (a 400 on every create, where a
+scenario's submit faults are consumed one per call).
 
 ``callback_url`` is validated and kept on the record; delivering callbacks (§4.5) is not
 implemented yet.
@@ -20,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ...media import MediaCache, VideoSpec
-from .errors import INPUT_TEXT_SENSITIVE, OUTPUT_VIDEO_SENSITIVE, ArkError, invalid, missing
+from ...scenarios import JobPlan
+from .errors import INPUT_TEXT_SENSITIVE, ArkError, invalid, missing
 
 KIND = "bytedance.task"
 URL_TTL = 24 * 3600.0  # "Video URL validity is about 24 h" (§4.3)
@@ -31,8 +38,6 @@ EXPIRES_AFTER_RANGE = (3600, 259200)
 # flex tier is batch-queued and "can sit in queued far longer than 10 min" (§4.6): 2 h (chosen),
 # so a flex task with execution_expires_after=3600 ends ``expired``.
 QUEUE_SECONDS = {"default": 5.0, "flex": 7200.0}
-# Output moderation lands "after 2–3 minutes of generation" (§4.4): at least this long.
-OUTPUT_MODERATION_AFTER = 150.0
 MAX_IMAGE_BYTES = 30 * 1024 * 1024  # §4.2 input images: at most 30 MB
 IMAGE_FORMATS = ("jpeg", "jpg", "png", "webp", "bmp", "tiff", "gif")
 RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive")
@@ -40,6 +45,12 @@ SEED_MAX = 2**32 - 1
 
 INPUT_MODERATION_MARKER = "[vidmock:input_moderation]"
 OUTPUT_MODERATION_MARKER = "[vidmock:output_moderation]"
+MARKER_SCENARIOS = {OUTPUT_MODERATION_MARKER: "seedance-output-moderation"}
+# Scenario statuses → Ark's (§4.3).
+STATUS = {"queued": "queued", "in_progress": "running", "completed": "succeeded", "failed": "failed",
+          "canceled": "cancelled", "expired": "expired"}
+# A failed plan without an error of its own (code from §4.4's table, message chosen).
+DEFAULT_ERROR = {"code": "InternalServiceError", "message": "The service encountered an unexpected internal error."}
 
 # Output sizes per resolution and ratio. Not in the reference except 720p 16:9 = 1248x704 (the
 # §4.3 token example); the rest follow Ark's published table (chosen). ``adaptive`` renders 16:9.
@@ -119,8 +130,9 @@ class Task:
     content: list[dict[str, Any]] = field(default_factory=list)  # the request's items, data URLs elided
     callback_url: str | None = None  # recorded; delivery not implemented yet
     return_last_frame: bool = False
-    outcome: str = "succeeded"  # "succeeded" | "output_moderation"; set by markers now, scenarios later
     cancelled_at: float | None = None
+    plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = Ark's default
+
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Task":
@@ -130,39 +142,37 @@ class Task:
         return asdict(self)
 
     # -- lifecycle (pure in ``now``) ---------------------------------------------------------------
-    @property
-    def started_at(self) -> float:
-        return self.created_at + self.queue
+    def job_plan(self) -> JobPlan:
+        if self.plan is not None:
+            return JobPlan.from_doc(self.plan)
+        return JobPlan(None, self.seed, default_steps(self.queue, self.latency))
 
     @property
     def expires_at(self) -> float:
         """When a task that has not started by then becomes ``expired``."""
         return self.created_at + self.execution_expires_after
 
-    @property
-    def finished_at(self) -> float:
-        run = max(self.latency, OUTPUT_MODERATION_AFTER) if self.outcome == "output_moderation" else self.latency
-        return self.started_at + run
-
-    @property
-    def never_starts(self) -> bool:
-        return self.started_at >= self.expires_at
-
     def status_at(self, now: float) -> tuple[str, float]:
-        """(status, time of the last transition) at ``now``."""
+        """(Ark status, time of the last transition) at ``now``."""
         if self.cancelled_at is not None and now >= self.cancelled_at:
             return "cancelled", self.cancelled_at
-        if self.never_starts:
-            return ("expired", self.expires_at) if now >= self.expires_at else ("queued", self.created_at)
-        if now < self.started_at:
-            return "queued", self.created_at
-        if now < self.finished_at:
-            return "running", self.started_at
-        return ("failed" if self.outcome == "output_moderation" else "succeeded"), self.finished_at
+        plan = self.job_plan()
+        if now >= self.expires_at and plan.state_at(self.execution_expires_after)[0] == "queued":
+            return "expired", self.expires_at
+        elapsed = now - self.created_at
+        status, _ = plan.state_at(elapsed)
+        since = max((at for at, _, _ in plan.steps if at <= elapsed), default=0.0)
+        return STATUS[status], self.created_at + since
 
     def video_available(self, now: float) -> bool:
         status, at = self.status_at(now)
-        return status == "succeeded" and now < at + URL_TTL
+        ttl = self.job_plan().content_expires_after
+        return status == "succeeded" and now < at + (URL_TTL if ttl is None else ttl)
+
+    def error(self) -> dict[str, Any]:
+        given = self.job_plan().error or {}
+        return {"code": str(given.get("code") or DEFAULT_ERROR["code"]),
+                "message": str(given.get("message") or DEFAULT_ERROR["message"])}
 
     def size(self) -> tuple[int, int]:
         ratio = "16:9" if self.ratio == "adaptive" else self.ratio
@@ -177,7 +187,7 @@ class Task:
         status, updated = self.status_at(now)
         out: dict[str, Any] = {"id": self.id, "model": self.model, "status": status}
         if status == "failed":
-            out["error"] = dict(OUTPUT_VIDEO_SENSITIVE)
+            out["error"] = self.error()
         if status == "succeeded":
             out["content"] = {"video_url": f"{base_url}/files/{self.id}.mp4"}
             w, h = self.size()
@@ -191,6 +201,22 @@ class Task:
             "execution_expires_after": self.execution_expires_after, "priority": self.priority,
         })
         return out
+
+
+def default_steps(queue: float, latency: float) -> list[tuple[float, str, int | None]]:
+    """Ark's lifecycle without a scenario: queued, running, succeeded."""
+    return [(0.0, "queued", None), (queue, "in_progress", None), (queue + latency, "completed", None)]
+
+
+def scenario_prompt(prompt: str, catalogue: Any) -> str:
+    """The prompt the scenario engine sees: a legacy marker becomes a ``[scenario:NAME]`` marker
+    when that scenario is in the catalogue (an explicit marker or header still wins)."""
+    if "[scenario:" in prompt:
+        return prompt
+    for marker, name in MARKER_SCENARIOS.items():
+        if marker in prompt and name in catalogue:
+            return f"{prompt} [scenario:{name}]"
+    return prompt
 
 
 def render_video(task: Task, media: MediaCache) -> bytes:
@@ -348,8 +374,7 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
     return {"prompt": prompt, "content": kept, "duration": duration, "ratio": ratio, "resolution": resolution,
             "generate_audio": audio, "seed": seed, "callback_url": callback, "service_tier": tier,
             "execution_expires_after": expires, "priority": priority,
-            "return_last_frame": body.get("return_last_frame") is True,
-            "outcome": "output_moderation" if OUTPUT_MODERATION_MARKER in prompt else "succeeded"}
+            "return_last_frame": body.get("return_last_frame") is True}
 
 
 def _check_roles(spec: ModelSpec, roles: list[str]) -> None:

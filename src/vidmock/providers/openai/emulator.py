@@ -4,6 +4,9 @@ Mounted by the server at ``/providers/openai``; paths below are relative to that
 official SDK works with ``base_url=<root>/v1``. Every response carries ``x-request-id``; retrieve
 also carries ``openai-poll-after-ms`` (read by the SDK's ``poll()``, §1.3).
 
+Scenarios (vidmock.scenarios): a create takes the submit fault and stores the job's plan; retrieve
+takes the poll faults and content downloads the content faults, rendered in OpenAI's envelope.
+
 ``ctx.config`` may carry ``openai_extended`` (a bool; absent means False) to accept the newer
 guide's 16/20 s durations and sora-2-pro 1080p sizes (§1.2); validation is strict by default.
 """
@@ -22,11 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...media import VideoSpec
 from ...ranges import Unsatisfiable, parse_range
+from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
+from ..faults import fault_response, truncated
 from ..http import JournalMiddleware, read_json
 from . import assets
-from .errors import MISSING_KEY, OpenAIError, invalid_value, not_found
-from .models import KIND, SEQ_COUNTER, Video, check_prompt, default_latency, outcome_for, parse_create
+from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
+from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
 from .multipart import MultipartError, parse_form
 
 SERVICE = "openai"
@@ -45,25 +50,46 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             raise not_found(video_id)
         return Video.from_doc(doc)
 
-    def new_video(model: str, prompt: str, seconds: str, size: str, **extra: Any) -> Video:
+    def new_video(request: Request, model: str, prompt: str, seconds: str, size: str, **extra: Any) -> Video:
         latency = ctx.config.latency.get(model)
         if latency is None:
             latency = default_latency(model, int(seconds))
-        video = Video(id="video_" + ctx.ids.new("openai.video", 48, "0123456789abcdef"), model=model, prompt=prompt,
-                      seconds=seconds, size=size, created_at=ctx.clock.now(), latency=float(latency),
-                      seq=ctx.store.next_counter(SEQ_COUNTER), outcome=outcome_for(prompt), **extra)
+        video_id = "video_" + ctx.ids.new("openai.video", 48, "0123456789abcdef")
+        plan = ctx.scenarios.plan(SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue),
+                                  float(latency), video_id)
+        video = Video(id=video_id, model=model, prompt=prompt, seconds=seconds, size=size,
+                      created_at=ctx.clock.now(), latency=float(latency), seq=ctx.store.next_counter(SEQ_COUNTER),
+                      plan=plan.to_doc(), **extra)
         ctx.store.put(KIND, video.id, video.to_doc())
         return video
 
     async def create(request: Request) -> Response:
-        fields, files = await _read_body(request)
+        # The submit fault comes first, as a transport-level failure would; a body that does not
+        # parse is still reported after it.
+        try:
+            fields, files = await _read_body(request)
+            problem = None
+        except OpenAIError as err:
+            fields, files, problem = {}, [], err
+        raw_prompt = fields.get("prompt")
+        prompt = raw_prompt if isinstance(raw_prompt, str) else ""
+        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue))
+        faulted = await fault_response(fault, fault_body, ctx.clock)
+        if faulted is not None:
+            return faulted
+        if problem is not None:
+            raise problem
         params = parse_create(fields, files, extended=extended)
-        video = new_video(params.model, params.prompt, params.seconds, params.size,
+        video = new_video(request, params.model, params.prompt, params.seconds, params.size,
                           reference_count=params.reference_count)
         return JSONResponse(video.render(ctx.clock.now()))
 
     async def retrieve(request: Request) -> Response:
         video = load(request.path_params["video_id"])
+        fault = ctx.scenarios.take_fault((video.plan or {}).get("faults") or {}, "poll", video.id)
+        faulted = await fault_response(fault, fault_body, ctx.clock)
+        if faulted is not None:
+            return faulted
         return JSONResponse(video.render(ctx.clock.now()), headers={"openai-poll-after-ms": str(POLL_AFTER_MS)})
 
     async def list_videos(request: Request) -> Response:
@@ -88,7 +114,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
     async def delete(request: Request) -> Response:
         video = load(request.path_params["video_id"])
         status = video.status(ctx.clock.now())
-        if status not in ("completed", "failed"):
+        if status not in TERMINAL:
             # DELETE is documented for completed or failed videos only (§1.1); wording unverified.
             raise OpenAIError(400, f"Video '{video.id}' cannot be deleted while its status is '{status}'. "
                                    "Only completed or failed videos can be deleted.", param="video_id")
@@ -117,16 +143,29 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         else:
             data = await run_in_threadpool(assets.render, variant, width, height, int(video.seconds), video.seed)
             mime = assets.MIME
+        # Content faults hit downloads of the bytes. G1's completion probe (``Accept:
+        # application/json``, body never read) is not a download, so it does not consume one.
+        fault = None
+        if request.headers.get("accept", "").strip().lower() != "application/json":
+            fault = ctx.scenarios.take_fault((video.plan or {}).get("faults") or {}, "content", video.id)
+        faulted = await fault_response(fault, fault_body, ctx.clock)
+        if faulted is not None:
+            return faulted
         size = len(data)
         headers = {"accept-ranges": "bytes"}
         try:
             part = parse_range(request.headers.get("range"), size, request.headers.get("if-range"))
         except Unsatisfiable:
             return Response(b"", status_code=416, headers={**headers, "content-range": f"bytes */{size}"})
-        if part is None:
-            return Response(data, media_type=mime, headers=headers)
-        return Response(data[part.start:part.end + 1], status_code=206, media_type=mime,
-                        headers={**headers, "content-range": f"bytes {part.start}-{part.end}/{size}"})
+        status_code, body = (200, data) if part is None else (206, data[part.start:part.end + 1])
+        if part is not None:
+            headers["content-range"] = f"bytes {part.start}-{part.end}/{size}"
+        cut = truncated(fault, body, ctx.clock, mime)
+        if cut is not None:
+            cut.status_code = status_code
+            cut.headers.update(headers)
+            return cut
+        return Response(body, status_code=status_code, media_type=mime, headers=headers)
 
     async def remix(request: Request) -> Response:
         source = load(request.path_params["video_id"])
@@ -140,16 +179,19 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             # "Create a remix of a completed video" (§1.2); wording unverified.
             raise OpenAIError(400, f"Video '{source.id}' cannot be remixed while its status is '{status}'. "
                                    "Only completed videos can be remixed.", param="video_id")
-        video = new_video(source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id)
+        video = new_video(request, source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id)
         return JSONResponse(video.render(ctx.clock.now()))
 
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             try:
                 _authenticate(request)
-                return await handler(request)
+                response: Response = await handler(request)
+                return response
             except OpenAIError as err:
                 return err.response()
+            except UnknownScenario as exc:
+                return OpenAIError(400, str(exc), param="X-Vidmock-Scenario").response()
         return endpoint
 
     async def not_found_route(request: Request) -> Response:

@@ -22,6 +22,24 @@ class OpenAIError(Exception):
         return JSONResponse(self.body(), status_code=self.status)
 
 
+# What a scripted HTTP fault looks like on OpenAI's wire when the scenario gives no code or message.
+# The 500 and 503 texts are the API's well-known ones; the 429 wording and the ``requests`` type
+# follow the general API's rate-limit errors (unverified for videos, providers.md §1.5).
+_FAULTS: dict[int, tuple[str, str | None, str]] = {
+    429: ("requests", "rate_limit_exceeded", "Rate limit reached for videos per min (RPM). Please try again later. "
+                                             "Visit https://platform.openai.com/account/rate-limits to learn more."),
+    500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
+    503: ("server_error", None, "The engine is currently overloaded, please try again later."),
+}
+
+
+def fault_body(status: int, code: str | None, message: str | None) -> dict[str, object]:
+    """OpenAI's error envelope for a scenario fault (``providers.faults.ErrorBody``)."""
+    kind, default_code, default_message = _FAULTS.get(
+        status, ("server_error" if status >= 500 else "invalid_request_error", None, f"Request failed ({status})."))
+    return OpenAIError(status, message or default_message, type=kind, code=code or default_code).body()
+
+
 def supported(values: tuple[str, ...] | list[str]) -> str:
     """``'4', '8', and '12'`` / ``'asc' and 'desc'``: how OpenAI lists allowed values."""
     quoted = [f"'{v}'" for v in values]

@@ -1,18 +1,14 @@
 """OpenAI Videos (Sora 2): what was asked, and what the ``Video`` looks like at a given time.
 
-The lifecycle is a pure function of the clock (ARCHITECTURE.md): a video is ``queued`` for the
-first ``queued_for`` seconds, then ``in_progress`` with an integer ``progress`` rising linearly
-0→99, then ``completed`` (progress 100) at ``created_at + latency``. Polling never moves it.
+The lifecycle is a pure function of the clock (ARCHITECTURE.md): each video stores the scenario
+plan chosen at create (``vidmock.scenarios.JobPlan``), and its status and progress at ``now`` are
+``plan.state_at(now - created_at)`` mapped to Sora's enum. Polling never moves it. Without a
+scenario the plan is the default one: ``queued`` for the first ``queued_for`` seconds, then
+``in_progress`` with an integer ``progress`` rising linearly 0→99, then ``completed`` (100) at
+``created_at + latency``.
 
-Failures are chosen at create time and stored on the record as ``outcome``:
-
-* ``"completed"`` (default);
-* ``"moderation_blocked"``: input moderation, the job fails when it would have started rendering
-  (``error.code = "moderation_blocked"``, providers.md §1.4/§1.5);
-* ``"content_filter"``: output moderation, the job fails when it would have completed.
-
-Until scenario controls exist, a prompt containing the literal marker
-``[vidmock:moderation_blocked]`` (or ``[vidmock:content_filter]``) selects that outcome.
+The prompt markers that predate scenarios still work: ``[vidmock:moderation_blocked]`` selects the
+bundled ``sora-moderation-blocked`` scenario and ``[vidmock:content_filter]`` ``sora-content-filter``.
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ...scenarios import JobPlan, default_plan
 from .errors import OpenAIError, invalid_type, invalid_value, missing
 
 KIND = "openai.video"
@@ -44,17 +41,27 @@ CREATE_FIELDS = frozenset({"prompt", "model", "seconds", "size", "input_referenc
 # 90 s, one 8 s job took ~105 s; sora-2-pro roughly 2–3x slower). Scaled roughly linearly with
 # the clip length: 4 s → 0.625x, 12 s → 1.375x. ``ctx.config.latency[model]`` overrides the total.
 BASE_LATENCY = {"sora-2": 90.0, "pro": 225.0}
-QUEUED_MAX = 30.0  # "Allow queued to last 0–30 s": 10 % of the latency, at most 30 s
 EXPIRY = 3600.0  # "Download URLs are valid for a maximum of 1 hour after generation"
 
 MODERATION_MARKER = "[vidmock:moderation_blocked]"
 CONTENT_FILTER_MARKER = "[vidmock:content_filter]"
-OUTCOMES = ("completed", "moderation_blocked", "content_filter")
-# Wording unverified; codes from the field (providers.md §1.4).
+# Legacy prompt markers → the bundled scenario each one stands for.
+MARKER_SCENARIOS = {MODERATION_MARKER: "sora-moderation-blocked", CONTENT_FILTER_MARKER: "sora-content-filter"}
+
+# Scenario statuses → Sora's. Sora has no cancelled state; a cancelled plan reads as failed.
+# ``expired`` is the unofficial status integrators saw past retention (providers.md §1.3).
+STATUS = {"queued": "queued", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
+          "canceled": "failed", "expired": "expired"}
+TERMINAL = frozenset({"completed", "failed", "expired"})
+# Wording unverified; codes from the field (providers.md §1.4). Used when a plan's error has no message.
 FAILURE_MESSAGES = {
     "moderation_blocked": "Your request was blocked by our moderation system.",
     "content_filter": "The generated video was blocked by our content filter.",
+    "internal_error": "Video generation failed due to an internal error.",
+    "cancelled": "The video generation was cancelled.",
 }
+# A failed plan without an error, and a cancelled one (codes chosen: the reference gives none).
+DEFAULT_ERRORS = {"failed": "internal_error", "canceled": "cancelled"}
 
 
 def default_latency(model: str, seconds: int) -> float:
@@ -62,12 +69,15 @@ def default_latency(model: str, seconds: int) -> float:
     return base * (0.25 + 0.75 * seconds / 8)
 
 
-def outcome_for(prompt: str) -> str:
-    if MODERATION_MARKER in prompt:
-        return "moderation_blocked"
-    if CONTENT_FILTER_MARKER in prompt:
-        return "content_filter"
-    return "completed"
+def scenario_prompt(prompt: str, catalogue: Any) -> str:
+    """The prompt the scenario engine sees: a legacy marker becomes a ``[scenario:NAME]`` marker
+    when that scenario is in the catalogue (an explicit marker or header still wins)."""
+    if "[scenario:" in prompt:
+        return prompt
+    for marker, name in MARKER_SCENARIOS.items():
+        if marker in prompt and name in catalogue:
+            return f"{prompt} [scenario:{name}]"
+    return prompt
 
 
 @dataclass
@@ -80,9 +90,9 @@ class Video:
     created_at: float
     latency: float
     seq: int = 0
-    outcome: str = "completed"
     remixed_from_video_id: str | None = None
     reference_count: int = 0
+    plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = the default plan
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Video":
@@ -92,50 +102,49 @@ class Video:
         return asdict(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    @property
-    def queued_for(self) -> float:
-        return min(QUEUED_MAX, 0.1 * self.latency)
+    def job_plan(self) -> JobPlan:
+        return JobPlan.from_doc(self.plan) if self.plan is not None else default_plan(self.latency, self.seed)
 
-    @property
-    def started_at(self) -> float:
-        return self.created_at + self.queued_for
-
-    @property
-    def finished_at(self) -> float:
-        """When the job reaches its terminal status (completed or failed)."""
-        if self.outcome == "moderation_blocked":
-            return self.started_at
-        return self.created_at + self.latency
-
-    def _progress(self, now: float) -> int:
-        span = self.created_at + self.latency - self.started_at
-        if span <= 0:
-            return 100
-        return max(0, min(100, int(100 * (now - self.started_at) / span)))
+    def state(self, now: float) -> tuple[str, str, int]:
+        """(Sora status, scenario status, progress) at ``now``."""
+        generic, progress = self.job_plan().state_at(now - self.created_at)
+        return STATUS[generic], generic, progress
 
     def status(self, now: float) -> str:
-        if now >= self.finished_at:
-            return "completed" if self.outcome == "completed" else "failed"
-        return "queued" if now < self.started_at else "in_progress"
+        return self.state(now)[0]
+
+    @property
+    def finished_at(self) -> float | None:
+        """When the job reaches its terminal status, or None if it never does (stuck)."""
+        plan = self.job_plan()
+        return None if plan.finishes_at is None else self.created_at + plan.finishes_at
 
     def expires_at(self) -> float | None:
-        return self.finished_at + EXPIRY if self.outcome == "completed" else None
+        plan = self.job_plan()
+        if plan.outcome != "completed" or self.finished_at is None:
+            return None
+        ttl = plan.content_expires_after if plan.content_expires_after is not None else EXPIRY
+        return self.finished_at + ttl
 
     def expired(self, now: float) -> bool:
         exp = self.expires_at()
         return exp is not None and now >= exp
 
+    def error(self, generic: str) -> dict[str, Any] | None:
+        """A failed video's ``error: {code, message}`` (``VideoCreateError``: no type or param)."""
+        if generic not in DEFAULT_ERRORS:
+            return None
+        given = self.job_plan().error or {}
+        code = str(given.get("code") or DEFAULT_ERRORS[generic])
+        message = given.get("message") or FAILURE_MESSAGES.get(code, "Video generation failed.")
+        return {"code": code, "message": str(message)}
+
     def render(self, now: float) -> dict[str, Any]:
         """The ``Video`` object (providers.md §1.3) at ``now``, every field present."""
-        status = self.status(now)
-        progress = {"queued": 0, "completed": 100}.get(status)
-        if progress is None:  # in_progress: below 100 until done; failed: frozen where it stopped
-            progress = min(99, self._progress(now)) if status == "in_progress" else self._progress(self.finished_at)
-        terminal = status in ("completed", "failed")
+        status, generic, progress = self.state(now)
+        terminal = status in TERMINAL
+        finished = self.finished_at if terminal else None
         expires = self.expires_at() if status == "completed" else None
-        error = None
-        if status == "failed":
-            error = {"code": self.outcome, "message": FAILURE_MESSAGES.get(self.outcome, "Video generation failed.")}
         return {
             "id": self.id,
             "object": "video",
@@ -143,13 +152,13 @@ class Video:
             "status": status,
             "progress": progress,
             "created_at": int(self.created_at),
-            "completed_at": int(self.finished_at) if terminal else None,
+            "completed_at": int(finished) if finished is not None else None,
             "expires_at": int(expires) if expires is not None else None,
             "prompt": self.prompt,
             "seconds": self.seconds,
             "size": self.size,
             "remixed_from_video_id": self.remixed_from_video_id,
-            "error": error,
+            "error": self.error(generic) if status == "failed" else None,
         }
 
     @property
@@ -213,7 +222,7 @@ def parse_create(fields: dict[str, Any], files: list[tuple[str, bytes]], *, exte
         raise invalid_type("size", "a string", size)
     if size not in SIZES + EXTENDED_PRO_SIZES:
         raise invalid_value(size, SIZES, "size")
-    allowed_sizes = SIZES if model in PRO_MODELS else BASE_SIZES
+    allowed_sizes: tuple[str, ...] = SIZES if model in PRO_MODELS else BASE_SIZES
     if extended and model in PRO_MODELS:
         allowed_sizes = SIZES + EXTENDED_PRO_SIZES
     if size not in allowed_sizes:
