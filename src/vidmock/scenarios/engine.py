@@ -73,17 +73,18 @@ class ScenarioEngine:
             self.provider_defaults[provider] = name
 
     def select(self, provider: str, headers: Mapping[str, str], prompt: str) -> tuple[str | None, int | None]:
-        name = headers.get(HEADER) or None
-        if name is None:
-            marker = MARKER.search(prompt or "")
-            name = marker.group(1) if marker else None
-        name = name or self.provider_defaults.get(provider) or self.default
+        marker = MARKER.search(prompt or "")
+        candidates = (headers.get(HEADER) or None, marker.group(1) if marker else None,
+                      self.provider_defaults.get(provider), self.default)
+        name = None
+        for candidate in candidates:
+            # A scenario written for another provider leaves this one alone (after a fallback, the
+            # second provider behaves normally) and the next, weaker choice applies instead.
+            if candidate is not None and self.get(candidate).provider in (None, provider):
+                name = candidate
+                break
         raw_seed = headers.get(SEED_HEADER)
         seed = int(raw_seed) if raw_seed and raw_seed.strip().lstrip("-").isdigit() else None
-        if name is not None and self.get(name).provider not in (None, provider):
-            # A scenario written for one provider leaves the others alone: after a fallback, the
-            # second provider behaves normally.
-            name = None
         return name, seed
 
     def plan(self, provider: str, headers: Mapping[str, str], prompt: str, default_latency: float,
