@@ -161,3 +161,38 @@ def test_serve_one_provider_on_its_own_port(tmp_path: Path) -> None:
             assert video.status_code == 200 and video.content[4:8] == b"ftyp"
     bad = subprocess.run([sys.executable, "-m", "vidmock", "serve", "--provider", "nope"], capture_output=True)
     assert bad.returncode == 2 and b"unknown provider 'nope'" in bad.stderr
+
+
+def test_several_worker_processes_share_one_job_space(tmp_path: Path) -> None:
+    from vidmock.listen import Receiver, running
+
+    receiver = Receiver("whsec_multi")
+    store = str(tmp_path / "shared.sqlite")
+    config = tmp_path / "w.yaml"
+    config.write_text("latency:\n  veo-3.1-generate-001: 60\n")
+    with running(receiver) as hook:
+        for base in _serve(tmp_path, "--workers", "2", "--store", store, "--speed", "60", "--config", str(config)):
+            pids = set()
+            with httpx.Client(base_url=base, timeout=10) as c:
+                ids = []
+                for i in range(8):
+                    # A new connection each time, so the kernel spreads them over both processes.
+                    r = httpx.post(f"{base}/v1/videos", headers=AUTH, timeout=10,
+                                   json={"prompt": f"fox {i}", "seconds": 4, "callback_url": f"{hook}/hook",
+                                         "callback_secret": "whsec_multi"})
+                    assert r.status_code == 200, r.text
+                    ids.append(r.json()["id"])
+                for _ in range(20):
+                    pids.add(httpx.get(f"{base}/_vidmock/health", timeout=5).json()["pid"])
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    states = [httpx.get(f"{base}/v1/videos/{v}", headers=AUTH, timeout=5).json()["status"] for v in ids]
+                    if all(s == "completed" for s in states) and len(receiver.deliveries) >= len(ids):
+                        break
+                    time.sleep(0.2)
+                assert states == ["completed"] * len(ids)
+                time.sleep(1)  # a duplicate delivery would arrive within a few loop periods
+            assert len(pids) == 2
+            events = [d.event_id for d in receiver.deliveries]
+            assert sorted(events) == sorted(f"evt_{v}" for v in ids)  # exactly one delivery per job
+            assert all(d.verdict.ok for d in receiver.deliveries)

@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--bare-model", action="store_true", default=None,
                        help="show `model` without the provider prefix (older gateway)")
     serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing one --store (real or scaled clock only)")
     serve.add_argument("--scenario", metavar="NAME", help="default scenario for every job (vidmock scenarios list)")
     serve.add_argument("--provider", metavar="NAME",
                        help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)")
@@ -120,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from .scenarios import ScenarioError, UnknownScenario
 
+    if args.workers > 1:
+        return _serve_workers(config, args)
+
     try:
         app = build_app(config)
     except (UnknownScenario, ScenarioError) as exc:
@@ -129,6 +134,27 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
           f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/", file=sys.stderr)
     uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+    return 0
+
+
+def _serve_workers(config: Any, args: argparse.Namespace) -> int:
+    """Several processes, one job space: they share the SQLite store (WAL) and claim work atomically."""
+    import uvicorn
+
+    from .config import to_json
+    from .server import CONFIG_ENV
+
+    if not config.store:
+        print("vidmock: --workers needs --store FILE: the processes share their state through it", file=sys.stderr)
+        return 2
+    if config.clock == "virtual":
+        print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
+        return 2
+    os.environ[CONFIG_ENV] = to_json(config)
+    print(f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
+          f"(store {config.store})", file=sys.stderr)
+    uvicorn.run("vidmock.server:app_from_environment", factory=True, host=config.host, port=config.port,
+                workers=args.workers, log_level=args.log_level)
     return 0
 
 

@@ -49,7 +49,8 @@ class TimerHandle:
 class Clock:
     """A clock with timers. Construct through ``Clock.virtual``, ``Clock.real`` or ``Clock.scaled``."""
 
-    def __init__(self, mode: Mode, start: float, speed: float, wall: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, mode: Mode, start: float, speed: float, wall: Callable[[], float] = time.monotonic,
+                 wall0: float | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.mode: Mode = mode
@@ -57,7 +58,7 @@ class Clock:
         self._start = start
         self._virtual_now = start
         self._wall = wall
-        self._wall0 = wall()
+        self._wall0 = wall() if wall0 is None else wall0
         self._timers: list[_Timer] = []
         self._seq = itertools.count()
         self._wake: asyncio.Event | None = None
@@ -76,6 +77,12 @@ class Clock:
     @classmethod
     def scaled(cls, speed: float, start: float | None = None) -> "Clock":
         return cls("scaled", time.time() if start is None else start, speed)
+
+    @classmethod
+    def shared_scaled(cls, speed: float, start: float, wall_origin: float) -> "Clock":
+        """A scaled clock several processes agree on: anchored to an epoch wall time, not to this
+        process's monotonic origin."""
+        return cls("scaled", start, speed, wall=time.time, wall0=wall_origin)
 
     # -- reading ---------------------------------------------------------------------------------
     def now(self) -> float:

@@ -152,5 +152,19 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
     return raw
 
 
+def to_json(config: ServerConfig) -> str:
+    """The whole configuration as JSON, to hand to server processes started by uvicorn."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(asdict(config))
+
+
+def from_json(text: str) -> ServerConfig:
+    import json
+
+    return build_config(json.loads(text), {}, {})
+
+
 def from_environment() -> ServerConfig:
     return build_config({}, dict(os.environ), {})

@@ -6,6 +6,7 @@ Kept apart from every emulated API: nothing here exists on the real gateway.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from .store import Store
 def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher,
                    scenarios: ScenarioEngine) -> list[Route]:
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "pid": os.getpid()})
 
     async def reset(request: Request) -> Response:
         store.reset()

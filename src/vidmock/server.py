@@ -44,6 +44,8 @@ from .providers.registry import PLUGINS
 from .store import Store, open_store
 
 CLOCK_META = "clock.virtual_now"
+SCALED_META = "clock.scaled_origin"
+CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
 
 
 async def forward_scenario_headers(request: httpx.Request) -> None:
@@ -88,6 +90,17 @@ def make_clock(config: ServerConfig, store: Store) -> Clock:
         clock.after_advance.append(lambda now: store.set_meta(CLOCK_META, repr(now)))
         return clock
     if config.clock == "scaled":
+        if config.store:
+            # A durable (possibly shared) store anchors scaled time once, so every server process,
+            # and a restart, reads the same clock.
+            saved = store.get_meta(SCALED_META)
+            if saved is None:
+                import time
+
+                store.set_meta(SCALED_META, f"{config.start_time or time.time()!r},{time.time()!r}")
+                saved = store.get_meta(SCALED_META) or ""
+            start, origin = (float(x) for x in saved.split(","))
+            return Clock.shared_scaled(config.speed, start, origin)
         return Clock.scaled(config.speed, config.start_time)
     return Clock.real(config.start_time)
 
@@ -213,3 +226,10 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
                             Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
     app.state.vidmock = runtime
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory each uvicorn worker process calls (``vidmock serve --workers N``)."""
+    from .config import from_json
+
+    return build_app(from_json(os.environ[CONFIG_ENV]))

@@ -83,7 +83,9 @@ class WebhookDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
-        for doc in self.store.due(KIND, now, BATCH):
+        # Claimed with a lease longer than one attempt can take, so two server processes sharing the
+        # store never send the same attempt twice.
+        for doc in self.store.claim_due(KIND, now, BATCH, TIMEOUT + 30.0):
             await self.deliver(Delivery(**doc))
 
     async def deliver(self, row: Delivery) -> None:

@@ -47,9 +47,9 @@ class Worker:
     async def tick(self) -> None:
         self.ticks += 1
         now = self.clock.now()
-        due = [Job.from_doc(d) for d in self.store.due(JOB_KIND, now, self.config.worker_batch)]
-        for job in due:  # claim: a crashed poll is retried after the claim TTL, as in W1
-            self.store.put(JOB_KIND, job.id, job.to_doc(), due=now + CLAIM_TTL)
+        # Claim (nextPollAt = now + 30 s, as in W1): a crashed poll is retried after the claim TTL, and
+        # server processes sharing a store never poll the same job twice.
+        due = [Job.from_doc(d) for d in self.store.claim_due(JOB_KIND, now, self.config.worker_batch, CLAIM_TTL)]
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(job: Job) -> None:

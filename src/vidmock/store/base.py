@@ -24,6 +24,10 @@ class Store(Protocol):
     def due(self, kind: str, now: float, limit: int | None = None) -> list[Doc]:
         """Documents of ``kind`` whose due time is <= now, earliest first."""
 
+    def claim_due(self, kind: str, now: float, limit: int | None, lease: float) -> list[Doc]:
+        """Atomically take the due documents: each is returned once and is not due again until
+        ``now + lease`` (unless re-put). Several processes sharing a store never take the same one."""
+
     def all(self, kind: str) -> list[Doc]:
         """Every document of ``kind``, newest insert first."""
 

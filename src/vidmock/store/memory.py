@@ -56,6 +56,18 @@ class MemoryStore:
             heapq.heappush(heap, entry)
         return [d for d in (self.get(kind, id) for _, id in found) if d is not None]
 
+    def claim_due(self, kind: str, now: float, limit: int | None, lease: float) -> list[Doc]:
+        heap = self._heaps.get(kind, [])
+        dues = self._due.get(kind, {})
+        taken: list[str] = []
+        while heap and heap[0][0] <= now and (limit is None or len(taken) < limit):
+            due, id = heapq.heappop(heap)
+            if dues.get(id) == due:
+                dues[id] = now + lease
+                heapq.heappush(heap, (now + lease, id))
+                taken.append(id)
+        return [d for d in (self.get(kind, id) for id in taken) if d is not None]
+
     def all(self, kind: str) -> list[Doc]:
         return [json.loads(json.dumps(d)) for d in reversed(list(self._docs.get(kind, {}).values()))]
 

@@ -29,8 +29,9 @@ class SqliteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         # isolation_level=None: we commit explicitly, one transaction per write.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")  # several server processes may share the file
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM docs").fetchone()
@@ -55,6 +56,16 @@ class SqliteStore:
         rows = self._db.execute(
             "SELECT data FROM docs WHERE kind=? AND due IS NOT NULL AND due <= ? ORDER BY due, seq LIMIT ?",
             (kind, now, -1 if limit is None else limit),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def claim_due(self, kind: str, now: float, limit: int | None, lease: float) -> list[Doc]:
+        # One UPDATE … RETURNING is atomic under SQLite's write lock: concurrent processes each get
+        # a disjoint set.
+        rows = self._db.execute(
+            "UPDATE docs SET due = ? WHERE kind = ? AND id IN (SELECT id FROM docs WHERE kind = ? AND due IS NOT NULL "
+            "AND due <= ? ORDER BY due, seq LIMIT ?) RETURNING data",
+            (now + lease, kind, kind, now, -1 if limit is None else limit),
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
