@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from .base import ProviderPlugin
+from .alibaba import PLUGIN as ALIBABA
 from .avalanche import PLUGIN as AVALANCHE
+from .base import ProviderPlugin
 from .bytedance import PLUGIN as BYTEDANCE
+from .gemini import PLUGIN as GEMINI
 from .openai import PLUGIN as OPENAI
 from .vertex import PLUGIN as VERTEX
+from .xai import PLUGIN as XAI
 
-PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, AVALANCHE)}
+PLUGINS: dict[str, ProviderPlugin] = {
+    p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, XAI, ALIBABA, GEMINI, AVALANCHE)
+}

@@ -1,0 +1,148 @@
+"""Veo on the Gemini API (``google-ai-studio``): routes and the HTTP adapter over ``models``.
+
+Wire format per providers.md §2, under the real ``/v1beta`` prefix:
+
+- ``POST /v1beta/models/{model}:predictLongRunning`` → ``{"name": "models/{model}/operations/{id}"}``;
+- ``GET /v1beta/{operation name}`` polls (a plain GET, unlike Vertex); a bare ``operations/{id}``
+  is accepted too, for pollers that kept only the id (§2.7 item 3);
+- ``GET /v1beta/files/{id}:download?alt=media`` serves the MP4 with byte ranges, for 2 days after
+  the operation is done (§2.7 item 5); after that, or for an id never issued, the Files API's 403.
+
+Every route needs an API key (``x-goog-api-key`` or ``?key=``; any non-empty value). Errors use
+Google's envelope. The gateway does not route here (gateway.md §8): it serves teams that call the
+Gemini API directly, including through the official ``google-genai`` SDK (2.x).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ...media import VideoSpec
+from ...ranges import Unsatisfiable, parse_range
+from ..base import EmulatorContext
+from ..faults import fault_response, truncated
+from ..http import JournalMiddleware, read_json
+from .errors import NO_KEY, GoogleError, error_body
+from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
+
+SERVICE = "google-ai-studio"
+MAX_BODY = 64 * 1024 * 1024
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # operation and file ids: 12 lowercase alnum (§13)
+
+
+def build_emulator(ctx: EmulatorContext) -> Starlette:
+    base_url = ctx.public_url(SERVICE)
+
+    def guarded(handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            try:
+                if not (request.headers.get("x-goog-api-key") or request.query_params.get("key")):
+                    raise NO_KEY
+                response: Response = await handler(request)
+                return response
+            except GoogleError as err:
+                return err.response()
+        return endpoint
+
+    async def model_action(request: Request) -> Response:
+        model, _, action = request.path_params["model_action"].rpartition(":")
+        latency = ctx.config.latency.get(model, DEFAULT_LATENCY.get(model)) if model else None
+        if action != "predictLongRunning" or latency is None:
+            raise GoogleError(404, f"models/{model or action} is not found for API version v1beta, or is not "
+                                   f"supported for {action or 'this method'}. Call ListModels to see the list of "
+                                   "available models and their supported methods.")
+        value, problem = await read_json(request, MAX_BODY)
+        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, _prompt(value))
+        faulted = await fault_response(fault, error_body, ctx.clock)
+        if faulted is not None:
+            return faulted
+        if problem == "too_large":
+            raise GoogleError(413, "Request payload size exceeds the limit: 67108864 bytes.")
+        if problem:
+            raise GoogleError(400, "Invalid JSON payload received.")
+        fields = parse_predict(model, value)
+        op_id = ctx.ids.new("gemini.op", 12, ALPHABET)
+        name = f"models/{model}/operations/{op_id}"
+        plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, name)
+        files = [ctx.ids.new("gemini.file", 12, ALPHABET) for _ in range(fields["sample_count"])]
+        op = Operation(id=op_id, model=model, created_at=ctx.clock.now(), seed=plan.seed, plan=plan.to_doc(),
+                       files=files, **fields)
+        ctx.store.put(KIND, op_id, op.to_doc())
+        for index, file_id in enumerate(files):
+            ctx.store.put(FILE_KIND, file_id, {"operation": op_id, "index": index})
+        return JSONResponse({"name": op.name})
+
+    async def get_operation(request: Request) -> Response:
+        op_id = request.path_params["op_id"]
+        model = request.path_params.get("model")
+        doc = ctx.store.get(KIND, op_id)
+        if doc is None or (model is not None and doc["model"] != model):
+            shown = f"models/{model}/operations/{op_id}" if model else f"operations/{op_id}"
+            raise GoogleError(404, f"Operation {shown} not found.")
+        fault = ctx.scenarios.take_fault(doc["plan"].get("faults") or {}, "poll", Operation.from_doc(doc).name)
+        faulted = await fault_response(fault, error_body, ctx.clock)
+        return faulted or JSONResponse(Operation.from_doc(doc).render(ctx.clock.now(), base_url))
+
+    async def file_action(request: Request) -> Response:
+        raw = request.path_params["file_action"]
+        # google-genai shortens only https:// video URIs to a file id; given an http:// URI (an emulator
+        # on loopback) it sends the whole URI as the name: …/files/http://host/v1beta/files/ID:download
+        # ?alt=media:download?alt=media. Read the id from that too, so the SDK works unchanged here.
+        file_id, _, action = raw.rsplit("/files/", 1)[-1].partition(":")
+        if action != "download":
+            raise GoogleError(404, f"Method files/{file_id}:{action} not found." if action else
+                                   "Only generated videos are emulated: use files/{id}:download?alt=media.")
+        if request.query_params.get("alt", "").split(":")[0] != "media":
+            raise GoogleError(400, "Download requires alt=media.")
+        ref = ctx.store.get(FILE_KIND, file_id)
+        doc = ctx.store.get(KIND, ref["operation"]) if ref is not None else None
+        op = Operation.from_doc(doc) if doc is not None else None
+        now = ctx.clock.now()
+        if ref is None or op is None or not op.file_available(now):
+            # The Files API's answer for a file that is gone (or never was).
+            raise GoogleError(403, f"You do not have permission to access the File {file_id} or it may not exist.")
+        fault = ctx.scenarios.take_fault(op.plan.get("faults") or {}, "content", op.name)
+        faulted = await fault_response(fault, error_body, ctx.clock)
+        if faulted is not None:
+            return faulted
+        width, height = dimensions(op)
+        spec = VideoSpec(width, height, op.duration, op.audio, op.seed + ref["index"])
+        data = await run_in_threadpool(ctx.media.get, spec)
+        return truncated(fault, data, ctx.clock, "video/mp4") or _byte_range(request, data)
+
+    routes = [
+        Route("/v1beta/models/{model_action}", guarded(model_action), methods=["POST"]),
+        Route("/v1beta/models/{model}/operations/{op_id}", guarded(get_operation), methods=["GET"]),
+        Route("/v1beta/operations/{op_id}", guarded(get_operation), methods=["GET"]),
+        Route("/v1beta/files/{file_action:path}", guarded(file_action), methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    return app
+
+
+def _prompt(value: Any) -> str:
+    """The prompt, for a `[scenario:NAME]` marker."""
+    try:
+        prompt = value["instances"][0].get("prompt", "")
+    except (TypeError, KeyError, IndexError, AttributeError):
+        return ""
+    return prompt if isinstance(prompt, str) else ""
+
+
+def _byte_range(request: Request, data: bytes) -> Response:
+    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
+    try:
+        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
+    except Unsatisfiable:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
+    if part is None:
+        return Response(data, headers=headers)
+    return Response(data[part.start:part.end + 1], status_code=206,
+                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
