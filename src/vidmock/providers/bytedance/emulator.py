@@ -10,6 +10,9 @@ after that the URL answers 403.
 Scenarios (vidmock.scenarios): a create takes the submit fault (rendered in Ark's envelope, with the
 request id) and stores the task's plan; a task GET takes the poll faults and the video URL the
 content faults (in the object store's error shape).
+
+A task created with ``callback_url`` is tracked by the callback dispatcher (``callbacks``), which
+posts the task on each status change.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from starlette.routing import Route
 from ...ranges import Unsatisfiable, parse_range
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
+from ..callbacks import attach
 from ..faults import ErrorBody, fault_response, truncated
 from ..http import JournalMiddleware, read_json
+from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
 from .models import (KIND, QUEUE_SECONDS, Task, default_steps, parse_create_body, render_video, resolve_seed,
                      scenario_prompt, task_id, validate_create)
@@ -40,6 +45,7 @@ MAX_PAGE_SIZE = 500  # chosen
 
 def build_emulator(ctx: EmulatorContext) -> Starlette:
     base_url = ctx.public_url(SERVICE)
+    dispatcher = callbacks.build_dispatcher(ctx, base_url)
 
     def request_id() -> str:
         # "Request id: 0217…" (§4.4): 0217 + milliseconds + hex (chosen beyond the prefix).
@@ -96,6 +102,8 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             plan.steps = default_steps(queue, latency)  # Ark's own queue per service tier
         task = Task(id=tid, model=model, created_at=now, queue=queue, latency=latency, plan=plan.to_doc(), **fields)
         ctx.store.put(KIND, tid, task.to_doc())
+        if task.callback_url:
+            dispatcher.watch(tid)
         return {"id": tid}, 200
 
     async def get(request: Request) -> tuple[dict[str, Any], int] | Response:
@@ -181,6 +189,8 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    attach(app, dispatcher)
+    dispatcher.start()  # a restart with a durable store resumes pending callbacks
     return app
 
 

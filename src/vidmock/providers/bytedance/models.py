@@ -11,8 +11,8 @@ The prompt marker ``[vidmock:output_moderation]`` selects the bundled ``seedance
 scenario; ``[vidmock:input_moderation]`` stays a check on the text (a 400 on every create, where a
 scenario's submit faults are consumed one per call).
 
-``callback_url`` is validated and kept on the record; delivering callbacks (§4.5) is not
-implemented yet.
+``callback_url`` is validated and kept on the record; ``callbacks`` posts the task to it on each
+status change (§4.5).
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Task:
     execution_expires_after: int
     priority: int
     content: list[dict[str, Any]] = field(default_factory=list)  # the request's items, data URLs elided
-    callback_url: str | None = None  # recorded; delivery not implemented yet
+    callback_url: str | None = None  # status changes are posted here (``callbacks``)
     return_last_frame: bool = False
     cancelled_at: float | None = None
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = Ark's default

@@ -9,6 +9,8 @@ takes the poll faults and content downloads the content faults, rendered in Open
 
 ``ctx.config`` may carry ``openai_extended`` (a bool; absent means False) to accept the newer
 guide's 16/20 s durations and sora-2-pro 1080p sizes (§1.2); validation is strict by default.
+
+Project webhooks (§1.6) and the ``/dashboard/webhooks`` routes that register them: ``webhooks``.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from ...media import VideoSpec
 from ...ranges import Unsatisfiable, parse_range
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
+from ..callbacks import attach
 from ..faults import fault_response, truncated
 from ..http import JournalMiddleware, read_json
-from . import assets
+from . import assets, webhooks
 from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
 from .multipart import MultipartError, parse_form
@@ -43,6 +46,7 @@ VARIANTS = ("video", "thumbnail", "spritesheet")
 
 def build_emulator(ctx: EmulatorContext) -> ASGIApp:
     extended = bool(getattr(ctx.config, "openai_extended", False))
+    dispatcher = webhooks.build_dispatcher(ctx)  # project webhooks (§1.6), see ``webhooks``
 
     def load(video_id: str) -> Video:
         doc = ctx.store.get(KIND, video_id)
@@ -61,6 +65,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
                       created_at=ctx.clock.now(), latency=float(latency), seq=ctx.store.next_counter(SEQ_COUNTER),
                       plan=plan.to_doc(), **extra)
         ctx.store.put(KIND, video.id, video.to_doc())
+        webhooks.track(ctx, dispatcher, video)
         return video
 
     async def create(request: Request) -> Response:
@@ -204,11 +209,15 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         Route("/v1/videos/{video_id}", guarded(delete), methods=["DELETE"]),
         Route("/v1/videos/{video_id}/content", guarded(content), methods=["GET"]),
         Route("/v1/videos/{video_id}/remix", guarded(remix), methods=["POST"]),
+        *webhooks.dashboard_routes(ctx, dispatcher),
         Route("/{path:path}", not_found_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
     app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return RequestIdMiddleware(app, ctx)
+    wrapped = RequestIdMiddleware(app, ctx)
+    attach(wrapped, dispatcher)
+    dispatcher.start()  # a restart with a durable store resumes pending deliveries
+    return wrapped
 
 
 class RequestIdMiddleware:

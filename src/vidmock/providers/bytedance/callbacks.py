@@ -1,0 +1,49 @@
+"""Seedance ``callback_url`` (providers.md §4.5): Ark POSTs the task when its status changes.
+
+The body is the task object exactly as ``GET …/tasks/{id}`` returns it at that moment (same shape as
+the GET response, per the reference; unverified), as compact JSON, unsigned (no scheme is
+documented): ``Content-Type: application/json`` only.
+
+Choices where the reference is silent (webhooks.md §6.1: retry policy "unknown"):
+
+* One post per status the task enters, the initial ``queued`` included (Ark's docs list ``queued``
+  among the callback statuses), then ``running`` and the terminal one (``succeeded``, ``failed``,
+  ``expired`` or ``cancelled``). A status the task passes through between two timer ticks (1 s) is
+  not reported: the timer reports what it sees.
+* Each post is retried on a non-2xx answer or a network error, 10 s doubling, 4 attempts in all
+  (10 s, 20 s, 40 s), 10 s timeout; 3xx is a failure, not followed. Retries carry the same body, so
+  a late retry of ``running`` can arrive after ``succeeded``: order is not guaranteed, receivers
+  should compare ``updated_at``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..base import EmulatorContext
+from ..callbacks import CallbackDispatcher, Event, RetryPolicy
+from .models import KIND, Task
+
+SERVICE = "bytedance"
+POLICY = RetryPolicy(max_attempts=4, first_delay=10.0, max_delay=40.0, timeout=10.0)
+TERMINAL = frozenset({"succeeded", "failed", "expired", "cancelled"})
+
+
+def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
+    def load(task_id: str) -> Task | None:
+        doc = ctx.store.get(KIND, task_id)
+        return None if doc is None else Task.from_doc(doc)
+
+    def observe(task_id: str, now: float) -> str | None:
+        task = load(task_id)
+        return None if task is None else task.status_at(now)[0]
+
+    def emit(task_id: str, before: str | None, status: str, now: float) -> list[Event]:
+        task = load(task_id)
+        if task is None or not task.callback_url:
+            return []
+        body = json.dumps(task.render(now, base_url), separators=(",", ":"), ensure_ascii=False)
+        return [Event(f"{task_id}:{status}", status, task.callback_url, body)]
+
+    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
+                              terminal=TERMINAL)
