@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from .alibaba import PLUGIN as ALIBABA
+from .atlascloud import PLUGIN as ATLASCLOUD
 from .avalanche import PLUGIN as AVALANCHE
 from .base import ProviderPlugin
 from .bytedance import PLUGIN as BYTEDANCE
 from .gemini import PLUGIN as GEMINI
+from .minimax import PLUGIN as MINIMAX
 from .openai import PLUGIN as OPENAI
 from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
-PLUGINS: dict[str, ProviderPlugin] = {
-    p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, XAI, ALIBABA, GEMINI, AVALANCHE)
-}
+PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE)}
