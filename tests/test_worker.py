@@ -378,3 +378,12 @@ async def test_sqlite_store_survives_a_restart(make_app: Callable[..., Any], tmp
         # A new job after the restart gets a fresh id.
         assert (await create(c))["id"] != video["id"]
     await runtime.aclose()
+
+
+async def test_the_job_keeps_a_history_of_every_status_change(client, runtime) -> None:
+    from conftest import AUTH as auth
+
+    vid = (await client.post("/v1/videos", json={"prompt": "x", "seconds": 4}, headers=auth)).json()["id"]
+    await runtime.advance(95)
+    history = runtime.store.get("gateway.job", vid)["history"]
+    assert history == [[1773600000, "queued", 0], [1773600005, "in_progress", 50], [1773600090, "completed", 100]]

@@ -52,6 +52,14 @@ class Job:
     routing: list[dict[str, Any]] = field(default_factory=list)
     scenario: str | None = None
     seed: int | None = None
+    # Every status or progress change the gateway saw, [at, status, progress]: the inspector's timeline.
+    history: list[list[Any]] = field(default_factory=list)
+
+    def record(self, at: float) -> None:
+        """Append the current status and progress if they changed since the last entry."""
+        entry = [at, self.status, 100 if self.status == "completed" else self.progress]
+        if not self.history or self.history[-1][1:] != entry[1:]:
+            self.history.append(entry)
     upstream_response: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

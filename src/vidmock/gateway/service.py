@@ -170,6 +170,7 @@ class GatewayService:
                                "llmgateway_input_image_count": req.image_count,
                                "llmgateway_reserved_spend_usd": reserved},
         )
+        job.record(now)
         # Due now: the worker's next loop polls it (or finalizes it, if the upstream was already done).
         self.store.put(JOB_KIND, job.id, job.to_doc(), due=now)
         return job

@@ -65,6 +65,7 @@ class Worker:
         if job.status in TERMINAL:
             await self._finalize(job)
         now = self.clock.now()
+        job.record(now)
         self.store.put(JOB_KIND, job.id, job.to_doc(), due=None if job.status in TERMINAL else now + delay)
 
     # -- polling ------------------------------------------------------------------------------------

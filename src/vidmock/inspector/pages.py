@@ -129,7 +129,12 @@ def render_job(runtime: "Runtime", doc: dict[str, Any], prefix: str) -> str:
 def _timeline(runtime: "Runtime", doc: dict[str, Any], now: float) -> str:
     created = float(doc.get("created_at") or 0)
     events: list[tuple[float, int, str, str, str, str]] = []  # at, order, kind, what, http, details
-    events.append((created, 0, "status", "created: <b>queued</b>", DASH, ""))
+    history = doc.get("history") or [[created, "queued", 0]]
+    for i, (at, state, progress) in enumerate(history):
+        label = "created" if i == 0 else "status"
+        error = _pre(doc["error"]) if state in TERMINAL and doc.get("error") else ""
+        events.append((float(at), 2 if i else 0, "status", f"{label}: {_status(str(state))} ({escape(str(progress))}%)",
+                       DASH, error))
     calls = _calls_for(runtime, doc)
     for i, entry in enumerate(calls):
         what = f"<code>{escape(entry.method)} {escape(entry.path)}{escape('?' + unquote(entry.query) if entry.query else '')}</code>"
@@ -138,12 +143,10 @@ def _timeline(runtime: "Runtime", doc: dict[str, Any], now: float) -> str:
                                                      ("response body", entry.response)])
         events.append((entry.at, 1, f"upstream {escape(entry.service)}", f"{label}: {what}",
                        _http(entry.status), details))
-    status = str(doc.get("status"))
-    if status in TERMINAL:
+    if not doc.get("history") and str(doc.get("status")) in TERMINAL:  # a job stored before histories
         at = doc.get("completed_at") or (calls[-1].at if calls else now)
-        events.append((float(at), 2, "status", f"{_status(status)}", DASH, _pre(doc["error"]) if doc.get("error") else ""))
-    else:
-        events.append((now, 2, "status", f"now {_status(status)} ({escape(str(doc.get('progress', 0)))}%)", DASH, ""))
+        events.append((float(at), 2, "status", _status(str(doc.get("status"))), DASH,
+                       _pre(doc["error"]) if doc.get("error") else ""))
     for row in runtime.webhooks.rows(str(doc.get("id"))):
         if row.get("last_tried_at") is None:
             due = row.get("next_retry_at")
