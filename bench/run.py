@@ -1,0 +1,456 @@
+"""vidmock's performance, measured against what a user would pick instead (issue 8).
+
+Run: python bench/run.py [--quick] [--only http,check,jobs,timing] [--rounds N] [--duration S]
+
+Starts every server itself on loopback and prints one table with every figure, ratio and target,
+then writes bench/results.json.
+
+1. HTTP: throughput and latency of ``POST /v1/videos`` and ``GET /v1/videos/{id}`` on vidmock
+   (``vidmock serve --clock virtual``), Stoplight Prism (``prism mock openapi.yaml``), WireMock (the
+   jar in the ``wiremock`` npm package, stubs for the two routes) and a bare Starlette app (the
+   framework floor, bench/floor_app.py). wrk runs on core 0, the server on core 1 (taskset). The
+   rounds are interleaved (every server and route once per round, order rotated), figures are the
+   median over rounds. Latency percentiles are MEASURED: stock wrk 4 folds synthetic samples into
+   its histogram (coordinated-omission correction, applied before --latency and done() see it);
+   bench/measured.lua inverts that step exactly in done() and checks that the histogram it recovers
+   holds exactly one sample per completed request.
+   Needs: /usr/bin/wrk, taskset; ``npm install --prefix bench @stoplight/prism-cli wiremock``
+   (done on first run if missing) and java for WireMock.
+2. check: wall time of a full ``vidmock check`` run against vidmock, when that command exists.
+3. jobs: 10,000 jobs created at once, driven to completion on the virtual clock, each with a webhook
+   to a local receiver (bench/jobs_bench.py, in its own process so peak RSS is its own).
+4. timing: scripted vs observed status-change times on the real clock (bench/timing_bench.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+AUTH_HEADER = "Authorization: Bearer vm-dev-key"
+POST_BODY = '{"prompt": "a red fox in snow", "seconds": 4}'
+VIDEO = {"id": "xQ77EBBnH1DjQaFlhKPZN", "object": "video", "model": "google-vertex/veo-3.1-generate-preview",
+         "status": "queued", "progress": 0, "created_at": 1773600000, "completed_at": None, "expires_at": None,
+         "error": None}
+SERVER_CORE, LOAD_CORE = "1", "0"
+
+
+# ----------------------------------------------------------------------------------------- helpers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def pinned(cmd: list[str], core: str) -> list[str]:
+    return ["taskset", "-c", core, *cmd] if shutil.which("taskset") else cmd
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=2, headers=headers)
+            return
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}: {' '.join(map(str, proc.args))}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not answer {url} within {timeout} s")
+            time.sleep(0.1)
+
+
+def loaded_modules(pid: int) -> dict[str, bool]:
+    """Which event loop and HTTP parser the running server actually loaded (its memory map)."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return {}
+    return {"uvloop": "/uvloop/loop." in maps, "httptools": "/httptools/parser/parser." in maps}
+
+
+def children_pid(proc: subprocess.Popen[bytes]) -> int:
+    """The pid of the real server under a ``taskset`` wrapper (taskset execs, so the same pid)."""
+    return proc.pid
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# ----------------------------------------------------------------------------------------- servers
+class Server:
+    def __init__(self, name: str, cmd: list[str], ready: str, post: str, get: str | None,
+                 env: dict[str, str] | None = None, start_timeout: float = 60, warmup: float = 2,
+                 cwd: Path = ROOT) -> None:
+        self.name, self.cmd, self.ready, self.post, self.get = name, cmd, ready, post, get
+        self.env = {**os.environ, **(env or {})}
+        self.start_timeout, self.warmup, self.cwd = start_timeout, warmup, cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path: Path | None = None
+        self.info: dict[str, Any] = {}
+
+    def start(self, work: Path) -> None:
+        self.log_path = work / f"{self.name}.log"
+        self.proc = subprocess.Popen(pinned(self.cmd, SERVER_CORE), cwd=self.cwd, env=self.env,
+                                     stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT)
+        wait_http(self.ready, self.proc, self.start_timeout, headers={"Authorization": "Bearer vm-dev-key"})
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def make_servers(work: Path, names: list[str]) -> list[Server]:
+    servers = []
+    if "vidmock" in names:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        servers.append(Server("vidmock", [PY, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
+                              f"{base}/_vidmock/health", f"{base}/v1/videos", None,
+                              env={"XDG_CACHE_HOME": str(work / "cache")}))
+    if "starlette-floor" in names:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        servers.append(Server("starlette-floor", [PY, str(BENCH / "floor_app.py"), str(port)], f"{base}/v1/videos/x",
+                              f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}"))
+    prism = BENCH / "node_modules" / ".bin" / "prism"
+    if "prism" in names and prism.exists():
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        # -v error: Prism logs every request at info level by default; silenced so it is not charged for it.
+        servers.append(Server("prism", [str(prism), "mock", str(ROOT / "openapi.yaml"), "-h", "127.0.0.1",
+                                        "-p", str(port), "-v", "error"],
+                              f"{base}/v1/videos/{VIDEO['id']}", f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}",
+                              warmup=3))
+    jars = sorted((BENCH / "node_modules" / "wiremock").glob("**/wiremock-standalone-*.jar"))
+    if "wiremock" in names and jars and shutil.which("java"):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        root = work / "wiremock"
+        write_wiremock_stubs(root)
+        # --no-request-journal: by default WireMock keeps every request in memory (unbounded growth
+        # under load); turned off, as one does for load tests.
+        servers.append(Server("wiremock", ["java", "-jar", str(jars[-1]), "--port", str(port),
+                                           "--bind-address", "127.0.0.1", "--root-dir", str(root),
+                                           "--no-request-journal", "--disable-banner"],
+                              f"{base}/__admin/mappings", f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}",
+                              warmup=8))
+    return servers
+
+
+def write_wiremock_stubs(root: Path) -> None:
+    """The two routes as WireMock stubs: the same method, path, auth requirement and JSON answer."""
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(parents=True, exist_ok=True)
+    auth = {"Authorization": {"matches": "Bearer .+"}}
+    stubs = {
+        "create": {"request": {"method": "POST", "urlPath": "/v1/videos", "headers": auth,
+                               "bodyPatterns": [{"matchesJsonPath": "$.prompt"}]},
+                   "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}}},
+        "retrieve": {"request": {"method": "GET", "urlPathPattern": "/v1/videos/[^/]+", "headers": auth},
+                     "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}}},
+    }
+    for name, stub in stubs.items():
+        (root / "mappings" / f"{name}.json").write_text(json.dumps(stub))
+
+
+def ensure_npm_tools() -> None:
+    if (BENCH / "node_modules" / ".bin" / "prism").exists() and list((BENCH / "node_modules" / "wiremock").glob("**/*.jar")):
+        return
+    if not shutil.which("npm"):
+        log("npm not found: Prism and WireMock are skipped")
+        return
+    log("installing @stoplight/prism-cli and wiremock into bench/node_modules (npm) ...")
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(BENCH),
+                    "@stoplight/prism-cli", "wiremock"], check=False, stdout=subprocess.DEVNULL)
+
+
+# ----------------------------------------------------------------------------------------- wrk
+def wrk(url: str, method: str, duration: float, connections: int, work: Path, body: str | None = None,
+        headers: list[str] | None = None) -> dict[str, Any]:
+    out = work / "wrk.json"
+    out.unlink(missing_ok=True)
+    env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body or "", "WRK_HEADERS": "|".join(headers or []),
+           "WRK_CONNECTIONS": str(connections), "WRK_OUT": str(out)}
+    cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{max(1, int(round(duration)))}s", "--timeout", "10s",
+                  "-s", str(BENCH / "measured.lua"), url], LOAD_CORE)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"wrk failed: {proc.stderr or proc.stdout}")
+    data = json.loads(out.read_text())
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data["non_2xx_or_errors"] = sum(data["errors"].values())
+    return data
+
+
+def http_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk not installed"}
+    ensure_npm_tools()
+    servers = make_servers(work, ["vidmock", "starlette-floor", "prism", "wiremock"])
+    result: dict[str, Any] = {"servers": {}, "rounds": args.rounds, "duration_s": args.duration,
+                              "connections": args.connections}
+    try:
+        for s in servers:
+            log(f"starting {s.name} ...")
+            s.start(work)
+            if s.name in ("vidmock", "starlette-floor") and s.proc:
+                s.info["loaded"] = loaded_modules(children_pid(s.proc))
+            if s.name == "vidmock":
+                r = httpx.post(s.post, content=POST_BODY, headers={"Authorization": "Bearer vm-dev-key",
+                                                                   "Content-Type": "application/json"})
+                r.raise_for_status()
+                s.get = s.post + "/" + r.json()["id"]
+        plan = [(s, route) for s in servers for route in ("POST", "GET")]
+        log("warm-up ...")
+        for s, route in plan:
+            run_route(s, route, s.warmup, args.connections, work)
+        raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in range(args.rounds):
+            order = plan[r % len(plan):] + plan[:r % len(plan)]  # rotate: no server always goes first
+            for s, route in order:
+                log(f"round {r + 1}/{args.rounds}: {s.name} {route}")
+                raw.setdefault((s.name, route), []).append(run_route(s, route, args.duration, args.connections, work))
+        for s in servers:
+            entry: dict[str, Any] = {**s.info}
+            for route in ("POST", "GET"):
+                runs = raw.get((s.name, route), [])
+                entry[route] = {
+                    "rps": median([x["rps"] for x in runs]),
+                    "p50_ms": median([x["p50_us"] / 1000 for x in runs]),
+                    "p99_ms": median([x["p99_us"] / 1000 for x in runs]),
+                    "wrk_corrected_p99_ms": median([x["wrk_corrected_p99_us"] / 1000 for x in runs]),
+                    "errors": sum(x["non_2xx_or_errors"] for x in runs),
+                    "histogram_check": all(x["raw_count"] == x["requests"] for x in runs),
+                    "runs": runs,
+                }
+            result["servers"][s.name] = entry
+    finally:
+        for s in servers:
+            s.stop()
+    return result
+
+
+def run_route(s: Server, route: str, duration: float, connections: int, work: Path) -> dict[str, Any]:
+    if route == "POST":
+        return wrk(s.post, "POST", duration, connections, work, POST_BODY,
+                   [AUTH_HEADER, "Content-Type: application/json"])
+    assert s.get is not None
+    return wrk(s.get, "GET", duration, connections, work, None, [AUTH_HEADER])
+
+
+# ----------------------------------------------------------------------------------------- other sections
+def check_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    probe = subprocess.run([PY, "-m", "vidmock", "check", "--help"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return {"skipped": "`vidmock check` does not exist in this checkout yet"}
+    server = make_servers(work, ["vidmock"])[0]
+    server.start(work)
+    try:
+        cmd = [PY, "-m", "vidmock", "check", "--base-url", server.ready.rsplit("/_vidmock", 1)[0],
+               "--api-key", "vm-dev-key", "--json", str(work / "check.json")]
+        if args.quick and "--max-examples" in probe.stdout:
+            cmd += ["--max-examples", "5"]
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.check_timeout)
+            rc: int | str = proc.returncode
+            tail = (proc.stdout + proc.stderr)[-600:]
+        except subprocess.TimeoutExpired:
+            rc, tail = "timeout", ""
+        wall = time.perf_counter() - t0
+    finally:
+        server.stop()
+    return {"wall_s": round(wall, 2), "returncode": rc, "quick": args.quick, "output_tail": tail}
+
+
+def run_json(cmd: list[str], timeout: float) -> dict[str, Any]:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode}: {proc.stderr[-800:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def jobs_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    result = run_json([PY, str(BENCH / "jobs_bench.py"), "--jobs", str(args.jobs)], args.jobs_timeout)
+    result.setdefault("jobs", args.jobs)
+    result["process_wall_s"] = round(time.perf_counter() - t0, 1)
+    return result
+
+
+def timing_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    return run_json([PY, str(BENCH / "timing_bench.py"), "--jobs", str(args.timing_jobs)], 600)
+
+
+# ----------------------------------------------------------------------------------------- report
+def verdict(ok: bool | None) -> str:
+    return "n/a " if ok is None else ("PASS" if ok else "FAIL")
+
+
+def report(results: dict[str, Any]) -> list[dict[str, Any]]:
+    targets: list[dict[str, Any]] = []
+    lines: list[str] = []
+    http = results.get("http", {})
+    servers = http.get("servers", {})
+    if servers:
+        lines.append(f"HTTP ({http['rounds']} interleaved rounds x {http['duration_s']} s, wrk -t1 -c{http['connections']} "
+                     f"on core {LOAD_CORE}, server on core {SERVER_CORE}; medians over rounds)")
+        lines.append("  latency = MEASURED per-request percentiles (wrk's coordinated-omission correction undone, "
+                     "bench/measured.lua); 'wrk p99' = what stock wrk --latency would print")
+        lines.append(f"  {'server':<16}{'route':<6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'wrk p99':>9}{'errors':>8}")
+        for name, entry in servers.items():
+            for route in ("POST", "GET"):
+                e = entry[route]
+                lines.append(f"  {name:<16}{route:<6}{e['rps']:>9.0f}{e['p50_ms']:>9.2f}{e['p99_ms']:>9.2f}"
+                             f"{e['wrk_corrected_p99_ms']:>9.2f}{e['errors']:>8}")
+        vm = servers.get("vidmock")
+        if vm:
+            lines.append(f"  vidmock loaded: {vm.get('loaded')} (uvicorn auto-selects uvloop + httptools when installed)")
+            for route in ("POST", "GET"):
+                v = vm[route]
+                for other, key, want, label in (("prism", "rps", 3.0, ">= 3x Prism throughput"),
+                                                ("starlette-floor", "rps", 0.6, ">= 60% of bare-Starlette throughput")):
+                    if other in servers:
+                        ratio = v[key] / servers[other][route][key]
+                        targets.append({"target": f"{route} {label}", "value": f"{ratio:.2f}x",
+                                        "ok": ratio >= want})
+                    else:
+                        targets.append({"target": f"{route} {label}", "value": f"{other} not run", "ok": None})
+                if "wiremock" in servers:
+                    w = servers["wiremock"][route]["p99_ms"]
+                    targets.append({"target": f"{route} p99 below WireMock's", "ok": v["p99_ms"] < w,
+                                    "value": f"{v['p99_ms']:.2f} ms vs {w:.2f} ms"})
+                else:
+                    targets.append({"target": f"{route} p99 below WireMock's", "value": "wiremock not run", "ok": None})
+                if v["errors"]:
+                    targets.append({"target": f"{route}: no errors / non-2xx under load", "ok": False,
+                                    "value": str(v["errors"])})
+    check = results.get("check")
+    if check:
+        lines.append("")
+        lines.append("Conformance: " + (check.get("skipped") or
+                                        f"vidmock check wall time {check['wall_s']} s (exit {check['returncode']})"))
+    jobs = results.get("jobs")
+    if jobs:
+        lines.append("")
+        if "error" in jobs:
+            lines.append(f"Jobs ({jobs['jobs']}): {jobs['error']}")
+            targets.append({"target": f"{jobs['jobs']} jobs in < 30 s", "ok": False, "value": jobs["error"]})
+        else:
+            lines.append(f"Jobs: {jobs['created']}/{jobs['jobs']} created in {jobs['create_s']} s, driven to completion in "
+                         f"{jobs['drive_s']} s (wall {jobs['wall_s']} s); statuses {jobs['job_statuses']}; "
+                         f"peak RSS {jobs['peak_rss_mib']} MiB; deliveries {jobs['deliveries_received']}, lost "
+                         f"{jobs['deliveries_lost']}, duplicates {jobs['duplicate_deliveries']}, bad signatures "
+                         f"{jobs['bad_signatures']}")
+            scale = "" if jobs["jobs"] >= 10_000 else f" (measured with {jobs['jobs']} jobs, not 10,000)"
+            targets.append({"target": "10,000 jobs in < 30 s" + scale, "ok": jobs["wall_s"] < 30 and jobs["jobs"] >= 10_000,
+                            "value": f"{jobs['wall_s']} s"})
+            targets.append({"target": "10,000 jobs in < 300 MB" + scale,
+                            "ok": jobs["peak_rss_mib"] < 300 and jobs["jobs"] >= 10_000,
+                            "value": f"{jobs['peak_rss_mib']} MiB peak RSS"})
+            targets.append({"target": "deliveries lost = 0", "ok": jobs["deliveries_lost"] == 0
+                            and jobs["created"] == jobs["jobs"], "value": str(jobs["deliveries_lost"])})
+    timing = results.get("timing")
+    if timing:
+        lines.append("")
+        if "error" in timing:
+            lines.append(f"Timing: {timing['error']}")
+        else:
+            lines.append(f"Timing (real clock, scripted render {timing['latency_s']} s; observed - scripted, "
+                         f"client polls every {timing['client_poll_ms']:.0f} ms):")
+            for key, label in (("provider_emulator", "provider emulator (fetchPredictOperation)"),
+                               ("gateway_default", "gateway, worker poll 5 s (quantised by design)"),
+                               ("gateway_fast_worker", "gateway, worker poll 0.05 s")):
+                if key in timing:
+                    t = timing[key]
+                    lines.append(f"  {label:<48} p50 {t['p50_ms']:>8.1f} ms  p99 {t['p99_ms']:>8.1f} ms  (n={t['n']})")
+            p = timing.get("provider_emulator")
+            if p:
+                targets.append({"target": "scripted timing error p99 < 50 ms (provider emulator)",
+                                "ok": abs(p["p99_ms"]) < 50 and (p["max_abs_ms"] or 0) < 50,
+                                "value": f"p99 {p['p99_ms']} ms, max |error| {p['max_abs_ms']} ms"})
+    lines.append("")
+    lines.append("Targets:")
+    for t in targets:
+        lines.append(f"  [{verdict(t['ok'])}] {t['target']}: {t['value']}")
+    print("\n".join(lines))
+    return targets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short run: 2 rounds x 3 s, 500 jobs, 4 timing jobs")
+    parser.add_argument("--only", default="http,check,jobs,timing", help="comma-separated sections")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--jobs-timeout", type=float, default=1800)
+    parser.add_argument("--timing-jobs", type=int, default=None)
+    parser.add_argument("--check-timeout", type=float, default=1800)
+    parser.add_argument("--out", default=str(BENCH / "results.json"))
+    args = parser.parse_args()
+    args.rounds = args.rounds or (2 if args.quick else 3)
+    args.duration = args.duration or (3.0 if args.quick else 10.0)
+    args.jobs = args.jobs or (500 if args.quick else 10_000)
+    args.timing_jobs = args.timing_jobs or (4 if args.quick else 12)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    work = Path(tempfile.mkdtemp(prefix="vidmock-bench-"))
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "loadavg_start": os.getloadavg()},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": args.quick,
+    }
+    for name, fn in (("http", http_section), ("check", check_section), ("jobs", jobs_section),
+                     ("timing", timing_section)):
+        if name in sections:
+            log(f"== {name}")
+            t0 = time.perf_counter()
+            try:
+                results[name] = fn(args, work)
+            except Exception as exc:  # one broken section must not lose the others' figures
+                results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            results[name]["section_wall_s"] = round(time.perf_counter() - t0, 1)
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    print()
+    results["targets"] = report(results)
+    print(f"\n(load average {results['machine']['loadavg_start'][0]:.2f} at start, "
+          f"{results['machine']['loadavg_end'][0]:.2f} at end, on {os.cpu_count()} CPUs; other work on the machine "
+          "moves absolute figures, the interleaved ratios much less)")
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
