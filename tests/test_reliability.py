@@ -171,8 +171,6 @@ def test_deep_json_nesting_on_provider_emulators_is_a_4xx(server: Server, path: 
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
 
 
-@pytest.mark.xfail(reason="control plane: json.loads RecursionError is not caught in control.py (advance, scenario) "
-                          "and becomes a 500; see the issue 8 note", strict=False)
 @pytest.mark.parametrize("path", ["/_vidmock/clock/advance", "/_vidmock/scenario"])
 def test_deep_json_nesting_on_the_control_plane_is_a_400(server: Server, path: str) -> None:
     r = httpx.post(server.base + path, content=b"[" * 100_000, timeout=10)
@@ -266,9 +264,6 @@ def test_slowloris_body_does_not_hang_other_clients(server: Server) -> None:
     _slowloris(server, seconds=3)
 
 
-@pytest.mark.xfail(reason="a client that disconnects mid-body raises ClientDisconnect out of the app: uvicorn logs "
-                          "a 45-line 'Exception in ASGI application' traceback per disconnect; see the issue 8 note",
-                   strict=False)
 def test_client_gone_mid_body_is_not_logged_as_a_server_error(tmp_path: Path) -> None:
     server = Server(tmp_path, "--clock", "virtual")
     try:
@@ -411,8 +406,6 @@ def test_sigkill_keeps_jobs_and_pending_webhook_retries_many(tmp_path: Path) -> 
 
 
 # ---------------------------------------------------------------------------------------------- control plane
-@pytest.mark.xfail(reason="no control-plane token yet: /_vidmock/ answers anyone when bound beyond loopback; "
-                          "see the issue 8 note", strict=False)
 def test_control_plane_refuses_without_token_when_bound_beyond_loopback(tmp_path: Path) -> None:
     server = Server(tmp_path, "--clock", "virtual", "--host", "0.0.0.0")
     try:

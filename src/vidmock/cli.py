@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--bare-model", action="store_true", default=None,
                        help="show `model` without the provider prefix (older gateway)")
     serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
+    serve.add_argument("--control-token", metavar="TOKEN",
+                       help="token for /_vidmock/ when --host is not loopback (otherwise the control plane is off)")
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes sharing one --store (real or scaled clock only)")
     serve.add_argument("--scenario", metavar="NAME", help="default scenario for every job (vidmock scenarios list)")
@@ -79,7 +81,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "host": args.host, "port": args.port, "public_url": args.public_url, "clock": args.clock,
         "speed": args.speed, "start_time": args.start_time, "seed": args.seed, "store": args.store,
         "media_cache": args.media_cache, "bare_model": args.bare_model, "job_timeout": args.job_timeout,
-        "scenario": args.scenario,
+        "scenario": args.scenario, "control_token": args.control_token,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"

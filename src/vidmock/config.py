@@ -62,6 +62,7 @@ class ServerConfig:
     bare_model: bool = False  # `model` without the provider prefix (older gateway)
     include_usage: bool = True  # `usage` once finalized (G1); False = G3–G5
     content_secret: str = "llmgateway-dev-video-content-secret"
+    control_token: str | None = None  # required for /_vidmock/ when bound beyond loopback
     poll_interval: float = 5.0  # VIDEO_JOB_POLL_INTERVAL_SECONDS
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)

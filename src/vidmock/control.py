@@ -5,6 +5,7 @@ Kept apart from every emulated API: nothing here exists on the real gateway.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 from typing import Any
@@ -41,7 +42,7 @@ def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: Webho
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or seconds > 1e9:
                 return _error(400, "Expected a JSON body {\"seconds\": <non-negative number>}")
             await clock.advance(float(seconds))
-        except ValueError:
+        except (ValueError, RecursionError):
             return _error(400, "Invalid JSON in request body")
         except ClockModeError as exc:
             return _error(409, f"{exc} (this server runs the {clock.mode} clock; start it with --clock virtual)")
@@ -71,7 +72,7 @@ def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: Webho
         if request.method == "POST":
             try:
                 body = json.loads(await request.body() or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 return _error(400, "Invalid JSON in request body")
             if not isinstance(body, dict) or not isinstance(body.get("name"), (str, type(None))):
                 return _error(400, 'Expected {"name": <scenario or null>, "provider": <optional provider id>}')
@@ -104,3 +105,35 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"message": message}}, status_code=status)
+
+
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def is_loopback(host: str) -> bool:
+    return host.startswith(LOOPBACK)
+
+
+class ControlGuard:
+    """Guards ``/_vidmock/`` when the server listens beyond loopback: without a configured token the
+    control plane is off; with one, each request must carry it (``Authorization: Bearer`` or
+    ``X-Vidmock-Token``), compared in constant time. On loopback it is open, as a dev tool should be."""
+
+    def __init__(self, app: Any, host: str, token: str | None) -> None:
+        self.app, self.open, self.token = app, is_loopback(host), token
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.open or scope["type"] != "http" or not scope["path"].startswith("/_vidmock"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-vidmock-token") or headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if self.token is None:
+            response = _error(403, "The control plane is off while vidmock listens beyond loopback; "
+                                   "start it with --control-token to use it")
+        elif not hmac.compare_digest(given.encode(), self.token.encode()):
+            response = _error(401, "A valid control-plane token is required (Authorization: Bearer or X-Vidmock-Token)")
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)

@@ -12,6 +12,7 @@ it, so the mock serves genuine H.264/AAC files, not placeholder bytes:
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import os
@@ -170,8 +171,15 @@ class MediaCache:
     repeatedly.  Concurrent callers for one spec wait for a single render.
     """
 
+    # Distinct looks per size: jobs differ by seed, and re-encoding for every job made 10,000 jobs
+    # cost 10,000 encodes; a handful of variants keeps clips distinguishable and the cache warm.
+    VARIANTS = 4
+
     def __init__(self, directory: pathlib.Path | None, capacity: int = 8) -> None:
         self._directory, self._capacity = directory, capacity
+        # One encode at a time: x264 already uses both cores, and parallel 4K encodes were what
+        # drove peak memory past a gigabyte.
+        self._render_gate = threading.Semaphore(1)
         self._lock = threading.Lock()  # guards the two dicts below
         self._memory: OrderedDict[VideoSpec, bytes] = OrderedDict()
         self._pending: dict[VideoSpec, threading.Lock] = {}  # per-spec render locks
@@ -179,6 +187,7 @@ class MediaCache:
             directory.mkdir(parents=True, exist_ok=True)
 
     def get(self, spec: VideoSpec) -> bytes:
+        spec = dataclasses.replace(spec, seed=spec.seed % self.VARIANTS)
         data = self._from_memory(spec)
         if data is not None:
             return data
@@ -189,7 +198,8 @@ class MediaCache:
                 # Whoever held spec_lock before us may have produced it already.
                 data = self._from_memory(spec) or self._from_disk(spec)
                 if data is None:
-                    data = render_mp4(spec)
+                    with self._render_gate:
+                        data = render_mp4(spec)
                     self._to_disk(spec, data)
                 with self._lock:
                     self._memory[spec] = data

@@ -19,13 +19,13 @@ from typing import Any, AsyncIterator
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from .clock import Clock
 from .config import ServerConfig
-from .control import control_routes
+from .control import ControlGuard, control_routes
 from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
@@ -175,11 +175,17 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
 
     app = Starlette(routes=routes, lifespan=_clock_lifespan(runtime),
                     exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
-                                        Exception: _server_error})
+                                        ClientDisconnect: _client_gone, Exception: _server_error})
     app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
     app.add_middleware(RequestIdMiddleware, seed=config.seed)
+    app.add_middleware(ControlGuard, host=config.host, token=config.control_token)
     app.state.vidmock = runtime
     return app
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up mid-body: nobody is left to answer, and it is not a server error.
+    return Response(status_code=400)
 
 
 def _clock_lifespan(runtime: Runtime) -> Any:
@@ -224,6 +230,7 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
     app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
                                                                      runtime.webhooks, runtime.scenarios)),
                             Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
+    app.add_middleware(ControlGuard, host=config.host, token=config.control_token)
     app.state.vidmock = runtime
     return app
 

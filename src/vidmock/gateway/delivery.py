@@ -9,7 +9,7 @@ signs each attempt afresh (new timestamp, body rebuilt from the current job), an
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ import httpx
 from ..clock import Clock
 from ..ids import IdFactory
 from ..store import Store
+from ..store.base import record_doc
 from ..webhooks import sign
 from .jobs import JOB_KIND, Job, SerializeOptions, serialize
 
@@ -51,7 +52,7 @@ class Delivery:
     error: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        return record_doc(self)
 
 
 def retry_delay(attempt: int) -> float:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..store.base import record_doc
 from . import tokens
 
 JOB_KIND = "gateway.job"
@@ -67,7 +68,7 @@ class Job:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        return record_doc(self)
 
     @property
     def has_content_source(self) -> bool:

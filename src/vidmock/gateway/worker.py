@@ -54,11 +54,13 @@ class Worker:
 
         async def one(job: Job) -> None:
             async with gate:
-                await self.process(job)
+                await self.process(job, now)
 
         await asyncio.gather(*(one(job) for job in due))
 
-    async def process(self, job: Job) -> None:
+    async def process(self, job: Job, tick: float | None = None) -> None:
+        """Poll (and finalize) one job. The next poll is due ``delay`` after the *tick* that claimed
+        it, not after the poll returned, so on a real clock it is ready for the very next loop."""
         delay = self.config.poll_interval
         if job.status not in TERMINAL:
             delay = await self._poll(job)
@@ -66,7 +68,8 @@ class Worker:
             await self._finalize(job)
         now = self.clock.now()
         job.record(now)
-        self.store.put(JOB_KIND, job.id, job.to_doc(), due=None if job.status in TERMINAL else now + delay)
+        start = now if tick is None else tick
+        self.store.put(JOB_KIND, job.id, job.to_doc(), due=None if job.status in TERMINAL else start + delay)
 
     # -- polling ------------------------------------------------------------------------------------
     async def _poll(self, job: Job) -> float:

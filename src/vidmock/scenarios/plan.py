@@ -25,7 +25,9 @@ class JobPlan:
     faults: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"scenario": self.scenario, "seed": self.seed, "steps": [list(step) for step in self.steps],
+                "error": self.error, "safety_block": self.safety_block,
+                "content_expires_after": self.content_expires_after, "faults": self.faults}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "JobPlan":

@@ -49,3 +49,9 @@ class Store(Protocol):
         """Forget every document, counter, meta value and blob."""
 
     def close(self) -> None: ...
+
+
+def record_doc(record: Any) -> Doc:
+    """A dataclass record as a document: a shallow field copy. ``dataclasses.asdict`` deep-copies
+    recursively and was ~15 % of a create; the store serialises the document anyway."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}

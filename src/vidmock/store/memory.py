@@ -14,7 +14,9 @@ class MemoryStore:
         self.reset()
 
     def reset(self) -> None:
-        self._docs: dict[str, dict[str, Doc]] = {}
+        # Documents are kept as JSON text: one dumps on put, one loads on get, and callers can never
+        # mutate what is stored.
+        self._docs: dict[str, dict[str, str]] = {}
         self._due: dict[str, dict[str, float]] = {}
         # A lazy heap per kind: entries go stale when a doc is re-put; checked against _due on pop.
         self._heaps: dict[str, list[tuple[float, str]]] = {}
@@ -23,14 +25,13 @@ class MemoryStore:
         self._blobs: dict[str, bytes] = {}
 
     def get(self, kind: str, id: str) -> Doc | None:
-        doc = self._docs.get(kind, {}).get(id)
-        # Callers get a copy so a mutation without put() never leaks into the store, as with SQLite.
-        return None if doc is None else json.loads(json.dumps(doc))
+        text = self._docs.get(kind, {}).get(id)
+        return None if text is None else json.loads(text)
 
     def put(self, kind: str, id: str, doc: Doc, *, due: float | None = None) -> None:
         docs = self._docs.setdefault(kind, {})
         docs.pop(id, None)  # re-insert keeps "newest insert first" meaning "last written"
-        docs[id] = json.loads(json.dumps(doc))
+        docs[id] = json.dumps(doc, separators=(",", ":"))
         dues = self._due.setdefault(kind, {})
         if due is None:
             dues.pop(id, None)
@@ -69,7 +70,7 @@ class MemoryStore:
         return [d for d in (self.get(kind, id) for id in taken) if d is not None]
 
     def all(self, kind: str) -> list[Doc]:
-        return [json.loads(json.dumps(d)) for d in reversed(list(self._docs.get(kind, {}).values()))]
+        return [json.loads(text) for text in reversed(list(self._docs.get(kind, {}).values()))]
 
     def count(self, kind: str) -> int:
         return len(self._docs.get(kind, {}))

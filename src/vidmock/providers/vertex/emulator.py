@@ -55,7 +55,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         op = Operation(name=name, model=model, created_at=ctx.clock.now(), latency=latency, plan=plan.to_doc(),
                        **{**params, "seed": params["seed"] or plan.seed})
         ctx.store.put(KIND, op.name, op.to_doc())
-        return await run_in_threadpool(op.render, ctx.clock.now(), ctx.media)
+        return await _render(op, ctx)
 
     async def _fetch(request: Request, model: str) -> Any:
         body = await _body(request)
@@ -69,8 +69,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         faulted = await fault_response(fault, _google_body, ctx.clock)
         if faulted is not None:
             return faulted
-        # Rendering an MP4 takes real time; keep it off the event loop.
-        return await run_in_threadpool(Operation.from_doc(doc).render, ctx.clock.now(), ctx.media)
+        return await _render(Operation.from_doc(doc), ctx)
 
     async def get_operation(request: Request) -> Response:
         # Real Vertex answers a GET of a Veo operation name with 404; clients must use
@@ -87,6 +86,14 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     app = Starlette(routes=routes)
     app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
     return app
+
+
+async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
+    now = ctx.clock.now()
+    if not op.done(now):
+        return op.render(now, ctx.media)  # no video to make: no thread hop on the hot path
+    # Rendering an MP4 takes real time; keep it off the event loop.
+    return await run_in_threadpool(op.render, now, ctx.media)
 
 
 def _google_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:

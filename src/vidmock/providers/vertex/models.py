@@ -7,10 +7,11 @@ latency`` and done from then on, so it advances with time, never because it is p
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ...media import MediaCache, VideoSpec
+from ...store.base import record_doc
 from ...scenarios import JobPlan
 from .errors import GoogleError
 
@@ -54,7 +55,7 @@ class Operation:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        return record_doc(self)
 
     def job_plan(self) -> JobPlan:
         if self.plan is None:
