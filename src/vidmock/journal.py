@@ -5,6 +5,7 @@ Kept in memory and capped; secrets in headers are masked before they are recorde
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,17 +34,65 @@ def mask_query(query: str) -> str:
     return urlencode([(k, mask(v) if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="…*")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Raw:
+    """Captured bytes, summarised only when someone reads the journal (not on the hot path)."""
+
+    data: bytes  # at most RAW_CAP bytes of the body
+    size: int  # the whole body's length
+    content_type: str
+
+
+RAW_CAP = 64 * 1024
+MAX_BODY_TEXT = 4000  # characters of a body shown; inline videos are megabytes
+
+
+def summarise(raw: Raw) -> Any:
+    if not raw.size:
+        return None
+    if "json" in raw.content_type and raw.size <= RAW_CAP:
+        try:
+            value = json.loads(raw.data)
+        except ValueError:
+            pass
+        else:
+            text = json.dumps(value)
+            return value if len(text) <= MAX_BODY_TEXT else {"truncated": text[:MAX_BODY_TEXT]}
+    if raw.content_type.startswith(("video/", "application/octet-stream", "image/")):
+        return {"bytes": raw.size}
+    text = raw.data[:MAX_BODY_TEXT].decode("utf-8", "replace")
+    return text if raw.size <= MAX_BODY_TEXT else {"truncated": text}
+
+
 class Entry:
-    service: str
-    at: float
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: Any
-    status: int = 0
-    response: Any = None
+    """One call an emulator received. ``body`` and ``response`` may be given as ``Raw`` captures;
+    they are parsed the first time they are read."""
+
+    def __init__(self, service: str, at: float, method: str, path: str, query: str, headers: dict[str, str],
+                 body: Any, status: int = 0, response: Any = None) -> None:
+        self.service, self.at, self.method, self.path, self.query = service, at, method, path, query
+        self.headers, self.status = headers, status
+        self._body, self._response = body, response
+
+    @property
+    def body(self) -> Any:
+        if isinstance(self._body, Raw):
+            self._body = summarise(self._body)
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self._body = value
+
+    @property
+    def response(self) -> Any:
+        if isinstance(self._response, Raw):
+            self._response = summarise(self._response)
+        return self._response
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self._response = value
 
     def as_dict(self) -> dict[str, Any]:
         return {

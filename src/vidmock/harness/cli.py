@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--budget", type=float, default=600.0,
                    help="seconds (target time) every job must end within (default 600)")
     p.add_argument("--max-examples", type=int, default=25, help="schemathesis examples per operation (default 25)")
+    p.add_argument("--lifecycle-examples", type=int, default=None,
+                   help="lifecycle state machine examples (default 20 on a virtual clock, 2 otherwise)")
+    p.add_argument("--lifecycle-steps", type=int, default=15, help="steps per state machine example (default 15)")
     p.add_argument("--families", default=",".join(FAMILY_LETTERS), help="comma-separated subset of A,B,C,D,F,G")
     p.add_argument("--poll-every", type=float, default=2.0, help="wall seconds between polls on a real clock")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
@@ -49,8 +52,10 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not families:
         print(f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G", file=sys.stderr)
         return 2
-    if args.budget <= 0 or args.max_examples < 1:
-        print("vidmock check: --budget must be positive and --max-examples at least 1", file=sys.stderr)
+    if (args.budget <= 0 or args.max_examples < 1 or args.lifecycle_steps < 1
+            or (args.lifecycle_examples is not None and args.lifecycle_examples < 1)):
+        print("vidmock check: --budget must be positive, --max-examples and --lifecycle-examples/-steps at least 1",
+              file=sys.stderr)
         return 2
     try:
         from .engine import Options, run_to_report
@@ -62,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     options = Options(args.base_url, args.api_key, callback_host=args.callback_host, seed=args.seed,
                       budget=args.budget, max_examples=args.max_examples, families=families,
-                      schema=args.schema, poll_every=args.poll_every)
+                      schema=args.schema, poll_every=args.poll_every, lifecycle_examples=args.lifecycle_examples,
+                      lifecycle_steps=args.lifecycle_steps)
     try:
         report = run_to_report(options, Console(sys.stdout, verbose=args.verbose))
     except Exception as exc:  # unreachable target and the like: a runtime failure, said plainly

@@ -52,3 +52,24 @@ def message_of(body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return str(body["error"].get("message", ""))
     return ""
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def expected_range(header: str, total: int) -> tuple[int, int] | None:
+    """The inclusive slice the contract promises for ``Range: header`` on ``total`` bytes (206), or
+    None for a refusal (416 ``Content-Range: bytes */TOTAL``). One range only: ``bytes=A-B`` (end
+    clamped to the size), ``bytes=A-``, ``bytes=-N``; start ≥ size, start > end, ``bytes=-0``,
+    ``bytes=-``, several ranges, other units and garbage are unsatisfiable (openapi.yaml, content)."""
+    m = _RANGE.fullmatch(header.strip())
+    if m is None or total <= 0 or m.group(1) == m.group(2) == "":
+        return None
+    first, last = m.group(1), m.group(2)
+    if first == "":
+        n = int(last)
+        return (max(0, total - n), total - 1) if n > 0 else None
+    start = int(first)
+    if start >= total or (last != "" and start > int(last)):
+        return None
+    return start, total - 1 if last == "" else min(int(last), total - 1)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # no stubs installed in this venv
 
-from . import checks_errors, checks_http, checks_lifecycle, checks_webhooks, lifecycle  # noqa: F401  (registers checks)
+from . import checks_errors, checks_http, checks_lifecycle, checks_webhooks, lifecycle, machine  # noqa: F401  (registers checks)
 from .evidence import Evidence, Schemas
 from .model import (FAMILIES, CheckFinished, CheckResult, Event, Finding, PhaseStarted, Report, RunFinished,
                     RunStarted, Timeline, TimelineEntry, Verdict)
@@ -39,6 +39,8 @@ class Options:
     families: list[str] = field(default_factory=lambda: list(FAMILIES))
     schema: str | None = None  # a local openapi.yaml instead of the target's /openapi.yaml
     poll_every: float = 2.0  # wall seconds between polls when the clock is real
+    lifecycle_examples: int | None = None  # state machine examples (None: 20 on a virtual clock, 2 otherwise)
+    lifecycle_steps: int = 15  # state machine steps per example
 
 
 def load_spec(target: Target, path: str | None) -> tuple[dict[str, Any], str]:
@@ -103,6 +105,13 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
                                     host=options.callback_host).start()
             hooks = receiver
             yield from _pump(lambda emit: lifecycle.drive(ev, hooks, emit, poll_every=options.poll_every), report)
+            # Family B's explorer: a hypothesis state machine whose invariants are the same checks.
+            wanted = {c.name for c in selected} & machine.CHECKS
+            if wanted:
+                yield PhaseStarted("lifecycle state machine")
+                yield from _pump(lambda emit: machine.explore(
+                    ev, emit, wanted, examples=options.lifecycle_examples, steps=options.lifecycle_steps,
+                    poll_every=options.poll_every), report)
         # Probes and schemathesis last: they create jobs nobody waits for.
         results = list(_judge(ev, [c for c in selected if c.needs == "lifecycle"]))
         for r in results:
@@ -135,12 +144,13 @@ def _judge(ev: Evidence, specs: list[CheckSpec]) -> Iterator[CheckResult]:
     for spec in specs:
         t0 = time.monotonic()
         verdict: Verdict
+        extra = ev.extra_findings.get(spec.name, [])  # judged by a driver (the state machine)
         try:
-            findings = list(spec.fn(ev))
+            findings = list(spec.fn(ev)) + extra
             verdict = "failed" if findings else "passed"
             detail = ""
         except Skip as skip:
-            findings, verdict, detail = [], "skipped", str(skip)
+            findings, verdict, detail = list(extra), "failed" if extra else "skipped", "" if extra else str(skip)
         except Exception as exc:  # a crashing check is a failure of the run, with its traceback
             findings = [Finding(f"check crashed: {exc!r}", "", traceback.format_exc(limit=4))]
             verdict, detail = "failed", "check crashed"

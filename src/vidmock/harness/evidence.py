@@ -34,8 +34,9 @@ class JobRun:
     secret: str | None = None
     polls: list[Exchange] = field(default_factory=list)  # every GET of the job, in order
     early_content: list[Exchange] = field(default_factory=list)  # content GETs before `completed` was seen
-    downloads: list[Exchange] = field(default_factory=list)  # full content GETs after completion
-    ranges: dict[str, Exchange] = field(default_factory=dict)  # Range header -> exchange
+    # Full content GETs after completion (no Range, or a Range overridden by If-Range): all the same bytes.
+    downloads: list[Exchange] = field(default_factory=list)
+    ranges: dict[str, Exchange] = field(default_factory=dict)  # Range header -> exchange, after a download
     signed: Exchange | None = None  # content[0].url without a key
     terminal_seen_at: float | None = None  # target time of the first terminal read
 
@@ -82,6 +83,9 @@ class Evidence:
     deliveries: list[Delivery] = field(default_factory=list)
     probes: dict[str, Exchange] = field(default_factory=dict)
     http: HttpResults | None = None
+    # Findings a driver judged itself, by check name: the lifecycle state machine checks invariants
+    # after every step and hands over the minimal failing sequence for each check it saw violated.
+    extra_findings: dict[str, list[Finding]] = field(default_factory=dict)
     started_at: float = 0.0  # target time when the lifecycle driver started
 
     @property

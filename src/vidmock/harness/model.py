@@ -157,7 +157,7 @@ class Report:
                 if f.expected or f.actual:
                     lines.append(f"    expected: {f.expected}\n    actual:   {f.actual}")
                 if f.curl:
-                    lines.append(f"    reproduce (seed {self.seed}): {f.curl}")
+                    lines.append(f"    reproduce (seed {self.seed}): " + f.curl.replace("\n", "\n      "))
         return "\n".join(lines)
 
     def counts(self, family: str | None = None) -> dict[str, int]:

@@ -21,6 +21,19 @@ class VertexClient:
 
     def __init__(self, project: str = PROJECT, region: str = REGION, token: str = TOKEN) -> None:
         self.project, self.region, self.token = project, region, token
+        # Parsing URLs was a third of a poll's cost in httpx; an operation is polled every 5 s, so
+        # the absolute URL per (base, model, action) is built once.
+        self._urls: dict[tuple[str, str, str], httpx.URL] = {}
+
+    def _url(self, http: httpx.AsyncClient, model: str, action: str) -> httpx.URL:
+        key = (str(http.base_url), model, action)
+        url = self._urls.get(key)
+        if url is None:
+            # Appended, not joined: a base URL may carry a path (`…/providers/google-vertex`).
+            base = str(http.base_url).rstrip("/")
+            url = httpx.URL(f"{base}{self._model_path(model)}:{action}", params={"key": self.token})
+            self._urls[key] = url
+        return url
 
     def _model_path(self, model: str) -> str:
         return f"/v1/projects/{self.project}/locations/{self.region}/publishers/google/models/{model}"
@@ -42,8 +55,7 @@ class VertexClient:
                 "parameters": {"aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
                                "durationSeconds": req.seconds, "generateAudio": req.audio,
                                "resolution": resolution, "sampleCount": 1}}
-        response = await http.post(f"{self._model_path(ctx.mapping.external_id)}:predictLongRunning",
-                                   params={"key": self.token}, json=body,
+        response = await http.post(self._url(http, ctx.mapping.external_id, "predictLongRunning"), json=body,
                                    headers={"x-request-id": ctx.request_id})
         data = upstream_json(response)
         name = data.get("name")
@@ -60,8 +72,8 @@ class VertexClient:
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
         try:
-            response = await http.post(f"{self._model_path(model)}:fetchPredictOperation",
-                                       params={"key": self.token}, json={"operationName": upstream_id})
+            response = await http.post(self._url(http, model, "fetchPredictOperation"),
+                                       json={"operationName": upstream_id})
         except httpx.HTTPError as exc:
             raise PollFailure(str(exc) or type(exc).__name__) from exc
         op = poll_json(response)
