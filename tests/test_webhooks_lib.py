@@ -379,3 +379,28 @@ def test_property_sign_verify_and_single_byte_change(data: st.DataObject) -> Non
         with pytest.raises(VerificationError) as info:
             verify(scheme, changed, headers, secret, now)
         assert info.value.reason == "no_matching_signature"
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_property_changing_the_id_timestamp_or_secret_fails(data: st.DataObject) -> None:
+    """The signature covers the id and the timestamp, and only the right secret verifies."""
+    scheme = data.draw(st.sampled_from(["llmgateway", "standard"]))
+    body = json.dumps(data.draw(_json_values), separators=(",", ":")).encode()
+    if scheme == "standard":
+        raw = data.draw(st.binary(min_size=24, max_size=64))
+        secret = "whsec_" + __import__("base64").b64encode(raw).decode()
+        other = "whsec_" + __import__("base64").b64encode(bytes([raw[0] ^ 1]) + raw[1:]).decode()
+    else:
+        secret = data.draw(st.text(min_size=1, max_size=40))
+        other = secret + data.draw(st.text(min_size=1, max_size=3))
+    msg_id = data.draw(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=30))
+    ts = data.draw(st.integers(min_value=10, max_value=2**33))
+    headers = sign(scheme, secret, msg_id, ts, body)
+    changed_id = {**headers, "webhook-id": msg_id + data.draw(st.sampled_from(["x", "0", "_"]))}
+    shift = data.draw(st.integers(min_value=1, max_value=5))
+    changed_ts = {**headers, "webhook-timestamp": str(ts + shift)}
+    for bad_headers, key in ((changed_id, secret), (changed_ts, secret), (headers, other)):
+        with pytest.raises(VerificationError) as info:
+            verify(scheme, body, bad_headers, key, now=ts)
+        assert info.value.reason == "no_matching_signature"

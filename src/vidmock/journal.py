@@ -43,7 +43,7 @@ class Raw:
     content_type: str
 
 
-RAW_CAP = 64 * 1024
+RAW_CAP = 16 * 1024  # bigger bodies are base64 media: a summary is all anyone reads
 MAX_BODY_TEXT = 4000  # characters of a body shown; inline videos are megabytes
 
 
