@@ -38,7 +38,7 @@ from .inspector import inspector_routes
 from .journal import Journal
 from .media import MediaCache
 from .providers.base import EmulatorContext, make_engine
-from .providers.faults import InProcessTransport
+from .providers.faults import InProcessTransport, UpstreamClient
 from .scenarios import ScenarioEngine
 from .providers.registry import PLUGINS
 from .store import Store, open_store
@@ -126,7 +126,7 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
         url = config.provider_urls.get(name)
         # In-process by default: the gateway is a real HTTP client of the emulator, without a socket.
         transport = None if url else InProcessTransport(emulators[name])
-        http = httpx.AsyncClient(transport=transport, base_url=url or f"http://{name}.vidmock.internal",
+        http = UpstreamClient(transport=transport, base_url=url or f"http://{name}.vidmock.internal",
                                  follow_redirects=False, timeout=config.upstream_timeout / clock.speed,
                                  event_hooks={"request": [forward_scenario_headers]})
         clients.append(http)

@@ -113,3 +113,27 @@ class InProcessTransport(httpx.AsyncBaseTransport):
 
 def json_dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+class _NoCookies(httpx.Cookies):
+    """The gateway's fetch() keeps no cookie jar; httpx's jar was a fifth of each upstream call."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+class UpstreamClient(httpx.AsyncClient):
+    """An httpx client as the gateway uses upstream: no cookies kept between calls."""
+
+    _no_cookies = _NoCookies()
+
+    @property  # type: ignore[override]
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        pass
