@@ -174,7 +174,8 @@ def _prompt(value: Any) -> str:
         return ""
     if isinstance(value.get("prompt"), str):
         return str(value["prompt"])
-    for item in value.get("content") or []:
+    content = value.get("content")
+    for item in content if isinstance(content, list) else []:
         if isinstance(item, dict) and item.get("type") == "text" and isinstance(item.get("text"), str):
             return str(item["text"])
     return ""
