@@ -128,6 +128,37 @@ def _content_field_early(scope: Scope, req: bytes, status: int, headers: dict[st
     return None
 
 
+def _open_range_short(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """`bytes=A-` (A > 0) answered one byte short: the end is taken as exclusive."""
+    rng = dict((k.decode().lower(), v.decode()) for k, v in scope["headers"]).get("range", "")
+    if status != 206 or not rng.startswith("bytes=") or not rng.endswith("-") or rng in ("bytes=0-", "bytes=-"):
+        return None
+    start, _, total = headers.get("content-range", "").removeprefix("bytes ").replace("/", "-").split("-")
+    end = int(_) - 1
+    if end < int(start):
+        return None
+    return 206, {**headers, "content-range": f"bytes {start}-{end}/{total}"}, body[:-1]
+
+
+def _image_jobs_say_processing() -> Rewrite:
+    """Jobs created with an input image report the upstream's raw `processing` while they render."""
+    with_image: set[str] = set()
+
+    def rewrite(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+        video = _json(body) if status == 200 else None
+        if not isinstance(video, dict) or video.get("object") != "video":
+            return None
+        sent = _json(req)
+        if scope["method"] == "POST" and isinstance(sent, dict) and "image" in sent:
+            with_image.add(str(video.get("id")))
+        if video.get("id") in with_image and video.get("status") == "in_progress":
+            video["status"] = "processing"
+            return status, headers, json.dumps(video).encode()
+        return None
+
+    return rewrite
+
+
 class ReserialiseTransport(httpx.AsyncBaseTransport):
     """Sends the webhook body re-serialised *after* it was signed: `json.dumps(json.loads(body))`."""
 
@@ -164,7 +195,11 @@ MIDDLEWARE: dict[str, Rewrite | Callable[[], Rewrite]] = {
     "back_to_in_progress": _returns_to_in_progress, "empty_prompt_500": _empty_prompt_500,
     "no_envelope": _no_envelope, "content_before_completion": _content_before_completion,
     "content_field_early": _content_field_early,
+    # Defects only the lifecycle state machine reaches: the seeded driver sends no open-ended range
+    # inside the body and no image input.
+    "open_range_short": _open_range_short, "image_jobs_say_processing": _image_jobs_say_processing,
 }
+STATEFUL = ("back_to_in_progress", "image_jobs_say_processing")  # factories: one state per app
 PATCHES: dict[str, Callable[[Any], None]] = {"resigned_json": _resigned, "two_terminal_events": _sends_two_terminal_events}
 VARIANTS = (*MIDDLEWARE, *PATCHES)
 
@@ -178,7 +213,7 @@ def build(variant: str | None, port: int, media: MediaCache) -> Any:
         PATCHES[variant](app)
         return app
     factory = MIDDLEWARE[variant]
-    rewrite = factory() if variant == "back_to_in_progress" else factory  # type: ignore[call-arg]
+    rewrite = factory() if variant in STATEFUL else factory  # type: ignore[call-arg]
     wrapped = RewriteMiddleware(app, rewrite)  # type: ignore[arg-type]
     wrapped.state = app.state  # type: ignore[attr-defined]
     return wrapped

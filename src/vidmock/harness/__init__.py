@@ -1,7 +1,8 @@
 """``vidmock check``: a conformance harness for any implementation of the LLMGateway video API.
 
-Drivers gather evidence (schemathesis, a seeded lifecycle run with a webhook receiver, error
-probes); checks registered on ``registry`` judge it; ``engine.run`` yields events for reporters.
+Drivers gather evidence (schemathesis, a seeded lifecycle run with a webhook receiver, a hypothesis
+state machine over the job lifecycle, error probes); checks registered on ``registry`` judge it;
+``engine.run`` yields events for reporters.
 Exports are lazy: ``vidmock.harness.cli`` is imported by every ``vidmock`` command and must not
 pull in schemathesis.
 """

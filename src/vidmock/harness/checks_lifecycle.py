@@ -1,6 +1,8 @@
 """Family B (job lifecycle) and G (timing): invariants over every observation of every job.
 
-Checks read ``Evidence.jobs`` (filled by ``lifecycle.drive``). The LLMGateway profile of
+Checks read ``Evidence.jobs`` (filled by ``lifecycle.drive``). The lifecycle state machine
+(``machine.py``) runs the same functions as its invariants over its own jobs after every step, and
+hands its minimal failing sequences over in ``Evidence.extra_findings``. The LLMGateway profile of
 webhooks.md §7.8 applies: a failed job may show progress 100, and no cancel endpoint exists.
 """
 

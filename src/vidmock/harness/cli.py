@@ -8,7 +8,9 @@ the main CLI registers this parser for every command, and ``vidmock serve`` must
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 FAMILY_LETTERS = ("A", "B", "C", "D", "F", "G")
@@ -35,8 +37,10 @@ def register(subparsers: Any) -> None:
                    help="seconds (target time) every job must end within (default 600)")
     p.add_argument("--max-examples", type=int, default=25, help="schemathesis examples per operation (default 25)")
     p.add_argument("--lifecycle-examples", type=int, default=None,
-                   help="lifecycle state machine examples (default 20 on a virtual clock, 2 otherwise)")
+                   help="lifecycle state machine examples (default 40 on a virtual clock, 2 otherwise)")
     p.add_argument("--lifecycle-steps", type=int, default=15, help="steps per state machine example (default 15)")
+    p.add_argument("--shrink-seconds", type=float, default=10.0,
+                   help="wall seconds to spend minimising a state machine failure (default 10)")
     p.add_argument("--families", default=",".join(FAMILY_LETTERS), help="comma-separated subset of A,B,C,D,F,G")
     p.add_argument("--poll-every", type=float, default=2.0, help="wall seconds between polls on a real clock")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
@@ -53,10 +57,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G", file=sys.stderr)
         return 2
     if (args.budget <= 0 or args.max_examples < 1 or args.lifecycle_steps < 1
-            or (args.lifecycle_examples is not None and args.lifecycle_examples < 1)):
+            or (args.lifecycle_examples is not None and args.lifecycle_examples < 1) or args.shrink_seconds < 0):
         print("vidmock check: --budget must be positive, --max-examples and --lifecycle-examples/-steps at least 1",
               file=sys.stderr)
         return 2
+    # Hypothesis (the lifecycle state machine) keeps a small cache; keep it out of the caller's
+    # working directory, where `vidmock check` runs in CI. Its example database is off anyway.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vidmock" / "hypothesis"
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache))
     try:
         from .engine import Options, run_to_report
     except ModuleNotFoundError as exc:  # schemathesis/hypothesis are not core dependencies (yet)
@@ -68,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     options = Options(args.base_url, args.api_key, callback_host=args.callback_host, seed=args.seed,
                       budget=args.budget, max_examples=args.max_examples, families=families,
                       schema=args.schema, poll_every=args.poll_every, lifecycle_examples=args.lifecycle_examples,
-                      lifecycle_steps=args.lifecycle_steps)
+                      lifecycle_steps=args.lifecycle_steps, shrink_seconds=args.shrink_seconds)
     try:
         report = run_to_report(options, Console(sys.stdout, verbose=args.verbose))
     except Exception as exc:  # unreachable target and the like: a runtime failure, said plainly

@@ -39,8 +39,9 @@ class Options:
     families: list[str] = field(default_factory=lambda: list(FAMILIES))
     schema: str | None = None  # a local openapi.yaml instead of the target's /openapi.yaml
     poll_every: float = 2.0  # wall seconds between polls when the clock is real
-    lifecycle_examples: int | None = None  # state machine examples (None: 20 on a virtual clock, 2 otherwise)
+    lifecycle_examples: int | None = None  # state machine examples (None: 40 on a virtual clock, 2 otherwise)
     lifecycle_steps: int = 15  # state machine steps per example
+    shrink_seconds: float = 10.0  # wall seconds the state machine may spend minimising a failure
 
 
 def load_spec(target: Target, path: str | None) -> tuple[dict[str, Any], str]:
@@ -111,7 +112,7 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
                 yield PhaseStarted("lifecycle state machine")
                 yield from _pump(lambda emit: machine.explore(
                     ev, emit, wanted, examples=options.lifecycle_examples, steps=options.lifecycle_steps,
-                    poll_every=options.poll_every), report)
+                    poll_every=options.poll_every, shrink_seconds=options.shrink_seconds), report)
         # Probes and schemathesis last: they create jobs nobody waits for.
         results = list(_judge(ev, [c for c in selected if c.needs == "lifecycle"]))
         for r in results:

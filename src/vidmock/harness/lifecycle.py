@@ -1,6 +1,11 @@
 """The lifecycle driver: create a seeded mix of jobs, poll them to the end, download, and collect
 everything the B, C, D and G checks judge (webhooks arrive at the receiver meanwhile).
 
+This is the webhook scenario (callbacks, scripted receiver failures, retries waited out) and a
+fixed baseline for family B. The exploration of the lifecycle across models, inputs, timings and
+ranges is ``machine.py``'s hypothesis state machine, which runs after this and reports through the
+same checks.
+
 Seeded rather than free-running: the same ``--seed`` picks the same models, sizes, prompts and
 scripted receiver failures, so a failure reproduces. Against a virtual clock each step advances the
 target's time by one worker poll interval (5 s); against anything else it sleeps ``poll_every``.

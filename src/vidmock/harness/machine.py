@@ -2,19 +2,28 @@
 time, download with random ranges, and check the lifecycle invariants after every step.
 
 The machine is a ``hypothesis.stateful.RuleBasedStateMachine`` run programmatically (not through
-pytest), seeded with the harness ``--seed``. Its oracle is the harness's own checks: after each
-step it runs the B checks (and ``f_bad_range``, ``g1``) over the jobs of the current example; at
-the end of an example it lets every job finish within the budget and runs ``g3``. A violation is
-raised as an exception of its own type per check, so hypothesis shrinks each broken check
+pytest), seeded with the harness ``--seed`` (``hypothesis.seed``; no example database). Rules:
+``create`` (up to three jobs per example, the first one always), ``poll``, ``advance`` (let time
+pass), ``wait_for`` (poll until a job is terminal) and ``download`` (poll, then one to three reads
+of the content: full, a valid or invalid ``Range``, or a ``Range`` overridden by ``If-Range``).
+
+Its oracle is the harness's own checks: after each step that talked to the target it runs the B
+checks (and ``f_bad_range``, ``g1``) over the jobs of the current example; at the end of an example
+it lets every job finish within the budget, downloads what completed, and runs ``g3``. A violation
+is raised as an exception type of its own per check, so hypothesis shrinks each broken check
 separately; the shortest failing sequence seen for a check becomes that check's finding (in
-``Evidence.extra_findings``), with the steps rendered as a shell script of curl commands.
+``Evidence.extra_findings``, merged by the engine), its steps rendered as a shell script of curl
+commands that replays them (job ids become ``${V1}``... variables, filled from the create calls).
 
 Time: against a vidmock on a virtual clock ``advance`` moves the target's clock
-(``/_vidmock/clock/advance``); against anything else it waits in real time, and the run is capped
-by the budget. Against targets other than vidmock only the default model and text prompts are
-used, with sizes and durations that model documents; against vidmock the menu below spans several
-providers and input modes, all of them combinations the default catalogue accepts
-(``gateway/catalogue.py``; ``tests/test_harness_machine.py`` keeps the two in step).
+(``/_vidmock/clock/advance``); against anything else it waits ``--poll-every`` seconds of real
+time, and the whole phase is capped by the budget. Shrinking is capped in wall time
+(``shrink_seconds``): a reproduction is the smallest found within it.
+
+Against targets other than vidmock only the default model and text prompts are used, with sizes
+and durations that model documents; against vidmock the menu below spans several providers and
+input modes, all of them combinations the default catalogue accepts (``gateway/catalogue.py``;
+``tests/test_harness_machine.py`` keeps the two in step).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, reject, seed, settings
@@ -51,8 +60,8 @@ MAX_JOBS = 3  # per example
 ADVANCES = (5, 10, 30, 60, 120)  # virtual seconds; multiples of the worker's 5 s poll interval
 SETTLE_STEP = 30.0  # virtual seconds per step while an example's jobs are left to finish
 WALL_LIMIT = 45.0  # wall seconds for the whole machine phase on a virtual clock
-SHRINK_LIMIT = 4.0  # wall seconds of shrinking after the first violation on a virtual clock
-EXAMPLES = {"virtual": 20, "real": 2}
+SHRINK_SECONDS = 10.0  # default wall seconds of shrinking after the first violation
+EXAMPLES = {"virtual": 40, "real": 2}
 IF_RANGE = '"vidmock-check-no-such-etag"'  # never matches: the full body (RFC 9110 and the contract)
 PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5E"
        "rkJggg==")
@@ -202,7 +211,10 @@ class Step:
 class Recorded:
     finding: Finding
     steps: list[Step]
-    names: dict[str, str]
+    names: dict[str, str]  # job id -> shell variable
+    signed: dict[str, str] = field(default_factory=dict)  # content[0].url -> job id
+    in_teardown: bool = False
+    auth: str = ""  # the Authorization header, to read a job in the replay  # seen while the example's jobs were left to finish
 
 
 class Violation(AssertionError):
@@ -249,13 +261,16 @@ class Run:
         return (self.error is not None or now - self.started > self.wall_limit
                 or (self.first_failure is not None and now - self.first_failure > self.shrink_limit))
 
-    def record(self, check: str, finding: Finding, steps: list[Step], names: dict[str, str]) -> None:
+    def record(self, check: str, finding: Finding, steps: list[Step], names: dict[str, str], signed: dict[str, str],
+               in_teardown: bool) -> None:
         if self.first_failure is None:
             self.first_failure = time.monotonic()
         old = self.failures.get(check)
         size = (len(steps), sum(len(s.exchanges) for s in steps))
-        if old is None or size < (len(old.steps), sum(len(s.exchanges) for s in old.steps)):
-            self.failures[check] = Recorded(finding, list(steps), dict(names))
+        # `<=`: hypothesis only ever moves to smaller examples, so the latest of equal length is the most shrunk.
+        if old is None or size <= (len(old.steps), sum(len(s.exchanges) for s in old.steps)):
+            self.failures[check] = Recorded(finding, list(steps), dict(names), dict(signed), in_teardown,
+                                            "Authorization: " + self.ev.target.auth()["Authorization"])
 
 
 def machine_class(run: Run) -> type[RuleBasedStateMachine]:
@@ -265,7 +280,6 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
     waits = st.sampled_from(ADVANCES) if run.virtual else st.just(run.poll_every)
 
     class LifecycleMachine(RuleBasedStateMachine):
-        shared: ClassVar[Run] = run
         jobs = Bundle("jobs")
 
         def __init__(self) -> None:
@@ -276,8 +290,10 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             self.runs: list[JobRun] = []
             self.steps: list[Step] = []
             self.names: dict[str, str] = {}  # job id -> shell variable
+            self.signed: dict[str, str] = {}  # content[0].url -> job id
             self.dirty = False
             self.failed = False
+            self.settling = False
 
         # -- plumbing --------------------------------------------------------------------------
         def _request(self, method: str, path: str, **kw: Any) -> Exchange:
@@ -303,7 +319,7 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
                     continue
                 if found is not None:
                     violated.append((name, found))
-                    run.record(name, found, self.steps, self.names)
+                    run.record(name, found, self.steps, self.names, self.signed, self.settling)
             if violated:
                 self.failed = True
                 name, found = violated[0]
@@ -336,17 +352,21 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             if (job.signed is None and isinstance(content, list) and content and isinstance(content[0], dict)
                     and isinstance(content[0].get("url"), str)):
                 job.signed = self._request("GET", content[0]["url"], auth=False)
+                self.signed[content[0]["url"]] = job.job_id or ""
                 out.append(job.signed)
             return out
 
         # -- rules -----------------------------------------------------------------------------
         @initialize(target=jobs, create=creates(profiles))
         def first_job(self, create: Create) -> int:
-            return self.create(create)
+            return self._create(create)
 
         @precondition(lambda self: len(self.runs) < MAX_JOBS)
         @rule(target=jobs, create=creates(profiles))
         def create(self, create: Create) -> int:
+            return self._create(create)
+
+        def _create(self, create: Create) -> int:
             ex = self._request("POST", "/v1/videos", json_body=create.body)
             job = JobRun(JobSpec(create.label, create.body, callback=False), ex)
             body = ex.json()
@@ -372,8 +392,16 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             shell = self._wait(seconds)
             self._step(f"let {seconds:g} s pass" + (" (virtual clock)" if run.virtual else ""), [], shell)
 
-        @rule(job=jobs, probe=probes(ev.is_vidmock))
-        def download(self, job: int, probe: Probe) -> None:
+        @rule(job=jobs)
+        def wait_for(self, job: int) -> None:
+            """Let time pass, polling, until the job is terminal (or out of budget)."""
+            run_ = self.runs[job]
+            if run_.job_id is not None:
+                self._finish([run_])
+
+        @rule(job=jobs, reads=st.lists(probes(ev.is_vidmock), min_size=1, max_size=3))
+        def download(self, job: int, reads: list[Probe]) -> None:
+            """Poll, then read the content: 409 before completion; after it, each read in turn."""
             run_ = self.runs[job]
             if run_.job_id is None:
                 return
@@ -382,7 +410,7 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             exchanges = [poll]
             if _status(poll) != "completed":
                 # Any read before completion must be 409, whatever Range says.
-                ex = self._request("GET", f"/v1/videos/{run_.job_id}/content", headers=probe.headers(1000))
+                ex = self._request("GET", f"/v1/videos/{run_.job_id}/content", headers=reads[0].headers(1000))
                 exchanges.append(ex)
                 late = False
                 if ex.status != 409 and not run.virtual:  # a real clock may complete it in between
@@ -399,15 +427,17 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             if first.status != 200:
                 self._step(f"download {var} (→ {first.status})", exchanges)
                 return
-            headers = probe.headers(len(first.response_body))
-            ex = self._request("GET", f"/v1/videos/{run_.job_id}/content", headers=headers)
-            exchanges.append(ex)
-            if "Range" in headers and "If-Range" not in headers:
-                run_.ranges[headers["Range"]] = ex
-            else:
-                run_.downloads.append(ex)
-            shown = ", ".join(f"{k}: {v}" for k, v in headers.items()) or "no Range"
-            self._step(f"download {var} with {shown} (→ {ex.status})", exchanges)
+            shown = []
+            for probe in reads:
+                headers = probe.headers(len(first.response_body))
+                ex = self._request("GET", f"/v1/videos/{run_.job_id}/content", headers=headers)
+                exchanges.append(ex)
+                if "Range" in headers and "If-Range" not in headers:
+                    run_.ranges[headers["Range"]] = ex
+                else:
+                    run_.downloads.append(ex)
+                shown.append(f"{', '.join(f'{k}: {v}' for k, v in headers.items()) or 'no Range'} (→ {ex.status})")
+            self._step(f"download {var} with {'; '.join(shown)}", exchanges)
 
         @invariant()
         def contract_holds(self) -> None:
@@ -415,11 +445,8 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
                 self.dirty = False
                 self._judge(run.checks)
 
-        # -- the end of an example: every job ends within the budget --------------------------
-        def teardown(self) -> None:
-            if self.failed or run.error is not None:
-                return
-            live = [j for j in self.runs if j.job_id]
+        def _finish(self, live: list[JobRun]) -> None:
+            """Poll, and let time pass, until every job in ``live`` is terminal or out of budget."""
             step = SETTLE_STEP if run.virtual else run.poll_every
             while True:
                 for job in [j for j in live if j.terminal_seen_at is None]:
@@ -429,11 +456,21 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
                 pending = [j for j in live if j.terminal_seen_at is None]
                 now = ev.target.now()
                 if not pending or all(now - (j.create.clock or now) >= ev.budget for j in pending):
-                    break
+                    return
                 if not run.virtual and run.out_of_time():
-                    break
+                    return
                 shell = self._wait(step)
                 self._step(f"let {step:g} s pass" + (" (virtual clock)" if run.virtual else ""), [], shell)
+
+        # -- the end of an example: every job ends within the budget --------------------------
+        def teardown(self) -> None:
+            if self.failed or run.error is not None:
+                return
+            if run.failures and not any(r.in_teardown for r in run.failures.values()):
+                return  # shrinking a failure seen during the rules: letting jobs finish cannot help it
+            self.settling = True
+            live = [j for j in self.runs if j.job_id]
+            self._finish(live)
             for job in live:
                 if job.polls and _status(job.polls[-1]) == "completed" and not job.downloads:
                     exchanges = self._full_download(job, job.polls[-1].json())
@@ -468,8 +505,15 @@ def _quote(text: str, names: dict[str, str]) -> str:
     return f'"{escaped}"'
 
 
-def _curl(ex: Exchange, names: dict[str, str]) -> str:
-    parts = ["curl", "-i", "-X", ex.method, _quote(ex.url, names)]
+def _curl(ex: Exchange, rec: Recorded) -> str:
+    names = rec.names
+    binary = not ex.response_headers.get("content-type", "application/json").startswith("application/json")
+    url = _quote(ex.url, names)
+    if ex.url in rec.signed:  # the job's own content[0].url in this replay, not the recorded run's
+        video = _quote(ex.url.split("/v1/videos/")[0] + "/v1/videos/" + rec.signed[ex.url], names)
+        url = f"\"$(curl -s {video} -H {shlex.quote(rec.auth)} | jq -r '.content[0].url')\""
+    # Video bytes are no use on a terminal: show the status and headers, discard the body.
+    parts = ["curl", *(["-sS", "-D", "-", "-o", "/dev/null"] if binary else ["-i"]), "-X", ex.method, url]
     for name, value in ex.request_headers.items():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if ex.request_body is not None:
@@ -485,7 +529,7 @@ def script(rec: Recorded, seed_: int) -> str:
         if step.shell:
             lines.append(step.shell)
         for ex in step.exchanges:
-            cmd = _curl(ex, rec.names)
+            cmd = _curl(ex, rec)
             created = ex.method == "POST" and ex.url.endswith("/v1/videos") and isinstance(ex.json(), dict)
             jid = ex.json().get("id") if created else None
             if isinstance(jid, str) and jid in rec.names:
@@ -507,7 +551,7 @@ def _steps(n: int) -> str:
 
 # -- the driver -----------------------------------------------------------------------------------
 def explore(ev: Evidence, emit: Emit, wanted: Iterable[str], *, examples: int | None = None, steps: int = 15,
-            poll_every: float = 2.0) -> None:
+            poll_every: float = 2.0, shrink_seconds: float = SHRINK_SECONDS) -> None:
     """Run the machine against ``ev.target`` and put each violated check's minimal finding in
     ``ev.extra_findings``. Raises (a harness error) only when the target could not be reached or
     the machine itself broke."""
@@ -515,7 +559,7 @@ def explore(ev: Evidence, emit: Emit, wanted: Iterable[str], *, examples: int | 
     specs = {s.name: s.fn for s in registry if s.name in wanted}
     run = Run(ev, emit, [(n, specs[n]) for n in STEP_CHECKS if n in specs], [(n, specs[n]) for n in END_CHECKS if n in specs],
               poll_every=poll_every, wall_limit=WALL_LIMIT if ev.virtual else ev.budget,
-              shrink_limit=SHRINK_LIMIT if ev.virtual else ev.budget / 4)
+              shrink_limit=shrink_seconds)
     count = examples if examples is not None else EXAMPLES["virtual" if ev.virtual else "real"]
     config = settings(max_examples=max(1, count), stateful_step_count=max(1, steps), deadline=None, database=None,
                       derandomize=False, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
