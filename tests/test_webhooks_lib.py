@@ -393,7 +393,8 @@ def test_property_changing_the_id_timestamp_or_secret_fails(data: st.DataObject)
         other = "whsec_" + __import__("base64").b64encode(bytes([raw[0] ^ 1]) + raw[1:]).decode()
     else:
         secret = data.draw(st.text(min_size=1, max_size=40))
-        other = secret + data.draw(st.text(min_size=1, max_size=3))
+        # Not NUL: HMAC zero-pads its key, so "k" and "k\x00" are the same key by design.
+        other = secret + data.draw(st.text(st.characters(min_codepoint=1), min_size=1, max_size=3))
     msg_id = data.draw(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=30))
     ts = data.draw(st.integers(min_value=10, max_value=2**33))
     headers = sign(scheme, secret, msg_id, ts, body)

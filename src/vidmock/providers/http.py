@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock
+from ..ranges import Unsatisfiable, parse_range
 from ..journal import RAW_CAP, Entry, Journal, Raw, mask_headers, mask_query
 
 class JournalMiddleware:
@@ -85,3 +87,16 @@ async def read_json(request: Request, limit: int) -> tuple[Any, str | None]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def ranged_response(request: Request, data: bytes, media_type: str = "video/mp4") -> Response:
+    """A file the way object stores and CDNs serve it: 200, 206 for one range, or an empty 416."""
+    headers = {"Accept-Ranges": "bytes"}
+    try:
+        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
+    except Unsatisfiable:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
+    if part is None:
+        return Response(data, media_type=media_type, headers=headers)
+    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type,
+                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})

@@ -19,10 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ...media import VideoSpec
-from ...ranges import Unsatisfiable, parse_range
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import MESSAGES, NO_API_KEY, SYNC_REFUSED, DashScopeError, invalid
 from .models import KIND, MODELS, Task, parse_create, unknown
 
@@ -114,7 +113,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             return faulted
         spec = VideoSpec(task.width, task.height, task.duration, task.audio, task.seed)
         data = await run_in_threadpool(ctx.media.get, spec)
-        return truncated(fault, data, ctx.clock, "video/mp4") or _byte_range(request, data)
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     routes = [
         Route(SYNTHESIS, create, methods=["POST"]),
@@ -133,16 +132,6 @@ def _authenticate(request: Request) -> None:
         raise NO_API_KEY
 
 
-def _byte_range(request: Request, data: bytes) -> Response:
-    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
 
 
 def _oss_error(status: int, code: str, message: str) -> Response:

@@ -20,10 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...ranges import Unsatisfiable, parse_range
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import UNAUTHORIZED, AtlasError, error_body
 from .models import DEFAULT_LATENCY, KIND, UPLOAD_KIND, Prediction, parse_generate_body
 
@@ -91,7 +90,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         data = None if doc is None else ctx.store.get_blob(doc["blob"])
         if doc is None or data is None:
             return AtlasError(404, "File not found").response()
-        return _ranged(data, doc["mime"], request)
+        return ranged_response(request, data, doc["mime"])
 
     async def video_file(request: Request) -> Response:
         name = request.path_params["name"]
@@ -108,7 +107,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         if faulted is not None:
             return faulted
         data = await run_in_threadpool(ctx.media.get, pred.video_spec())
-        return truncated(fault, data, ctx.clock, "video/mp4") or _ranged(data, "video/mp4", request)
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data, "video/mp4")
 
     routes = [
         Route("/api/v1/model/generateVideo", generate, methods=["POST"]),
@@ -152,14 +151,3 @@ def _file_part(body: bytes, content_type: str) -> tuple[str, bytes]:
                 return part.get_content_type(), data
     raise AtlasError(400, "file is required")
 
-
-def _ranged(data: bytes, media_type: str, request: Request) -> Response:
-    headers = {"Accept-Ranges": "bytes"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, media_type=media_type, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})

@@ -25,11 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...ranges import Unsatisfiable, parse_range
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import UNAUTHORIZED, KieError, fault_body, invalid, record_null
 from .models import DEFAULT_LATENCY, FILES, KIND, UPLOAD_KIND, UPLOAD_TTL, Task
 from .params import EXTENSIONS, parse_sora, parse_upload, parse_veo
@@ -162,14 +161,14 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         if faulted is not None:
             return faulted
         data = await run_in_threadpool(ctx.media.get, task.video_spec(name))
-        return truncated(fault, data, ctx.clock, "video/mp4") or _ranged(request, data, "video/mp4")
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data, "video/mp4")
 
     async def upload_file(request: Request) -> Response:
         doc = ctx.store.get(UPLOAD_KIND, request.path_params["upload_id"])
         if doc is None or doc["name"] != request.path_params["name"] or ctx.clock.now() >= doc["created_at"] + UPLOAD_TTL:
             return _missing()
         data = ctx.store.get_blob(doc["blob"])
-        return _missing() if data is None else _ranged(request, data, doc["mime"])
+        return _missing() if data is None else ranged_response(request, data, doc["mime"])
 
     routes = [
         Route("/api/v1/veo/generate", api(lambda r: submit(r, "veo")), methods=["POST"]),
@@ -198,16 +197,6 @@ def _missing() -> Response:
     return JSONResponse({"code": 404, "msg": "File not found", "data": None}, status_code=404)
 
 
-def _ranged(request: Request, data: bytes, media_type: str) -> Response:
-    headers = {"Accept-Ranges": "bytes"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, media_type=media_type, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
 
 
 __all__ = ["build_emulator", "SERVICE"]

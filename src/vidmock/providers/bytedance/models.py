@@ -27,7 +27,7 @@ from typing import Any
 
 from ...media import MediaCache, VideoSpec
 from ...scenarios import JobPlan
-from .errors import INPUT_TEXT_SENSITIVE, ArkError, invalid, missing
+from .errors import INPUT_TEXT_SENSITIVE, invalid, missing
 
 KIND = "bytedance.task"
 URL_TTL = 24 * 3600.0  # "Video URL validity is about 24 h" (§4.3)

@@ -24,10 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ...media import VideoSpec
-from ...ranges import Unsatisfiable, parse_range
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import NO_KEY, GoogleError, error_body
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
 
@@ -114,7 +113,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         width, height = dimensions(op)
         spec = VideoSpec(width, height, op.duration, op.audio, op.seed + ref["index"])
         data = await run_in_threadpool(ctx.media.get, spec)
-        return truncated(fault, data, ctx.clock, "video/mp4") or _byte_range(request, data)
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     routes = [
         Route("/v1beta/models/{model_action}", guarded(model_action), methods=["POST"]),
@@ -135,14 +134,3 @@ def _prompt(value: Any) -> str:
         return ""
     return prompt if isinstance(prompt, str) else ""
 
-
-def _byte_range(request: Request, data: bytes) -> Response:
-    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})

@@ -22,10 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...ranges import Unsatisfiable, parse_range
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .bodies import parse_v1, parse_v2
 from .errors import MinimaxError, code_for, invalid
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, MinimaxOptions, Task
@@ -131,7 +130,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
         if faulted is not None:
             return faulted
         data = await run_in_threadpool(ctx.media.get, task.video_spec())
-        return truncated(fault, data, ctx.clock, "video/mp4") or _ranged(data, request)
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     async def download(request: Request) -> Response:
         name = request.path_params["name"]
@@ -180,14 +179,3 @@ def _prompt(value: Any) -> str:
             return str(item["text"])
     return ""
 
-
-def _ranged(data: bytes, request: Request) -> Response:
-    headers = {"Accept-Ranges": "bytes"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, media_type="video/mp4", headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206, media_type="video/mp4",
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})

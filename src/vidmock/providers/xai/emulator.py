@@ -23,10 +23,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ...media import VideoSpec
-from ...ranges import Unsatisfiable, parse_range
 from ..base import EmulatorContext
 from ..faults import fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import NO_CREDENTIALS, XaiError, error_body
 from .models import DEFAULT_LATENCY, KIND, Video, parse_create
 
@@ -108,7 +107,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             return faulted
         spec = VideoSpec(video.width, video.height, video.duration, True, video.seed)  # Grok Imagine renders audio
         data = await run_in_threadpool(ctx.media.get, spec)
-        return truncated(fault, data, ctx.clock, "video/mp4") or byte_range(request, data)
+        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     routes = [
         Route("/v1/videos/generations", create, methods=["POST"]),
@@ -121,17 +120,6 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     return app
 
 
-def byte_range(request: Request, data: bytes) -> Response:
-    """200, 206 for one range, or 416: what a CDN answers."""
-    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
-    try:
-        part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
-    except Unsatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    if part is None:
-        return Response(data, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
 
 
 def _authenticate(request: Request) -> None:
