@@ -130,6 +130,31 @@ def test_cli_against_vidmock_serve_over_a_socket(served: str, tmp_path: Path, ca
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "0" and int(root.get("tests", "0")) >= 45
     ET.fromstring(html.read_text().removeprefix("<!DOCTYPE html>"))
+    _open_in_chromium(html, tmp_path)
+
+
+def _open_in_chromium(html: Path, tmp_path: Path) -> None:
+    """The HTML report opens in a real browser: its summary and job timelines are rendered."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(html.as_uri())
+            assert "vidmock check" in page.title().lower() or page.locator("h1").count() == 1
+            text = page.inner_text("body")
+            assert "Job timelines" in text and "PASSED" in text.upper()
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
 def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
