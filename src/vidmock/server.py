@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 
 from .clock import Clock
 from .config import ServerConfig
-from .control import ControlGuard, control_routes
+from .control import ControlGuard, control_routes, is_loopback
 from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
@@ -178,9 +178,15 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
                                         ClientDisconnect: _client_gone, Exception: _server_error})
     app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
     app.add_middleware(RequestIdMiddleware, seed=config.seed)
-    app.add_middleware(ControlGuard, host=config.host, token=config.control_token)
+    _guard(app, config)
     app.state.vidmock = runtime
     return app
+
+
+def _guard(app: Starlette, config: ServerConfig) -> None:
+    """On loopback the control plane is open and the guard would only cost every request a layer."""
+    if not is_loopback(config.host):
+        app.add_middleware(ControlGuard, host=config.host, token=config.control_token)
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
@@ -230,7 +236,7 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
     app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
                                                                      runtime.webhooks, runtime.scenarios)),
                             Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
-    app.add_middleware(ControlGuard, host=config.host, token=config.control_token)
+    _guard(app, config)
     app.state.vidmock = runtime
     return app
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import string
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,7 +16,6 @@ from .service import GatewayService
 
 TOKEN_INVALID = "Unauthorized: Invalid or expired video access token."
 TOO_LARGE = "Request body too large"
-_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Route]:
@@ -78,7 +76,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1").strip() for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = given or "".join(self._rng.choice(_ID_ALPHABET) for _ in range(40))
+        # 40 alphanumeric characters like shortid(40); one draw instead of forty choice() calls.
+        request_id = given or f"{self._rng.getrandbits(160):040x}"
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
