@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from ..store.base import record_doc
@@ -65,7 +65,15 @@ class Job:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Job":
-        return cls(**doc)
+        """Rebuild from a stored document. Skips the dataclass __init__ (a quarter of a GET): the
+        document was written by ``to_doc``; fields added since fall back to their defaults."""
+        job = cls.__new__(cls)
+        job.__dict__.update(_PLAIN_DEFAULTS)
+        for name, factory in _FACTORIES.items():
+            if name not in doc:
+                job.__dict__[name] = factory()
+        job.__dict__.update(doc)
+        return job
 
     def to_doc(self) -> dict[str, Any]:
         return record_doc(self)
@@ -113,3 +121,7 @@ def serialize(job: Job, now: float, opts: SerializeOptions) -> dict[str, Any]:
         out["usage"] = {"cost": job.cost, "cost_details": {"video_output_cost": job.video_output_cost or 0,
                                                            "image_input_cost": job.image_input_cost or 0}}
     return out
+
+
+_FACTORIES = {f.name: f.default_factory for f in fields(Job) if f.default_factory is not MISSING}
+_PLAIN_DEFAULTS = {f.name: f.default for f in fields(Job) if f.default is not MISSING}

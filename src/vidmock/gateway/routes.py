@@ -42,10 +42,11 @@ def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Rou
         return await sources.respond(service.job_for_log(log_id), request.headers)
 
     return [
-        Route("/v1/videos", create, methods=["POST"]),
-        Route("/v1/videos/logs/{log_id}/content", log_content, methods=["GET"]),
+        # Polling is the hottest route, so it is matched first; the paths do not overlap.
         Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
+        Route("/v1/videos", create, methods=["POST"]),
         Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
+        Route("/v1/videos/logs/{log_id}/content", log_content, methods=["GET"]),
     ]
 
 
