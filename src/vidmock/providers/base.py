@@ -166,6 +166,15 @@ def upstream_json(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+async def poll_request(http: httpx.AsyncClient, method: str, url: Any, **kwargs: Any) -> dict[str, Any]:
+    """One status call: a network error or a bad answer is a PollFailure (§4.1), else the JSON body."""
+    try:
+        response = await http.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise PollFailure(str(exc) or type(exc).__name__) from exc
+    return poll_json(response)
+
+
 def poll_json(response: httpx.Response) -> dict[str, Any]:
     """A status-call body, or PollFailure for a non-2xx or a body that is not a JSON object."""
     if not response.is_success:

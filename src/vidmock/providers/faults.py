@@ -54,6 +54,13 @@ async def fault_response(fault: dict[str, Any] | None, error_body: ErrorBody, cl
     return None  # truncate applies to bodies; see truncate_body
 
 
+async def submit_fault_response(ctx: Any, service: str, headers: Any, prompt: Any,
+                                error_body: ErrorBody) -> Response | None:
+    """The chosen scenario's next submit fault for ``service``, rendered; None to create normally."""
+    fault = ctx.scenarios.submit_fault(service, headers, prompt if isinstance(prompt, str) else "")
+    return await fault_response(fault, error_body, ctx.clock)
+
+
 def truncated(fault: dict[str, Any] | None, body: bytes, clock: Clock, media_type: str) -> Response | None:
     """For a ``truncate`` fault: a response that announces all of ``body`` and then breaks off."""
     if fault is None or fault["kind"] != "truncate":

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 SYNTHESIS = "/api/v1/services/aigc/video-generation/video-synthesis"
 TOKEN = "vidmock-dashscope-key"
@@ -52,11 +52,7 @@ class AlibabaClient:
         return {}  # output.video_url is a signed object URL: no credential
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"/api/v1/tasks/{upstream_id}", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        body = await poll_request(http, "GET", f"/api/v1/tasks/{upstream_id}", headers=self._headers())
         output = _object(body.get("output"))
         raw_status, raw_url = output.get("task_status"), output.get("video_url")
         status = raw_status if isinstance(raw_status, str) else ""

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from ...media import VideoSpec
 from ..base import EmulatorContext
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import MESSAGES, NO_API_KEY, SYNC_REFUSED, DashScopeError, invalid
 from .models import KIND, MODELS, Task, parse_create, unknown
@@ -47,8 +47,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             value, problem = await read_json(request, MAX_BODY)
             inputs = value.get("input") if isinstance(value, dict) else None
             prompt = inputs.get("prompt") if isinstance(inputs, dict) else None
-            fault = ctx.scenarios.submit_fault(SERVICE, request.headers, prompt if isinstance(prompt, str) else "")
-            faulted = await fault_response(fault, error_body, ctx.clock)
+            faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body)
             if faulted is not None:
                 return faulted
             if request.headers.get("x-dashscope-async", "").lower() != "enable":

@@ -16,8 +16,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import ImageInput, is_portrait
-from ..base import (PollFailure, PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError,
-                    poll_json, upstream_json)
+from ..base import PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 GENERATE = "/api/v1/model/generateVideo"
 UPLOAD = "/api/v1/model/uploadMedia"
@@ -109,11 +108,7 @@ class AtlasCloudClient:
         return {}
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"{PREDICTION}/{upstream_id}", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        body = await poll_request(http, "GET", f"{PREDICTION}/{upstream_id}", headers=self._headers())
         data = _dict(body["data"]) if isinstance(body.get("data"), dict) else body
         raw_status = data.get("status")
         status = raw_status if isinstance(raw_status, str) else ""

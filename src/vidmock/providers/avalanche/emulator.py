@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import UNAUTHORIZED, KieError, fault_body, invalid, record_null
 from .models import DEFAULT_LATENCY, FILES, KIND, UPLOAD_KIND, UPLOAD_TTL, Task
@@ -79,7 +79,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     async def submit(request: Request, variant: str) -> Any:
         body = await body_of(request)
         headers, prompt = request.headers, _prompt_of(body, variant)
-        faulted = await fault_response(ctx.scenarios.submit_fault(SERVICE, headers, prompt), fault_body, ctx.clock)
+        faulted = await submit_fault_response(ctx, SERVICE, headers, prompt, fault_body)
         if faulted is not None:
             return faulted
         fields = parse_veo(body) if variant == "veo" else parse_sora(body)

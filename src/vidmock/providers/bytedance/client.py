@@ -13,7 +13,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import is_portrait
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TASKS = "/api/v3/contents/generations/tasks"
 TOKEN = "vidmock-bytedance-key"
@@ -64,11 +64,7 @@ class BytedanceClient:
         return {}  # content.video_url is a signed object URL: no credential
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"{TASKS}/{upstream_id}", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        body = await poll_request(http, "GET", f"{TASKS}/{upstream_id}", headers=self._headers())
         data = body["data"] if isinstance(body.get("data"), dict) else body
         status = data.get("status")
         status = status if isinstance(status, str) else ""

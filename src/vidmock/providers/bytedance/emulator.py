@@ -29,7 +29,7 @@ from ...ranges import Unsatisfiable, parse_range
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
-from ..faults import ErrorBody, fault_response, truncated
+from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, read_json
 from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
@@ -79,8 +79,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
 
     async def create(request: Request) -> tuple[dict[str, Any], int] | Response:
         value, problem = await read_json(request, MAX_BODY)
-        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue))
-        faulted = await fault_response(fault, ark_body(request), ctx.clock)
+        faulted = await submit_fault_response(ctx, SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue), ark_body(request))
         if faulted is not None:
             return faulted
         if problem == "too_large":

@@ -16,7 +16,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import is_portrait
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TOKEN = "vidmock-gemini-key"
 FAILED = "Google AI Studio video generation failed"  # (not in the reference: chosen)
@@ -59,11 +59,7 @@ class GeminiClient:
         return self._headers()
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"/v1beta/{upstream_id}", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        op = poll_json(response)
+        op = await poll_request(http, "GET", f"/v1beta/{upstream_id}", headers=self._headers())
         if op.get("done") is not True:
             return PollResult("in_progress", 50, raw=op)
         error = op.get("error")

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from ...media import VideoSpec
 from ..base import EmulatorContext
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import NO_KEY, GoogleError, error_body
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
@@ -57,8 +57,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
                                    f"supported for {action or 'this method'}. Call ListModels to see the list of "
                                    "available models and their supported methods.")
         value, problem = await read_json(request, MAX_BODY)
-        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, _prompt(value))
-        faulted = await fault_response(fault, error_body, ctx.clock)
+        faulted = await submit_fault_response(ctx, SERVICE, request.headers, _prompt(value), error_body)
         if faulted is not None:
             return faulted
         if problem == "too_large":

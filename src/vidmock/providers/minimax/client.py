@@ -21,7 +21,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import is_portrait
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 from .models import MinimaxOptions
 
 TOKEN = "vidmock-minimax-key"
@@ -107,15 +107,11 @@ class MinimaxClient:
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         v2_route = is_v2(str(job.get("external_id") or "")) and self.options.v2_poll == "v2"
-        try:
-            if v2_route:
-                response = await http.get(f"/v2/query/video_generation/{upstream_id}", headers=self._headers())
-            else:
-                response = await http.get("/v1/query/video_generation", params={"task_id": upstream_id},
-                                          headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        if v2_route:
+            body = await poll_request(http, "GET", f"/v2/query/video_generation/{upstream_id}", headers=self._headers())
+        else:
+            body = await poll_request(http, "GET", "/v1/query/video_generation", params={"task_id": upstream_id},
+                                      headers=self._headers())
         return _v2_result(body) if v2_route else _v1_result(body)
 
 

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..base import EmulatorContext
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, ranged_response, read_json
 from .bodies import parse_v1, parse_v2
 from .errors import MinimaxError, code_for, invalid
@@ -57,8 +57,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
 
     async def create(request: Request, version: int) -> Response:
         value, problem = await read_json(request, MAX_BODY)
-        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, _prompt(value))
-        faulted = await fault_response(fault, v1_error_body if version == 1 else v2_error_body, ctx.clock)
+        faulted = await submit_fault_response(ctx, SERVICE, request.headers, _prompt(value), v1_error_body if version == 1 else v2_error_body)
         if faulted is not None:
             return faulted
         if problem:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TOKEN = "vidmock-openai-key"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -54,11 +54,7 @@ class OpenAIClient:
         return dict(self._headers)
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"/v1/videos/{upstream_id}", headers=self._headers)
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers)
         status = body.get("status")
         status = status if isinstance(status, str) else "queued"
         progress = body.get("progress")

@@ -30,7 +30,7 @@ from ...ranges import Unsatisfiable, parse_range
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, read_json
 from . import assets, webhooks
 from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
@@ -78,8 +78,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             fields, files, problem = {}, [], err
         raw_prompt = fields.get("prompt")
         prompt = raw_prompt if isinstance(raw_prompt, str) else ""
-        fault = ctx.scenarios.submit_fault(SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue))
-        faulted = await fault_response(fault, fault_body, ctx.clock)
+        faulted = await submit_fault_response(ctx, SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue), fault_body)
         if faulted is not None:
             return faulted
         if problem is not None:

@@ -9,7 +9,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import is_portrait
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 PROJECT = "vidmock-project"
 REGION = "us-central1"
@@ -71,12 +71,8 @@ class VertexClient:
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
-        try:
-            response = await http.post(self._url(http, model, "fetchPredictOperation"),
-                                       json={"operationName": upstream_id})
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        op = poll_json(response)
+        op = await poll_request(http, "POST", self._url(http, model, "fetchPredictOperation"),
+                                json={"operationName": upstream_id})
         if op.get("done") is not True:
             return PollResult("in_progress", 50, raw=op)
         error = op.get("error")

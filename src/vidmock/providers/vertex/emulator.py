@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..base import EmulatorContext
-from ..faults import fault_response
+from ..faults import fault_response, submit_fault_response
 from ..http import JournalMiddleware, read_json
 from .errors import UNAUTHENTICATED, GoogleError
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
@@ -33,8 +33,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             location = request.path_params.get("location")
             model, _, action = request.path_params["model_action"].rpartition(":")
             if action == "predictLongRunning":
-                fault = ctx.scenarios.submit_fault(SERVICE, request.headers, await _prompt(request))
-                faulted = await fault_response(fault, _google_body, ctx.clock)
+                faulted = await submit_fault_response(ctx, SERVICE, request.headers, await _prompt(request), _google_body)
                 return faulted or JSONResponse(await _predict(request, project, location, model))
             if action == "fetchPredictOperation":
                 result = await _fetch(request, model)

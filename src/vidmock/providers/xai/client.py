@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_json, upstream_json
+from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TOKEN = "vidmock-xai-key"
 ID_KEYS = ("name", "id", "request_id", "video_id", "task_id", "job_id", "taskId")
@@ -82,11 +82,7 @@ class XaiClient:
         return self._headers()
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        try:
-            response = await http.get(f"/v1/videos/{upstream_id}", headers=self._headers())
-        except httpx.HTTPError as exc:
-            raise PollFailure(str(exc) or type(exc).__name__) from exc
-        body = poll_json(response)
+        body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers())
         status, raw = body.get("status"), body.get("progress")
         progress = int(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
         return PollResult(status if isinstance(status, str) else "queued", progress,

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from ...media import VideoSpec
 from ..base import EmulatorContext
-from ..faults import fault_response, truncated
+from ..faults import fault_response, submit_fault_response, truncated
 from ..http import JournalMiddleware, ranged_response, read_json
 from .errors import NO_CREDENTIALS, XaiError, error_body
 from .models import DEFAULT_LATENCY, KIND, Video, parse_create
@@ -47,8 +47,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             _authenticate(request)
             value, problem = await read_json(request, MAX_BODY)
             prompt = value.get("prompt") if isinstance(value, dict) else None
-            fault = ctx.scenarios.submit_fault(SERVICE, request.headers, prompt if isinstance(prompt, str) else "")
-            faulted = await fault_response(fault, error_body, ctx.clock)
+            faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body)
             if faulted is not None:
                 return faulted
             if problem == "too_large":
