@@ -14,13 +14,23 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def token_chars(seed: int, namespace: str, n: int, length: int, alphabet: str = _ALPHABET) -> str:
-    digest = hashlib.blake2b(f"{seed}:{namespace}:{n}".encode(), digest_size=32).digest()
-    value = int.from_bytes(digest, "big")
-    out = []
-    for _ in range(length):
-        value, rem = divmod(value, len(alphabet))
-        out.append(alphabet[rem])
-    return "".join(out)
+    """``length`` characters of ``alphabet`` drawn from a keyed hash: one digest byte per character
+    (a byte table, not big-integer division: ids are made on every create and poll)."""
+    if not 0 < length <= 64:
+        raise ValueError(f"id length must be 1..64, not {length}")
+    digest = hashlib.blake2b(f"{seed}:{namespace}:{n}".encode(), digest_size=length).digest()
+    return digest.translate(_table(alphabet)).decode("ascii")
+
+
+_TABLES: dict[str, bytes] = {}
+
+
+def _table(alphabet: str) -> bytes:
+    table = _TABLES.get(alphabet)
+    if table is None:
+        chars = alphabet.encode("ascii")
+        table = _TABLES[alphabet] = bytes(chars[i % len(chars)] for i in range(256))
+    return table
 
 
 class IdFactory:

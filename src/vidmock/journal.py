@@ -68,11 +68,26 @@ class Entry:
     """One call an emulator received. ``body`` and ``response`` may be given as ``Raw`` captures;
     they are parsed the first time they are read."""
 
-    def __init__(self, service: str, at: float, method: str, path: str, query: str, headers: dict[str, str],
-                 body: Any, status: int = 0, response: Any = None) -> None:
-        self.service, self.at, self.method, self.path, self.query = service, at, method, path, query
-        self.headers, self.status = headers, status
+    def __init__(self, service: str, at: float, method: str, path: str, query: str | bytes,
+                 headers: dict[str, str] | list[tuple[bytes, bytes]], body: Any, status: int = 0,
+                 response: Any = None) -> None:
+        self.service, self.at, self.method, self.path = service, at, method, path
+        # Raw ASGI headers and query bytes are masked when first read: masking every call was a
+        # tenth of a create's cost, and most entries are never looked at.
+        self._query, self._headers, self.status = query, headers, status
         self._body, self._response = body, response
+
+    @property
+    def query(self) -> str:
+        if isinstance(self._query, bytes):
+            self._query = mask_query(self._query.decode("latin-1")) if self._query else ""
+        return self._query
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if isinstance(self._headers, list):
+            self._headers = mask_headers({k.decode("latin-1"): v.decode("latin-1") for k, v in self._headers})
+        return self._headers
 
     @property
     def body(self) -> Any:

@@ -39,6 +39,7 @@ from .journal import Journal
 from .media import MediaCache
 from .providers.base import EmulatorContext, make_engine
 from .providers.faults import InProcessTransport, UpstreamClient
+from .providers.inprocess import InProcessClient
 from .scenarios import ScenarioEngine
 from .providers.registry import PLUGINS
 from .store import Store, open_store
@@ -125,10 +126,14 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
         emulators[name] = plugin.build_emulator(ctx)
         url = config.provider_urls.get(name)
         # In-process by default: the gateway is a real HTTP client of the emulator, without a socket.
-        transport = None if url else InProcessTransport(emulators[name])
-        http = UpstreamClient(transport=transport, base_url=url or f"http://{name}.vidmock.internal",
-                                 follow_redirects=False, timeout=config.upstream_timeout / clock.speed,
-                                 event_hooks={"request": [forward_scenario_headers]})
+        timeout = config.upstream_timeout / clock.speed
+        http: httpx.AsyncClient
+        if url:
+            http = UpstreamClient(base_url=url, follow_redirects=False, timeout=timeout,
+                                  event_hooks={"request": [forward_scenario_headers]})
+        else:
+            http = InProcessClient(emulators[name], base_url=f"http://{name}.vidmock.internal",
+                                   forwarded=FORWARDED.get, follow_redirects=False, timeout=timeout)
         clients.append(http)
         links[name] = ProviderLink(plugin.build_client(config), http)
     service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock
 from ..ranges import Unsatisfiable, parse_range
-from ..journal import RAW_CAP, Entry, Journal, Raw, mask_headers, mask_query
+from ..journal import RAW_CAP, Entry, Journal, Raw
 
 class JournalMiddleware:
     """Records each request and its response in the journal under ``service``."""
@@ -36,9 +36,9 @@ class JournalMiddleware:
                 size_in += len(body)
             return message
 
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_headers = scope["headers"]
         entry = Entry(self.service, self.clock.now(), scope["method"], scope["path"],
-                      mask_query(scope.get("query_string", b"").decode("latin-1")), mask_headers(headers), None)
+                      scope.get("query_string", b""), list(raw_headers), None)
         out: list[bytes] = []
         out_type = ""
         size_out = 0
@@ -61,7 +61,8 @@ class JournalMiddleware:
             await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             # Kept raw and summarised when read: parsing every body here was a fifth of a poll's cost.
-            entry.body = Raw(b"".join(chunks)[:RAW_CAP], size_in, headers.get("content-type", ""))
+            in_type = next((v.decode("latin-1") for k, v in raw_headers if k == b"content-type"), "")
+            entry.body = Raw(b"".join(chunks)[:RAW_CAP], size_in, in_type)
             entry.response = Raw(b"".join(out)[:RAW_CAP], size_out, out_type)
             self.journal.record(entry)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 
-from .base import Doc
+from .base import Doc, dump_doc, load_doc
 
 
 class MemoryStore:
@@ -26,12 +25,12 @@ class MemoryStore:
 
     def get(self, kind: str, id: str) -> Doc | None:
         text = self._docs.get(kind, {}).get(id)
-        return None if text is None else json.loads(text)
+        return None if text is None else load_doc(text)
 
     def put(self, kind: str, id: str, doc: Doc, *, due: float | None = None) -> None:
         docs = self._docs.setdefault(kind, {})
         docs.pop(id, None)  # re-insert keeps "newest insert first" meaning "last written"
-        docs[id] = json.dumps(doc, separators=(",", ":"))
+        docs[id] = dump_doc(doc)
         dues = self._due.setdefault(kind, {})
         if due is None:
             dues.pop(id, None)
@@ -70,7 +69,7 @@ class MemoryStore:
         return [d for d in (self.get(kind, id) for id in taken) if d is not None]
 
     def all(self, kind: str) -> list[Doc]:
-        return [json.loads(text) for text in reversed(list(self._docs.get(kind, {}).values()))]
+        return [load_doc(text) for text in reversed(list(self._docs.get(kind, {}).values()))]
 
     def count(self, kind: str) -> int:
         return len(self._docs.get(kind, {}))

@@ -7,11 +7,10 @@ was acknowledged: WAL frames are in the OS page cache the moment ``commit`` retu
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from pathlib import Path
 
-from .base import Doc
+from .base import Doc, dump_doc, load_doc
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -39,14 +38,14 @@ class SqliteStore:
 
     def get(self, kind: str, id: str) -> Doc | None:
         row = self._db.execute("SELECT data FROM docs WHERE kind=? AND id=?", (kind, id)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else load_doc(row[0])
 
     def put(self, kind: str, id: str, doc: Doc, *, due: float | None = None) -> None:
         self._seq += 1
         self._db.execute(
             "INSERT INTO docs (kind, id, seq, due, data) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (kind, id) DO UPDATE SET seq=excluded.seq, due=excluded.due, data=excluded.data",
-            (kind, id, self._seq, due, json.dumps(doc, separators=(",", ":"))),
+            (kind, id, self._seq, due, dump_doc(doc)),
         )
 
     def delete(self, kind: str, id: str) -> None:
@@ -57,7 +56,7 @@ class SqliteStore:
             "SELECT data FROM docs WHERE kind=? AND due IS NOT NULL AND due <= ? ORDER BY due, seq LIMIT ?",
             (kind, now, -1 if limit is None else limit),
         ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [load_doc(r[0]) for r in rows]
 
     def claim_due(self, kind: str, now: float, limit: int | None, lease: float) -> list[Doc]:
         # One UPDATE … RETURNING is atomic under SQLite's write lock: concurrent processes each get
@@ -67,11 +66,11 @@ class SqliteStore:
             "AND due <= ? ORDER BY due, seq LIMIT ?) RETURNING data",
             (now + lease, kind, kind, now, -1 if limit is None else limit),
         ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [load_doc(r[0]) for r in rows]
 
     def all(self, kind: str) -> list[Doc]:
         rows = self._db.execute("SELECT data FROM docs WHERE kind=? ORDER BY seq DESC", (kind,)).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [load_doc(r[0]) for r in rows]
 
     def count(self, kind: str) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM docs WHERE kind=?", (kind,)).fetchone()[0])
