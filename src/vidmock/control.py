@@ -11,7 +11,8 @@ import os
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from .responses import JSONResponse
 from starlette.routing import Route
 
 from .clock import Clock, ClockModeError

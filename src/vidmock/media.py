@@ -24,6 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 
+import anyio.to_thread
 import av
 
 # Bump whenever the bytes for a spec change (encoder settings, picture...) so
@@ -211,6 +212,14 @@ class MediaCache:
                     if self._pending.get(spec) is spec_lock:
                         del self._pending[spec]
         return data
+
+    async def aget(self, spec: VideoSpec) -> bytes:
+        """``get`` for the event loop: a video already in memory is returned at once; one that
+        must be read or rendered is made on a worker thread (an encode takes real time)."""
+        data = self._from_memory(dataclasses.replace(spec, seed=spec.seed % self.VARIANTS))
+        if data is not None:
+            return data
+        return await anyio.to_thread.run_sync(self.get, spec)
 
     def _from_memory(self, spec: VideoSpec) -> bytes | None:
         with self._lock:

@@ -20,7 +20,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from .responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from .clock import Clock

@@ -12,7 +12,8 @@ from typing import Awaitable, Callable
 
 import httpx
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ..responses import JSONResponse
 
 from ..errors import GatewayError, error_body
 from ..ranges import Unsatisfiable, parse_range

@@ -7,7 +7,6 @@ module, so adding a provider is a new package plus one registry line, never a co
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -20,6 +19,7 @@ from ..gateway.catalogue import Mapping
 from ..gateway.request import CreateRequest
 from ..ids import IdFactory
 from ..journal import Journal
+from ..jsonutil import loads
 from ..media import MediaCache
 from ..scenarios import ScenarioEngine
 from ..store import Store
@@ -147,7 +147,7 @@ def upstream_json(response: httpx.Response) -> dict[str, Any]:
     """The gateway's ``fetchUpstreamJson`` (§6): raise UpstreamError the way the gateway maps it."""
     raw = response.content  # JSON is UTF-8 (RFC 8259): no charset sniffing on the hot path
     try:
-        body: Any = json.loads(raw) if raw else {}
+        body: Any = loads(raw) if raw else {}
     except ValueError:
         body = None
     if not response.is_success:
@@ -180,8 +180,8 @@ def poll_json(response: httpx.Response) -> dict[str, Any]:
     if not response.is_success:
         raise PollFailure(f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip())
     try:
-        body = response.json()
-    except ValueError as exc:
+        body = loads(response.content)
+    except (ValueError, RecursionError) as exc:
         raise PollFailure(f"Upstream status response was not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise PollFailure("Upstream status response was not a JSON object")

@@ -11,7 +11,8 @@ import json
 from typing import Any, Callable
 
 import httpx
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ..responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..clock import Clock

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock
 from ..ranges import Unsatisfiable, parse_range
+from ..jsonutil import loads
 from ..journal import RAW_CAP, Entry, Journal, Raw
 
 class JournalMiddleware:
@@ -81,13 +81,9 @@ async def read_json(request: Request, limit: int) -> tuple[Any, str | None]:
         raw = b"".join(parts)
         request._body = raw  # Starlette's own cache attribute: later reads see the same bytes
     try:
-        return json.loads(raw, parse_constant=_reject_constant), None
+        return loads(raw), None
     except (ValueError, RecursionError):
         return None, "invalid_json"
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def ranged_response(request: Request, data: bytes, media_type: str = "video/mp4") -> Response:

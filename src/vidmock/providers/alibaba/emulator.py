@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...media import VideoSpec
@@ -111,7 +111,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         if faulted is not None:
             return faulted
         spec = VideoSpec(task.width, task.height, task.duration, task.audio, task.seed)
-        data = await run_in_threadpool(ctx.media.get, spec)
+        data = await ctx.media.aget(spec)
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     routes = [

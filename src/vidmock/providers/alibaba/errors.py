@@ -6,7 +6,7 @@ ones DashScope publishes in its error-code list (unverified here), marked where 
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 CODES = {400: "InvalidParameter", 401: "InvalidApiKey", 403: "AccessDenied", 404: "NotFound",
          413: "InvalidParameter", 429: "Throttling.RateQuota", 500: "InternalError", 503: "ServiceUnavailable"}

@@ -15,9 +15,9 @@ from email.parser import BytesParser
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ..base import EmulatorContext
@@ -105,7 +105,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         faulted = await fault_response(fault, error_body, ctx.clock)
         if faulted is not None:
             return faulted
-        data = await run_in_threadpool(ctx.media.get, pred.video_spec())
+        data = await ctx.media.aget(pred.video_spec())
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data, "video/mp4")
 
     routes = [

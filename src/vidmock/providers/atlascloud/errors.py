@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 
 class AtlasError(Exception):

@@ -20,9 +20,9 @@ import time
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...scenarios import UnknownScenario
@@ -160,7 +160,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         faulted = await fault_response(fault, fault_body, ctx.clock)
         if faulted is not None:
             return faulted
-        data = await run_in_threadpool(ctx.media.get, task.video_spec(name))
+        data = await ctx.media.aget(task.video_spec(name))
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data, "video/mp4")
 
     async def upload_file(request: Request) -> Response:

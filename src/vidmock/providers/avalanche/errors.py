@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 MESSAGES: dict[int, str] = {
     400: "Bad request: the request could not be processed.",

@@ -22,7 +22,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...ranges import Unsatisfiable, parse_range

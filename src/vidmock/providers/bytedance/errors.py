@@ -8,7 +8,7 @@ The ``type`` per HTTP status is not in the reference (chosen, in the style of it
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
          413: "BadRequest", 429: "TooManyRequests", 500: "InternalServiceError", 503: "ServiceUnavailable"}

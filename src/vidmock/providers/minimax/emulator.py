@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ..base import EmulatorContext
@@ -115,7 +115,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
         task = load(link["task_id"]) if link else None
         if task is None or task.state(ctx.clock.now()) != "completed":
             raise invalid("invalid file_id")
-        data = await run_in_threadpool(ctx.media.get, task.video_spec())
+        data = await ctx.media.aget(task.video_spec())
         return JSONResponse(task.file_object(base_url, len(data)))
 
     async def serve(task: Task | None, request: Request) -> Response:
@@ -128,7 +128,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
         faulted = await fault_response(fault, v1_error_body, ctx.clock)
         if faulted is not None:
             return faulted
-        data = await run_in_threadpool(ctx.media.get, task.video_spec())
+        data = await ctx.media.aget(task.video_spec())
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     async def download(request: Request) -> Response:

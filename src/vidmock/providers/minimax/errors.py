@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 # base_resp codes (providers.md §6.4) with the HTTP status the V2 API pairs them with.
 HTTP_STATUS = {1000: 500, 1001: 504, 1002: 429, 1004: 401, 1008: 402, 1024: 500, 1026: 422, 1027: 422, 2013: 400}

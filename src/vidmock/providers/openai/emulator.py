@@ -21,7 +21,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -142,7 +143,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
                               param="video_id")
         width, height = video.dimensions
         if variant == "video":
-            data = await run_in_threadpool(ctx.media.get, VideoSpec(width, height, int(video.seconds), True, video.seed))
+            data = await ctx.media.aget(VideoSpec(width, height, int(video.seconds), True, video.seed))
             mime = "video/mp4"
         else:
             data = await run_in_threadpool(assets.render, variant, width, height, int(video.seconds), video.seed)

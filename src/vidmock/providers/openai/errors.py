@@ -6,7 +6,7 @@ or ``param`` (``VideoCreateError``); those are built in ``models``, not here.
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 
 class OpenAIError(Exception):

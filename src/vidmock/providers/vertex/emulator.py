@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ..base import EmulatorContext
@@ -91,8 +91,9 @@ async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
     now = ctx.clock.now()
     if not op.done(now):
         return op.render(now, ctx.media)  # no video to make: no thread hop on the hot path
-    # Rendering an MP4 takes real time; keep it off the event loop.
-    return await run_in_threadpool(op.render, now, ctx.media)
+    for spec in op.video_specs():  # made (or found in memory) before the synchronous render uses them
+        await ctx.media.aget(spec)
+    return op.render(now, ctx.media)
 
 
 def _google_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:

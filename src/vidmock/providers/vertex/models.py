@@ -90,17 +90,21 @@ class Operation:
             return {"name": self.name, "done": True,
                     "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": self.sample_count,
                                  "raiMediaFilteredReasons": reasons}}
-        width, height = DIMENSIONS[(self.aspect_ratio, self.resolution)]
-        videos = []
-        for i in range(self.sample_count):
-            if self.storage_uri:
-                videos.append({"gcsUri": f"{self.storage_uri.rstrip('/')}/{self.op_id}/sample_{i}.mp4",
-                               "mimeType": "video/mp4"})
-            else:
-                data = media.get(VideoSpec(width, height, self.duration, self.audio, self.seed + i))
-                videos.append({"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": "video/mp4"})
+        if self.storage_uri:
+            videos = [{"gcsUri": f"{self.storage_uri.rstrip('/')}/{self.op_id}/sample_{i}.mp4", "mimeType": "video/mp4"}
+                      for i in range(self.sample_count)]
+        else:
+            videos = [{"bytesBase64Encoded": base64.b64encode(media.get(spec)).decode(), "mimeType": "video/mp4"}
+                      for spec in self.video_specs()]
         return {"name": self.name, "done": True,
                 "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}}
+
+    def video_specs(self) -> list[VideoSpec]:
+        """The videos a completed operation returns inline (none when they go to a bucket)."""
+        if self.storage_uri:
+            return []
+        width, height = DIMENSIONS[(self.aspect_ratio, self.resolution)]
+        return [VideoSpec(width, height, self.duration, self.audio, self.seed + i) for i in range(self.sample_count)]
 
     @property
     def op_id(self) -> str:

@@ -7,7 +7,7 @@ to answer. Slugs for other statuses are (not in the reference: chosen) in the sa
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from ...responses import JSONResponse
 
 SLUGS = {400: "invalid-argument", 401: "unauthenticated:no-credentials", 403: "permission-denied",
          404: "not-found", 409: "failed-precondition", 413: "invalid-argument", 429: "resource-exhausted",
