@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vidmock.config import ServerConfig
-from vidmock.server import build_app
+from vidmock.server import build_app, tune_gc
 from vidmock.webhooks import verify
 
 AUTH = {"Authorization": "Bearer vm-dev-key"}
@@ -76,6 +76,7 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
     rss0 = rss_kib()
     t_build = time.perf_counter()
     app = build_app(config)
+    tune_gc()  # as `vidmock serve` does once its app is built
     runtime = app.state.vidmock
     receiver = Receiver(runtime.clock.now)
     runtime.webhooks.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app()),

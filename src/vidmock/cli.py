@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     import uvicorn
 
-    from .server import build_app
+    from .server import build_app, tune_gc
 
     if args.provider:
         from .server import build_provider_app
@@ -120,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
               file=sys.stderr)
+        tune_gc()
         uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
         return 0
     from .scenarios import ScenarioError, UnknownScenario
@@ -135,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
           f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
           f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/", file=sys.stderr)
+    tune_gc()
     uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -251,4 +252,20 @@ def app_from_environment() -> Starlette:
     """The factory each uvicorn worker process calls (``vidmock serve --workers N``)."""
     from .config import from_json
 
-    return build_app(from_json(os.environ[CONFIG_ENV]))
+    app = build_app(from_json(os.environ[CONFIG_ENV]))
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """Garbage-collector settings for a server process (``vidmock serve``; not for library use,
+    where the process belongs to someone else).
+
+    With thousands of live jobs the default thresholds ran a full collection every few hundred
+    milliseconds, each walking every object: 15 % of the 10,000-job benchmark. Everything built at
+    start-up (modules, catalogue, emulators) is frozen out of collection, and the young generation is
+    collected every 10,000 allocations instead of 700; memory is still reclaimed, just in bigger steps.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
