@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vidmock.config import ServerConfig
+from vidmock.providers.faults import UpstreamClient
 from vidmock.server import build_app, tune_gc
 from vidmock.webhooks import verify
 
@@ -79,8 +80,9 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
     tune_gc()  # as `vidmock serve` does once its app is built
     runtime = app.state.vidmock
     receiver = Receiver(runtime.clock.now)
-    runtime.webhooks.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app()),
-                                              base_url="http://receiver.bench.internal")
+    # The dispatcher's own client class (no cookie jar, no redirects), over ASGI instead of a socket.
+    runtime.webhooks.http = UpstreamClient(transport=httpx.ASGITransport(app=receiver.app()),
+                                           base_url="http://receiver.bench.internal", follow_redirects=False)
     build_s = time.perf_counter() - t_build
     gate = asyncio.Semaphore(concurrency)
     ids: list[str] = []

@@ -7,6 +7,7 @@ upstream operation, which some tests delete to make polls fail).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
@@ -387,3 +388,38 @@ async def test_the_job_keeps_a_history_of_every_status_change(client, runtime) -
     await runtime.advance(95)
     history = runtime.store.get("gateway.job", vid)["history"]
     assert history == [[1773600000, "queued", 0], [1773600005, "in_progress", 50], [1773600090, "completed", 100]]
+
+
+async def test_many_due_jobs_all_polled_with_bounded_concurrency(client: httpx.AsyncClient, runtime: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """More jobs due than CONCURRENCY: every one is polled once per tick, never more than
+    CONCURRENCY at a time, and one job's crash neither stops the others nor goes unreported."""
+    from vidmock.gateway import worker as worker_mod
+
+    monkeypatch.setattr(worker_mod, "CONCURRENCY", 3)
+    ids = [(await create(client))["id"] for _ in range(10)]
+    broken = ids[4]
+    real = runtime.worker.process
+    in_flight, peak, seen = 0, 0, []
+
+    async def watched(job: Any, tick: float | None = None) -> None:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        seen.append(job.id)
+        try:
+            for _ in range(3):  # yield, as a poll over a socket would, so runners overlap
+                await asyncio.sleep(0)
+            if job.id == broken:
+                raise RuntimeError("poll crashed")
+            await real(job, tick)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(runtime.worker, "process", watched)
+    with pytest.raises(RuntimeError, match="poll crashed"):
+        await runtime.worker.tick()
+    assert sorted(seen) == sorted(ids) and peak == 3
+    for vid in ids:
+        if vid != broken:
+            assert job_doc(runtime, vid)["history"][-1][1] == "in_progress"

@@ -16,6 +16,7 @@ import httpx
 
 from ..clock import Clock
 from ..ids import IdFactory
+from ..providers.faults import UpstreamClient
 from ..store import Store
 from ..store.base import record_doc
 from ..webhooks import sign
@@ -66,8 +67,9 @@ class WebhookDispatcher:
         self.store, self.clock, self.ids = store, clock, ids
         self.options = options
         self.scheme = scheme
-        # Redirects are not followed: a 3xx is a failed attempt (fetch ``redirect: "manual"``).
-        self.http = http or httpx.AsyncClient(follow_redirects=False)
+        # Redirects are not followed: a 3xx is a failed attempt (fetch ``redirect: "manual"``). No
+        # cookie jar either: a receiver's Set-Cookie must not ride along on the next delivery.
+        self.http = http or UpstreamClient(follow_redirects=False)
 
     def start(self) -> None:
         self.clock.call_every(LOOP_INTERVAL, self.tick)

@@ -116,7 +116,10 @@ async def _prompt(request: Request) -> str:
 
 def _authenticate(request: Request) -> None:
     auth = request.headers.get("authorization", "")
-    if request.query_params.get("key") or (auth.startswith("Bearer ") and auth[7:].strip()):
+    if auth.startswith("Bearer ") and auth[7:].strip():
+        return
+    # Parsing the query only when it can hold a key: this runs on every poll.
+    if b"key=" in request.scope.get("query_string", b"") and request.query_params.get("key"):
         return
     raise UNAUTHENTICATED
 
