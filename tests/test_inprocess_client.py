@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vidmock.clock import Clock
 from vidmock.providers.faults import ConnectionReset, Hang, InProcessTransport, UpstreamClient
 from vidmock.providers.inprocess import InProcessClient
 
@@ -170,5 +171,47 @@ def test_plain_calls_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None
                 else:
                     with pytest.raises(AssertionError, match="pipeline"):
                         await fast.request(method, url, **kwargs)
+
+    asyncio.run(run())
+
+
+def delaying_app(clock: Clock) -> Starlette:
+    async def slow(request: Request) -> Response:
+        await clock.wait(float(request.query_params["s"]))
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/providers/echo/slow", slow, methods=["GET", "POST"])])
+
+
+@pytest.mark.parametrize("seconds,times_out", [(29.9, False), (30, True), (45, True)])
+def test_virtual_clock_delay_counts_against_the_timeout(seconds: float, times_out: bool) -> None:
+    """The virtual clock cannot move inside a request, so a scripted delay is added up and compared
+    with the caller's timeout in clock seconds; the clock itself does not move."""
+    async def run() -> None:
+        clock = Clock.virtual()
+        app = delaying_app(clock)
+        before = clock.now()
+        fast = InProcessClient(app, base_url=BASE, forwarded=dict, clock_timeout=30)
+        slow = UpstreamClient(transport=InProcessTransport(app, clock_timeout=30), base_url=BASE)
+        async with fast, slow:
+            for client, kwargs in ((fast, {}), (slow, {"files": {"f": b"x"}})):  # both paths
+                if times_out:
+                    with pytest.raises(httpx.ReadTimeout, match=f"aborted due to timeout \\(a scripted {seconds:g} s"):
+                        await client.post("/slow", params={"s": seconds}, **kwargs)
+                else:
+                    assert (await client.post("/slow", params={"s": seconds}, **kwargs)).json() == {"ok": True}
+        assert clock.now() == before
+
+    asyncio.run(run())
+
+
+def test_real_clock_delay_is_cut_at_the_wall_timeout() -> None:
+    async def run() -> None:
+        clock = Clock.real()
+        fast = InProcessClient(delaying_app(clock), base_url=BASE, forwarded=dict, wall_timeouts=True, timeout=0.05)
+        async with fast:
+            assert (await fast.get("/slow", params={"s": 0})).status_code == 200
+            with pytest.raises(httpx.ReadTimeout, match="aborted due to timeout"):
+                await fast.get("/slow", params={"s": 5})
 
     asyncio.run(run())

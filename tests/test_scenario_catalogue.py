@@ -208,6 +208,23 @@ async def _five_poll_errors(run: Run) -> None:
     assert [e.status for e in run.calls(":fetchPredictOperation")] == [500] * 5
 
 
+@expect("slow-poll-timeouts")
+async def _slow_poll_timeouts(run: Run) -> None:
+    vid = (await run.create())["id"]
+    await run.runtime.advance(20)  # polls at 5 and 15 timed out; the next is due at 15 + 20
+    job = run.job(vid)
+    assert job["status"] == "queued" and job["upstream_response"]["llmgateway_poll_error_count"] == 2
+    assert job["upstream_response"]["llmgateway_last_poll_error"] == (
+        "The operation was aborted due to timeout (a scripted 45 s delay; the timeout is 30 s)")
+    run.seen = [(20, "queued")]  # watch() counts from creation: 20 s ago
+    video = await run.watch(vid)
+    latency = run.runtime.config.latency.get("veo-3.1-generate-001", 90)
+    assert run.seen == [(20, "queued"), (35, "in_progress"), (first_sample(latency), "completed")]
+    assert video["error"] is None and run.job(vid)["upstream_response"]["llmgateway_poll_error_count"] == 0
+    polls = run.calls(":fetchPredictOperation")
+    assert [round(e.at - polls[0].at) for e in polls[:4]] == [0, 10, 30, 35]
+
+
 # -- expectations: Vertex -------------------------------------------------------------------------
 
 async def _veo_blocked(run: Run, done_at: int, reasons: list[str]) -> None:

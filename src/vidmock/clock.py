@@ -18,11 +18,17 @@ import asyncio
 import heapq
 import itertools
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Literal
 
 Mode = Literal["virtual", "real", "scaled"]
 Callback = Callable[[], Awaitable[None]]
+
+# The clock seconds a request asked to spend in ``Clock.wait`` on the virtual clock, which cannot
+# move inside a request. An in-process caller opens an accumulator around its call and compares the
+# total with its timeout, so a scripted delay longer than the timeout still times out.
+VIRTUAL_WAIT: ContextVar[list[float] | None] = ContextVar("vidmock_virtual_wait", default=None)
 
 # Fixed epoch for the virtual clock (2026-03-15T18:40:00Z, the DOC example's created_at), so two
 # runs with the same seed produce the same timestamps byte for byte.
@@ -157,9 +163,15 @@ class Clock:
     async def wait(self, seconds: float) -> None:
         """Let ``seconds`` of clock time pass inside one request (a slow upstream body). Real and
         scaled clocks wait the matching wall time; the virtual clock cannot move on its own, so the
-        wait is skipped there (the journal still shows the fault)."""
-        if self.mode != "virtual" and seconds > 0:
-            await asyncio.sleep(seconds / self.speed)
+        wait is only added to the caller's ``VIRTUAL_WAIT`` accumulator, if it opened one."""
+        if seconds <= 0:
+            return
+        if self.mode == "virtual":
+            waited = VIRTUAL_WAIT.get()
+            if waited is not None:
+                waited[0] += seconds
+            return
+        await asyncio.sleep(seconds / self.speed)
 
     async def hang(self, wall_limit: float = 300.0) -> None:
         """Hold a request open (a hung upstream) until its client gives up, at most ``wall_limit``

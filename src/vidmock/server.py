@@ -134,8 +134,13 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
             http = UpstreamClient(base_url=url, follow_redirects=False, timeout=timeout,
                                   event_hooks={"request": [forward_scenario_headers]})
         else:
+            # The upstream timeout holds in-process too: in wall time on real and scaled clocks, and
+            # against scripted delays on the virtual clock (which cannot move inside a request).
+            virtual = clock.mode == "virtual"
             http = InProcessClient(emulators[name], base_url=f"http://{name}.vidmock.internal",
-                                   forwarded=FORWARDED.get, follow_redirects=False, timeout=timeout)
+                                   forwarded=FORWARDED.get, follow_redirects=False, timeout=timeout,
+                                   clock_timeout=config.upstream_timeout if virtual else None,
+                                   wall_timeouts=not virtual)
         clients.append(http)
         links[name] = ProviderLink(plugin.build_client(config), http)
     service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)

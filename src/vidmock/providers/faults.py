@@ -7,15 +7,16 @@ provider's 503.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 import httpx
 from starlette.responses import Response
 from ..responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..clock import Clock
+from ..clock import VIRTUAL_WAIT, Clock
 
 ErrorBody = Callable[[int, str | None, str | None], Any]
 IN_PROCESS = "vidmock.in_process"
@@ -100,23 +101,51 @@ class HangResponse(Response):
         await JSONResponse({"error": {"message": "hung request released"}}, status_code=504)(scope, receive, send)
 
 
-class InProcessTransport(httpx.AsyncBaseTransport):
-    """ASGI in-process, translating emulator faults into what a socket client would raise."""
+TIMEOUT_MESSAGE = "The operation was aborted due to timeout"  # what the gateway's fetch reports
+T = TypeVar("T")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+async def exchange(call: Awaitable[T], request: Callable[[], httpx.Request], *, wall_timeout: float | None = None,
+                   clock_timeout: float | None = None) -> T:
+    """One in-process exchange, as a socket client would live it: emulator faults become httpx
+    errors, and the caller's read timeout holds, in wall time on real and scaled clocks and, on the
+    virtual clock, against the delay the emulator scripted (``Clock.wait`` adds it up there)."""
+    waited = [0.0]
+    token = VIRTUAL_WAIT.set(waited)
+    try:
+        result = await (call if wall_timeout is None else asyncio.wait_for(call, wall_timeout))
+    except ConnectionReset as exc:
+        raise httpx.RemoteProtocolError(str(exc), request=request()) from exc
+    except (Hang, asyncio.TimeoutError) as exc:
+        raise httpx.ReadTimeout(str(exc) or TIMEOUT_MESSAGE, request=request()) from exc
+    finally:
+        VIRTUAL_WAIT.reset(token)
+    if clock_timeout is not None and waited[0] >= clock_timeout:
+        raise httpx.ReadTimeout(f"{TIMEOUT_MESSAGE} (a scripted {waited[0]:g} s delay; the timeout is "
+                                f"{clock_timeout:g} s)", request=request())
+    return result
+
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """ASGI in-process, translating emulator faults into what a socket client would raise.
+
+    ``clock_timeout`` (virtual clock) and ``wall_timeouts`` (real and scaled clocks: the request's own
+    read timeout) make a scripted delay longer than the caller's timeout a timeout, as over a socket;
+    without them only faults are translated.
+    """
+
+    def __init__(self, app: ASGIApp, *, clock_timeout: float | None = None, wall_timeouts: bool = False) -> None:
         async def marked(scope: Scope, receive: Receive, send: Send) -> None:
             scope[IN_PROCESS] = True
             await app(scope, receive, send)
 
         self._inner = httpx.ASGITransport(app=marked)
+        self._clock_timeout, self._wall_timeouts = clock_timeout, wall_timeouts
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except ConnectionReset as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-        except Hang as exc:
-            raise httpx.ReadTimeout(str(exc), request=request) from exc
+        wall = (request.extensions.get("timeout") or {}).get("read") if self._wall_timeouts else None
+        return await exchange(self._inner.handle_async_request(request), lambda: request, wall_timeout=wall,
+                              clock_timeout=self._clock_timeout)
 
 
 def json_dumps(value: Any) -> bytes:

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlencode
 import httpx
 from starlette.types import ASGIApp, Message
 
-from .faults import IN_PROCESS, ConnectionReset, Hang, InProcessTransport, UpstreamClient
+from .faults import IN_PROCESS, InProcessTransport, UpstreamClient, exchange
 
 # Paths the fast path takes as they are: no percent-encoding or normalisation needed.
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9/._~:@!$&'()*+,;=%-]*$")
@@ -29,14 +29,16 @@ class InProcessClient(UpstreamClient):
     """An upstream client bound to an in-process ASGI app (see the module docstring)."""
 
     def __init__(self, app: ASGIApp, *, base_url: str, forwarded: Callable[[], Mapping[str, str]],
-                 **kwargs: Any) -> None:
+                 clock_timeout: float | None = None, wall_timeouts: bool = False, **kwargs: Any) -> None:
         async def forward(request: httpx.Request) -> None:
             for name, value in forwarded().items():
                 request.headers[name] = value
 
-        super().__init__(transport=InProcessTransport(app), base_url=base_url,
-                         event_hooks={"request": [forward]}, **kwargs)
+        super().__init__(transport=InProcessTransport(app, clock_timeout=clock_timeout, wall_timeouts=wall_timeouts),
+                         base_url=base_url, event_hooks={"request": [forward]}, **kwargs)
         self._app = app
+        self._clock_timeout = clock_timeout
+        self._wall_timeout = self.timeout.read if wall_timeouts else None
         self._forwarded = forwarded
         url = httpx.URL(base_url)
         self._prefix = url.raw_path.decode("ascii").rstrip("/")
@@ -102,12 +104,8 @@ class InProcessClient(UpstreamClient):
             elif message["type"] == "http.response.body" and method != "HEAD":
                 parts.append(message.get("body", b""))
 
-        try:
-            await self._app(scope, receive, send)
-        except ConnectionReset as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=self._request(method, raw_path, query)) from exc
-        except Hang as exc:
-            raise httpx.ReadTimeout(str(exc), request=self._request(method, raw_path, query)) from exc
+        await exchange(self._app(scope, receive, send), lambda: self._request(method, raw_path, query),
+                       wall_timeout=self._wall_timeout, clock_timeout=self._clock_timeout)
         return _response(status, out_headers, b"".join(parts), self._request(method, raw_path, query))
 
     def _merge(self, headers: Any, body: bytes, is_json: bool) -> list[tuple[bytes, bytes]]:

@@ -23,6 +23,10 @@ faults:                               # HTTP faults, consumed one per call ("pas
 content: {expires_after: 3600}        # seconds after completion
 ```
 
+A ``delay`` holds the answer for that many clock seconds. On the virtual clock, which cannot move
+inside a request, it takes no time; a delay at least as long as the gateway's upstream timeout
+(``upstream_timeout``, 30 s) is a timeout for the gateway on every clock.
+
 Errors name the file, the key and what was expected.
 """
 
