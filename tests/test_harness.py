@@ -65,6 +65,8 @@ def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCach
 CAUGHT = [
     ("resigned_json", "D", "d1_d2_signature", "re-serialised"),
     ("two_terminal_events", "C", "c2_one_terminal_event", "second terminal event"),
+    ("follows_redirects", "C", "c5_retry_triggers", "followed the receiver's 3xx redirect"),
+    ("follows_redirects", "C", "c5_retry_triggers", "no retry after the receiver answered 302"),
     ("back_to_in_progress", "B", "b4_terminal_absorbing", "completed job went back to in_progress"),
     ("empty_prompt_500", "F", "f_empty_prompt", "got 500"),
     ("empty_prompt_500", "A", "a_not_a_server_error", "Server error"),

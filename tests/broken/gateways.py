@@ -191,6 +191,11 @@ def _resigned(app: Any) -> None:
     app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=ReserialiseTransport(), follow_redirects=False)
 
 
+def _follows_redirects(app: Any) -> None:
+    """Webhook deliveries follow the receiver's 3xx (and so count the redirected 2xx as delivered)."""
+    app.state.vidmock.webhooks.http = httpx.AsyncClient(follow_redirects=True)
+
+
 MIDDLEWARE: dict[str, Rewrite | Callable[[], Rewrite]] = {
     "back_to_in_progress": _returns_to_in_progress, "empty_prompt_500": _empty_prompt_500,
     "no_envelope": _no_envelope, "content_before_completion": _content_before_completion,
@@ -200,7 +205,8 @@ MIDDLEWARE: dict[str, Rewrite | Callable[[], Rewrite]] = {
     "open_range_short": _open_range_short, "image_jobs_say_processing": _image_jobs_say_processing,
 }
 STATEFUL = ("back_to_in_progress", "image_jobs_say_processing")  # factories: one state per app
-PATCHES: dict[str, Callable[[Any], None]] = {"resigned_json": _resigned, "two_terminal_events": _sends_two_terminal_events}
+PATCHES: dict[str, Callable[[Any], None]] = {"resigned_json": _resigned, "two_terminal_events": _sends_two_terminal_events,
+                                             "follows_redirects": _follows_redirects}
 VARIANTS = (*MIDDLEWARE, *PATCHES)
 
 

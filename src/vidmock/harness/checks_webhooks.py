@@ -16,12 +16,13 @@ from vidmock.webhooks import VerificationError, diagnose, verify
 
 from .evidence import TERMINAL, Evidence, JobRun
 from .model import Finding
-from .receiver import Delivery
+from .receiver import REDIRECTED, Delivery
 from .registry import Skip, registry
 
 SCHEME = "llmgateway"
 TOLERANCE = 300  # seconds either way (D3); LLMGateway documents none, Standard Webhooks uses ±5 min
 RETRY_DELAYS = (30, 60, 120, 240, 480, 960, 1920)  # after failed attempts 1..7 (gateway.md §4.3)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 GRANULARITY = 10  # the 5 s delivery loop, plus a poll step of slack
 
 
@@ -57,6 +58,8 @@ def only_when_subscribed(ev: Evidence) -> Iterator[Finding]:
     """Deliveries go only to jobs that asked for one, as POST application/json, to exactly their URL."""
     tokens = {j.token: j for j in ev.jobs if j.token}
     for d in ev.deliveries:
+        if d.path.startswith(REDIRECTED):
+            continue  # a followed redirect: c5's finding
         job = tokens.get(d.token)
         data = (_payload(d) or {}).get("data") if isinstance(_payload(d), dict) else None
         if job is None:
@@ -123,6 +126,31 @@ def terminal_only_type_matches(ev: Evidence) -> Iterator[Finding]:
                 yield _finding(f"event type {kind!r} for status {status!r}", f"{want} for a terminal status",
                                f"{kind} / {status}", d, job, ev)
                 break
+
+
+@registry.check(family="C", name="c5_retry_triggers")
+def retry_triggers(ev: Evidence) -> Iterator[Finding]:
+    """Every non-2xx answer, a 3xx included, is a failed attempt that is retried; a redirect is never
+    followed; nothing is sent after a 2xx."""
+    for d in ev.deliveries:
+        if d.path.startswith(REDIRECTED):
+            owner = next((j for j in ev.jobs if j.token == d.path.removeprefix(REDIRECTED)), None)
+            yield _finding("followed the receiver's 3xx redirect", "a 3xx is a failed attempt, not followed",
+                           f"{d.method} {d.path}", d, owner, ev)
+    scripted = [j for j in _hooked(ev) if j.spec.script]
+    if not scripted:
+        raise Skip("no scripted receiver failure (needs a virtual clock to wait out retries)")
+    for job in scripted:
+        got = ev.job_deliveries(job)
+        for k, d in enumerate(got):
+            last = k == len(got) - 1
+            if not 200 <= d.answered < 300 and last and d.attempt < MAX_ATTEMPTS:
+                yield _finding(f"no retry after the receiver answered {d.answered}",
+                               "another attempt: any non-2xx answer is a failure", f"attempt {d.attempt} was the last",
+                               d, job, ev)
+            if 200 <= d.answered < 300 and not last:
+                yield _finding(f"attempt {got[k + 1].attempt} sent after a {d.answered}", "no attempt after a 2xx",
+                               f"{len(got) - k - 1} more", got[k + 1], job, ev)
 
 
 @registry.check(family="C", name="c6_retry_schedule")

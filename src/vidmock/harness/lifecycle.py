@@ -34,7 +34,7 @@ def job_specs(rng: random.Random, *, vidmock: bool, retries: bool) -> list[JobSp
         JobSpec("veo", {"prompt": rng.choice(PROMPTS), "seconds": rng.choice([4, 6, 8]),
                         "size": rng.choice(["1280x720", "720x1280"])}),
         JobSpec("sora", {"model": "sora-2", "prompt": rng.choice(PROMPTS), "seconds": rng.choice([4, 8]),
-                         "size": rng.choice(["1280x720", "720x1280"])}, script=[500, 500] if retries else []),
+                         "size": rng.choice(["1280x720", "720x1280"])}, script=[500, 302] if retries else []),
         JobSpec("seedance-no-callback", {"model": "seedance-2-0", "prompt": rng.choice(PROMPTS),
                                          "seconds": rng.choice([4, 5]), "size": "1280x720"}, callback=False),
         JobSpec("veo-fast-silent", {"model": "veo-3.1-fast-generate-preview", "prompt": rng.choice(PROMPTS),

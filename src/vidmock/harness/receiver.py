@@ -23,6 +23,9 @@ from starlette.routing import Route
 from .serve import ThreadServer
 
 
+REDIRECTED = "/redirected/"  # where a scripted 3xx points; any request here followed a redirect
+
+
 @dataclass
 class Hook:
     token: str
@@ -88,6 +91,8 @@ class Receiver:
                 answer = hook.script[attempt - 1]
             self.deliveries.append(Delivery(token, request.method, path, dict(request.headers), body, wall, clock,
                                             answer, job_status, job, attempt))
+        if 300 <= answer < 400:  # a redirect a target must not follow (C5): where it points is recorded
+            return Response(status_code=answer, headers={"Location": f"{self.url}{REDIRECTED}{token}"})
         return Response(status_code=answer)
 
     def start(self) -> "Receiver":
