@@ -1,6 +1,6 @@
 """vidmock's performance, measured against what a user would pick instead (issue 8).
 
-Run: python bench/run.py [--quick] [--only http,check,jobs,timing] [--rounds N] [--duration S]
+Run: python bench/run.py [--quick] [--only http,cost,check,jobs,timing] [--rounds N] [--duration S]
 
 Starts every server itself on loopback and prints one table with every figure, ratio and target,
 then writes bench/results.json.
@@ -16,10 +16,13 @@ then writes bench/results.json.
    holds exactly one sample per completed request.
    Needs: /usr/bin/wrk, taskset; ``npm install --prefix bench @stoplight/prism-cli wiremock``
    (done on first run if missing) and java for WireMock.
-2. check: wall time of a full ``vidmock check`` run against vidmock, when that command exists.
-3. jobs: 10,000 jobs created at once, driven to completion on the virtual clock, each with a webhook
+2. cost: where a create's time goes inside the app (bench/create_cost.py): the gateway's own share
+   and the upstream call to the emulator, against the per-request budget the POST targets leave
+   once the floor's server and framework time is paid.
+3. check: wall time of a full ``vidmock check`` run against vidmock, when that command exists.
+4. jobs: 10,000 jobs created at once, driven to completion on the virtual clock, each with a webhook
    to a local receiver (bench/jobs_bench.py, in its own process so peak RSS is its own).
-4. timing: scripted vs observed status-change times on the real clock (bench/timing_bench.py).
+5. timing: scripted vs observed status-change times on the real clock (bench/timing_bench.py).
 """
 
 from __future__ import annotations
@@ -308,6 +311,10 @@ def jobs_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return result
 
 
+def cost_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    return run_json([PY, str(BENCH / "create_cost.py"), "--requests", "1000" if args.quick else "4000"], 300)
+
+
 def timing_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return run_json([PY, str(BENCH / "timing_bench.py"), "--jobs", str(args.timing_jobs)], 600)
 
@@ -355,6 +362,22 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
                 if v["errors"]:
                     targets.append({"target": f"{route}: no errors / non-2xx under load", "ok": False,
                                     "value": str(v["errors"])})
+    cost = results.get("cost")
+    if cost and "error" not in cost:
+        lines.append("")
+        lines.append(f"Inside the app (bench/create_cost.py, no socket): POST {cost['post_us']:.0f} us = gateway "
+                     f"{cost['post_without_upstream_us']:.0f} us + upstream call to the emulator {cost['upstream_us']:.0f} us; "
+                     f"GET {cost['get_us']:.0f} us")
+        floor = servers.get("starlette-floor", {}).get("POST", {}).get("rps")
+        prism = servers.get("prism", {}).get("POST", {}).get("rps")
+        if floor and prism:
+            need = max(3 * prism, 0.6 * floor)
+            budget = (1 / need - 1 / floor) * 1e6
+            lines.append(f"  POST targets need {need:.0f} req/s: the floor's server and framework take "
+                         f"{1e6 / floor:.0f} us a request, which leaves {budget:.0f} us for the app (it spends "
+                         f"{cost['post_us']:.0f} us; {cost['post_without_upstream_us']:.0f} us without the upstream call)")
+    elif cost:
+        lines.append(f"Inside the app: {cost['error']}")
     check = results.get("check")
     if check:
         lines.append("")
@@ -410,7 +433,7 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short run: 2 rounds x 3 s, 500 jobs, 4 timing jobs")
-    parser.add_argument("--only", default="http,check,jobs,timing", help="comma-separated sections")
+    parser.add_argument("--only", default="http,cost,check,jobs,timing", help="comma-separated sections")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
@@ -431,8 +454,8 @@ def main() -> int:
                     "loadavg_start": os.getloadavg()},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": args.quick,
     }
-    for name, fn in (("http", http_section), ("check", check_section), ("jobs", jobs_section),
-                     ("timing", timing_section)):
+    for name, fn in (("http", http_section), ("cost", cost_section), ("check", check_section),
+                     ("jobs", jobs_section), ("timing", timing_section)):
         if name in sections:
             log(f"== {name}")
             t0 = time.perf_counter()
