@@ -78,6 +78,13 @@ class ServerConfig:
     provider_urls: dict[str, str] = field(default_factory=dict)  # provider -> real base URL
     disabled_providers: tuple[str, ...] = ()  # configured without credentials
     latency: dict[str, float] = field(default_factory=dict)  # upstream model -> seconds to render
+    # Vertex output bucket (LLM_GOOGLE_VERTEX_VIDEO_OUTPUT_BUCKET): Vertex writes videos there and the
+    # gateway serves them through signed GCS URLs; unset, videos come back inline (gateway.md §5.3).
+    vertex_output_bucket: str | None = None  # gs://bucket/prefix
+    google_cloud_project: str = "vidmock-runtime-project"  # GOOGLE_CLOUD_PROJECT, used with a bucket
+    gcs_endpoint: str | None = None  # signed URLs point here; default: this server's GCS stand-in
+    gcs_hmac_access_id: str = "GOOG1EVIDMOCKHMACKEY"
+    gcs_hmac_secret: str = "vidmock-gcs-hmac-secret"
 
     @property
     def base_url(self) -> str:

@@ -33,6 +33,7 @@ from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
 from .gateway.routes import RequestIdMiddleware, gateway_routes
+from .gateway.jobs import signed_gcs_url
 from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
 from .ids import IdFactory
@@ -41,6 +42,7 @@ from .journal import Journal
 from .media import MediaCache
 from .providers.base import EmulatorContext, make_engine
 from .providers.faults import InProcessTransport, UpstreamClient
+from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
 from .scenarios import ScenarioEngine
 from .providers.registry import PLUGINS
@@ -70,6 +72,7 @@ class Runtime:
     scenarios: ScenarioEngine
     emulators: dict[str, Any]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
+    storage: Any = None  # the GCS stand-in (Vertex's output bucket)
 
     async def advance(self, seconds: float) -> float:
         return await self.clock.advance(seconds)
@@ -150,7 +153,8 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
     worker.on_finalized.append(webhooks.enqueue)
     worker.start()
     webhooks.start()
-    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients)
+    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients,
+                   build_gcs(ctx))
 
 
 def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
@@ -175,7 +179,10 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
         client = local if url.startswith(config.base_url + "/") else remote
         return await client.get(url, headers=headers, follow_redirects=False)
 
-    content = ContentSources(runtime.store.get_blob, runtime.service.providers, fetch_url)
+    def sign_storage_uri(uri: str) -> str | None:
+        return signed_gcs_url(uri, runtime.clock.now(), runtime.service.serialize_options)
+
+    content = ContentSources(runtime.store.get_blob, runtime.service.providers, fetch_url, sign_storage_uri)
     routes = [
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
@@ -183,6 +190,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
         Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks,
                                                  runtime.scenarios)),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
+        Mount("/providers/gcs", app=runtime.storage),  # Vertex's output bucket
     ]
 
     app = Starlette(routes=routes, lifespan=_clock_lifespan(runtime),

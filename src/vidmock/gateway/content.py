@@ -1,8 +1,8 @@
 """Serving a completed job's bytes (gateway.md §1.5, VC): inline with ranges, or proxied upstream.
 
 Order of sources: with no content URL and no storage URI, providers that serve content on their own
-API (openai, minimax, xai) are streamed from it, others use inline bytes; otherwise the content URL
-is proxied, falling back to inline bytes when that fails. Only ``Range`` and ``If-Range`` go
+API (openai, minimax, xai) are streamed from it, others use inline bytes; otherwise the content URL,
+or a signed GCS URL made from the storage URI, is proxied, falling back to inline bytes when that fails. Only ``Range`` and ``If-Range`` go
 upstream, redirects are refused, and a short list of headers comes back.
 """
 
@@ -30,10 +30,12 @@ class ContentSources:
     """Where bytes come from: the store's blobs and HTTP clients that reach upstream URLs."""
 
     def __init__(self, read_blob: Callable[[str], bytes | None], providers: dict[str, ProviderLink],
-                 fetch_url: Callable[[str, dict[str, str]], Awaitable[httpx.Response]]) -> None:
+                 fetch_url: Callable[[str, dict[str, str]], Awaitable[httpx.Response]],
+                 sign_storage_uri: Callable[[str], str | None] = lambda uri: None) -> None:
         self.read_blob = read_blob
         self.providers = providers
         self.fetch_url = fetch_url  # absolute content URLs
+        self.sign_storage_uri = sign_storage_uri  # gs:// → a signed GCS URL, None when it cannot be
 
     async def respond(self, job: Job, headers: Headers) -> Response:
         forwarded = {k: v for k, v in (("range", headers.get("range")), ("if-range", headers.get("if-range"))) if v}
@@ -46,10 +48,10 @@ class ContentSources:
                     lambda h: link.http.get(path, headers={**credential, **h}, follow_redirects=False),
                     forwarded, job, fallback=False)
             return self._inline(job, headers)
-        if job.content_url:
-            return await self._proxy(lambda h: self.fetch_url(job.content_url or "", h), forwarded, job,
-                                     fallback=True)
-        return self._inline(job, headers)  # a gs:// object without a signer: inline bytes if any
+        url = job.content_url or self.sign_storage_uri(job.storage_uri or "")
+        if url:
+            return await self._proxy(lambda h: self.fetch_url(url, h), forwarded, job, fallback=True)
+        return self._inline(job, headers)  # a gs:// object that cannot be signed: inline bytes if any
 
     async def _proxy(self, get: Callable[[dict[str, str]], Awaitable[httpx.Response]], forwarded: dict[str, str],
                      job: Job, fallback: bool) -> Response:

@@ -7,6 +7,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from ..store.base import record_doc
+from .. import gcs
 from . import tokens
 
 JOB_KIND = "gateway.job"
@@ -83,22 +84,40 @@ class Job:
         return bool(self.content_blob or self.content_url or self.storage_uri)
 
 
+GCS_URL_TTL = 15 * 60  # seconds a signed GCS URL stays valid
+
+
 @dataclass(frozen=True)
 class SerializeOptions:
     base_url: str
     content_secret: str
     bare_model: bool = False
     include_usage: bool = True
+    gcs_endpoint: str | None = None  # default: this server's GCS stand-in
+    gcs_key: gcs.HmacKey | None = None  # None: storage URIs cannot be signed
+
+
+def signed_gcs_url(storage_uri: str, now: float, opts: SerializeOptions) -> str | None:
+    """A V4-signed URL for a ``gs://`` object, or None when it cannot be signed."""
+    if opts.gcs_key is None:
+        return None
+    try:
+        bucket, name = gcs.parse_gs_uri(storage_uri)
+    except ValueError:
+        return None
+    return gcs.sign_url(opts.gcs_endpoint or f"{opts.base_url}/providers/gcs", bucket, name, opts.gcs_key, now,
+                        GCS_URL_TTL)
 
 
 def content_url(job: Job, now: float, opts: SerializeOptions) -> str | None:
-    """``getPublicVideoContentUrl``: the signed gateway URL once finalized, else the raw upstream URL."""
+    """``getPublicVideoContentUrl``: the signed gateway URL once finalized; before that (or if
+    signing fails) a signed GCS URL from ``storageUri``, else the raw upstream URL."""
     if job.status != "completed" or not job.has_content_source:
         return None
     if job.log_id:
         token = tokens.sign(job.log_id, now, opts.content_secret)
         return f"{opts.base_url}/v1/videos/logs/{job.log_id}/content?token={token}"
-    return job.content_url
+    return (signed_gcs_url(job.storage_uri, now, opts) if job.storage_uri else None) or job.content_url
 
 
 def serialize(job: Job, now: float, opts: SerializeOptions) -> dict[str, Any]:

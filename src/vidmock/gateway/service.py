@@ -15,6 +15,7 @@ import httpx
 
 from ..clock import Clock
 from ..config import Project, ServerConfig
+from .. import gcs
 from ..errors import GatewayError
 from ..ids import IdFactory
 from ..providers.base import ProviderClient, SubmitContext, SubmitResult, UpstreamError
@@ -60,7 +61,8 @@ class GatewayService:
         self.providers = providers
         self.keys = KeyRing(config.projects)
         self.serialize_options = SerializeOptions(config.base_url, config.content_secret, config.bare_model,
-                                                  config.include_usage)
+                                                  config.include_usage, config.gcs_endpoint,
+                                                  gcs.HmacKey(config.gcs_hmac_access_id, config.gcs_hmac_secret))
 
     # -- create -------------------------------------------------------------------------------------
     async def create(self, body: bytes, headers: Any, request_id: str, no_fallback: bool) -> dict[str, Any]:

@@ -19,8 +19,10 @@ TOKEN = "vidmock-vertex-key"
 class VertexClient:
     provider = "google-vertex"
 
-    def __init__(self, project: str = PROJECT, region: str = REGION, token: str = TOKEN) -> None:
+    def __init__(self, project: str = PROJECT, region: str = REGION, token: str = TOKEN,
+                 storage_uri: str | None = None) -> None:
         self.project, self.region, self.token = project, region, token
+        self.storage_uri = storage_uri  # the output bucket: videos are written there, not returned inline
         # Parsing URLs was a third of a poll's cost in httpx; an operation is polled every 5 s, so
         # the absolute URL per (base, model, action) is built once.
         self._urls: dict[tuple[str, str, str], httpx.URL] = {}
@@ -51,10 +53,12 @@ class VertexClient:
                 for r in ctx.references
             ]
         resolution = req.resolution if req.resolution in ("1080p", "4k") else "720p"
-        body = {"instances": [instance],
+        body: dict[str, Any] = {"instances": [instance],
                 "parameters": {"aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
                                "durationSeconds": req.seconds, "generateAudio": req.audio,
                                "resolution": resolution, "sampleCount": 1}}
+        if self.storage_uri:
+            body["parameters"]["storageUri"] = self.storage_uri
         response = await http.post(self._url(http, ctx.mapping.external_id, "predictLongRunning"), json=body,
                                    headers={"x-request-id": ctx.request_id})
         data = upstream_json(response)
@@ -102,4 +106,7 @@ def _without_bytes(op: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_client(config: ServerConfig) -> VertexClient:
+    # With an output bucket the runtime's project (GOOGLE_CLOUD_PROJECT), else the credential's.
+    if config.vertex_output_bucket:
+        return VertexClient(project=config.google_cloud_project, storage_uri=config.vertex_output_bucket)
     return VertexClient()

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response
+from ..gcs.objects import put_object
 from ..http import JournalMiddleware, read_json
 from .errors import UNAUTHENTICATED, GoogleError
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
@@ -91,8 +92,13 @@ async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
     now = ctx.clock.now()
     if not op.done(now):
         return op.render(now, ctx.media)  # no video to make: no thread hop on the hot path
-    for spec in op.video_specs():  # made (or found in memory) before the synchronous render uses them
-        await ctx.media.aget(spec)
+    if op.plan_status(now) == "completed" and not op.blocked():
+        # Made (or found in memory) before the synchronous render uses them; with an output bucket
+        # the videos are written there, as Vertex does, for the gateway to read through signed URLs.
+        for spec, uri in zip(op.video_specs(), op.object_uris()):
+            data = await ctx.media.aget(spec)
+            if op.storage_uri:
+                put_object(ctx.store, uri, data, "video/mp4", now)
     return op.render(now, ctx.media)
 
 

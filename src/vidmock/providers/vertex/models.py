@@ -62,9 +62,16 @@ class Operation:
             return JobPlan(None, self.seed, [(0.0, "in_progress", 0), (self.latency, "completed", 100)])
         return JobPlan.from_doc(self.plan)
 
-    def done(self, now: float) -> bool:
+    def plan_status(self, now: float) -> str:
         status, _ = self.job_plan().state_at(now - self.created_at)
-        return status in ("completed", "failed", "canceled", "expired")
+        return status
+
+    def done(self, now: float) -> bool:
+        return self.plan_status(now) in ("completed", "failed", "canceled", "expired")
+
+    def blocked(self) -> bool:
+        """A safety block: completed without videos."""
+        return self.job_plan().safety_block is not None
 
     def render(self, now: float, media: MediaCache) -> dict[str, Any]:
         """The operation object as ``fetchPredictOperation`` returns it at ``now``."""
@@ -91,8 +98,7 @@ class Operation:
                     "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": self.sample_count,
                                  "raiMediaFilteredReasons": reasons}}
         if self.storage_uri:
-            videos = [{"gcsUri": f"{self.storage_uri.rstrip('/')}/{self.op_id}/sample_{i}.mp4", "mimeType": "video/mp4"}
-                      for i in range(self.sample_count)]
+            videos = [{"gcsUri": uri, "mimeType": "video/mp4"} for uri in self.object_uris()]
         else:
             videos = [{"bytesBase64Encoded": base64.b64encode(media.get(spec)).decode(), "mimeType": "video/mp4"}
                       for spec in self.video_specs()]
@@ -100,11 +106,13 @@ class Operation:
                 "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}}
 
     def video_specs(self) -> list[VideoSpec]:
-        """The videos a completed operation returns inline (none when they go to a bucket)."""
-        if self.storage_uri:
-            return []
+        """The videos a completed operation made (inline, or objects in the output bucket)."""
         width, height = DIMENSIONS[(self.aspect_ratio, self.resolution)]
         return [VideoSpec(width, height, self.duration, self.audio, self.seed + i) for i in range(self.sample_count)]
+
+    def object_uris(self) -> list[str]:
+        """Where a completed operation writes its videos in the output bucket."""
+        return [f"{(self.storage_uri or '').rstrip('/')}/{self.op_id}/sample_{i}.mp4" for i in range(self.sample_count)]
 
     @property
     def op_id(self) -> str:
