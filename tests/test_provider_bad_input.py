@@ -34,6 +34,9 @@ CREATE: dict[str, list[tuple[str, dict[str, str]]]] = {
     "avalanche": [("/api/v1/veo/generate", BEARER), ("/api/v1/jobs/createTask", BEARER),
                   ("/api/file-base64-upload", BEARER)],
     "google-ai-studio": [("/v1beta/models/veo-3.1-generate-preview:predictLongRunning", {"x-goog-api-key": "k"})],
+    "luma": [("/dream-machine/v1/generations", BEARER), ("/dream-machine/v1/generations/video", BEARER)],
+    "fal": [("/fal-ai/kling-video/v2/master/text-to-video", {"Authorization": "Key k:s"}),
+            ("/fal-ai/veo3?fal_webhook=https://hooks.example/x", {"Authorization": "Key k:s"})],
 }
 STATUS: dict[str, list[str]] = {
     "openai": ["/v1/videos/{id}", "/v1/videos/{id}/content"],
@@ -44,6 +47,9 @@ STATUS: dict[str, list[str]] = {
     "alibaba": ["/api/v1/tasks/{id}"],
     "avalanche": ["/api/v1/veo/record-info?taskId={id}", "/api/v1/jobs/recordInfo?taskId={id}"],
     "google-ai-studio": ["/v1beta/operations/{id}", "/v1beta/files/{id}:download?alt=media"],
+    "luma": ["/dream-machine/v1/generations/{id}", "/files/{id}.mp4"],
+    "fal": ["/fal-ai/kling-video/requests/{id}/status", "/fal-ai/kling-video/requests/{id}",
+            "/files/{id}/output.mp4"],
 }
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),

@@ -7,10 +7,13 @@ from .atlascloud import PLUGIN as ATLASCLOUD
 from .avalanche import PLUGIN as AVALANCHE
 from .base import ProviderPlugin
 from .bytedance import PLUGIN as BYTEDANCE
+from .fal import PLUGIN as FAL
 from .gemini import PLUGIN as GEMINI
+from .luma import PLUGIN as LUMA
 from .minimax import PLUGIN as MINIMAX
 from .openai import PLUGIN as OPENAI
 from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
-PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE)}
+PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE,
+                                                     LUMA, FAL)}

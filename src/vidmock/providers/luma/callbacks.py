@@ -1,0 +1,45 @@
+"""Luma ``callback_url`` (providers.md §10.4): Luma POSTs the Generation object on state changes.
+
+"A POST request with Generation object will be sent to the callback URL when the generation is
+dreaming, completed, or failed" (the SDK's ``callback_url`` docstring): one post per state the
+generation enters, ``queued`` excepted, the body being the Generation exactly as
+``GET /generations/{id}`` renders it at that moment (compact JSON), unsigned (no scheme is
+documented): ``Content-Type: application/json`` only.
+
+Retries (not in the reference; Luma's API docs): an answer other than success is retried up to 3
+times with a 100 ms delay, each request with a 5 s timeout. Here a retry is made on the dispatcher's
+next tick (within a second of virtual time), and any 2xx counts as success. A state passed through
+between two ticks (1 s) is not reported: the timer reports what it sees.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..base import EmulatorContext
+from ..callbacks import CallbackDispatcher, Event, RetryPolicy
+from .models import KIND, TERMINAL, Generation
+
+SERVICE = "luma"
+POLICY = RetryPolicy(max_attempts=4, first_delay=0.1, max_delay=0.1, timeout=5.0)
+NOTIFIED = frozenset({"dreaming", "completed", "failed"})
+
+
+def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
+    def load(generation_id: str) -> Generation | None:
+        doc = ctx.store.get(KIND, generation_id)
+        return None if doc is None else Generation.from_doc(doc)
+
+    def observe(generation_id: str, now: float) -> str | None:
+        generation = load(generation_id)
+        return None if generation is None else generation.state_at(now)
+
+    def emit(generation_id: str, before: str | None, state: str, now: float) -> list[Event]:
+        generation = load(generation_id)
+        if generation is None or not generation.callback_url or state not in NOTIFIED:
+            return []
+        body = json.dumps(generation.render(now, base_url), separators=(",", ":"), ensure_ascii=False)
+        return [Event(f"{generation_id}:{state}", state, generation.callback_url, body)]
+
+    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
+                              terminal=TERMINAL)
