@@ -37,6 +37,8 @@ CREATE: dict[str, list[tuple[str, dict[str, str]]]] = {
     "luma": [("/dream-machine/v1/generations", BEARER), ("/dream-machine/v1/generations/video", BEARER)],
     "fal": [("/fal-ai/kling-video/v2/master/text-to-video", {"Authorization": "Key k:s"}),
             ("/fal-ai/veo3?fal_webhook=https://hooks.example/x", {"Authorization": "Key k:s"})],
+    "runway": [(f"/v1/{e}", {**BEARER, "X-Runway-Version": "2024-11-06"})
+               for e in ("text_to_video", "image_to_video", "video_to_video", "video_upscale")],
 }
 STATUS: dict[str, list[str]] = {
     "openai": ["/v1/videos/{id}", "/v1/videos/{id}/content"],
@@ -50,6 +52,7 @@ STATUS: dict[str, list[str]] = {
     "luma": ["/dream-machine/v1/generations/{id}", "/files/{id}.mp4"],
     "fal": ["/fal-ai/kling-video/requests/{id}/status", "/fal-ai/kling-video/requests/{id}",
             "/files/{id}/output.mp4"],
+    "runway": ["/v1/tasks/{id}", "/files/{id}.mp4?_jwt=a.b.c"],
 }
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
@@ -98,7 +101,7 @@ def test_status_routes_never_500_for_unknown_ids(app: Any, provider: str, ident:
 
     for template in STATUS[provider]:
         path = template.format(id=quote(ident, safe=""))
-        r = _send(app, "GET", f"/providers/{provider}{path}", {**BEARER, "x-goog-api-key": "k"})
+        r = _send(app, "GET", f"/providers/{provider}{path}", {**BEARER, "x-goog-api-key": "k", "X-Runway-Version": "2024-11-06"})
         assert r.status_code < 500, (path, r.status_code, r.text[:300])
 
 
@@ -109,3 +112,15 @@ def test_the_routes_exist(app: Any, provider: str) -> None:
         r = _send(app, "POST", f"/providers/{provider}{path}", headers, json={})
         assert r.status_code not in (404, 405), (path, r.status_code, r.text[:200])
         assert 400 <= r.status_code < 500 or r.status_code == 200, (path, r.status_code)
+
+
+@pytest.mark.parametrize("provider", sorted(CREATE))
+def test_an_unknown_scenario_is_a_4xx_naming_it(app: Any, provider: str) -> None:
+    """A scenario header naming no scenario is the caller's mistake, on every create route."""
+    body = {"prompt": "x", "model": "m", "instances": [{"prompt": "x"}], "content": [{"type": "text", "text": "x"}]}
+    for path, headers in CREATE[provider]:
+        r = _send(app, "POST", f"/providers/{provider}{path}", {**headers, "X-Vidmock-Scenario": "no-such-scenario"},
+                  json=body)
+        assert r.status_code < 500, (path, r.status_code, r.text[:300])
+        if "upload" not in path and "fetchPredictOperation" not in path:
+            assert "no-such-scenario" in r.text, (path, r.text[:300])

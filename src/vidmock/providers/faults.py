@@ -17,6 +17,7 @@ from ..responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..clock import VIRTUAL_WAIT, Clock
+from ..scenarios import UnknownScenario
 
 ErrorBody = Callable[[int, str | None, str | None], Any]
 IN_PROCESS = "vidmock.in_process"
@@ -57,9 +58,16 @@ async def fault_response(fault: dict[str, Any] | None, error_body: ErrorBody, cl
 
 
 async def submit_fault_response(ctx: Any, service: str, headers: Any, prompt: Any,
-                                error_body: ErrorBody) -> Response | None:
-    """The chosen scenario's next submit fault for ``service``, rendered; None to create normally."""
-    fault = ctx.scenarios.submit_fault(service, headers, prompt if isinstance(prompt, str) else "")
+                                error_body: ErrorBody, *, raise_unknown: bool = False) -> Response | None:
+    """The chosen scenario's next submit fault for ``service``, rendered; None to create normally.
+    A scenario name that does not exist is the caller's mistake: a 400 in the provider's envelope
+    (or, with ``raise_unknown``, UnknownScenario for an emulator that answers it its own way)."""
+    try:
+        fault = ctx.scenarios.submit_fault(service, headers, prompt if isinstance(prompt, str) else "")
+    except UnknownScenario as exc:
+        if raise_unknown:
+            raise
+        return JSONResponse(error_body(400, None, str(exc)), status_code=400)
     return await fault_response(fault, error_body, ctx.clock)
 
 

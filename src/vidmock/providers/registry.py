@@ -12,8 +12,9 @@ from .gemini import PLUGIN as GEMINI
 from .luma import PLUGIN as LUMA
 from .minimax import PLUGIN as MINIMAX
 from .openai import PLUGIN as OPENAI
+from .runway import PLUGIN as RUNWAY
 from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
 PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE,
-                                                     LUMA, FAL)}
+                                                     LUMA, FAL, RUNWAY)}

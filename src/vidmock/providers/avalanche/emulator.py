@@ -79,7 +79,8 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     async def submit(request: Request, variant: str) -> Any:
         body = await body_of(request)
         headers, prompt = request.headers, _prompt_of(body, variant)
-        faulted = await submit_fault_response(ctx, SERVICE, headers, prompt, fault_body)
+        faulted = await submit_fault_response(ctx, SERVICE, headers, prompt, fault_body,
+                                              raise_unknown=True)  # `{code: 422, msg}` in a 200, below
         if faulted is not None:
             return faulted
         fields = parse_veo(body) if variant == "veo" else parse_sora(body)

@@ -1,0 +1,334 @@
+"""Validating a create body the way Runway's validator does (providers.md §9.2, §9.4).
+
+Runway validates with zod: the ``model`` discriminator first (an unknown model, or one the endpoint
+does not offer, is a bare ``invalid_union``), then every field of that model's schema, reporting all
+issues at once, in schema order, then keys the schema does not know (the schema is strict:
+``additionalProperties: false``). Assets (``promptImage``, ``videoUri``, references) must be an
+HTTPS URL on a domain, a ``runway://`` upload URI, or a base64 data URI of a supported type under
+5 MB (16 MB for ``video_upscale``); the reasons are the troubleshooting guide's ("Only HTTPS URLs are
+allowed.", "URLs must be hosted on a domain.", "Invalid data URI.", "Unsupported asset type."),
+reported (chosen) as ``custom`` issues on the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .errors import (Issue, custom, invalid_type, invalid_value, no_discriminator, not_int, too_big, too_small,
+                     unrecognized, validation_error)
+from .specs import MODELS, TIERS, VIDEO_INPUT_SECONDS, ModelSpec, Variant
+
+MB = 1024 * 1024
+MAX_SEED = 4294967295
+MIME = {"image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
+        "video": ("video/mp4", "video/webm", "video/quicktime", "video/mov", "video/ogg", "video/h264"),
+        "audio": ("audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/wave", "audio/ogg", "audio/aac",
+                  "audio/flac", "audio/mp4")}
+FREE_RATIO = re.compile(r"^(\d{2,4}):(\d{2,4})$")
+
+
+@dataclass(frozen=True)
+class CreateFields:
+    endpoint: str
+    model: str
+    prompt: str
+    width: int
+    height: int
+    duration: int
+    audio: bool
+    seed: int | None
+    estimate: int  # estimatedCost.credits: the most this task may charge
+    cost: int  # cost.credits once it succeeds (lower than the estimate for Seedance "auto")
+
+
+def parse_create(endpoint: str, body: Any, strict: bool = True) -> CreateFields:
+    """``CreateFields`` for a valid body; RunwayError 400 "Validation of body failed" otherwise."""
+    if not isinstance(body, dict):
+        raise validation_error([invalid_type([], "object", body)])
+    model = body.get("model")
+    if "model" not in body or not isinstance(model, str):
+        raise validation_error([invalid_type(["model"], "string", model, missing="model" not in body),
+                                no_discriminator(["model"])])
+    spec = MODELS.get(model)
+    if spec is None or endpoint not in spec.variants:
+        raise validation_error([no_discriminator(["model"])])
+    variant = spec.variants[endpoint]
+    issues: list[Issue] = []
+    limit = 16 * MB if endpoint == "video_upscale" else 5 * MB
+    if variant.media == "promptImage":
+        _prompt_image(body, spec, issues)
+    elif variant.media is not None:
+        if variant.media not in body:
+            issues.append(invalid_type([variant.media], "string", None, missing=True))
+        else:
+            _asset(body[variant.media], [variant.media], "video", issues, limit)
+    prompt = _prompt(body, spec, variant, issues)
+    ratio = _ratio(body, variant, issues)
+    seconds, auto = _duration(body, spec, issues)
+    if "seed" in body:
+        _integer(body["seed"], ["seed"], 0, MAX_SEED, issues)
+    if spec.audio_field and "audio" in body and not isinstance(body["audio"], bool):
+        issues.append(invalid_type(["audio"], "boolean", body["audio"]))
+    for key in sorted(variant.extra):
+        if key in body:
+            CHECKS[key](body[key], [key], spec, issues)
+    if strict:
+        unknown = [k for k in body if k not in _allowed(spec, variant)]
+        if unknown:
+            issues.append(unrecognized(unknown))
+    if issues:
+        raise validation_error(issues)
+    width, height = _dimensions(body, spec, ratio)
+    audio = bool(body.get("audio", spec.audio)) if spec.audio_field else spec.audio
+    rate = spec.tier_credits.get(_tier(body, spec) or "", spec.credits)
+    if not audio and spec.credits_silent is not None:
+        rate = spec.credits_silent
+    most = max(spec.durations.allowed) if auto and spec.durations else seconds  # "auto" is billed at the maximum
+    seed = int(body["seed"]) if "seed" in body else None  # 7.0 is a valid integer to zod
+    return CreateFields(endpoint, spec.name, prompt, width, height, seconds, audio, seed,
+                        round(rate * most), round(rate * seconds))
+
+
+def _allowed(spec: ModelSpec, variant: Variant) -> set[str]:
+    keys = {"model", *variant.extra}
+    if variant.media:
+        keys.add(variant.media)
+    if variant.prompt != "absent":
+        keys.add("promptText")
+    if variant.ratios or variant.ratio_free:
+        keys.add("ratio")
+    if spec.durations is not None:
+        keys.add("duration")
+    if spec.durations is not None or variant.ratio_free or variant.ratios:
+        keys.add("seed")
+    if spec.audio_field:
+        keys.add("audio")
+    return keys
+
+
+def _prompt(body: dict[str, Any], spec: ModelSpec, variant: Variant, issues: list[Issue]) -> str:
+    if variant.prompt == "absent" or ("promptText" not in body and variant.prompt == "optional"):
+        return ""
+    value = body.get("promptText")
+    if not isinstance(value, str):
+        issues.append(invalid_type(["promptText"], "string", value, missing="promptText" not in body))
+        return ""
+    units = len(value.encode("utf-16-le", "surrogatepass")) // 2  # Runway counts UTF-16 code units
+    if units < 1:
+        issues.append(too_small(["promptText"], "string", 1))
+    elif units > spec.prompt_max:
+        issues.append(too_big(["promptText"], "string", spec.prompt_max))
+    return value
+
+
+def _ratio(body: dict[str, Any], variant: Variant, issues: list[Issue]) -> str | None:
+    value = body.get("ratio")
+    if variant.ratio_free:
+        if value is None:
+            return "1280:720"
+        match = FREE_RATIO.match(value) if isinstance(value, str) else None
+        if match is None or not all(2 <= int(g) <= 4096 for g in match.groups()):
+            issues.append(custom(["ratio"], "Invalid ratio: expected WIDTH:HEIGHT in pixels, each at most 4096."))
+            return None
+        return str(value)
+    if not variant.ratios:
+        return None
+    if "ratio" not in body and variant.ratio_default is not None:
+        return variant.ratio_default
+    if value not in variant.ratios:
+        issues.append(invalid_value(["ratio"], variant.ratios))
+        return None
+    return str(value)
+
+
+def _duration(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) -> tuple[int, bool]:
+    rule = spec.durations
+    if rule is None:
+        return VIDEO_INPUT_SECONDS, False
+    if "duration" not in body:
+        if rule.default is None:
+            issues.append(invalid_type(["duration"], "number", None, missing=True))
+        return rule.default or rule.allowed[0], bool(rule.auto)
+    value = body["duration"]
+    if rule.auto and value == "auto":
+        return 5, True
+    if rule.literal:
+        if isinstance(value, bool) or value not in rule.allowed:
+            issues.append(invalid_value(["duration"], rule.allowed))
+            return rule.allowed[0], False
+        return int(value), False
+    if _integer(value, ["duration"], rule.allowed[0], rule.allowed[-1], issues):
+        return int(value), False
+    return rule.allowed[0], False
+
+
+def _integer(value: Any, path: list[Any], low: int, high: int, issues: list[Issue]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        issues.append(invalid_type(path, "number", value))
+    elif isinstance(value, float) and not value.is_integer():
+        issues.append(not_int(path))
+    elif value < low:
+        issues.append(too_small(path, "number", low))
+    elif value > high:
+        issues.append(too_big(path, "number", high))
+    else:
+        return True
+    return False
+
+
+def _asset(value: Any, path: list[Any], kind: str, issues: list[Issue], limit: int = 5 * MB) -> None:
+    if not isinstance(value, str):
+        issues.append(invalid_type(path, "string", value))
+        return
+    if value.startswith("runway://"):
+        return
+    if value.startswith("data:"):
+        header, sep, data = value.partition(",")
+        if not sep or not header.endswith(";base64"):
+            issues.append(custom(path, "Invalid data URI."))
+        elif header[5:].split(";")[0].lower() not in MIME[kind]:
+            issues.append(custom(path, "Unsupported asset type."))
+        elif len(value) > limit:
+            issues.append(custom(path, f"Data URIs must be under {limit // MB}MB."))
+        else:
+            try:
+                base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                issues.append(custom(path, "Invalid data URI."))
+        return
+    if not value.lower().startswith("https://"):
+        issues.append(custom(path, "Only HTTPS URLs are allowed." if "://" in value else "Invalid URL"))
+        return
+    if len(value) > 2048:
+        issues.append(too_big(path, "string", 2048))
+        return
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        host = ""
+    if not host:
+        issues.append(custom(path, "Invalid URL"))
+        return
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    issues.append(custom(path, "URLs must be hosted on a domain."))
+
+
+def _prompt_image(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    path: list[Any] = ["promptImage"]
+    value = body.get("promptImage")
+    if not isinstance(value, list):
+        if "promptImage" not in body:
+            issues.append(invalid_type(path, "string", None, missing=True))
+        else:
+            _asset(value, path, "image", issues)
+        return
+    # Seedance 2 also takes reference images (no position), up to 9; others a first and a last frame.
+    references = spec.name.startswith("seedance") and all(isinstance(i, dict) and "position" not in i for i in value)
+    most = 9 if references else (2 if spec.last_frame else 1)
+    if not value:
+        issues.append(too_small(path, "array", 1))
+    elif len(value) > most:
+        issues.append(too_big(path, "array", most))
+    positions: list[str] = []
+    for i, item in enumerate(value[:most]):
+        if not isinstance(item, dict):
+            issues.append(invalid_type([*path, i], "object", item))
+            continue
+        _asset(item.get("uri"), [*path, i, "uri"], "image", issues)
+        if references:
+            continue
+        allowed = ("first", "last") if spec.last_frame else ("first",)
+        if item.get("position") not in allowed:
+            issues.append(invalid_value([*path, i, "position"], allowed))
+        else:
+            positions.append(item["position"])
+    if len(positions) != len(set(positions)):
+        issues.append(custom(path, "Only one image may be given for each position."))
+    elif positions == ["last"]:
+        issues.append(custom(path, "This model does not support generating with only a last frame."))
+
+
+def _tier(body: dict[str, Any], spec: ModelSpec) -> str | None:
+    value = body.get("resolution", spec.resolution_default)
+    return value.lower() if isinstance(value, str) else None
+
+
+def _dimensions(body: dict[str, Any], spec: ModelSpec, ratio: str | None) -> tuple[int, int]:
+    if ratio is not None:
+        w, h = (int(x) for x in ratio.split(":"))
+    else:
+        w, h = TIERS.get(_tier(body, spec) or "", (1280, 720))
+    return w - w % 2, h - h % 2  # H.264 4:2:0 needs even sides
+
+
+# -- the optional fields some models take ------------------------------------------------------------
+
+Check = Callable[[Any, list[Any], ModelSpec, list[Issue]], None]
+
+
+def _string(most: int) -> Check:
+    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+        if not isinstance(value, str):
+            issues.append(invalid_type(path, "string", value))
+        elif len(value.encode("utf-16-le", "surrogatepass")) // 2 > most:
+            issues.append(too_big(path, "string", most))
+    return check
+
+
+def _enum(values: tuple[str, ...] | None) -> Check:
+    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+        allowed = values or spec.resolutions
+        if value not in allowed:
+            issues.append(invalid_value(path, allowed))
+    return check
+
+
+def _percent(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    _integer(value, path, 0, 100, issues)
+
+
+def _boolean(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    if not isinstance(value, bool):
+        issues.append(invalid_type(path, "boolean", value))
+
+
+def _moderation(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    if not isinstance(value, dict):
+        issues.append(invalid_type(path, "object", value))
+    elif "publicFigureThreshold" in value and value["publicFigureThreshold"] not in ("auto", "low"):
+        issues.append(invalid_value([*path, "publicFigureThreshold"], ("auto", "low")))
+
+
+def _assets(kind: str, most: int, typed: bool) -> Check:
+    """An array of ``{uri}`` objects (``{type, uri}`` for audio and video references)."""
+    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+        if not isinstance(value, list):
+            issues.append(invalid_type(path, "array", value))
+            return
+        if len(value) > most:
+            issues.append(too_big(path, "array", most))
+        for i, item in enumerate(value[:most]):
+            if not isinstance(item, dict):
+                issues.append(invalid_type([*path, i], "object", item))
+                continue
+            if typed and item.get("type") != kind:
+                issues.append(invalid_value([*path, i, "type"], (kind,)))
+            _asset(item.get("uri"), [*path, i, "uri"], kind, issues)
+    return check
+
+
+CHECKS: dict[str, Check] = {
+    "negativePrompt": _string(1000), "contentModeration": _moderation, "resolution": _enum(None),
+    "creativity": _percent, "sharpen": _percent, "smartGrain": _percent, "flavor": _enum(("vivid", "natural")),
+    "fpsBoost": _boolean, "referenceAudio": _assets("audio", 3, True), "references": _assets("image", 9, False),
+    "referenceVideos": _assets("video", 3, True), "keyframes": _assets("image", 5, False),
+}
