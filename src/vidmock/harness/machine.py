@@ -57,7 +57,10 @@ END_CHECKS = ("g3_jobs_end_within_budget",)
 CHECKS = frozenset(STEP_CHECKS + END_CHECKS)
 
 MAX_JOBS = 3  # per example
-ADVANCES = (5, 10, 30, 60, 120)  # virtual seconds; multiples of the worker's 5 s poll interval
+# Virtual seconds, multiples of the worker's 5 s poll interval. Largest first: hypothesis shrinks a
+# sampled value towards the first, so a minimal sequence moves time in one big step rather than
+# keeping several small ones it cannot merge (shrinking never makes a value "bigger").
+ADVANCES = (120, 60, 30, 10, 5)
 SETTLE_STEP = 30.0  # virtual seconds per step while an example's jobs are left to finish
 WALL_LIMIT = 45.0  # wall seconds for the whole machine phase on a virtual clock
 SHRINK_SECONDS = 10.0  # default wall seconds of shrinking after the first violation
@@ -367,7 +370,10 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             return self._create(create)
 
         def _create(self, create: Create) -> int:
-            ex = self._request("POST", "/v1/videos", json_body=create.body)
+            # A request id per (seed, Nth job of the example): vidmock seeds a job from it, so a shrunk
+            # sequence, and its replay script, get the very job (and video bytes) the failure had.
+            request_id = f"vidmock-check-{ev.seed}-job-{len(self.runs) + 1}"
+            ex = self._request("POST", "/v1/videos", json_body=create.body, headers={"x-request-id": request_id})
             job = JobRun(JobSpec(create.label, create.body, callback=False), ex)
             body = ex.json()
             var = f"V{len(self.runs) + 1}"

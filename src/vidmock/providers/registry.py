@@ -9,6 +9,7 @@ from .base import ProviderPlugin
 from .bytedance import PLUGIN as BYTEDANCE
 from .fal import PLUGIN as FAL
 from .gemini import PLUGIN as GEMINI
+from .kling import PLUGIN as KLING
 from .luma import PLUGIN as LUMA
 from .minimax import PLUGIN as MINIMAX
 from .openai import PLUGIN as OPENAI
@@ -17,4 +18,4 @@ from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
 PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE,
-                                                     LUMA, FAL, RUNWAY)}
+                                                     LUMA, FAL, RUNWAY, KLING)}

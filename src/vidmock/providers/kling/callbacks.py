@@ -1,0 +1,47 @@
+"""Kling ``callback_url`` (providers.md §5.5): Kling POSTs the task to it on every status change.
+
+The body is the task object itself, flat, as the callback protocol lists it
+(``{task_id, task_status, task_status_msg, task_info, created_at, updated_at, task_result}``, times in
+ms): exactly the ``data`` of ``GET /v1/videos/{type}/{task_id}`` at that moment, compact JSON,
+``Content-Type: application/json``, unsigned (no signature is documented).
+
+Choices where the reference is silent:
+
+* One post per status the task enters, ``submitted`` included (the protocol lists it among the
+  callback statuses), then ``processing`` and ``succeed`` or ``failed``. A status the task passes
+  through between two timer ticks (1 s) is not reported.
+* A post is retried on a non-2xx answer or a network error: 10 s doubling, 4 attempts in all, 10 s
+  timeout; a 3xx is a failure, not followed. A retry carries the same body, so order is not
+  guaranteed: receivers compare ``updated_at`` (or re-query the task, as Kling's docs advise).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..base import EmulatorContext
+from ..callbacks import CallbackDispatcher, Event, RetryPolicy
+from .models import KIND, TERMINAL, Task
+
+SERVICE = "kling"
+POLICY = RetryPolicy(max_attempts=4, first_delay=10.0, max_delay=40.0, timeout=10.0)
+
+
+def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
+    def load(task_id: str) -> Task | None:
+        doc = ctx.store.get(KIND, task_id)
+        return None if doc is None else Task.from_doc(doc)
+
+    def observe(task_id: str, now: float) -> str | None:
+        task = load(task_id)
+        return None if task is None else task.status_at(now)
+
+    def emit(task_id: str, before: str | None, status: str, now: float) -> list[Event]:
+        task = load(task_id)
+        if task is None or not task.callback_url:
+            return []
+        body = json.dumps(task.render(now, base_url), separators=(",", ":"), ensure_ascii=False)
+        return [Event(f"{task_id}:{status}", status, task.callback_url, body)]
+
+    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
+                              terminal=TERMINAL)
