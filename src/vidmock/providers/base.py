@@ -7,8 +7,8 @@ module, so adding a provider is a new package plus one registry line, never a co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Protocol, TypeVar
 
 import httpx
 from starlette.types import ASGIApp
@@ -22,6 +22,7 @@ from ..journal import Journal
 from ..jsonutil import loads
 from ..media import MediaCache
 from ..scenarios import ScenarioEngine
+from ..scenarios.plan import JobPlan
 from ..store import Store
 
 
@@ -126,6 +127,26 @@ def make_engine(config: ServerConfig, store: Store) -> ScenarioEngine:
     directory = Path(config.scenarios_dir) if config.scenarios_dir else None
     return ScenarioEngine.from_directory(directory, store, seed=config.seed, default=config.scenario,
                                          provider_defaults=config.provider_scenarios)
+
+
+R = TypeVar("R", bound="PlannedRecord")
+
+
+class PlannedRecord:
+    """What every provider's job record shares (a mixin for its dataclass): it is stored as a
+    document and moves along the JobPlan its scenario gave it."""
+
+    plan: dict[str, Any]
+
+    @classmethod
+    def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
+        return cls(**doc)
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    def job_plan(self) -> JobPlan:
+        return JobPlan.from_doc(self.plan)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ public behaviour and is (not in the reference: chosen) where marked:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ...scenarios import JobPlan
 from .errors import invalid
+from ..base import PlannedRecord
 
 KIND = "alibaba.task"
 RETENTION = 24 * 3600.0
@@ -47,7 +47,7 @@ MODELS: dict[str, ModelSpec] = {
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     model: str
     created_at: float
@@ -59,16 +59,6 @@ class Task:
     seed: int
     plan: dict[str, Any]
     canceled_at: float | None = None
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def status_at(self, now: float) -> str:
         """The generic status (queued, in_progress, completed, …) at ``now``."""

@@ -10,12 +10,12 @@ steps have no AtlasCloud spelling, so they are shown as ``failed`` with a messag
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ...media import VideoSpec
-from ...scenarios import JobPlan
 from .errors import AtlasError
+from ..base import PlannedRecord
 
 KIND = "atlascloud.prediction"
 UPLOAD_KIND = "atlascloud.upload"
@@ -38,7 +38,7 @@ FAILURE_MESSAGES = {"failed": "Video generation failed due to an internal error"
 
 
 @dataclass
-class Prediction:
+class Prediction(PlannedRecord):
     id: str
     model: str
     tier: str
@@ -52,16 +52,6 @@ class Prediction:
     end_image: str | None
     seed: int
     plan: dict[str, Any]
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Prediction":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def state(self, now: float) -> str:
         return self.job_plan().state_at(now - self.created_at)[0]

@@ -24,12 +24,12 @@ providers.md §11 gives the queue protocol; what it leaves open is chosen here (
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ...scenarios import JobPlan
 from .errors import validation_error
+from ..base import PlannedRecord
 
 KIND = "fal.request"
 CONTENT_TTL = 7 * 24 * 3600.0  # fal.media file URLs (chosen: the reference gives no lifetime)
@@ -169,7 +169,7 @@ def iso(t: float) -> str:
 
 
 @dataclass
-class FalRequest:
+class FalRequest(PlannedRecord):
     id: str
     model_id: str
     owner: str
@@ -187,16 +187,6 @@ class FalRequest:
     webhook_url: str | None = None
     cancelled_at: float | None = None  # set only by a cancel that took effect
     seq: int = 0  # submit order, for queue positions (many requests share one virtual instant)
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "FalRequest":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def started_at(self) -> float | None:
         """When a runner picks the request up: the plan's first step past ``queued``."""

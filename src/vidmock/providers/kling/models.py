@@ -25,11 +25,11 @@ Choices where the reference is open (all marked "chosen" where they are made):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...media import VideoSpec
-from ...scenarios import JobPlan
+from ..base import PlannedRecord
 
 KIND = "kling.task"
 EXTERNAL_KIND = "kling.external_task_id"  # "<access key>:<external id>" → task id
@@ -117,7 +117,7 @@ def nearest_aspect(width: int, height: int) -> str:
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     type: str  # text2video | image2video
     account: str  # the AccessKey that created it
@@ -137,16 +137,6 @@ class Task:
     callback_url: str | None = None
     watermark: bool | None = None
     params: dict[str, Any] = field(default_factory=dict)  # the rest of the request, for the inspector
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def state_at(self, now: float) -> tuple[str, float]:
         """(plan status, time it was entered) at ``now``."""

@@ -20,13 +20,13 @@ Choices where the reference is silent (not in the reference: chosen):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from ...scenarios import JobPlan
 from .errors import bad_request, invalid, issue
+from ..base import PlannedRecord
 
 KIND = "luma.generation"
 MODELS = ("ray-2", "ray-flash-2", "ray-1-6")
@@ -64,7 +64,7 @@ class LumaOptions:
 
 
 @dataclass
-class Generation:
+class Generation(PlannedRecord):
     id: str
     seq: int  # creation order, for the list (the store orders by last write)
     model: str
@@ -79,16 +79,6 @@ class Generation:
     plan: dict[str, Any]
     callback_url: str | None = None
     source: str | None = None  # upscale / add_audio: the generation this one derives from
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Generation":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def status_at(self, now: float) -> str:
         """The generic plan status (``queued``, ``in_progress``, ``completed``, ``failed``, …)."""

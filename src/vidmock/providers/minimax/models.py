@@ -12,11 +12,11 @@ serves both query routes, each in its own shape:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ...media import VideoSpec
-from ...scenarios import JobPlan
+from ..base import PlannedRecord
 
 KIND = "minimax.task"
 FILE_KIND = "minimax.file"
@@ -52,7 +52,7 @@ class MinimaxOptions:
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     version: int  # 1 or 2: which create route made it
     model: str
@@ -68,16 +68,6 @@ class Task:
     callback_url: str | None  # recorded only: MiniMax's callback handshake is unverified (providers.md §6.5)
     seed: int
     plan: dict[str, Any]
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def state(self, now: float) -> str:
         return self.job_plan().state_at(now - self.created_at)[0]

@@ -31,11 +31,11 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ...scenarios import JobPlan
+from ..base import PlannedRecord
 
 KIND = "runway.task"
 SLOTS = "runway.slots"
@@ -55,7 +55,7 @@ class RunwayOptions:
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     endpoint: str
     model: str
@@ -74,16 +74,6 @@ class Task:
     cancelled_at: float | None = None
     cancelled_running: bool = False
     deleted_at: float | None = None
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def finishes_at(self) -> float | None:
         """When the plan reaches a terminal status, or None if it never does."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from ...scenarios import JobPlan
 from .errors import XaiError
+from ..base import PlannedRecord
 
 KIND = "xai.video"
 # Seconds from submit to done per model (not in the reference: chosen; Grok Imagine renders a
@@ -37,7 +37,7 @@ DIMENSIONS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 
 
 @dataclass
-class Video:
+class Video(PlannedRecord):
     id: str
     model: str
     created_at: float
@@ -48,16 +48,6 @@ class Video:
     image: bool
     seed: int
     plan: dict[str, Any]
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Video":
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def job_plan(self) -> JobPlan:
-        return JobPlan.from_doc(self.plan)
 
     def status_at(self, now: float) -> str:
         return self.job_plan().state_at(now - self.created_at)[0]
