@@ -11,9 +11,14 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from vidmock.clock import Clock
 from vidmock.config import Project, ServerConfig
+from vidmock.ids import IdFactory
+from vidmock.journal import Journal
 from vidmock.media import MediaCache
+from vidmock.providers.base import EmulatorContext
 from vidmock.server import Runtime, build_app
+from vidmock.store import MemoryStore
 
 # In CI every property test sees the same examples, so a red build is reproducible locally with CI=true.
 settings.register_profile("ci", derandomize=True, database=None)
@@ -67,3 +72,10 @@ def runtime(app: Any) -> Runtime:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
         yield c
+
+
+def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
+    """An emulator's context on its own (virtual clock, memory store), for testing one emulator alone."""
+    store = MemoryStore()
+    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
+                           journal=Journal(), config=ServerConfig(clock="virtual", **config))

@@ -9,18 +9,15 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
-from vidmock.clock import Clock
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import default_catalogue
 from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.bytedance import PLUGIN
 from vidmock.providers.bytedance.models import KIND
-from vidmock.store.memory import MemoryStore
+from conftest import make_ctx
 
 pytestmark = pytest.mark.anyio
 
@@ -32,10 +29,6 @@ LITE = "seedance-1-0-lite-t2v-250428"  # 30 s running, 5 s queued
 S20 = "dreamina-seedance-2-0-260128"
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @pytest.fixture

@@ -14,16 +14,12 @@ from typing import Any, AsyncIterator, Iterator
 import httpx
 import pytest
 
-from vidmock.clock import Clock
-from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.request import CreateRequest
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, SubmitContext
 from vidmock.providers.gemini import PLUGIN
-from vidmock.store import MemoryStore
+from conftest import make_ctx
 
 pytestmark = pytest.mark.anyio
 KEY = {"x-goog-api-key": "gm-test"}
@@ -41,10 +37,6 @@ faults:
 """
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @pytest.fixture

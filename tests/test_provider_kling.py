@@ -20,14 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import test_config as config_for_tests
+from conftest import test_config as config_for_tests, make_ctx
 from vidmock.clock import Clock
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.listen import Receiver
 from vidmock.media import MediaCache
 from vidmock.providers import registry
@@ -38,7 +36,6 @@ from vidmock.providers.kling import DEV_ACCESS_KEY, DEV_SECRET_KEY, PLUGIN, Klin
 from vidmock.providers.kling.client import KlingClient
 from vidmock.providers.kling.models import KIND, RISK_CONTROL
 from vidmock.providers.kling.params import image_size
-from vidmock.store import MemoryStore
 
 pytestmark = pytest.mark.anyio
 T0 = 1773600000.0  # the virtual clock's default start
@@ -75,10 +72,6 @@ class KlingAuth(httpx.Auth):
         yield request
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @pytest.fixture

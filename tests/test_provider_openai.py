@@ -14,17 +14,14 @@ import httpx
 import pytest
 
 from vidmock.clock import Clock
-from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.request import CreateRequest
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.openai import PLUGIN
 from vidmock.providers.openai.client import OpenAIClient
 from vidmock.providers.openai.models import CONTENT_FILTER_MARKER, KIND, MODERATION_MARKER, default_latency
-from vidmock.store.memory import MemoryStore
+from conftest import make_ctx
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:The Sora API is scheduled:DeprecationWarning")]
 
@@ -44,10 +41,6 @@ class Env:
         return self.ctx.clock
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @contextlib.asynccontextmanager

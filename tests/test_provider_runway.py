@@ -9,20 +9,16 @@ from typing import Any, AsyncIterator, Callable
 import httpx
 import pytest
 
-from conftest import test_config as config_for_tests
-from vidmock.clock import Clock
+from conftest import test_config as config_for_tests, make_ctx
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.media import MediaCache, VideoSpec
 from vidmock.providers import registry
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.runway import PLUGIN, RunwayOptions, make_plugin
 from vidmock.providers.runway.models import KIND
-from vidmock.store import MemoryStore
 
 pytestmark = pytest.mark.anyio
 SERVICE = "runway"
@@ -35,10 +31,6 @@ T2V = {"model": "gen4.5", "promptText": "a red fox in snow", "ratio": "1280:720"
 DOC = "https://docs.dev.runwayml.com/api"
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @pytest.fixture

@@ -9,18 +9,15 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
-from vidmock.clock import Clock
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import default_catalogue
 from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
-from vidmock.ids import IdFactory
-from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.xai import PLUGIN
 from vidmock.providers.xai.models import KIND
-from vidmock.store import MemoryStore
+from conftest import make_ctx
 
 pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": "Bearer xai-test-key"}
@@ -39,10 +36,6 @@ faults:
 """
 
 
-def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
-    store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
 
 
 @pytest.fixture
