@@ -48,7 +48,7 @@ class ContentSources:
                     lambda h: link.http.get(path, headers={**credential, **h}, follow_redirects=False),
                     forwarded, job, fallback=False)
             return self._inline(job, headers)
-        url = job.content_url or self.sign_storage_uri(job.storage_uri or "")
+        url = job.content_url or (self.sign_storage_uri(job.storage_uri) if job.storage_uri else None)
         if url:
             return await self._proxy(lambda h: self.fetch_url(url, h), forwarded, job, fallback=True)
         return self._inline(job, headers)  # a gs:// object that cannot be signed: inline bytes if any

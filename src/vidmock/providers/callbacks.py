@@ -22,6 +22,7 @@ costs nothing per tick.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -228,3 +229,25 @@ def dispatcher_of(app: Any) -> CallbackDispatcher:
     if not isinstance(dispatcher, CallbackDispatcher):
         raise LookupError("this emulator sends no callbacks")
     return dispatcher
+
+
+def object_callbacks(service: str, clock: Clock, store: Store, ids: IdFactory, policy: RetryPolicy, *,
+                     terminal: frozenset[str], load: Callable[[str], Any | None],
+                     state: Callable[[Any, float], str], render: Callable[[Any, float], Any],
+                     notified: frozenset[str] | None = None) -> CallbackDispatcher:
+    """The common provider callback: on each state a job enters (all, or those in ``notified``), POST
+    the job object exactly as its GET renders it then (compact JSON, unsigned) to the job's
+    ``callback_url`` (Seedance, Kling and Luma all do this). ``load`` returns the job or None."""
+
+    def observe(job_id: str, now: float) -> str | None:
+        job = load(job_id)
+        return None if job is None else state(job, now)
+
+    def emit(job_id: str, before: str | None, status: str, now: float) -> list[Event]:
+        job = load(job_id)
+        if job is None or not job.callback_url or (notified is not None and status not in notified):
+            return []
+        body = json.dumps(render(job, now), separators=(",", ":"), ensure_ascii=False)
+        return [Event(f"{job_id}:{status}", status, job.callback_url, body)]
+
+    return CallbackDispatcher(service, clock, store, ids, policy, observe=observe, emit=emit, terminal=terminal)

@@ -97,3 +97,16 @@ def ranged_response(request: Request, data: bytes, media_type: str = "video/mp4"
         return Response(data, media_type=media_type, headers=headers)
     return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type,
                     headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
+
+
+def bearer_token(request: Request) -> str:
+    """The token of an ``Authorization: Bearer …`` header, or "" when there is none (any non-empty
+    token is accepted by emulators that do not keep keys)."""
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.startswith("Bearer ") else ""
+
+
+def journaled(app: Any, service: str, ctx: Any) -> Any:
+    """An emulator's app with its calls recorded in the journal under ``service``."""
+    app.add_middleware(JournalMiddleware, service=service, journal=ctx.journal, clock=ctx.clock)
+    return app

@@ -142,10 +142,6 @@ class _LazyRequest(httpx.Request):
         netloc, raw_path, query = self._parts
         return httpx.URL(f"http://{netloc.decode('ascii')}{raw_path}" + (f"?{query.decode('ascii')}" if query else ""))
 
-    @url.setter
-    def url(self, value: Any) -> None:
-        self._parts = (value.netloc, value.raw_path.decode("ascii"), b"")
-
 
 def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes, request: httpx.Request) -> httpx.Response:
     """A read, closed ``httpx.Response``. ``Response(content=…)`` re-derives content headers and reads

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from ...media import VideoSpec
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import bearer_token, journaled, ranged_response, read_json
 from .errors import MESSAGES, NO_API_KEY, SYNC_REFUSED, DashScopeError, invalid
 from .models import KIND, MODELS, Task, parse_create, unknown
 
@@ -120,14 +120,11 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/api/v1/tasks/{task_id}/cancel", cancel, methods=["POST"]),
         Route("/files/{name}", video_file, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _authenticate(request: Request) -> None:
-    auth = request.headers.get("authorization", "")
-    if not (auth.startswith("Bearer ") and auth[7:].strip()):
+    if not bearer_token(request):
         raise NO_API_KEY
 
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import bearer_token, journaled, ranged_response, read_json
 from .errors import UNAUTHORIZED, AtlasError, error_body
 from .models import DEFAULT_LATENCY, KIND, UPLOAD_KIND, Prediction, parse_generate_body
 
@@ -115,14 +115,11 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/uploads/{name}", uploaded, methods=["GET"]),
         Route("/files/{name}", video_file, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _authenticate(request: Request) -> None:
-    auth = request.headers.get("authorization", "")
-    if not (auth.startswith("Bearer ") and auth[7:].strip()):
+    if not bearer_token(request):
         raise UNAUTHORIZED
 
 

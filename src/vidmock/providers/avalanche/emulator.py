@@ -28,7 +28,7 @@ from starlette.routing import Route
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import bearer_token, journaled, ranged_response, read_json
 from .errors import UNAUTHORIZED, KieError, fault_body, invalid, record_null
 from .models import DEFAULT_LATENCY, FILES, KIND, UPLOAD_KIND, UPLOAD_TTL, Task
 from .params import EXTENSIONS, parse_sora, parse_upload, parse_veo
@@ -50,8 +50,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                auth = request.headers.get("authorization", "")
-                if not (auth.startswith("Bearer ") and auth[7:].strip()):
+                if not bearer_token(request):
                     raise UNAUTHORIZED
                 result = await handler(request)
             except KieError as err:
@@ -182,9 +181,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/files/uploads/{upload_id}/{name}", upload_file, methods=["GET"]),
         Route("/files/{task_id}/{name}", video_file, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _prompt_of(body: Any, variant: str) -> str:

@@ -31,7 +31,7 @@ from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import bearer_token, journaled, read_json
 from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
 from .models import (KIND, QUEUE_SECONDS, Task, default_steps, parse_create_body, render_video, resolve_seed,
@@ -188,15 +188,14 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/files/{name}", video_file, methods=["GET"]),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     attach(app, dispatcher)
     dispatcher.start()  # a restart with a durable store resumes pending callbacks
     return app
 
 
 def _authenticate(request: Request) -> None:
-    auth = request.headers.get("authorization", "")
-    if not (auth.startswith("Bearer ") and auth[7:].strip()):
+    if not bearer_token(request):
         raise AUTHENTICATION
 
 

@@ -45,7 +45,7 @@ from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from . import webhooks
 from .errors import (ALREADY_COMPLETED, BAD_AUTH_SCHEME, BAD_KEY_FORMAT, CANCEL_NOT_FOUND, MISSING_AUTH,
                      REQUEST_NOT_FOUND, STILL_RUNNING, UNKNOWN_KEY, FalError, error_body, validation_error)
@@ -270,7 +270,7 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
         Route("/{path:path}", dispatch, methods=METHODS),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     attach(app, dispatcher)
     dispatcher.start()  # a restart with a durable store resumes pending deliveries
     return app

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from ...gcs import HmacKey, SignedUrlError, verify
 from ..base import EmulatorContext
-from ..http import JournalMiddleware, ranged_response
+from ..http import journaled, ranged_response
 from .objects import get_object
 
 SERVICE = "gcs"
@@ -52,5 +52,5 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         return response
 
     app = Starlette(routes=[Route("/{bucket}/{name:path}", read, methods=["GET", "HEAD"])])
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     return app

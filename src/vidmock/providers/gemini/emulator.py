@@ -26,7 +26,7 @@ from starlette.routing import Route
 from ...media import VideoSpec
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from .errors import NO_KEY, GoogleError, error_body
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
 
@@ -120,9 +120,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/v1beta/operations/{op_id}", guarded(get_operation), methods=["GET"]),
         Route("/v1beta/files/{file_action:path}", guarded(file_action), methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _prompt(value: Any) -> str:

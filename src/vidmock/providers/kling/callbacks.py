@@ -17,10 +17,8 @@ Choices where the reference is silent:
 
 from __future__ import annotations
 
-import json
-
 from ..base import EmulatorContext
-from ..callbacks import CallbackDispatcher, Event, RetryPolicy
+from ..callbacks import CallbackDispatcher, RetryPolicy, object_callbacks
 from .models import KIND, TERMINAL, Task
 
 SERVICE = "kling"
@@ -28,20 +26,9 @@ POLICY = RetryPolicy(max_attempts=4, first_delay=10.0, max_delay=40.0, timeout=1
 
 
 def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
-    def load(task_id: str) -> Task | None:
-        doc = ctx.store.get(KIND, task_id)
+    def load(job_id: str) -> Task | None:
+        doc = ctx.store.get(KIND, job_id)
         return None if doc is None else Task.from_doc(doc)
 
-    def observe(task_id: str, now: float) -> str | None:
-        task = load(task_id)
-        return None if task is None else task.status_at(now)
-
-    def emit(task_id: str, before: str | None, status: str, now: float) -> list[Event]:
-        task = load(task_id)
-        if task is None or not task.callback_url:
-            return []
-        body = json.dumps(task.render(now, base_url), separators=(",", ":"), ensure_ascii=False)
-        return [Event(f"{task_id}:{status}", status, task.callback_url, body)]
-
-    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
-                              terminal=TERMINAL)
+    return object_callbacks(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, terminal=TERMINAL, load=load,
+                            state=lambda job, now: job.status_at(now), render=lambda job, now: job.render(now, base_url))

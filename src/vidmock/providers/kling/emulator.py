@@ -39,7 +39,7 @@ from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from . import auth
 from .callbacks import build_dispatcher
 from .errors import KlingError, fault_body, invalid
@@ -166,7 +166,7 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
     ]
     app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
     app.add_middleware(DateHeader, clock=ctx.clock)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     attach(app, dispatcher)
     dispatcher.start()  # a restart with a durable store resumes pending callbacks
     return app

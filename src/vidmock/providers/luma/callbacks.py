@@ -14,10 +14,8 @@ between two ticks (1 s) is not reported: the timer reports what it sees.
 
 from __future__ import annotations
 
-import json
-
 from ..base import EmulatorContext
-from ..callbacks import CallbackDispatcher, Event, RetryPolicy
+from ..callbacks import CallbackDispatcher, RetryPolicy, object_callbacks
 from .models import KIND, TERMINAL, Generation
 
 SERVICE = "luma"
@@ -26,20 +24,9 @@ NOTIFIED = frozenset({"dreaming", "completed", "failed"})
 
 
 def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
-    def load(generation_id: str) -> Generation | None:
-        doc = ctx.store.get(KIND, generation_id)
+    def load(job_id: str) -> Generation | None:
+        doc = ctx.store.get(KIND, job_id)
         return None if doc is None else Generation.from_doc(doc)
 
-    def observe(generation_id: str, now: float) -> str | None:
-        generation = load(generation_id)
-        return None if generation is None else generation.state_at(now)
-
-    def emit(generation_id: str, before: str | None, state: str, now: float) -> list[Event]:
-        generation = load(generation_id)
-        if generation is None or not generation.callback_url or state not in NOTIFIED:
-            return []
-        body = json.dumps(generation.render(now, base_url), separators=(",", ":"), ensure_ascii=False)
-        return [Event(f"{generation_id}:{state}", state, generation.callback_url, body)]
-
-    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
-                              terminal=TERMINAL)
+    return object_callbacks(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, terminal=TERMINAL, load=load,
+                            state=lambda job, now: job.state_at(now), render=lambda job, now: job.render(now, base_url), notified=NOTIFIED)

@@ -46,7 +46,7 @@ from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from . import callbacks
 from .errors import (INVALID_KEY, NOT_AUTHENTICATED, TOO_LARGE, LumaError, bad_request, error_body,
                      generation_not_found, invalid, issue)
@@ -181,7 +181,7 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
         Route("/files/{name}", asset, methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     attach(app, dispatcher)
     dispatcher.start()  # a restart with a durable store resumes pending callbacks
     return app

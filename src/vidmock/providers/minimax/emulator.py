@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from .bodies import parse_v1, parse_v2
 from .errors import MinimaxError, code_for, invalid
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, MinimaxOptions, Task
@@ -156,9 +156,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
         Route("/files/{name}", download, methods=["GET"]),
         Route("/_vidmock/content/{task_id}", content, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _authorized(request: Request) -> bool:

@@ -32,7 +32,7 @@ from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, read_json
+from ..http import journaled, read_json
 from . import assets, webhooks
 from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
@@ -213,7 +213,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         Route("/{path:path}", not_found_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     wrapped = RequestIdMiddleware(app, ctx)
     attach(wrapped, dispatcher)
     dispatcher.start()  # a restart with a durable store resumes pending deliveries

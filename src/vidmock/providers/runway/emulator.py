@@ -26,7 +26,7 @@ from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
-from ..http import JournalMiddleware, ranged_response, read_json
+from ..http import journaled, ranged_response, read_json
 from .errors import MESSAGES, TASK_NOT_FOUND, RunwayError, error_body
 from .models import ACTIVE, KIND, SLOTS, VERSION, RunwayOptions, Task, check_url_token, sign_url_token, slot_start
 from .params import parse_create
@@ -185,5 +185,5 @@ def build_emulator(ctx: EmulatorContext, options: RunwayOptions | None = None) -
         Route("/files/{name}", output_file, methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: http_error, 405: http_error})
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
+    journaled(app, SERVICE, ctx)
     return app

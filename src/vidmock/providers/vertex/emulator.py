@@ -18,7 +18,7 @@ from starlette.routing import Route
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response
 from ..gcs.objects import put_object
-from ..http import JournalMiddleware, read_json
+from ..http import bearer_token, journaled, read_json
 from .errors import UNAUTHENTICATED, GoogleError
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
 
@@ -83,15 +83,11 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/v1/publishers/google/models/{model_action}", model_action, methods=["POST"]),
         Route("/v1/{name:path}", get_operation, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.add_middleware(JournalMiddleware, service=SERVICE, journal=ctx.journal, clock=ctx.clock)
-    return app
+    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
     now = ctx.clock.now()
-    if not op.done(now):
-        return op.render(now, ctx.media)  # no video to make: no thread hop on the hot path
     if op.plan_status(now) == "completed" and not op.blocked():
         # Made (or found in memory) before the synchronous render uses them; with an output bucket
         # the videos are written there, as Vertex does, for the gateway to read through signed URLs.
@@ -121,8 +117,7 @@ async def _prompt(request: Request) -> str:
 
 
 def _authenticate(request: Request) -> None:
-    auth = request.headers.get("authorization", "")
-    if auth.startswith("Bearer ") and auth[7:].strip():
+    if bearer_token(request):
         return
     # Parsing the query only when it can hold a key: this runs on every poll.
     if b"key=" in request.scope.get("query_string", b"") and request.query_params.get("key"):

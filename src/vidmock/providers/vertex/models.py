@@ -66,9 +66,6 @@ class Operation:
         status, _ = self.job_plan().state_at(now - self.created_at)
         return status
 
-    def done(self, now: float) -> bool:
-        return self.plan_status(now) in ("completed", "failed", "canceled", "expired")
-
     def blocked(self) -> bool:
         """A safety block: completed without videos."""
         return self.job_plan().safety_block is not None
