@@ -32,15 +32,28 @@ from vidmock.providers.base import SubmitResult
 from vidmock.server import build_app
 
 BODY = b'{"prompt": "a red fox in snow", "seconds": 4}'  # the body bench/run.py posts
-HEADERS = [(b"host", b"127.0.0.1:4001"), (b"authorization", b"Bearer vm-dev-key"),
-           (b"content-type", b"application/json")]
+HEADERS = [
+    (b"host", b"127.0.0.1:4001"),
+    (b"authorization", b"Bearer vm-dev-key"),
+    (b"content-type", b"application/json"),
+]
 
 
 async def call(app: Any, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4001)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 4001),
+    }
     sent = False
     out: list[dict[str, Any]] = []
 
@@ -78,8 +91,12 @@ async def run(n: int) -> dict[str, Any]:
     real_submit = link.client.submit
 
     async def stub(http: Any, ctx: Any) -> SubmitResult:
-        return SubmitResult(upstream_id="publishers/google/models/veo-3.1-generate-001/operations/stub",
-                            status="queued", progress=0, raw={"name": "stub"})
+        return SubmitResult(
+            upstream_id="publishers/google/models/veo-3.1-generate-001/operations/stub",
+            status="queued",
+            progress=0,
+            raw={"name": "stub"},
+        )
 
     link.client.submit = stub
     try:
@@ -87,8 +104,13 @@ async def run(n: int) -> dict[str, Any]:
     finally:
         link.client.submit = real_submit
     await runtime.aclose()
-    return {"requests": n, "post_us": round(post, 1), "post_without_upstream_us": round(alone, 1),
-            "upstream_us": round(post - alone, 1), "get_us": round(get, 1)}
+    return {
+        "requests": n,
+        "post_us": round(post, 1),
+        "post_without_upstream_us": round(alone, 1),
+        "upstream_us": round(post - alone, 1),
+        "get_us": round(get, 1),
+    }
 
 
 def main() -> None:

@@ -38,8 +38,14 @@ from vidmock.webhooks import verify
 AUTH = {"Authorization": "Bearer vm-dev-key"}
 SECRET = "whsec_bench"
 HOOK = "http://receiver.bench.internal/hook"
-BODY = {"prompt": "a red fox in snow", "seconds": 4, "size": "1280x720", "audio": False,
-        "callback_url": HOOK, "callback_secret": SECRET}
+BODY = {
+    "prompt": "a red fox in snow",
+    "seconds": 4,
+    "size": "1280x720",
+    "audio": False,
+    "callback_url": HOOK,
+    "callback_secret": SECRET,
+}
 
 
 def rss_kib() -> int:
@@ -81,14 +87,19 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
     runtime = app.state.vidmock
     receiver = Receiver(runtime.clock.now)
     # The dispatcher's own client class (no cookie jar, no redirects), over ASGI instead of a socket.
-    runtime.webhooks.http = UpstreamClient(transport=httpx.ASGITransport(app=receiver.app()),
-                                           base_url="http://receiver.bench.internal", follow_redirects=False)
+    runtime.webhooks.http = UpstreamClient(
+        transport=httpx.ASGITransport(app=receiver.app()),
+        base_url="http://receiver.bench.internal",
+        follow_redirects=False,
+    )
     build_s = time.perf_counter() - t_build
     gate = asyncio.Semaphore(concurrency)
     ids: list[str] = []
     failures: collections.Counter[int] = collections.Counter()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001",
-                                 timeout=None) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001", timeout=None
+    ) as client:
+
         async def create() -> None:
             async with gate:
                 r = await client.post("/v1/videos", json=BODY, headers=AUTH)
@@ -121,16 +132,20 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
     duplicates = sum(c - 1 for c in receiver.received.values() if c > 1)
     await runtime.aclose()
     return {
-        "jobs": jobs, "created": len(ids), "create_failures": dict(failures),
+        "jobs": jobs,
+        "created": len(ids),
+        "create_failures": dict(failures),
         "store": "sqlite" if store else "memory",
         "build_s": round(build_s, 3),
         "create_s": round(t_created - t0, 3),
         "drive_s": round(t_done - t_created, 3),
         "wall_s": round(t_done - t0, 3),
         "clock_seconds_advanced": advanced,
-        "job_statuses": dict(statuses), "callback_statuses": dict(callback),
+        "job_statuses": dict(statuses),
+        "callback_statuses": dict(callback),
         "deliveries_received": sum(receiver.received.values()),
-        "deliveries_lost": lost, "duplicate_deliveries": duplicates,
+        "deliveries_lost": lost,
+        "duplicate_deliveries": duplicates,
         "bad_signatures": receiver.bad_signatures,
         "rss_start_mib": round(rss0 / 1024, 1),
         "rss_after_create_mib": round(rss_created / 1024, 1),

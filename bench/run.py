@@ -48,9 +48,17 @@ ROOT = BENCH.parent
 PY = sys.executable
 AUTH_HEADER = "Authorization: Bearer vm-dev-key"
 POST_BODY = '{"prompt": "a red fox in snow", "seconds": 4}'
-VIDEO = {"id": "xQ77EBBnH1DjQaFlhKPZN", "object": "video", "model": "google-vertex/veo-3.1-generate-preview",
-         "status": "queued", "progress": 0, "created_at": 1773600000, "completed_at": None, "expires_at": None,
-         "error": None}
+VIDEO = {
+    "id": "xQ77EBBnH1DjQaFlhKPZN",
+    "object": "video",
+    "model": "google-vertex/veo-3.1-generate-preview",
+    "status": "queued",
+    "progress": 0,
+    "created_at": 1773600000,
+    "completed_at": None,
+    "expires_at": None,
+    "error": None,
+}
 SERVER_CORE, LOAD_CORE = "1", "0"
 
 
@@ -103,9 +111,18 @@ def median(values: list[float]) -> float:
 
 # ----------------------------------------------------------------------------------------- servers
 class Server:
-    def __init__(self, name: str, cmd: list[str], ready: str, post: str, get: str | None,
-                 env: dict[str, str] | None = None, start_timeout: float = 60, warmup: float = 2,
-                 cwd: Path = ROOT) -> None:
+    def __init__(
+        self,
+        name: str,
+        cmd: list[str],
+        ready: str,
+        post: str,
+        get: str | None,
+        env: dict[str, str] | None = None,
+        start_timeout: float = 60,
+        warmup: float = 2,
+        cwd: Path = ROOT,
+    ) -> None:
         self.name, self.cmd, self.ready, self.post, self.get = name, cmd, ready, post, get
         self.env = {**os.environ, **(env or {})}
         self.start_timeout, self.warmup, self.cwd = start_timeout, warmup, cwd
@@ -115,8 +132,13 @@ class Server:
 
     def start(self, work: Path) -> None:
         self.log_path = work / f"{self.name}.log"
-        self.proc = subprocess.Popen(pinned(self.cmd, SERVER_CORE), cwd=self.cwd, env=self.env,
-                                     stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            pinned(self.cmd, SERVER_CORE),
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         wait_http(self.ready, self.proc, self.start_timeout, headers={"Authorization": "Bearer vm-dev-key"})
 
     def stop(self) -> None:
@@ -134,23 +156,43 @@ def make_servers(work: Path, names: list[str]) -> list[Server]:
     if "vidmock" in names:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        servers.append(Server("vidmock", [PY, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
-                              f"{base}/_vidmock/health", f"{base}/v1/videos", None,
-                              env={"XDG_CACHE_HOME": str(work / "cache")}))
+        servers.append(
+            Server(
+                "vidmock",
+                [PY, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
+                f"{base}/_vidmock/health",
+                f"{base}/v1/videos",
+                None,
+                env={"XDG_CACHE_HOME": str(work / "cache")},
+            )
+        )
     if "starlette-floor" in names:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        servers.append(Server("starlette-floor", [PY, str(BENCH / "floor_app.py"), str(port)], f"{base}/v1/videos/x",
-                              f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}"))
+        servers.append(
+            Server(
+                "starlette-floor",
+                [PY, str(BENCH / "floor_app.py"), str(port)],
+                f"{base}/v1/videos/x",
+                f"{base}/v1/videos",
+                f"{base}/v1/videos/{VIDEO['id']}",
+            )
+        )
     prism = BENCH / "node_modules" / ".bin" / "prism"
     if "prism" in names and prism.exists():
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         # -v error: Prism logs every request at info level by default; silenced so it is not charged for it.
-        servers.append(Server("prism", [str(prism), "mock", str(ROOT / "openapi.yaml"), "-h", "127.0.0.1",
-                                        "-p", str(port), "-v", "error"],
-                              f"{base}/v1/videos/{VIDEO['id']}", f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}",
-                              warmup=3))
+        servers.append(
+            Server(
+                "prism",
+                [str(prism), "mock", str(ROOT / "openapi.yaml"), "-h", "127.0.0.1", "-p", str(port), "-v", "error"],
+                f"{base}/v1/videos/{VIDEO['id']}",
+                f"{base}/v1/videos",
+                f"{base}/v1/videos/{VIDEO['id']}",
+                warmup=3,
+            )
+        )
     jars = sorted((BENCH / "node_modules" / "wiremock").glob("**/wiremock-standalone-*.jar"))
     if "wiremock" in names and jars and shutil.which("java"):
         port = free_port()
@@ -159,11 +201,28 @@ def make_servers(work: Path, names: list[str]) -> list[Server]:
         write_wiremock_stubs(root)
         # --no-request-journal: by default WireMock keeps every request in memory (unbounded growth
         # under load); turned off, as one does for load tests.
-        servers.append(Server("wiremock", ["java", "-jar", str(jars[-1]), "--port", str(port),
-                                           "--bind-address", "127.0.0.1", "--root-dir", str(root),
-                                           "--no-request-journal", "--disable-banner"],
-                              f"{base}/__admin/mappings", f"{base}/v1/videos", f"{base}/v1/videos/{VIDEO['id']}",
-                              warmup=8))
+        servers.append(
+            Server(
+                "wiremock",
+                [
+                    "java",
+                    "-jar",
+                    str(jars[-1]),
+                    "--port",
+                    str(port),
+                    "--bind-address",
+                    "127.0.0.1",
+                    "--root-dir",
+                    str(root),
+                    "--no-request-journal",
+                    "--disable-banner",
+                ],
+                f"{base}/__admin/mappings",
+                f"{base}/v1/videos",
+                f"{base}/v1/videos/{VIDEO['id']}",
+                warmup=8,
+            )
+        )
     return servers
 
 
@@ -173,36 +232,74 @@ def write_wiremock_stubs(root: Path) -> None:
     (root / "__files").mkdir(parents=True, exist_ok=True)
     auth = {"Authorization": {"matches": "Bearer .+"}}
     stubs = {
-        "create": {"request": {"method": "POST", "urlPath": "/v1/videos", "headers": auth,
-                               "bodyPatterns": [{"matchesJsonPath": "$.prompt"}]},
-                   "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}}},
-        "retrieve": {"request": {"method": "GET", "urlPathPattern": "/v1/videos/[^/]+", "headers": auth},
-                     "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}}},
+        "create": {
+            "request": {
+                "method": "POST",
+                "urlPath": "/v1/videos",
+                "headers": auth,
+                "bodyPatterns": [{"matchesJsonPath": "$.prompt"}],
+            },
+            "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}},
+        },
+        "retrieve": {
+            "request": {"method": "GET", "urlPathPattern": "/v1/videos/[^/]+", "headers": auth},
+            "response": {"status": 200, "jsonBody": VIDEO, "headers": {"Content-Type": "application/json"}},
+        },
     }
     for name, stub in stubs.items():
         (root / "mappings" / f"{name}.json").write_text(json.dumps(stub))
 
 
 def ensure_npm_tools() -> None:
-    if (BENCH / "node_modules" / ".bin" / "prism").exists() and list((BENCH / "node_modules" / "wiremock").glob("**/*.jar")):
+    if (BENCH / "node_modules" / ".bin" / "prism").exists() and list(
+        (BENCH / "node_modules" / "wiremock").glob("**/*.jar")
+    ):
         return
     if not shutil.which("npm"):
         log("npm not found: Prism and WireMock are skipped")
         return
     log("installing @stoplight/prism-cli and wiremock into bench/node_modules (npm) ...")
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(BENCH),
-                    "@stoplight/prism-cli", "wiremock"], check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(BENCH), "@stoplight/prism-cli", "wiremock"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 # ----------------------------------------------------------------------------------------- wrk
-def wrk(url: str, method: str, duration: float, connections: int, work: Path, body: str | None = None,
-        headers: list[str] | None = None) -> dict[str, Any]:
+def wrk(
+    url: str,
+    method: str,
+    duration: float,
+    connections: int,
+    work: Path,
+    body: str | None = None,
+    headers: list[str] | None = None,
+) -> dict[str, Any]:
     out = work / "wrk.json"
     out.unlink(missing_ok=True)
-    env = {**os.environ, "WRK_METHOD": method, "WRK_BODY": body or "", "WRK_HEADERS": "|".join(headers or []),
-           "WRK_CONNECTIONS": str(connections), "WRK_OUT": str(out)}
-    cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{max(1, int(round(duration)))}s", "--timeout", "10s",
-                  "-s", str(BENCH / "measured.lua"), url], LOAD_CORE)
+    env = {
+        **os.environ,
+        "WRK_METHOD": method,
+        "WRK_BODY": body or "",
+        "WRK_HEADERS": "|".join(headers or []),
+        "WRK_CONNECTIONS": str(connections),
+        "WRK_OUT": str(out),
+    }
+    cmd = pinned(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, int(round(duration)))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "measured.lua"),
+            url,
+        ],
+        LOAD_CORE,
+    )
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"wrk failed: {proc.stderr or proc.stdout}")
@@ -217,8 +314,12 @@ def http_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         return {"skipped": "wrk not installed"}
     ensure_npm_tools()
     servers = make_servers(work, ["vidmock", "starlette-floor", "prism", "wiremock"])
-    result: dict[str, Any] = {"servers": {}, "rounds": args.rounds, "duration_s": args.duration,
-                              "connections": args.connections}
+    result: dict[str, Any] = {
+        "servers": {},
+        "rounds": args.rounds,
+        "duration_s": args.duration,
+        "connections": args.connections,
+    }
     try:
         for s in servers:
             log(f"starting {s.name} ...")
@@ -226,8 +327,11 @@ def http_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             if s.name in ("vidmock", "starlette-floor") and s.proc:
                 s.info["loaded"] = loaded_modules(children_pid(s.proc))
             if s.name == "vidmock":
-                r = httpx.post(s.post, content=POST_BODY, headers={"Authorization": "Bearer vm-dev-key",
-                                                                   "Content-Type": "application/json"})
+                r = httpx.post(
+                    s.post,
+                    content=POST_BODY,
+                    headers={"Authorization": "Bearer vm-dev-key", "Content-Type": "application/json"},
+                )
                 r.raise_for_status()
                 s.get = s.post + "/" + r.json()["id"]
         plan = [(s, route) for s in servers for route in ("POST", "GET")]
@@ -236,7 +340,7 @@ def http_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             run_route(s, route, s.warmup, args.connections, work)
         raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in range(args.rounds):
-            order = plan[r % len(plan):] + plan[:r % len(plan)]  # rotate: no server always goes first
+            order = plan[r % len(plan) :] + plan[: r % len(plan)]  # rotate: no server always goes first
             for s, route in order:
                 log(f"round {r + 1}/{args.rounds}: {s.name} {route}")
                 raw.setdefault((s.name, route), []).append(run_route(s, route, args.duration, args.connections, work))
@@ -262,8 +366,9 @@ def http_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 def run_route(s: Server, route: str, duration: float, connections: int, work: Path) -> dict[str, Any]:
     if route == "POST":
-        return wrk(s.post, "POST", duration, connections, work, POST_BODY,
-                   [AUTH_HEADER, "Content-Type: application/json"])
+        return wrk(
+            s.post, "POST", duration, connections, work, POST_BODY, [AUTH_HEADER, "Content-Type: application/json"]
+        )
     assert s.get is not None
     return wrk(s.get, "GET", duration, connections, work, None, [AUTH_HEADER])
 
@@ -276,8 +381,18 @@ def check_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     server = make_servers(work, ["vidmock"])[0]
     server.start(work)
     try:
-        cmd = [PY, "-m", "vidmock", "check", "--base-url", server.ready.rsplit("/_vidmock", 1)[0],
-               "--api-key", "vm-dev-key", "--json", str(work / "check.json")]
+        cmd = [
+            PY,
+            "-m",
+            "vidmock",
+            "check",
+            "--base-url",
+            server.ready.rsplit("/_vidmock", 1)[0],
+            "--api-key",
+            "vm-dev-key",
+            "--json",
+            str(work / "check.json"),
+        ]
         if args.quick and "--max-examples" in probe.stdout:
             cmd += ["--max-examples", "5"]
         t0 = time.perf_counter()
@@ -330,59 +445,80 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
     http = results.get("http", {})
     servers = http.get("servers", {})
     if servers:
-        lines.append(f"HTTP ({http['rounds']} interleaved rounds x {http['duration_s']} s, wrk -t1 -c{http['connections']} "
-                     f"on core {LOAD_CORE}, server on core {SERVER_CORE}; medians over rounds)")
-        lines.append("  latency = MEASURED per-request percentiles (wrk's coordinated-omission correction undone, "
-                     "bench/measured.lua); 'wrk p99' = what stock wrk --latency would print")
+        lines.append(
+            f"HTTP ({http['rounds']} interleaved rounds x {http['duration_s']} s, wrk -t1 -c{http['connections']} "
+            f"on core {LOAD_CORE}, server on core {SERVER_CORE}; medians over rounds)"
+        )
+        lines.append(
+            "  latency = MEASURED per-request percentiles (wrk's coordinated-omission correction undone, "
+            "bench/measured.lua); 'wrk p99' = what stock wrk --latency would print"
+        )
         lines.append(f"  {'server':<16}{'route':<6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'wrk p99':>9}{'errors':>8}")
         for name, entry in servers.items():
             for route in ("POST", "GET"):
                 e = entry[route]
-                lines.append(f"  {name:<16}{route:<6}{e['rps']:>9.0f}{e['p50_ms']:>9.2f}{e['p99_ms']:>9.2f}"
-                             f"{e['wrk_corrected_p99_ms']:>9.2f}{e['errors']:>8}")
+                lines.append(
+                    f"  {name:<16}{route:<6}{e['rps']:>9.0f}{e['p50_ms']:>9.2f}{e['p99_ms']:>9.2f}"
+                    f"{e['wrk_corrected_p99_ms']:>9.2f}{e['errors']:>8}"
+                )
         vm = servers.get("vidmock")
         if vm:
-            lines.append(f"  vidmock loaded: {vm.get('loaded')} (uvicorn auto-selects uvloop + httptools when installed)")
+            lines.append(
+                f"  vidmock loaded: {vm.get('loaded')} (uvicorn auto-selects uvloop + httptools when installed)"
+            )
             for route in ("POST", "GET"):
                 v = vm[route]
-                for other, key, want, label in (("prism", "rps", 3.0, ">= 3x Prism throughput"),
-                                                ("starlette-floor", "rps", 0.6, ">= 60% of bare-Starlette throughput")):
+                for other, key, want, label in (
+                    ("prism", "rps", 3.0, ">= 3x Prism throughput"),
+                    ("starlette-floor", "rps", 0.6, ">= 60% of bare-Starlette throughput"),
+                ):
                     if other in servers:
                         ratio = v[key] / servers[other][route][key]
-                        targets.append({"target": f"{route} {label}", "value": f"{ratio:.2f}x",
-                                        "ok": ratio >= want})
+                        targets.append({"target": f"{route} {label}", "value": f"{ratio:.2f}x", "ok": ratio >= want})
                     else:
                         targets.append({"target": f"{route} {label}", "value": f"{other} not run", "ok": None})
                 if "wiremock" in servers:
                     w = servers["wiremock"][route]["p99_ms"]
-                    targets.append({"target": f"{route} p99 below WireMock's", "ok": v["p99_ms"] < w,
-                                    "value": f"{v['p99_ms']:.2f} ms vs {w:.2f} ms"})
+                    targets.append(
+                        {
+                            "target": f"{route} p99 below WireMock's",
+                            "ok": v["p99_ms"] < w,
+                            "value": f"{v['p99_ms']:.2f} ms vs {w:.2f} ms",
+                        }
+                    )
                 else:
                     targets.append({"target": f"{route} p99 below WireMock's", "value": "wiremock not run", "ok": None})
                 if v["errors"]:
-                    targets.append({"target": f"{route}: no errors / non-2xx under load", "ok": False,
-                                    "value": str(v["errors"])})
+                    targets.append(
+                        {"target": f"{route}: no errors / non-2xx under load", "ok": False, "value": str(v["errors"])}
+                    )
     cost = results.get("cost")
     if cost and "error" not in cost:
         lines.append("")
-        lines.append(f"Inside the app (bench/create_cost.py, no socket): POST {cost['post_us']:.0f} us = gateway "
-                     f"{cost['post_without_upstream_us']:.0f} us + upstream call to the emulator {cost['upstream_us']:.0f} us; "
-                     f"GET {cost['get_us']:.0f} us")
+        lines.append(
+            f"Inside the app (bench/create_cost.py, no socket): POST {cost['post_us']:.0f} us = gateway "
+            f"{cost['post_without_upstream_us']:.0f} us + upstream call to the emulator {cost['upstream_us']:.0f} us; "
+            f"GET {cost['get_us']:.0f} us"
+        )
         floor = servers.get("starlette-floor", {}).get("POST", {}).get("rps")
         prism = servers.get("prism", {}).get("POST", {}).get("rps")
         if floor and prism:
             need = max(3 * prism, 0.6 * floor)
             budget = (1 / need - 1 / floor) * 1e6
-            lines.append(f"  POST targets need {need:.0f} req/s: the floor's server and framework take "
-                         f"{1e6 / floor:.0f} us a request, which leaves {budget:.0f} us for the app (it spends "
-                         f"{cost['post_us']:.0f} us; {cost['post_without_upstream_us']:.0f} us without the upstream call)")
+            lines.append(
+                f"  POST targets need {need:.0f} req/s: the floor's server and framework take "
+                f"{1e6 / floor:.0f} us a request, which leaves {budget:.0f} us for the app (it spends "
+                f"{cost['post_us']:.0f} us; {cost['post_without_upstream_us']:.0f} us without the upstream call)"
+            )
     elif cost:
         lines.append(f"Inside the app: {cost['error']}")
     check = results.get("check")
     if check:
         lines.append("")
-        lines.append("Conformance: " + (check.get("skipped") or
-                                        f"vidmock check wall time {check['wall_s']} s (exit {check['returncode']})"))
+        lines.append(
+            "Conformance: "
+            + (check.get("skipped") or f"vidmock check wall time {check['wall_s']} s (exit {check['returncode']})")
+        )
     jobs = results.get("jobs")
     if jobs:
         lines.append("")
@@ -390,38 +526,62 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
             lines.append(f"Jobs ({jobs['jobs']}): {jobs['error']}")
             targets.append({"target": f"{jobs['jobs']} jobs in < 30 s", "ok": False, "value": jobs["error"]})
         else:
-            lines.append(f"Jobs: {jobs['created']}/{jobs['jobs']} created in {jobs['create_s']} s, driven to completion in "
-                         f"{jobs['drive_s']} s (wall {jobs['wall_s']} s); statuses {jobs['job_statuses']}; "
-                         f"peak RSS {jobs['peak_rss_mib']} MiB; deliveries {jobs['deliveries_received']}, lost "
-                         f"{jobs['deliveries_lost']}, duplicates {jobs['duplicate_deliveries']}, bad signatures "
-                         f"{jobs['bad_signatures']}")
+            lines.append(
+                f"Jobs: {jobs['created']}/{jobs['jobs']} created in {jobs['create_s']} s, driven to completion in "
+                f"{jobs['drive_s']} s (wall {jobs['wall_s']} s); statuses {jobs['job_statuses']}; "
+                f"peak RSS {jobs['peak_rss_mib']} MiB; deliveries {jobs['deliveries_received']}, lost "
+                f"{jobs['deliveries_lost']}, duplicates {jobs['duplicate_deliveries']}, bad signatures "
+                f"{jobs['bad_signatures']}"
+            )
             scale = "" if jobs["jobs"] >= 10_000 else f" (measured with {jobs['jobs']} jobs, not 10,000)"
-            targets.append({"target": "10,000 jobs in < 30 s" + scale, "ok": jobs["wall_s"] < 30 and jobs["jobs"] >= 10_000,
-                            "value": f"{jobs['wall_s']} s"})
-            targets.append({"target": "10,000 jobs in < 300 MB" + scale,
-                            "ok": jobs["peak_rss_mib"] < 300 and jobs["jobs"] >= 10_000,
-                            "value": f"{jobs['peak_rss_mib']} MiB peak RSS"})
-            targets.append({"target": "deliveries lost = 0", "ok": jobs["deliveries_lost"] == 0
-                            and jobs["created"] == jobs["jobs"], "value": str(jobs["deliveries_lost"])})
+            targets.append(
+                {
+                    "target": "10,000 jobs in < 30 s" + scale,
+                    "ok": jobs["wall_s"] < 30 and jobs["jobs"] >= 10_000,
+                    "value": f"{jobs['wall_s']} s",
+                }
+            )
+            targets.append(
+                {
+                    "target": "10,000 jobs in < 300 MB" + scale,
+                    "ok": jobs["peak_rss_mib"] < 300 and jobs["jobs"] >= 10_000,
+                    "value": f"{jobs['peak_rss_mib']} MiB peak RSS",
+                }
+            )
+            targets.append(
+                {
+                    "target": "deliveries lost = 0",
+                    "ok": jobs["deliveries_lost"] == 0 and jobs["created"] == jobs["jobs"],
+                    "value": str(jobs["deliveries_lost"]),
+                }
+            )
     timing = results.get("timing")
     if timing:
         lines.append("")
         if "error" in timing:
             lines.append(f"Timing: {timing['error']}")
         else:
-            lines.append(f"Timing (real clock, scripted render {timing['latency_s']} s; observed - scripted, "
-                         f"client polls every {timing['client_poll_ms']:.0f} ms):")
-            for key, label in (("provider_emulator", "provider emulator (fetchPredictOperation)"),
-                               ("gateway_default", "gateway, worker poll 5 s (quantised by design)"),
-                               ("gateway_fast_worker", "gateway, worker poll 0.05 s")):
+            lines.append(
+                f"Timing (real clock, scripted render {timing['latency_s']} s; observed - scripted, "
+                f"client polls every {timing['client_poll_ms']:.0f} ms):"
+            )
+            for key, label in (
+                ("provider_emulator", "provider emulator (fetchPredictOperation)"),
+                ("gateway_default", "gateway, worker poll 5 s (quantised by design)"),
+                ("gateway_fast_worker", "gateway, worker poll 0.05 s"),
+            ):
                 if key in timing:
                     t = timing[key]
                     lines.append(f"  {label:<48} p50 {t['p50_ms']:>8.1f} ms  p99 {t['p99_ms']:>8.1f} ms  (n={t['n']})")
             p = timing.get("provider_emulator")
             if p:
-                targets.append({"target": "scripted timing error p99 < 50 ms (provider emulator)",
-                                "ok": abs(p["p99_ms"]) < 50 and (p["max_abs_ms"] or 0) < 50,
-                                "value": f"p99 {p['p99_ms']} ms, max |error| {p['max_abs_ms']} ms"})
+                targets.append(
+                    {
+                        "target": "scripted timing error p99 < 50 ms (provider emulator)",
+                        "ok": abs(p["p99_ms"]) < 50 and (p["max_abs_ms"] or 0) < 50,
+                        "value": f"p99 {p['p99_ms']} ms, max |error| {p['max_abs_ms']} ms",
+                    }
+                )
     lines.append("")
     lines.append("Targets:")
     for t in targets:
@@ -450,12 +610,22 @@ def main() -> int:
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     work = Path(tempfile.mkdtemp(prefix="vidmock-bench-"))
     results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "loadavg_start": os.getloadavg()},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": args.quick,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "loadavg_start": os.getloadavg(),
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "quick": args.quick,
     }
-    for name, fn in (("http", http_section), ("cost", cost_section), ("check", check_section),
-                     ("jobs", jobs_section), ("timing", timing_section)):
+    for name, fn in (
+        ("http", http_section),
+        ("cost", cost_section),
+        ("check", check_section),
+        ("jobs", jobs_section),
+        ("timing", timing_section),
+    ):
         if name in sections:
             log(f"== {name}")
             t0 = time.perf_counter()
@@ -467,9 +637,11 @@ def main() -> int:
     results["machine"]["loadavg_end"] = os.getloadavg()
     print()
     results["targets"] = report(results)
-    print(f"\n(load average {results['machine']['loadavg_start'][0]:.2f} at start, "
-          f"{results['machine']['loadavg_end'][0]:.2f} at end, on {os.cpu_count()} CPUs; other work on the machine "
-          "moves absolute figures, the interleaved ratios much less)")
+    print(
+        f"\n(load average {results['machine']['loadavg_start'][0]:.2f} at start, "
+        f"{results['machine']['loadavg_end'][0]:.2f} at end, on {os.cpu_count()} CPUs; other work on the machine "
+        "moves absolute figures, the interleaved ratios much less)"
+    )
     Path(args.out).write_text(json.dumps(results, indent=2, default=str))
     print(f"wrote {args.out}")
     return 0

@@ -50,8 +50,12 @@ def start(config: dict[str, Any], work: Path) -> tuple[subprocess.Popen[bytes], 
     path = work / f"timing-{port}.yaml"
     path.write_text(json.dumps(config))  # JSON is YAML
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--port", str(port), "--config", str(path)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidmock", "serve", "--port", str(port), "--config", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -75,18 +79,24 @@ def pct(values: list[float], p: float) -> float:
 
 def summary(errors: list[float], rtts: list[float]) -> dict[str, Any]:
     ms = [e * 1000 for e in errors]
-    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 1), "p99_ms": round(pct(ms, 99), 1),
-            "max_abs_ms": round(max(abs(x) for x in ms), 1) if ms else None,
-            "mean_ms": round(statistics.fmean(ms), 1) if ms else None,
-            "submit_rtt_p50_ms": round(pct([r * 1000 for r in rtts], 50), 2)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(pct(ms, 50), 1),
+        "p99_ms": round(pct(ms, 99), 1),
+        "max_abs_ms": round(max(abs(x) for x in ms), 1) if ms else None,
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else None,
+        "submit_rtt_p50_ms": round(pct([r * 1000 for r in rtts], 50), 2),
+    }
 
 
 def provider_job(base: str, latency: float, every: float, out: list[tuple[float, float]]) -> None:
     with httpx.Client(base_url=base, timeout=10) as c:
         t0 = time.monotonic()
-        r = c.post(f"{VERTEX}:predictLongRunning", params={"key": "k"},
-                   json={"instances": [{"prompt": "timing"}], "parameters": {"durationSeconds": 4,
-                                                                             "generateAudio": False}})
+        r = c.post(
+            f"{VERTEX}:predictLongRunning",
+            params={"key": "k"},
+            json={"instances": [{"prompt": "timing"}], "parameters": {"durationSeconds": 4, "generateAudio": False}},
+        )
         t1 = time.monotonic()
         r.raise_for_status()
         name = r.json()["name"]
@@ -151,10 +161,12 @@ def main() -> None:
         proc, base = start({"latency": {MODEL: args.latency}, **extra}, work)
         try:
             if label == "default":
-                result["provider_emulator"] = run_jobs(provider_job, base, args.jobs, args.latency, args.every,
-                                                       args.stagger)
-            result[f"gateway_{label}"] = run_jobs(gateway_job, base, args.jobs, args.latency,
-                                                  max(args.every, 0.02), args.stagger)
+                result["provider_emulator"] = run_jobs(
+                    provider_job, base, args.jobs, args.latency, args.every, args.stagger
+                )
+            result[f"gateway_{label}"] = run_jobs(
+                gateway_job, base, args.jobs, args.latency, max(args.every, 0.02), args.stagger
+            )
             result[f"gateway_{label}"]["worker_poll_interval_s"] = extra.get("poll_interval", 5.0)
         finally:
             proc.terminate()
@@ -162,8 +174,9 @@ def main() -> None:
     if "provider_emulator" not in result:
         proc, base = start({"latency": {MODEL: args.latency}}, work)
         try:
-            result["provider_emulator"] = run_jobs(provider_job, base, args.jobs, args.latency, args.every,
-                                                   args.stagger)
+            result["provider_emulator"] = run_jobs(
+                provider_job, base, args.jobs, args.latency, args.every, args.stagger
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=10)

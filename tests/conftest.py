@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, AsyncIterator, Callable
-
 import os
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -77,5 +76,11 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
     """An emulator's context on its own (virtual clock, memory store), for testing one emulator alone."""
     store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
+    return EmulatorContext(
+        clock=Clock.virtual(),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual", **config),
+    )

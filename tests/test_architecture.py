@@ -11,19 +11,72 @@ PKG = ROOT / "src" / "vidmock"
 
 # The table in ARCHITECTURE.md: (layer, name as the table spells it). A trailing "/" is a package.
 LAYERS: dict[str, int] = {
-    **{m: 0 for m in ("clock", "store/", "ids", "errors", "journal", "ranges", "media", "config", "jsonutil",
-                      "responses", "gcs", "webhooks/")},
-    **{m: 1 for m in ("scenarios/", "gateway/request", "gateway/validation", "gateway/catalogue",
-                      "gateway/constraints", "gateway/status", "gateway/tokens", "gateway/jobs", "gateway/credits")},
-    **{m: 2 for m in ("providers/base", "providers/http", "providers/faults", "providers/inprocess",
-                      "providers/callbacks", "providers/registry", "providers/<name>/")},
-    **{m: 3 for m in ("gateway/auth", "gateway/images", "gateway/service", "gateway/worker", "gateway/content",
-                      "gateway/delivery", "gateway/routes")},
-    **{m: 4 for m in ("server", "control", "inspector/", "cli", "__main__")},
-    **{m: 5 for m in ("listen/", "harness/", "testing/")},
+    **dict.fromkeys(
+        (
+            "clock",
+            "store/",
+            "ids",
+            "errors",
+            "journal",
+            "ranges",
+            "media",
+            "config",
+            "jsonutil",
+            "responses",
+            "gcs",
+            "webhooks/",
+        ),
+        0,
+    ),
+    **dict.fromkeys(
+        (
+            "scenarios/",
+            "gateway/request",
+            "gateway/validation",
+            "gateway/catalogue",
+            "gateway/constraints",
+            "gateway/status",
+            "gateway/tokens",
+            "gateway/jobs",
+            "gateway/credits",
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        (
+            "providers/base",
+            "providers/http",
+            "providers/faults",
+            "providers/inprocess",
+            "providers/callbacks",
+            "providers/registry",
+            "providers/<name>/",
+        ),
+        2,
+    ),
+    **dict.fromkeys(
+        (
+            "gateway/auth",
+            "gateway/images",
+            "gateway/service",
+            "gateway/worker",
+            "gateway/content",
+            "gateway/delivery",
+            "gateway/routes",
+        ),
+        3,
+    ),
+    **dict.fromkeys(("server", "control", "inspector/", "cli", "__main__"), 4),
+    **dict.fromkeys(("listen/", "harness/", "testing/"), 5),
 }
-SHARED = {"providers/base", "providers/http", "providers/faults", "providers/inprocess", "providers/callbacks",
-          "providers/registry"}
+SHARED = {
+    "providers/base",
+    "providers/http",
+    "providers/faults",
+    "providers/inprocess",
+    "providers/callbacks",
+    "providers/registry",
+}
 
 
 def table_name(module: str) -> str | None:
@@ -66,7 +119,7 @@ def imports(module: str, path: Path) -> list[tuple[str, bool]]:
             elif isinstance(child, ast.ImportFrom):
                 if child.level:
                     base = package.split(".")
-                    base = base[:len(base) - (child.level - 1)]
+                    base = base[: len(base) - (child.level - 1)]
                     target = ".".join(base + ([child.module] if child.module else []))
                 else:
                     target = child.module or ""
@@ -114,8 +167,10 @@ def test_gateway_core_never_imports_a_specific_provider() -> None:
     for module, path in MODULES.items():
         if LAYERS.get(table_name(module) or "", -1) in (1, 3) and module.startswith("vidmock.gateway"):
             for target, _ in imports(module, path):
-                if table_name(target) == "providers/<name>/" or target in ("vidmock.providers.registry",
-                                                                         "vidmock.providers.inprocess"):
+                if table_name(target) == "providers/<name>/" or target in (
+                    "vidmock.providers.registry",
+                    "vidmock.providers.inprocess",
+                ):
                     problems.append(f"{module} imports {target}")
     assert not problems, "\n".join(problems)
 
@@ -125,8 +180,10 @@ def test_providers_take_only_request_and_catalogue_types_from_the_gateway() -> N
     for module, path in MODULES.items():
         if module.startswith("vidmock.providers"):
             for target, _ in imports(module, path):
-                if target.startswith("vidmock.gateway") and target not in ("vidmock.gateway.request",
-                                                                            "vidmock.gateway.catalogue"):
+                if target.startswith("vidmock.gateway") and target not in (
+                    "vidmock.gateway.request",
+                    "vidmock.gateway.catalogue",
+                ):
                     problems.append(f"{module} imports {target}")
     assert not problems, "\n".join(problems)
 

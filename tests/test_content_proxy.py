@@ -16,9 +16,21 @@ URL = "https://cdn.example.test/video.mp4"
 
 
 def _job(**kw: object) -> Job:
-    base = dict(id="v1", project_id="p", model="seedance-2-0", provider="bytedance", external_id="x",
-                created_at=0.0, size="1280x720", seconds=5, audio=True, image_count=0, request_id="r",
-                status="completed", content_url=URL)
+    base = {
+        "id": "v1",
+        "project_id": "p",
+        "model": "seedance-2-0",
+        "provider": "bytedance",
+        "external_id": "x",
+        "created_at": 0.0,
+        "size": "1280x720",
+        "seconds": 5,
+        "audio": True,
+        "image_count": 0,
+        "request_id": "r",
+        "status": "completed",
+        "content_url": URL,
+    }
     base.update(kw)
     return Job(**base)  # type: ignore[arg-type]
 
@@ -32,12 +44,21 @@ def _sources(client: httpx.AsyncClient, blobs: dict[str, bytes] | None = None) -
 
 @respx.mock(assert_all_called=True)
 async def test_only_range_headers_go_upstream_and_206_is_preserved(respx_mock: respx.MockRouter) -> None:
-    route = respx_mock.get(URL).respond(206, content=b"abc", headers={
-        "Content-Range": "bytes 0-2/10", "ETag": '"e1"', "Set-Cookie": "a=b", "Content-Type": "video/mp4",
-        "Accept-Ranges": "bytes"})
+    route = respx_mock.get(URL).respond(
+        206,
+        content=b"abc",
+        headers={
+            "Content-Range": "bytes 0-2/10",
+            "ETag": '"e1"',
+            "Set-Cookie": "a=b",
+            "Content-Type": "video/mp4",
+            "Accept-Ranges": "bytes",
+        },
+    )
     async with httpx.AsyncClient() as client:
-        r = await _sources(client).respond(_job(), Headers({"range": "bytes=0-2", "if-range": '"e1"',
-                                                            "authorization": "Bearer secret"}))
+        r = await _sources(client).respond(
+            _job(), Headers({"range": "bytes=0-2", "if-range": '"e1"', "authorization": "Bearer secret"})
+        )
     sent = route.calls.last.request.headers
     assert sent["range"] == "bytes=0-2" and sent["if-range"] == '"e1"'
     assert "authorization" not in sent
@@ -77,8 +98,7 @@ async def test_redirects_are_refused(respx_mock: respx.MockRouter) -> None:
 async def test_a_failed_proxy_falls_back_to_inline_bytes(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(URL).mock(side_effect=httpx.ConnectError("refused"))
     async with httpx.AsyncClient() as client:
-        r = await _sources(client, {"k": b"0123456789"}).respond(_job(content_blob="k"),
-                                                                Headers({"range": "bytes=-3"}))
+        r = await _sources(client, {"k": b"0123456789"}).respond(_job(content_blob="k"), Headers({"range": "bytes=-3"}))
     assert r.status_code == 206 and r.body == b"789"
 
 

@@ -3,28 +3,33 @@ cases 11–18), and the scenarios written for them, on the virtual clock."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 from conftest import test_config as config_for_tests
+
 from vidmock.providers import registry
 from vidmock.providers.minimax import MinimaxOptions, make_plugin
 
 pytestmark = pytest.mark.anyio
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+)
 TERMINAL = ("completed", "failed", "canceled", "expired")
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
-    return await client.post("/v1/videos", json={"prompt": "a lighthouse at dusk", **body},
-                             headers={**AUTH, **(headers or {})})
+    return await client.post(
+        "/v1/videos", json={"prompt": "a lighthouse at dusk", **body}, headers={**AUTH, **(headers or {})}
+    )
 
 
-async def watch(client: httpx.AsyncClient, runtime: Any, vid: str, limit: float = 3700,
-                step: float = 5) -> tuple[list[tuple[str, float]], dict[str, Any]]:
+async def watch(
+    client: httpx.AsyncClient, runtime: Any, vid: str, limit: float = 3700, step: float = 5
+) -> tuple[list[tuple[str, float]], dict[str, Any]]:
     """Every status change the caller sees, with the virtual seconds since the watch began."""
     start = runtime.clock.now()
     seen: list[tuple[str, float]] = []
@@ -52,14 +57,18 @@ async def test_edge_11_std_text_to_video_body(client: httpx.AsyncClient, runtime
     assert r.status_code == 200, r.text
     body = posts(runtime, "atlascloud", GENERATE)[0].body
     assert body["model"] == "kwaivgi/kling-v3.0-std/text-to-video"
-    assert {k: body[k] for k in ("duration", "aspect_ratio", "sound")} == {"duration": 5, "aspect_ratio": "16:9",
-                                                                           "sound": False}
+    assert {k: body[k] for k in ("duration", "aspect_ratio", "sound")} == {
+        "duration": 5,
+        "aspect_ratio": "16:9",
+        "sound": False,
+    }
     assert not posts(runtime, "atlascloud", UPLOAD)
 
 
 async def test_edge_12_turbo_frames_are_uploaded(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, model="atlascloud/kling-v3-0-turbo", size="720x1280", seconds=10, image=PNG,
-                     last_frame=PNG)
+    r = await create(
+        client, model="atlascloud/kling-v3-0-turbo", size="720x1280", seconds=10, image=PNG, last_frame=PNG
+    )
     assert r.status_code == 200, r.text
     uploads = posts(runtime, "atlascloud", UPLOAD)
     assert len(uploads) == 2
@@ -76,8 +85,9 @@ async def test_edge_12_turbo_frames_are_uploaded(client: httpx.AsyncClient, runt
 
 
 async def test_https_frames_are_passed_as_is(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, model="atlascloud/kling-v3-0", size="1280x720", seconds=5,
-                     image="https://images.example.com/first.png")
+    r = await create(
+        client, model="atlascloud/kling-v3-0", size="1280x720", seconds=5, image="https://images.example.com/first.png"
+    )
     assert r.status_code == 200, r.text
     assert not posts(runtime, "atlascloud", UPLOAD)
     body = posts(runtime, "atlascloud", GENERATE)[0].body
@@ -91,20 +101,41 @@ async def test_edge_13_std_at_4k_uses_the_4k_model(client: httpx.AsyncClient, ru
     assert posts(runtime, "atlascloud", GENERATE)[0].body["model"] == "kwaivgi/kling-v3.0-4k/text-to-video"
 
 
-@pytest.mark.parametrize("body, text", [
-    ({"model": "atlascloud/kling-v3-0-turbo", "size": "3840x2160", "seconds": 5},
-     "size 3840x2160 is unsupported"),  # edge 14
-    ({"model": "atlascloud/kling-v3-0-turbo", "size": "1280x720", "seconds": 5, "audio": False},
-     "audio=false is unsupported"),  # edge 15
-    ({"model": "atlascloud/kling-v3-0", "size": "1280x720", "seconds": 5, "reference_images": [PNG],
-      "reference_videos": ["https://example.com/ref.mp4"]},
-     "reference inputs are unsupported on AtlasCloud KLING v3.0 models"),  # edge 16
-    ({"model": "atlascloud/kling-v3-0-turbo", "size": "1280x720", "seconds": 5,
-      "reference_audios": ["https://example.com/ref.mp3"]},
-     "reference inputs are unsupported on AtlasCloud KLING v3.0 models"),  # edge 17
-])
-async def test_edges_14_to_17_are_refused_before_any_upstream_call(client: httpx.AsyncClient, runtime: Any,
-                                                                   body: dict[str, Any], text: str) -> None:
+@pytest.mark.parametrize(
+    "body, text",
+    [
+        (
+            {"model": "atlascloud/kling-v3-0-turbo", "size": "3840x2160", "seconds": 5},
+            "size 3840x2160 is unsupported",
+        ),  # edge 14
+        (
+            {"model": "atlascloud/kling-v3-0-turbo", "size": "1280x720", "seconds": 5, "audio": False},
+            "audio=false is unsupported",
+        ),  # edge 15
+        (
+            {
+                "model": "atlascloud/kling-v3-0",
+                "size": "1280x720",
+                "seconds": 5,
+                "reference_images": [PNG],
+                "reference_videos": ["https://example.com/ref.mp4"],
+            },
+            "reference inputs are unsupported on AtlasCloud KLING v3.0 models",
+        ),  # edge 16
+        (
+            {
+                "model": "atlascloud/kling-v3-0-turbo",
+                "size": "1280x720",
+                "seconds": 5,
+                "reference_audios": ["https://example.com/ref.mp3"],
+            },
+            "reference inputs are unsupported on AtlasCloud KLING v3.0 models",
+        ),  # edge 17
+    ],
+)
+async def test_edges_14_to_17_are_refused_before_any_upstream_call(
+    client: httpx.AsyncClient, runtime: Any, body: dict[str, Any], text: str
+) -> None:
     r = await create(client, **body)
     assert r.status_code == 400
     assert text in r.json()["error"]["message"]
@@ -112,8 +143,9 @@ async def test_edges_14_to_17_are_refused_before_any_upstream_call(client: httpx
 
 
 @pytest.mark.parametrize("audio", [True, False])
-async def test_edge_18_4k_is_billed_the_same_with_and_without_audio(client: httpx.AsyncClient, runtime: Any,
-                                                                    audio: bool) -> None:
+async def test_edge_18_4k_is_billed_the_same_with_and_without_audio(
+    client: httpx.AsyncClient, runtime: Any, audio: bool
+) -> None:
     r = await create(client, model="atlascloud/kling-v3-0", size="3840x2160", seconds=5, audio=audio)
     assert r.status_code == 200, r.text
     seen, video = await watch(client, runtime, r.json()["id"])
@@ -138,6 +170,7 @@ async def test_atlascloud_job_completes_and_content_is_proxied(client: httpx.Asy
 
 
 # -- MiniMax ------------------------------------------------------------------------------------------
+
 
 async def test_minimax_v1_hailuo_end_to_end(client: httpx.AsyncClient, runtime: Any) -> None:
     r = await create(client, model="minimax-hailuo-2-3", size="1920x1080", seconds=10, image=PNG)
@@ -170,8 +203,13 @@ async def test_minimax_v2_h3_max_end_to_end(client: httpx.AsyncClient, runtime: 
     assert r.status_code == 200, r.text
     vid = r.json()["id"]
     body = posts(runtime, "minimax", "/v2/video_generation")[0].body
-    assert body == {"model": "MiniMax-H3-Max", "content": [{"type": "text", "text": "a lighthouse at dusk"}],
-                    "resolution": "768P", "duration": 8, "ratio": "9:16"}
+    assert body == {
+        "model": "MiniMax-H3-Max",
+        "content": [{"type": "text", "text": "a lighthouse at dusk"}],
+        "resolution": "768P",
+        "duration": 8,
+        "ratio": "9:16",
+    }
     seen, video = await watch(client, runtime, vid)
     assert [s for s, _ in seen] == ["queued", "in_progress", "completed"]
     assert video["usage"]["cost"] == round(0.08 * 8, 6)
@@ -188,8 +226,9 @@ async def test_minimax_v2_frames_send_adaptive_ratio(client: httpx.AsyncClient, 
     assert [item.get("role") for item in body["content"]] == [None, "first_frame", "last_frame"]
 
 
-async def test_minimax_v2_polled_on_the_v1_route_when_chosen(make_app: Callable[..., Any],
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_minimax_v2_polled_on_the_v1_route_when_chosen(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(registry.PLUGINS, "minimax", make_plugin(MinimaxOptions(v2_poll="v1")))
     app = make_app(config_for_tests())
     runtime = app.state.vidmock
@@ -207,12 +246,17 @@ async def test_minimax_v2_polled_on_the_v1_route_when_chosen(make_app: Callable[
 
 # -- scenarios ------------------------------------------------------------------------------------------
 
+
 async def test_scenario_minimax_base_resp_error(client: httpx.AsyncClient, runtime: Any) -> None:
     headers = {"X-Vidmock-Scenario": "minimax-base-resp-error"}
     r = await create(client, headers, model="minimax-hailuo-2-3", size="1280x720", seconds=6)
     assert r.status_code == 502
-    assert r.json()["error"] == {"message": "MiniMax video API error: rate limit, please retry later (code 1002)",
-                                 "type": "api_error", "param": None, "code": None}
+    assert r.json()["error"] == {
+        "message": "MiniMax video API error: rate limit, please retry later (code 1002)",
+        "type": "api_error",
+        "param": None,
+        "code": None,
+    }
     first = posts(runtime, "minimax", "/v1/video_generation")[0]
     assert first.status == 200 and first.response["base_resp"]["status_code"] == 1002
     r = await create(client, headers, model="minimax-hailuo-2-3", size="1280x720", seconds=6)
@@ -222,30 +266,37 @@ async def test_scenario_minimax_base_resp_error(client: httpx.AsyncClient, runti
 
 
 async def test_scenario_kling_long_queue(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, {"X-Vidmock-Scenario": "kling-long-queue"}, model="atlascloud/kling-v3-0",
-                     size="1280x720", seconds=5)
+    r = await create(
+        client, {"X-Vidmock-Scenario": "kling-long-queue"}, model="atlascloud/kling-v3-0", size="1280x720", seconds=5
+    )
     assert r.status_code == 200, r.text
     seen, video = await watch(client, runtime, r.json()["id"])
     assert [s for s, _ in seen] == ["queued", "in_progress", "completed"]
     (_, started), (_, done) = seen[1], seen[2]
     assert 1200 <= started <= 1210 and 1350 <= done <= 1360  # one 5 s worker poll late at most
     assert video["error"] is None and video["usage"]["cost"] == round(0.126 * 5, 6)
-    statuses = [e.response["data"]["status"] for e in runtime.journal.for_service("atlascloud")
-                if e.path.startswith("/api/v1/model/prediction/")]
+    statuses = [
+        e.response["data"]["status"]
+        for e in runtime.journal.for_service("atlascloud")
+        if e.path.startswith("/api/v1/model/prediction/")
+    ]
     assert statuses[0] == "created" and statuses[-1] == "completed" and "processing" in statuses
 
 
 async def test_scenario_minimax_fail_late(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, {"X-Vidmock-Scenario": "minimax-fail-late"}, model="minimax-hailuo-2-3",
-                     size="1280x720", seconds=6)
+    r = await create(
+        client, {"X-Vidmock-Scenario": "minimax-fail-late"}, model="minimax-hailuo-2-3", size="1280x720", seconds=6
+    )
     assert r.status_code == 200, r.text
     vid = r.json()["id"]
     seen, video = await watch(client, runtime, vid)
     assert [s for s, _ in seen] == ["queued", "in_progress", "failed"]
     assert 200 <= seen[-1][1] <= 210
-    assert video["error"] == {"code": "1027", "message": "generated video contains sensitive content",
-                              "details": {"status_code": 1027,
-                                          "status_msg": "generated video contains sensitive content"}}
+    assert video["error"] == {
+        "code": "1027",
+        "message": "generated video contains sensitive content",
+        "details": {"status_code": 1027, "status_msg": "generated video contains sensitive content"},
+    }
     assert video["usage"]["cost"] == 0
     last = [e for e in runtime.journal.for_service("minimax") if e.path == "/v1/query/video_generation"][-1]
     assert last.response["status"] == "Fail"

@@ -6,20 +6,23 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import av
 import httpx
 import pytest
-
 from conftest import AUTH
 from conftest import test_config as config_for_tests
+
 from vidmock.gateway.catalogue import Catalogue, Mapping, VideoModel, default_catalogue
 
 pytestmark = pytest.mark.anyio
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+)
 FAST = "avalanche/veo-3.1-fast-generate-preview"
 VEO = "avalanche/veo-3.1-generate-preview"
 REDACTED = {"message": "Upstream provider error (502 Bad Gateway)"}
@@ -27,8 +30,9 @@ SECRET = "quota exhausted for key sk-live-SECRET on api.kie.ai"
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-async def drive(client: httpx.AsyncClient, runtime: Any, vid: str, seen: list[tuple[str, int]] | None = None,
-                limit: int = 200) -> dict[str, Any]:
+async def drive(
+    client: httpx.AsyncClient, runtime: Any, vid: str, seen: list[tuple[str, int]] | None = None, limit: int = 200
+) -> dict[str, Any]:
     """Advance 5 s at a time until the job is terminal; record (status, progress) on the way."""
     video: dict[str, Any] = {}
     for _ in range(limit):
@@ -55,14 +59,20 @@ def upstream_path(url: str) -> str:
 
 
 async def test_28_fast_4k_completes_after_the_4k_upgrade(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"model": FAST, "prompt": "a fox", "seconds": 8, "size": "3840x2160"},
-                          headers=AUTH)
+    r = await client.post(
+        "/v1/videos", json={"model": FAST, "prompt": "a fox", "seconds": 8, "size": "3840x2160"}, headers=AUTH
+    )
     assert r.status_code == 200, r.text
     vid = r.json()["id"]
     submit = runtime.journal.for_service("avalanche")[0]
     assert (submit.method, submit.path) == ("POST", "/api/v1/veo/generate")
-    assert submit.body == {"prompt": "a fox", "model": "veo3_fast", "aspect_ratio": "16:9",
-                           "generationType": "TEXT_2_VIDEO", "enableFallback": False}
+    assert submit.body == {
+        "prompt": "a fox",
+        "model": "veo3_fast",
+        "aspect_ratio": "16:9",
+        "generationType": "TEXT_2_VIDEO",
+        "enableFallback": False,
+    }
     job = runtime.store.get("gateway.job", vid)
     assert job["external_id"] == "veo3_fast" and job["stealth"] is True and len(job["upstream_id"]) == 32
     seen: list[tuple[str, int]] = []
@@ -92,15 +102,19 @@ async def test_27_vertex_500_falls_back_to_avalanche(make_app: Callable[..., Any
     app = make_app(config)
     runtime = app.state.vidmock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as client:
-        r = await client.post("/v1/videos", json={"model": "veo-3.1-fast-generate-preview", "prompt": "a fox",
-                                                  "seconds": 8, "size": "1920x1080"},
-                              headers={**AUTH, "X-Vidmock-Scenario": "vertex-500-then-fallback"})
+        r = await client.post(
+            "/v1/videos",
+            json={"model": "veo-3.1-fast-generate-preview", "prompt": "a fox", "seconds": 8, "size": "1920x1080"},
+            headers={**AUTH, "X-Vidmock-Scenario": "vertex-500-then-fallback"},
+        )
         assert r.status_code == 200, r.text
         video = r.json()
         assert video["model"] == "avalanche/veo-3.1-fast-generate-preview"
         job = runtime.store.get("gateway.job", video["id"])
         assert [(a["provider"], a["status_code"], a["succeeded"], a["error_type"]) for a in job["routing"]] == [
-            ("google-vertex", 500, False, "upstream_error"), ("avalanche", 200, True, None)]
+            ("google-vertex", 500, False, "upstream_error"),
+            ("avalanche", 200, True, None),
+        ]
         vertex = runtime.journal.for_service("google-vertex")
         avalanche = runtime.journal.for_service("avalanche")
         assert [e.status for e in vertex] == [500]
@@ -110,8 +124,10 @@ async def test_27_vertex_500_falls_back_to_avalanche(make_app: Callable[..., Any
         seen: list[tuple[str, int]] = []
         done = await drive(client, runtime, video["id"], seen)
         assert done["status"] == "completed" and ("in_progress", 95) in seen
-        assert any(e.path == "/api/v1/veo/get-1080p-video" and e.response["code"] == 422 for e in
-                   runtime.journal.for_service("avalanche"))
+        assert any(
+            e.path == "/api/v1/veo/get-1080p-video" and e.response["code"] == 422
+            for e in runtime.journal.for_service("avalanche")
+        )
         r = await client.get(f"/v1/videos/{video['id']}/content", headers=AUTH)
         with av.open(io.BytesIO(r.content)) as container:
             assert container.streams.video[0].codec_context.height == 1080
@@ -119,8 +135,11 @@ async def test_27_vertex_500_falls_back_to_avalanche(make_app: Callable[..., Any
 
 async def test_25_two_eligible_providers_prefer_vertex(client: httpx.AsyncClient, runtime: Any) -> None:
     """Equal prices; the router's uptime score (avalanche 70, vertex 99.5) picks Vertex."""
-    r = await client.post("/v1/videos", json={"model": "veo-3.1-fast-generate-preview", "prompt": "x", "seconds": 8,
-                                              "size": "1920x1080"}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": "veo-3.1-fast-generate-preview", "prompt": "x", "seconds": 8, "size": "1920x1080"},
+        headers=AUTH,
+    )
     assert r.status_code == 200
     assert r.json()["model"] == "google-vertex/veo-3.1-fast-generate-preview"
     assert runtime.journal.for_service("avalanche") == []
@@ -129,15 +148,22 @@ async def test_25_two_eligible_providers_prefer_vertex(client: httpx.AsyncClient
 
 
 async def test_02_failed_job_shows_only_the_redacted_error(make_app: Callable[..., Any], tmp_path: Path) -> None:
-    secret = {"name": "avalanche-secret-failure", "description": "d", "reproduces": "S1 stealth failure",
-              "provider": "avalanche",
-              "timeline": [{"at": 0, "status": "in_progress"}, {"at": 60, "status": "failed"}],
-              "outcome": {"error": {"code": "501", "message": SECRET}}}
+    secret = {
+        "name": "avalanche-secret-failure",
+        "description": "d",
+        "reproduces": "S1 stealth failure",
+        "provider": "avalanche",
+        "timeline": [{"at": 0, "status": "in_progress"}, {"at": 60, "status": "failed"}],
+        "outcome": {"error": {"code": "501", "message": SECRET}},
+    }
     app = make_app(config_for_tests(scenarios_dir=scenario_dir(tmp_path, secret), bare_model=True))
     runtime = app.state.vidmock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as client:
-        r = await client.post("/v1/videos", json={"model": FAST, "prompt": "x", "seconds": 8, "size": "1920x1080"},
-                              headers={**AUTH, "X-Vidmock-Scenario": "avalanche-secret-failure"})
+        r = await client.post(
+            "/v1/videos",
+            json={"model": FAST, "prompt": "x", "seconds": 8, "size": "1920x1080"},
+            headers={**AUTH, "X-Vidmock-Scenario": "avalanche-secret-failure"},
+        )
         assert r.status_code == 200, r.text
         video = await drive(client, runtime, r.json()["id"])
         assert video["status"] == "failed" and video["error"] == REDACTED
@@ -149,21 +175,37 @@ async def test_02_failed_job_shows_only_the_redacted_error(make_app: Callable[..
         assert record.response["data"]["errorMessage"] == SECRET and record.response["data"]["successFlag"] == 3
 
 
-@pytest.mark.parametrize("fault,status,message", [
-    ({"status": 500, "message": SECRET}, 500, "Upstream provider error (500 Internal Server Error)"),
-    ({"status": 200, "body": {"code": 402, "msg": SECRET, "data": None}}, 402,
-     "Upstream provider error (402 Payment Required)"),
-    ({"status": 200, "body": {"code": 501, "msg": SECRET}}, 501, "Upstream provider error (501 Not Implemented)"),
-    ({"status": 200, "body": {"code": 1001, "msg": SECRET}}, 502, "Upstream provider error (502 Bad Gateway)"),
-], ids=["http-500", "app-402", "app-501", "app-out-of-range"])
-async def test_69_submit_errors_are_redacted(make_app: Callable[..., Any], tmp_path: Path, fault: dict[str, Any],
-                                             status: int, message: str) -> None:
-    doc = {"name": "avalanche-submit-error", "description": "d", "reproduces": "UES", "provider": "avalanche",
-           "faults": {"submit": [fault]}}
+@pytest.mark.parametrize(
+    "fault,status,message",
+    [
+        ({"status": 500, "message": SECRET}, 500, "Upstream provider error (500 Internal Server Error)"),
+        (
+            {"status": 200, "body": {"code": 402, "msg": SECRET, "data": None}},
+            402,
+            "Upstream provider error (402 Payment Required)",
+        ),
+        ({"status": 200, "body": {"code": 501, "msg": SECRET}}, 501, "Upstream provider error (501 Not Implemented)"),
+        ({"status": 200, "body": {"code": 1001, "msg": SECRET}}, 502, "Upstream provider error (502 Bad Gateway)"),
+    ],
+    ids=["http-500", "app-402", "app-501", "app-out-of-range"],
+)
+async def test_69_submit_errors_are_redacted(
+    make_app: Callable[..., Any], tmp_path: Path, fault: dict[str, Any], status: int, message: str
+) -> None:
+    doc = {
+        "name": "avalanche-submit-error",
+        "description": "d",
+        "reproduces": "UES",
+        "provider": "avalanche",
+        "faults": {"submit": [fault]},
+    }
     app = make_app(config_for_tests(scenarios_dir=scenario_dir(tmp_path, doc)))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as client:
-        r = await client.post("/v1/videos", json={"model": FAST, "prompt": "x", "seconds": 8, "size": "1920x1080"},
-                              headers={**AUTH, "X-Vidmock-Scenario": "avalanche-submit-error"})
+        r = await client.post(
+            "/v1/videos",
+            json={"model": FAST, "prompt": "x", "seconds": 8, "size": "1920x1080"},
+            headers={**AUTH, "X-Vidmock-Scenario": "avalanche-submit-error"},
+        )
     assert r.status_code == status
     assert r.json()["error"]["message"] == message
     assert "SECRET" not in r.text and "kie" not in r.text
@@ -171,8 +213,11 @@ async def test_69_submit_errors_are_redacted(make_app: Callable[..., Any], tmp_p
 
 
 async def test_35_frames_are_uploaded_then_sent_as_first_and_last(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"model": VEO, "prompt": "morph", "seconds": 8, "size": "1920x1080",
-                                              "image": PNG, "last_frame": PNG}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": VEO, "prompt": "morph", "seconds": 8, "size": "1920x1080", "image": PNG, "last_frame": PNG},
+        headers=AUTH,
+    )
     assert r.status_code == 200, r.text
     calls = runtime.journal.for_service("avalanche")
     assert [c.path for c in calls] == ["/api/file-base64-upload"] * 2 + ["/api/v1/veo/generate"]
@@ -186,8 +231,11 @@ async def test_35_frames_are_uploaded_then_sent_as_first_and_last(client: httpx.
 
 
 async def test_40_reference_images_on_fast(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"model": FAST, "prompt": "x", "seconds": 8, "size": "3840x2160",
-                                              "reference_images": [PNG, PNG]}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": FAST, "prompt": "x", "seconds": 8, "size": "3840x2160", "reference_images": [PNG, PNG]},
+        headers=AUTH,
+    )
     assert r.status_code == 200, r.text
     generate = runtime.journal.for_service("avalanche")[-1]
     assert generate.body["generationType"] == "REFERENCE_2_VIDEO" and len(generate.body["imageUrls"]) == 2
@@ -198,21 +246,38 @@ NOT_FOR = "Requested parameters are not supported for"
 SILENT = "audio=false is unsupported because this provider mapping only supports audio-enabled output"
 
 
-@pytest.mark.parametrize("model,extra,message", [
-    (FAST, {"size": "1280x720", "seconds": 6},
-     f"{NOT_FOR} {FAST}. avalanche: size 1280x720 is unsupported because Avalanche uses aspect_ratio and this "
-     "integration only supports 1920x1080, 3840x2160; duration 6s is unsupported because Avalanche Veo 3.1 "
-     "generates fixed 8s clips."),
-    (VEO, {"reference_images": [PNG]},
-     f"{NOT_FOR} {VEO}. avalanche: reference images are currently only supported on {FAST}."),
-    (FAST, {"reference_videos": ["https://example.test/v.mp4"]},
-     f"{NOT_FOR} {FAST}. avalanche: reference videos are currently only supported on bytedance Seedance 2.x models."),
-    (FAST, {"reference_audios": ["https://example.test/a.mp3"]},
-     f"{NOT_FOR} {FAST}. avalanche: reference audio is currently only supported on bytedance Seedance 2.x models."),
-    (FAST, {"audio": False}, f"{NOT_FOR} {FAST}. avalanche: {SILENT}."),
-], ids=["01-size-and-duration", "04-reference-on-veo", "07-reference-videos", "10-reference-audio", "43-silent"])
-async def test_rejected_before_any_upstream_call(client: httpx.AsyncClient, runtime: Any, model: str,
-                                                 extra: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    "model,extra,message",
+    [
+        (
+            FAST,
+            {"size": "1280x720", "seconds": 6},
+            f"{NOT_FOR} {FAST}. avalanche: size 1280x720 is unsupported because Avalanche uses aspect_ratio and this "
+            "integration only supports 1920x1080, 3840x2160; duration 6s is unsupported because Avalanche Veo 3.1 "
+            "generates fixed 8s clips.",
+        ),
+        (
+            VEO,
+            {"reference_images": [PNG]},
+            f"{NOT_FOR} {VEO}. avalanche: reference images are currently only supported on {FAST}.",
+        ),
+        (
+            FAST,
+            {"reference_videos": ["https://example.test/v.mp4"]},
+            f"{NOT_FOR} {FAST}. avalanche: reference videos are currently only supported on bytedance Seedance 2.x models.",
+        ),
+        (
+            FAST,
+            {"reference_audios": ["https://example.test/a.mp3"]},
+            f"{NOT_FOR} {FAST}. avalanche: reference audio is currently only supported on bytedance Seedance 2.x models.",
+        ),
+        (FAST, {"audio": False}, f"{NOT_FOR} {FAST}. avalanche: {SILENT}."),
+    ],
+    ids=["01-size-and-duration", "04-reference-on-veo", "07-reference-videos", "10-reference-audio", "43-silent"],
+)
+async def test_rejected_before_any_upstream_call(
+    client: httpx.AsyncClient, runtime: Any, model: str, extra: dict[str, Any], message: str
+) -> None:
     body = {"model": model, "prompt": "x", "seconds": 8, "size": "1920x1080", **extra}
     r = await client.post("/v1/videos", json=body, headers=AUTH)
     assert r.status_code == 400
@@ -225,8 +290,16 @@ def sora_catalogue() -> Catalogue:
     Sora variant in the client), for the createTask path."""
     sora = default_catalogue().get("sora-2")
     assert sora is not None
-    extra = Mapping(provider="avalanche", external_id="sora-2", sizes=("1280x720", "720x1280"), durations=(10,),
-                    supports_audio=True, supports_silent=False, per_second_price={"default": 0.05}, stealth=True)
+    extra = Mapping(
+        provider="avalanche",
+        external_id="sora-2",
+        sizes=("1280x720", "720x1280"),
+        durations=(10,),
+        supports_audio=True,
+        supports_silent=False,
+        per_second_price={"default": 0.05},
+        stealth=True,
+    )
     model: VideoModel = replace(sora, mappings=(*sora.mappings, extra))
     return default_catalogue().with_overrides(models=[model])
 
@@ -235,15 +308,31 @@ async def test_sora_variant_end_to_end(make_app: Callable[..., Any]) -> None:
     app = make_app(catalogue=sora_catalogue())
     runtime = app.state.vidmock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as client:
-        r = await client.post("/v1/videos", json={"model": "avalanche/sora-2", "prompt": "a fox", "seconds": 10,
-                                                  "size": "720x1280", "input_reference": PNG}, headers=AUTH)
+        r = await client.post(
+            "/v1/videos",
+            json={
+                "model": "avalanche/sora-2",
+                "prompt": "a fox",
+                "seconds": 10,
+                "size": "720x1280",
+                "input_reference": PNG,
+            },
+            headers=AUTH,
+        )
         assert r.status_code == 200, r.text
         calls = runtime.journal.for_service("avalanche")
         assert [c.path for c in calls] == ["/api/file-base64-upload", "/api/v1/jobs/createTask"]
-        assert calls[1].body == {"model": "sora-2-image-to-video",
-                                 "input": {"prompt": "a fox", "aspect_ratio": "portrait", "n_frames": "10",
-                                           "remove_watermark": True, "upload_method": "s3",
-                                           "image_urls": [calls[0].response["data"]["fileUrl"]]}}
+        assert calls[1].body == {
+            "model": "sora-2-image-to-video",
+            "input": {
+                "prompt": "a fox",
+                "aspect_ratio": "portrait",
+                "n_frames": "10",
+                "remove_watermark": True,
+                "upload_method": "s3",
+                "image_urls": [calls[0].response["data"]["fileUrl"]],
+            },
+        }
         video = await drive(client, runtime, r.json()["id"])
         assert video["status"] == "completed" and video["usage"]["cost"] == 0.5
         polls = [c for c in runtime.journal.for_service("avalanche") if c.path == "/api/v1/jobs/recordInfo"]

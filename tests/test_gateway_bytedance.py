@@ -6,16 +6,27 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 
 pytestmark = pytest.mark.anyio
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+)
 
 
 async def test_seedance_job_end_to_end(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"model": "seedance-2-0", "prompt": "morph", "seconds": 15,
-                                              "size": "1080x1920", "image": PNG, "last_frame": PNG}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={
+            "model": "seedance-2-0",
+            "prompt": "morph",
+            "seconds": 15,
+            "size": "1080x1920",
+            "image": PNG,
+            "last_frame": PNG,
+        },
+        headers=AUTH,
+    )
     assert r.status_code == 200, r.text
     vid = r.json()["id"]
     body = runtime.journal.for_service("bytedance")[0].body
@@ -35,8 +46,11 @@ async def test_seedance_job_end_to_end(client: httpx.AsyncClient, runtime: Any) 
 
 
 async def test_nine_reference_images_are_all_forwarded(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"model": "seedance-2-0-fast", "prompt": "x", "seconds": 5,
-                                              "reference_images": [PNG] * 9}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": "seedance-2-0-fast", "prompt": "x", "seconds": 5, "reference_images": [PNG] * 9},
+        headers=AUTH,
+    )
     assert r.status_code == 200, r.text
     body = runtime.journal.for_service("bytedance")[0].body
     assert [i.get("role") for i in body["content"]].count("reference_image") == 9

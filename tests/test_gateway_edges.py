@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import string
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH, KEY, OTHER_KEY
 from conftest import test_config as config_with  # aliased: pytest would collect test_config
+
 from vidmock.config import Project
 from vidmock.gateway import tokens
 from vidmock.gateway.catalogue import default_catalogue
@@ -26,31 +27,46 @@ pytestmark = pytest.mark.anyio
 
 BASE = "http://127.0.0.1:4001"
 VERTEX = "google-vertex"
-NO_KEY = ("Unauthorized: No API key provided. Expected 'Authorization: Bearer your-api-token' header "
-          "or 'x-api-key: your-api-token' header")
-UNKNOWN_KEY = ("Unauthorized: Invalid LLMGateway API token. The token could not be found. Go to the "
-               "LLMGateway 'API Keys' page to generate a new token.")
-INACTIVE_KEY = ("Unauthorized: This LLMGateway API token is not active (it may be disabled or deleted). "
-                "Go to the LLMGateway 'API Keys' page to generate a new token.")
+NO_KEY = (
+    "Unauthorized: No API key provided. Expected 'Authorization: Bearer your-api-token' header "
+    "or 'x-api-key: your-api-token' header"
+)
+UNKNOWN_KEY = (
+    "Unauthorized: Invalid LLMGateway API token. The token could not be found. Go to the "
+    "LLMGateway 'API Keys' page to generate a new token."
+)
+INACTIVE_KEY = (
+    "Unauthorized: This LLMGateway API token is not active (it may be disabled or deleted). "
+    "Go to the LLMGateway 'API Keys' page to generate a new token."
+)
 ARCHIVED = "Project has been archived and is no longer accessible"
 DEVPASS = "Video generation is not available for coding plans. Coding plans only include text-based inference."
-ZDR = ("Video generation is unavailable while zero data retention is active because video jobs require "
-       "temporary output storage.")
-VERTEX_RETENTION = ("Vertex-compatible video generation requires either GCS output storage or data retention "
-                    "to be enabled.")
-UNSUPPORTED = ("Unsupported video model. Use a video-capable model from /v1/models, optionally prefixed with "
-               "a configured provider like openai/ or google-vertex/.")
-BAD_SIZE = ("size must be one of 848x480, 854x480, 480x854, 1280x720, 1696x960, 720x1280, 1366x768, "
-            "768x1366, 1920x1080, 1080x1920, 3840x2160, 2160x3840, 1792x1024, 1024x1792")
+ZDR = (
+    "Video generation is unavailable while zero data retention is active because video jobs require "
+    "temporary output storage."
+)
+VERTEX_RETENTION = (
+    "Vertex-compatible video generation requires either GCS output storage or data retention to be enabled."
+)
+UNSUPPORTED = (
+    "Unsupported video model. Use a video-capable model from /v1/models, optionally prefixed with "
+    "a configured provider like openai/ or google-vertex/."
+)
+BAD_SIZE = (
+    "size must be one of 848x480, 854x480, 480x854, 1280x720, 1696x960, 720x1280, 1366x768, "
+    "768x1366, 1920x1080, 1080x1920, 3840x2160, 2160x3840, 1792x1024, 1024x1792"
+)
 TOKEN_INVALID = "Unauthorized: Invalid or expired video access token."
 NO_CONTENT = "Video content is not available"
 
 # A 1x1 grey PNG, and a second distinct image (1x1 PNG with another pixel value is not needed:
 # the emulator only checks base64 and mimeType).
-PNG_B64 = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
-    "3a7e9b550000000a49444154789c63680000008200813f4d4d6b0000000049454e44ae426082"
-)).decode()
+PNG_B64 = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+        "3a7e9b550000000a49444154789c63680000008200813f4d4d6b0000000049454e44ae426082"
+    )
+).decode()
 PNG_URL = f"data:image/png;base64,{PNG_B64}"
 
 # ------------------------------------------------------------------------------------------------
@@ -58,8 +74,9 @@ PNG_URL = f"data:image/png;base64,{PNG_B64}"
 # ------------------------------------------------------------------------------------------------
 
 
-def assert_error(r: httpx.Response, status: int, message: str, *, code: str | None = None,
-                 etype: str = "invalid_request_error") -> None:
+def assert_error(
+    r: httpx.Response, status: int, message: str, *, code: str | None = None, etype: str = "invalid_request_error"
+) -> None:
     """The whole §1.3 envelope, exactly."""
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json")
@@ -81,8 +98,9 @@ def upstream_submits(runtime: Any) -> list[Any]:
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
-    return await client.post("/v1/videos", json={"prompt": "a fox", "seconds": 4, **body},
-                             headers=AUTH if headers is None else headers)
+    return await client.post(
+        "/v1/videos", json={"prompt": "a fox", "seconds": 4, **body}, headers=AUTH if headers is None else headers
+    )
 
 
 async def completed_video(client: httpx.AsyncClient, runtime: Any, **body: Any) -> dict[str, Any]:
@@ -125,8 +143,7 @@ async def test_empty_bearer_token_without_x_api_key_is_no_key(client: httpx.Asyn
 async def test_non_bearer_authorization_falls_back_to_x_api_key(client: httpx.AsyncClient) -> None:
     r = await create(client, headers={"Authorization": f"Basic {KEY}", "x-api-key": KEY})
     assert r.status_code == 200, r.text
-    assert_error(await create(client, headers={"Authorization": f"Basic {KEY}"}), 401, NO_KEY,
-                 code="invalid_api_key")
+    assert_error(await create(client, headers={"Authorization": f"Basic {KEY}"}), 401, NO_KEY, code="invalid_api_key")
 
 
 async def test_bearer_wins_over_x_api_key(client: httpx.AsyncClient) -> None:
@@ -142,17 +159,27 @@ async def test_x_api_key_alone_works(client: httpx.AsyncClient) -> None:
 
 
 async def test_unknown_key(client: httpx.AsyncClient) -> None:
-    assert_error(await create(client, headers={"Authorization": "Bearer vm-who"}), 401, UNKNOWN_KEY,
-                 code="invalid_api_key")
-    assert_error(await client.get("/v1/videos/x", headers={"x-api-key": "vm-who"}), 401, UNKNOWN_KEY,
-                 code="invalid_api_key")
+    assert_error(
+        await create(client, headers={"Authorization": "Bearer vm-who"}), 401, UNKNOWN_KEY, code="invalid_api_key"
+    )
+    assert_error(
+        await client.get("/v1/videos/x", headers={"x-api-key": "vm-who"}), 401, UNKNOWN_KEY, code="invalid_api_key"
+    )
 
 
 async def test_inactive_key(client: httpx.AsyncClient) -> None:
-    assert_error(await create(client, headers={"Authorization": "Bearer vm-disabled-key"}), 401, INACTIVE_KEY,
-                 code="invalid_api_key")
-    assert_error(await client.get("/v1/videos/x", headers={"x-api-key": "vm-disabled-key"}), 401, INACTIVE_KEY,
-                 code="invalid_api_key")
+    assert_error(
+        await create(client, headers={"Authorization": "Bearer vm-disabled-key"}),
+        401,
+        INACTIVE_KEY,
+        code="invalid_api_key",
+    )
+    assert_error(
+        await client.get("/v1/videos/x", headers={"x-api-key": "vm-disabled-key"}),
+        401,
+        INACTIVE_KEY,
+        code="invalid_api_key",
+    )
 
 
 async def test_archived_project_is_410(client: httpx.AsyncClient, runtime: Any) -> None:
@@ -194,25 +221,27 @@ async def test_cross_project_is_404(client: httpx.AsyncClient, runtime: Any) -> 
     vid = (await create(client)).json()["id"]
     other = {"Authorization": f"Bearer {OTHER_KEY}"}
     assert_error(await client.get(f"/v1/videos/{vid}", headers=other), 404, "Video not found", code="not_found")
-    assert_error(await client.get(f"/v1/videos/{vid}/content", headers=other), 404, "Video not found",
-                 code="not_found")
+    assert_error(await client.get(f"/v1/videos/{vid}/content", headers=other), 404, "Video not found", code="not_found")
     await runtime.advance(95)
     assert (await client.get(f"/v1/videos/{vid}", headers=AUTH)).json()["status"] == "completed"
     assert_error(await client.get(f"/v1/videos/{vid}", headers=other), 404, "Video not found", code="not_found")
-    assert_error(await client.get(f"/v1/videos/{vid}/content", headers=other), 404, "Video not found",
-                 code="not_found")
+    assert_error(await client.get(f"/v1/videos/{vid}/content", headers=other), 404, "Video not found", code="not_found")
 
 
 async def test_unknown_id_is_404(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/v1/videos/nonexistent", headers=AUTH), 404, "Video not found", code="not_found")
-    assert_error(await client.get("/v1/videos/nonexistent/content", headers=AUTH), 404, "Video not found",
-                 code="not_found")
+    assert_error(
+        await client.get("/v1/videos/nonexistent/content", headers=AUTH), 404, "Video not found", code="not_found"
+    )
 
 
 async def test_content_of_queued_job_is_409(client: httpx.AsyncClient) -> None:
     vid = (await create(client)).json()["id"]
-    assert_error(await client.get(f"/v1/videos/{vid}/content", headers=AUTH), 409,
-                 "Video is not ready yet. Current status: queued")
+    assert_error(
+        await client.get(f"/v1/videos/{vid}/content", headers=AUTH),
+        409,
+        "Video is not ready yet. Current status: queued",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -249,13 +278,20 @@ async def test_deactivated_model_is_410(make_app: Callable[..., Any]) -> None:
     catalogue = default_catalogue().with_overrides(deactivate=["veo-3.1-generate-preview"])
     app = make_app(catalogue=catalogue)
     async with client_for(app) as c:
-        assert_error(await create(c, model="veo-3.1-generate-preview"), 410,
-                     "Model veo-3.1-generate-preview has been deactivated and is no longer available")
+        assert_error(
+            await create(c, model="veo-3.1-generate-preview"),
+            410,
+            "Model veo-3.1-generate-preview has been deactivated and is no longer available",
+        )
         # The default model is that one too.
-        assert_error(await create(c), 410,
-                     "Model veo-3.1-generate-preview has been deactivated and is no longer available")
-        assert_error(await create(c, model="google-vertex/veo-3.1-generate-preview"), 410,
-                     "Model google-vertex/veo-3.1-generate-preview has been deactivated and is no longer available")
+        assert_error(
+            await create(c), 410, "Model veo-3.1-generate-preview has been deactivated and is no longer available"
+        )
+        assert_error(
+            await create(c, model="google-vertex/veo-3.1-generate-preview"),
+            410,
+            "Model google-vertex/veo-3.1-generate-preview has been deactivated and is no longer available",
+        )
         # Other models are unaffected.
         assert (await create(c, model="veo-3.1-fast-generate-preview")).status_code == 200
 
@@ -263,13 +299,23 @@ async def test_deactivated_model_is_410(make_app: Callable[..., Any]) -> None:
 async def test_deactivated_provider_mapping_is_410_when_pinned(make_app: Callable[..., Any]) -> None:
     catalogue = default_catalogue().with_overrides(deactivate=["google-vertex/veo-3.1-fast-generate-preview"])
     async with client_for(make_app(catalogue=catalogue)) as c:
-        assert_error(await create(c, model="google-vertex/veo-3.1-fast-generate-preview"), 410,
-                     "Model google-vertex/veo-3.1-fast-generate-preview has been deactivated and is no longer "
-                     "available")
+        assert_error(
+            await create(c, model="google-vertex/veo-3.1-fast-generate-preview"),
+            410,
+            "Model google-vertex/veo-3.1-fast-generate-preview has been deactivated and is no longer available",
+        )
 
 
-@pytest.mark.parametrize("model", ["no-such-model", "openai/veo-3.1-generate-preview", "google-vertex/",
-                                   "google-vertex/sora-2", "veo-3.1-generate-001"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "no-such-model",
+        "openai/veo-3.1-generate-preview",
+        "google-vertex/",
+        "google-vertex/sora-2",
+        "veo-3.1-generate-001",
+    ],
+)
 async def test_unsupported_model_is_400(client: httpx.AsyncClient, model: str) -> None:
     assert_error(await create(client, model=model), 400, UNSUPPORTED)
 
@@ -303,7 +349,9 @@ async def test_47_seconds_zero(client: httpx.AsyncClient) -> None:
 
 async def test_48_seconds_over_model_maximum(client: httpx.AsyncClient) -> None:
     r = await create(client, seconds=11)
-    assert_error(r, 400, "duration 11s exceeds the maximum supported duration of 10s for model veo-3.1-generate-preview")
+    assert_error(
+        r, 400, "duration 11s exceeds the maximum supported duration of 10s for model veo-3.1-generate-preview"
+    )
 
 
 async def test_49_seconds_missing(client: httpx.AsyncClient) -> None:
@@ -321,10 +369,13 @@ async def test_50_unsupported_size(client: httpx.AsyncClient) -> None:
 
 
 async def test_24_four_reference_images_on_vertex(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, model="google-vertex/veo-3.1-generate-preview", seconds=8,
-                     reference_images=[PNG_URL] * 4)
-    assert_error(r, 400, "Requested parameters are not supported for google-vertex/veo-3.1-generate-preview. "
-                         "google-vertex: this provider mapping supports at most 3 reference images.")
+    r = await create(client, model="google-vertex/veo-3.1-generate-preview", seconds=8, reference_images=[PNG_URL] * 4)
+    assert_error(
+        r,
+        400,
+        "Requested parameters are not supported for google-vertex/veo-3.1-generate-preview. "
+        "google-vertex: this provider mapping supports at most 3 reference images.",
+    )
     assert "at most 3 reference images" in error_message(r)
     assert upstream_submits(runtime) == []
 
@@ -338,10 +389,17 @@ async def test_33_ten_seconds_without_size(client: httpx.AsyncClient, runtime: A
     r = await create(client, seconds=10)
     assert r.status_code == 200, r.text
     [submit] = upstream_submits(runtime)
-    assert submit.path == ("/v1/projects/vidmock-project/locations/us-central1/publishers/google/models/"
-                           "veo-3.1-generate-001:predictLongRunning")
-    assert submit.body["parameters"] == {"aspectRatio": "16:9", "durationSeconds": 10, "generateAudio": True,
-                                         "resolution": "720p", "sampleCount": 1}
+    assert submit.path == (
+        "/v1/projects/vidmock-project/locations/us-central1/publishers/google/models/"
+        "veo-3.1-generate-001:predictLongRunning"
+    )
+    assert submit.body["parameters"] == {
+        "aspectRatio": "16:9",
+        "durationSeconds": 10,
+        "generateAudio": True,
+        "resolution": "720p",
+        "sampleCount": 1,
+    }
     doc = runtime.store.get("gateway.job", r.json()["id"])
     assert doc["upstream_response"]["size"] == "1280x720"
 
@@ -359,8 +417,12 @@ async def test_34_first_and_last_frame_data_urls(client: httpx.AsyncClient, runt
 
 
 async def test_39_two_reference_images_on_vertex_preview(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await create(client, model="google-vertex/veo-3.1-generate-preview", seconds=8,
-                     reference_images=[PNG_URL, {"image_url": PNG_URL}])
+    r = await create(
+        client,
+        model="google-vertex/veo-3.1-generate-preview",
+        seconds=8,
+        reference_images=[PNG_URL, {"image_url": PNG_URL}],
+    )
     assert r.status_code == 200, r.text
     [submit] = upstream_submits(runtime)
     instance = submit.body["instances"][0]
@@ -384,7 +446,8 @@ async def test_45_vertex_operation_name_and_inline_content(client: httpx.AsyncCl
     doc = runtime.store.get("gateway.job", r.json()["id"])
     assert "projects/vidmock-project/" in doc["upstream_id"]
     assert doc["upstream_id"].startswith(
-        "projects/vidmock-project/locations/us-central1/publishers/google/models/veo-3.1-generate-001/operations/")
+        "projects/vidmock-project/locations/us-central1/publishers/google/models/veo-3.1-generate-001/operations/"
+    )
     await runtime.advance(95)
     doc = runtime.store.get("gateway.job", r.json()["id"])
     assert doc["storage_uri"] is None and doc["content_blob"]
@@ -415,9 +478,14 @@ async def test_51_estimate_exceeds_credits(make_app: Callable[..., Any]) -> None
     app = make_app(one_project_config(credits=2.0))
     async with client_for(app) as c:
         r = await create(c, **VEO_1080P_8S)
-    assert_error(r, 402, "Video generation requires an estimated $3.20 in available credits for this request "
-                         "(minimum $1.00), but your organization has $2.00 available. Please add credits and "
-                         "try again.", code="billing_error")
+    assert_error(
+        r,
+        402,
+        "Video generation requires an estimated $3.20 in available credits for this request "
+        "(minimum $1.00), but your organization has $2.00 available. Please add credits and "
+        "try again.",
+        code="billing_error",
+    )
     assert app.state.vidmock.store.count("gateway.job") == 0
     assert upstream_submits(app.state.vidmock) == []
 
@@ -426,9 +494,14 @@ async def test_52_cheap_job_needs_the_one_dollar_minimum(make_app: Callable[...,
     app = make_app(one_project_config(credits=0.5))
     async with client_for(app) as c:
         r = await create(c, model="veo-3.1-fast-generate-preview", audio=False)  # estimate $0.60
-    assert_error(r, 402, "Video generation requires an estimated $1.00 in available credits for this request "
-                         "(minimum $1.00), but your organization has $0.50 available. Please add credits and "
-                         "try again.", code="billing_error")
+    assert_error(
+        r,
+        402,
+        "Video generation requires an estimated $1.00 in available credits for this request "
+        "(minimum $1.00), but your organization has $0.50 available. Please add credits and "
+        "try again.",
+        code="billing_error",
+    )
     assert app.state.vidmock.store.count("gateway.job") == 0
 
 
@@ -439,10 +512,14 @@ async def test_53_pending_reservations_then_release(make_app: Callable[..., Any]
         first = await create(c, **VEO_1080P_8S)
         assert first.status_code == 200, first.text
         second = await create(c, **VEO_1080P_8S)
-        assert_error(second, 402, "Video generation requires an estimated $3.20 in available credits for this "
-                                  "request (minimum $1.00), but your organization has $1.80 available after $3.20 "
-                                  "reserved for videos still in progress. Please add credits and try again.",
-                     code="billing_error")
+        assert_error(
+            second,
+            402,
+            "Video generation requires an estimated $3.20 in available credits for this "
+            "request (minimum $1.00), but your organization has $1.80 available after $3.20 "
+            "reserved for videos still in progress. Please add credits and try again.",
+            code="billing_error",
+        )
         assert runtime.store.count("gateway.job") == 1
         # Advance until the worker has finalized the first job.
         for _ in range(40):
@@ -481,7 +558,7 @@ async def test_body_over_limit_is_413(make_app: Callable[..., Any]) -> None:
 
         async def chunks() -> AsyncIterator[bytes]:
             for i in range(0, len(big), 100):
-                yield big[i:i + 100]
+                yield big[i : i + 100]
 
         assert_error(await c.post("/v1/videos", content=chunks()), 413, "Request body too large")
     assert upstream_submits(app.state.vidmock) == []
@@ -517,8 +594,7 @@ async def mp4(client: httpx.AsyncClient, runtime: Any) -> tuple[str, bytes]:
 async def test_63_satisfiable_ranges(client: httpx.AsyncClient, mp4: tuple[str, bytes]) -> None:
     path, data = mp4
     n = len(data)
-    cases = {"bytes=0-1": (0, 1), "bytes=2-": (2, n - 1), "bytes=-2": (n - 2, n - 1),
-             "bytes=3-99999999": (3, n - 1)}
+    cases = {"bytes=0-1": (0, 1), "bytes=2-": (2, n - 1), "bytes=-2": (n - 2, n - 1), "bytes=3-99999999": (3, n - 1)}
     for header, (start, end) in cases.items():
         r = await client.get(path, headers={**AUTH, "Range": header})
         assert r.status_code == 206, header
@@ -526,14 +602,23 @@ async def test_63_satisfiable_ranges(client: httpx.AsyncClient, mp4: tuple[str, 
         assert r.headers["content-length"] == str(end - start + 1), header
         assert r.headers["accept-ranges"] == "bytes"
         assert r.headers["content-type"] == "video/mp4"
-        assert r.content == data[start:end + 1], header
+        assert r.content == data[start : end + 1], header
 
 
 async def test_64_unsatisfiable_ranges(client: httpx.AsyncClient, mp4: tuple[str, bytes]) -> None:
     path, data = mp4
     n = len(data)
-    for header in (f"bytes={n}-", f"bytes={n + 10}-{n + 20}", "bytes=2-1", "bytes=-0", "bytes=-",
-                   "bytes=0-1,3-4", "garbage", "items=0-1", "bytes=a-b"):
+    for header in (
+        f"bytes={n}-",
+        f"bytes={n + 10}-{n + 20}",
+        "bytes=2-1",
+        "bytes=-0",
+        "bytes=-",
+        "bytes=0-1,3-4",
+        "garbage",
+        "items=0-1",
+        "bytes=a-b",
+    ):
         r = await client.get(path, headers={**AUTH, "Range": header})
         assert r.status_code == 416, header
         assert r.headers["content-range"] == f"bytes */{n}", header
@@ -623,8 +708,7 @@ def _sibling(char: str) -> str:
 
 
 @pytest.mark.parametrize("variant", ["padded", "padding-bits"])
-async def test_signed_url_signature_must_match_as_issued(client: httpx.AsyncClient, runtime: Any,
-                                                         variant: str) -> None:
+async def test_signed_url_signature_must_match_as_issued(client: httpx.AsyncClient, runtime: Any, variant: str) -> None:
     video = await completed_video(client, runtime)
     base, token = signed_path(video).split("?token=")
     header, payload, sig = token.split(".")
@@ -695,8 +779,12 @@ async def test_unknown_route_is_404_envelope(client: httpx.AsyncClient) -> None:
 
 
 async def test_wrong_method_is_405_envelope(client: httpx.AsyncClient) -> None:
-    for method, path in (("GET", "/v1/videos"), ("DELETE", "/v1/videos/abc"), ("POST", "/v1/videos/abc"),
-                         ("PUT", "/v1/videos/abc/content")):
+    for method, path in (
+        ("GET", "/v1/videos"),
+        ("DELETE", "/v1/videos/abc"),
+        ("POST", "/v1/videos/abc"),
+        ("PUT", "/v1/videos/abc/content"),
+    ):
         r = await client.request(method, path, headers=AUTH)
         assert_error(r, 405, "Method Not Allowed")
         assert "allow" in r.headers

@@ -8,7 +8,6 @@ import time
 import av
 import httpx
 import pytest
-
 from conftest import AUTH
 
 pytestmark = pytest.mark.anyio

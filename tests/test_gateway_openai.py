@@ -8,7 +8,6 @@ from typing import Any
 import av
 import httpx
 import pytest
-
 from conftest import AUTH
 
 pytestmark = pytest.mark.anyio
@@ -46,9 +45,13 @@ async def test_sora_job_end_to_end_with_proxied_content(client: httpx.AsyncClien
 
 
 async def test_sora_rejects_frames_and_reference_counts(client: httpx.AsyncClient) -> None:
-    r = await client.post("/v1/videos", json={"model": "sora-2", "prompt": "x", "seconds": 4,
-                                              "image": "https://example.test/a.png"}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": "sora-2", "prompt": "x", "seconds": 4, "image": "https://example.test/a.png"},
+        headers=AUTH,
+    )
     assert r.status_code == 400
     assert r.json()["error"]["message"] == (
         "Requested parameters are not supported for openai/sora-2. openai: Sora models do not support "
-        "image/last_frame inputs. Use input_reference or reference_images with exactly one image..")
+        "image/last_frame inputs. Use input_reference or reference_images with exactly one image.."
+    )

@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 
 pytestmark = pytest.mark.anyio
@@ -19,7 +18,9 @@ async def test_unpinned_request_falls_back_after_a_5xx(client: httpx.AsyncClient
     assert r.status_code == 200, r.text
     job = runtime.store.get("gateway.job", r.json()["id"])
     assert [(a["provider"], a["status_code"], a["succeeded"]) for a in job["routing"]] == [
-        ("google-vertex", 500, False), ("avalanche", 200, True)]
+        ("google-vertex", 500, False),
+        ("avalanche", 200, True),
+    ]
     assert job["provider"] == "avalanche" and r.json()["model"] == "avalanche/veo-3.1-fast-generate-preview"
 
 
@@ -27,14 +28,19 @@ async def test_unpinned_request_falls_back_after_a_5xx(client: httpx.AsyncClient
 async def test_x_no_fallback_returns_the_upstream_error(client: httpx.AsyncClient, runtime: Any, value: str) -> None:
     r = await client.post("/v1/videos", json=BODY, headers={**FALLBACK, "x-no-fallback": value})
     assert r.status_code == 500
-    assert r.json()["error"] == {"message": "Internal error encountered.", "type": "api_error", "param": None,
-                                 "code": None}
+    assert r.json()["error"] == {
+        "message": "Internal error encountered.",
+        "type": "api_error",
+        "param": None,
+        "code": None,
+    }
     assert runtime.journal.for_service("avalanche") == []
 
 
 async def test_a_pinned_provider_never_falls_back(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={**BODY, "model": "google-vertex/veo-3.1-fast-generate-preview"},
-                          headers=FALLBACK)
+    r = await client.post(
+        "/v1/videos", json={**BODY, "model": "google-vertex/veo-3.1-fast-generate-preview"}, headers=FALLBACK
+    )
     assert r.status_code == 500
     assert runtime.journal.for_service("avalanche") == []
 
@@ -53,7 +59,8 @@ def _app_with(make_app: Any, tmp_path: Any, fault: str) -> Any:
     scenario_dir.mkdir()
     (scenario_dir / "vertex-fault.yaml").write_text(
         "name: vertex-fault\ndescription: d\nreproduces: submit errors and fallback (gateway.md §5.1)\n"
-        f"provider: google-vertex\nfaults:\n  submit: [{fault}]\n")
+        f"provider: google-vertex\nfaults:\n  submit: [{fault}]\n"
+    )
     return make_app(config_for_tests(scenarios_dir=str(scenario_dir)))
 
 

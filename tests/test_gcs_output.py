@@ -3,16 +3,17 @@ video to ``gs://``, the gateway serves it through a V4-signed GCS URL, checked b
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from conftest import AUTH
+from conftest import test_config as config_with  # aliased: pytest would collect test_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import AUTH
-from conftest import test_config as config_with  # aliased: pytest would collect test_config
 from vidmock.gateway.jobs import Job, SerializeOptions, content_url
 from vidmock.gcs import HmacKey, SignedUrlError, parse_gs_uri, sign_url, verify
 
@@ -31,27 +32,48 @@ def parts(url: str) -> tuple[str, str, list[tuple[str, str]]]:
 
 # -- the signer and its verifier -------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40),
-       now=st.floats(1_600_000_000, 1_900_000_000), expires=st.integers(1, 7 * 24 * 3600))
+@given(
+    name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40),
+    now=st.floats(1_600_000_000, 1_900_000_000),
+    expires=st.integers(1, 7 * 24 * 3600),
+)
 def test_any_object_name_round_trips(name: str, now: float, expires: int) -> None:
     url = sign_url("https://storage.googleapis.com", "bkt", name, KEY, now, expires)
     host, path, query = parts(url)
     verify("GET", host, path, query, {KEY.access_id: KEY}, int(now) + expires)  # valid to the last second
 
 
-@pytest.mark.parametrize("tamper,code", [
-    (lambda h, p, q: (h, p.replace("sample_0", "sample_1"), q), "SignatureDoesNotMatch"),
-    (lambda h, p, q: ("evil.example", p, q), "SignatureDoesNotMatch"),
-    (lambda h, p, q: (h, p, [(k, "86400" if k == "X-Goog-Expires" else v) for k, v in q]), "SignatureDoesNotMatch"),
-    (lambda h, p, q: (h, p, [(k, v[:-1] + ("0" if v[-1] != "0" else "1") if k == "X-Goog-Signature" else v)
-                             for k, v in q]), "SignatureDoesNotMatch"),
-    (lambda h, p, q: (h, p, [(k, "GOOG1OTHER/" + v.split("/", 1)[1] if k == "X-Goog-Credential" else v)
-                             for k, v in q]), "InvalidAccessKeyId"),
-    (lambda h, p, q: (h, p, [(k, v) for k, v in q if k != "X-Goog-Date"]), "MissingSecurityHeader"),
-    (lambda h, p, q: (h, p, [(k, "GOOG4-RSA-SHA256" if k == "X-Goog-Algorithm" else v) for k, v in q]),
-     "InvalidArgument"),
-])
+@pytest.mark.parametrize(
+    "tamper,code",
+    [
+        (lambda h, p, q: (h, p.replace("sample_0", "sample_1"), q), "SignatureDoesNotMatch"),
+        (lambda h, p, q: ("evil.example", p, q), "SignatureDoesNotMatch"),
+        (lambda h, p, q: (h, p, [(k, "86400" if k == "X-Goog-Expires" else v) for k, v in q]), "SignatureDoesNotMatch"),
+        (
+            lambda h, p, q: (
+                h,
+                p,
+                [(k, v[:-1] + ("0" if v[-1] != "0" else "1") if k == "X-Goog-Signature" else v) for k, v in q],
+            ),
+            "SignatureDoesNotMatch",
+        ),
+        (
+            lambda h, p, q: (
+                h,
+                p,
+                [(k, "GOOG1OTHER/" + v.split("/", 1)[1] if k == "X-Goog-Credential" else v) for k, v in q],
+            ),
+            "InvalidAccessKeyId",
+        ),
+        (lambda h, p, q: (h, p, [(k, v) for k, v in q if k != "X-Goog-Date"]), "MissingSecurityHeader"),
+        (
+            lambda h, p, q: (h, p, [(k, "GOOG4-RSA-SHA256" if k == "X-Goog-Algorithm" else v) for k, v in q]),
+            "InvalidArgument",
+        ),
+    ],
+)
 def test_a_changed_url_is_refused(tamper: Callable[..., Any], code: str) -> None:
     host, path, query = tamper(*parts(sign_url(BASE + "/providers/gcs", "bkt", "op/sample_0.mp4", KEY, NOW)))
     with pytest.raises(SignedUrlError) as err:
@@ -77,17 +99,25 @@ def test_gs_uris() -> None:
 def test_before_finalization_the_public_url_is_a_signed_gcs_url() -> None:
     """`getPublicVideoContentUrl`: completed, not yet finalized, with a storage URI."""
     opts = SerializeOptions(BASE, "secret", gcs_key=KEY)
-    job = Job.from_doc({"id": "v", "status": "completed", "storage_uri": f"{BUCKET}/op/sample_0.mp4",
-                        "content_url": "https://raw.example/v.mp4"})
+    job = Job.from_doc(
+        {
+            "id": "v",
+            "status": "completed",
+            "storage_uri": f"{BUCKET}/op/sample_0.mp4",
+            "content_url": "https://raw.example/v.mp4",
+        }
+    )
     url = content_url(job, NOW, opts)
     assert url is not None and url.startswith(f"{BASE}/providers/gcs/acme-videos/llmgateway/op/sample_0.mp4?")
     verify("GET", *parts(url), {KEY.access_id: KEY}, NOW)
-    unsignable = Job.from_doc({"id": "v", "status": "completed", "storage_uri": "not-a-gs-uri",
-                               "content_url": "https://raw.example/v.mp4"})
+    unsignable = Job.from_doc(
+        {"id": "v", "status": "completed", "storage_uri": "not-a-gs-uri", "content_url": "https://raw.example/v.mp4"}
+    )
     assert content_url(unsignable, NOW, opts) == "https://raw.example/v.mp4"
 
 
 # -- through the gateway ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 async def bucketed(make_app: Callable[..., Any]) -> Any:
@@ -98,14 +128,18 @@ async def bucketed(make_app: Callable[..., Any]) -> Any:
 
 async def test_4k_vertex_with_a_bucket_is_written_there_and_served_signed(bucketed: Any) -> None:
     client, runtime = bucketed
-    r = await client.post("/v1/videos", json={"model": "google-vertex/veo-3.1-generate-preview", "prompt": "a fox",
-                                              "size": "3840x2160", "seconds": 8}, headers=AUTH)
+    r = await client.post(
+        "/v1/videos",
+        json={"model": "google-vertex/veo-3.1-generate-preview", "prompt": "a fox", "size": "3840x2160", "seconds": 8},
+        headers=AUTH,
+    )
     assert r.status_code == 200, r.text
     video = r.json()
     assert "content" not in video
     job = runtime.store.get("gateway.job", video["id"])
-    assert job["upstream_id"].startswith("projects/runtime-project/locations/us-central1/publishers/google/models/"
-                                         "veo-3.1-generate-001/operations/")
+    assert job["upstream_id"].startswith(
+        "projects/runtime-project/locations/us-central1/publishers/google/models/veo-3.1-generate-001/operations/"
+    )
     submit = [e for e in runtime.journal.for_service("google-vertex") if e.path.endswith(":predictLongRunning")][-1]
     assert submit.body["parameters"]["storageUri"] == BUCKET and submit.body["parameters"]["resolution"] == "4k"
 
@@ -132,8 +166,11 @@ async def test_the_stand_in_refuses_anonymous_tampered_and_expired_reads(buckete
     r = await client.post("/v1/videos", json={"prompt": "a fox", "seconds": 4}, headers=AUTH)
     await runtime.advance(200)
     job = runtime.store.get("gateway.job", r.json()["id"])
-    url = SerializeOptions(BASE, "x", gcs_key=HmacKey(runtime.config.gcs_hmac_access_id, runtime.config.gcs_hmac_secret))
+    url = SerializeOptions(
+        BASE, "x", gcs_key=HmacKey(runtime.config.gcs_hmac_access_id, runtime.config.gcs_hmac_secret)
+    )
     from vidmock.gateway.jobs import signed_gcs_url
+
     signed = signed_gcs_url(job["storage_uri"], runtime.clock.now(), url)
     assert signed is not None
     ok = await client.get(signed)

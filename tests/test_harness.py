@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from broken.gateways import build
+
 from vidmock.cli import main as vidmock_main
 from vidmock.harness.model import CheckFinished, Event, Report, RunFinished, RunStarted, Timeline
 from vidmock.harness.pytest import run_checks, serve_app
@@ -39,8 +39,15 @@ def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> 
 
 def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCache, tmp_path: Path) -> None:
     events: list[Event] = []
-    report = _check(media, None, "A,B,C,D,F,G", junit=tmp_path / "j.xml", json=tmp_path / "r.json",
-                    html=tmp_path / "r.html", on_event=events.append)
+    report = _check(
+        media,
+        None,
+        "A,B,C,D,F,G",
+        junit=tmp_path / "j.xml",
+        json=tmp_path / "r.json",
+        html=tmp_path / "r.html",
+        on_event=events.append,
+    )
     assert report.ok, report.failures_text()
     assert report.clock_mode == "virtual"
     assert not [r.name for r in report.results if r.verdict == "skipped"]  # everything was actually judged
@@ -82,8 +89,9 @@ CAUGHT = [
 
 
 @pytest.mark.parametrize(("variant", "families", "check", "words"), CAUGHT, ids=[f"{c[0]}-{c[2]}" for c in CAUGHT])
-def test_broken_gateway_is_caught_by_its_check(media: MediaCache, variant: str, families: str, check: str,
-                                               words: str) -> None:
+def test_broken_gateway_is_caught_by_its_check(
+    media: MediaCache, variant: str, families: str, check: str, words: str
+) -> None:
     # Most defects show in the state machine's first examples; a narrow one (one Range shape) needs more.
     report = _check(media, variant, families, lifecycle_examples=80 if variant == "open_range_short" else 10)
     result = report.result(check)
@@ -104,8 +112,12 @@ def test_the_same_broken_variants_leave_unrelated_families_green(media: MediaCac
 def served(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -122,10 +134,25 @@ def served(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def test_cli_against_vidmock_serve_over_a_socket(served: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_against_vidmock_serve_over_a_socket(
+    served: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     junit, html = tmp_path / "junit.xml", tmp_path / "report.html"
-    code = vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--max-examples", "5",
-                         "--junit", str(junit), "--html", str(html)])
+    code = vidmock_main(
+        [
+            "check",
+            "--base-url",
+            served,
+            "--api-key",
+            KEY,
+            "--max-examples",
+            "5",
+            "--junit",
+            str(junit),
+            "--html",
+            str(html),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASSED" in out and "A HTTP surface" in out and "G Timing" in out
@@ -143,8 +170,16 @@ def _open_in_chromium(html: Path, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=args, headless=True)
         try:

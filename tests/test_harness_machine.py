@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from broken.gateways import build
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broken.gateways import build
 from vidmock.harness.contract import expected_range
 from vidmock.harness.machine import GENERIC_PROFILES, VIDMOCK_PROFILES, Probe, combinations, probes
 from vidmock.harness.model import Report, Timeline
@@ -35,8 +35,12 @@ def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> 
 def test_every_create_the_machine_can_draw_is_accepted_by_vidmock(media: MediaCache) -> None:
     """The menu is kept to combinations the default catalogue accepts (gateway/catalogue.py)."""
     bodies = [body for p in VIDMOCK_PROFILES + GENERIC_PROFILES for _, body in combinations(p)]
-    bodies += [{**body, "prompt": p.failing_prompt} for p in VIDMOCK_PROFILES if p.failing_prompt
-               for _, body in combinations(p)]
+    bodies += [
+        {**body, "prompt": p.failing_prompt}
+        for p in VIDMOCK_PROFILES
+        if p.failing_prompt
+        for _, body in combinations(p)
+    ]
     assert len(bodies) > 100
     port = free_port()
     with serve_app(build(None, port, media), port=port) as url, httpx.Client(base_url=url) as client:
@@ -45,12 +49,24 @@ def test_every_create_the_machine_can_draw_is_accepted_by_vidmock(media: MediaCa
             assert r.status_code == 200, (body, r.text)
 
 
-@pytest.mark.parametrize(("header", "total", "want"), [
-    ("bytes=0-99", 1000, (0, 99)), ("bytes=990-5000", 1000, (990, 999)), ("bytes=10-", 1000, (10, 999)),
-    ("bytes=-10", 1000, (990, 999)), ("bytes=-5000", 1000, (0, 999)), ("bytes=999-999", 1000, (999, 999)),
-    ("bytes=1000-", 1000, None), ("bytes=5-2", 1000, None), ("bytes=-0", 1000, None), ("bytes=-", 1000, None),
-    ("bytes=0-1,3-4", 1000, None), ("items=0-5", 1000, None), ("garbage", 1000, None),
-])
+@pytest.mark.parametrize(
+    ("header", "total", "want"),
+    [
+        ("bytes=0-99", 1000, (0, 99)),
+        ("bytes=990-5000", 1000, (990, 999)),
+        ("bytes=10-", 1000, (10, 999)),
+        ("bytes=-10", 1000, (990, 999)),
+        ("bytes=-5000", 1000, (0, 999)),
+        ("bytes=999-999", 1000, (999, 999)),
+        ("bytes=1000-", 1000, None),
+        ("bytes=5-2", 1000, None),
+        ("bytes=-0", 1000, None),
+        ("bytes=-", 1000, None),
+        ("bytes=0-1,3-4", 1000, None),
+        ("items=0-5", 1000, None),
+        ("garbage", 1000, None),
+    ],
+)
 def test_range_oracle_follows_the_contract(header: str, total: int, want: tuple[int, int] | None) -> None:
     assert expected_range(header, total) == want
 
@@ -69,8 +85,11 @@ def test_range_oracle_agrees_with_vidmock_on_everything_the_machine_sends(probe:
 
 
 def _summary(report: Report) -> str:
-    notes = [e.entry.text if isinstance(e, Timeline) else e.text for e in report.timeline
-             if e.job_id == "lifecycle state machine"]
+    notes = [
+        e.entry.text if isinstance(e, Timeline) else e.text
+        for e in report.timeline
+        if e.job_id == "lifecycle state machine"
+    ]
     return re.sub(r", [\d.]+ s$", "", notes[-1])
 
 
@@ -99,7 +118,9 @@ def test_a_violation_comes_back_as_a_minimal_replayable_script(media: MediaCache
         header = re.search(r"Range (bytes=\d+-) mishandled", finding.message)
         assert header is not None and f"Range: {header.group(1)}'" in script.splitlines()[-1]
         if shutil.which("jq") and shutil.which("curl"):
-            out = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60).stdout.decode("utf-8", "replace")
+            out = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60).stdout.decode(
+                "utf-8", "replace"
+            )
             # The replay shows the defect again (its job renders other bytes, so other numbers).
             start, end, total = map(int, re.findall(r"content-range: bytes (\d+)-(\d+)/(\d+)", out, re.I)[-1])
             assert f"bytes={start}-" == header.group(1) and end == total - 2

@@ -28,12 +28,20 @@ FORWARDED = {"x-vidmock-scenario": "slow-render"}
 def echo_app(seen: list[dict[str, Any]]) -> Starlette:
     async def echo(request: Request) -> Response:
         body = await request.body()
-        seen.append({"method": request.method, "path": request.scope["path"], "raw_path": request.scope["raw_path"],
-                     "query": request.scope["query_string"], "headers": sorted(request.scope["headers"]),
-                     "body": body})
+        seen.append(
+            {
+                "method": request.method,
+                "path": request.scope["path"],
+                "raw_path": request.scope["raw_path"],
+                "query": request.scope["query_string"],
+                "headers": sorted(request.scope["headers"]),
+                "body": body,
+            }
+        )
         status = int(request.query_params.get("status", "200"))
-        return JSONResponse({"ok": True, "echo": body.decode("utf-8", "replace")}, status_code=status,
-                            headers={"x-upstream": "1"})
+        return JSONResponse(
+            {"ok": True, "echo": body.decode("utf-8", "replace")}, status_code=status, headers={"x-upstream": "1"}
+        )
 
     async def reset(request: Request) -> Response:
         raise ConnectionReset("reset by scenario")
@@ -41,9 +49,13 @@ def echo_app(seen: list[dict[str, Any]]) -> Starlette:
     async def hang(request: Request) -> Response:
         raise Hang("never answers")
 
-    return Starlette(routes=[Route("/providers/echo/reset", reset, methods=["GET", "POST"]),
-                             Route("/providers/echo/hang", hang, methods=["GET", "POST"]),
-                             Route("/providers/echo/{rest:path}", echo, methods=["GET", "POST", "DELETE"])])
+    return Starlette(
+        routes=[
+            Route("/providers/echo/reset", reset, methods=["GET", "POST"]),
+            Route("/providers/echo/hang", hang, methods=["GET", "POST"]),
+            Route("/providers/echo/{rest:path}", echo, methods=["GET", "POST", "DELETE"]),
+        ]
+    )
 
 
 def clients(seen: list[dict[str, Any]]) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
@@ -54,8 +66,9 @@ def clients(seen: list[dict[str, Any]]) -> tuple[httpx.AsyncClient, httpx.AsyncC
             request.headers[k] = v
 
     fast = InProcessClient(app, base_url=BASE, forwarded=lambda: FORWARDED, follow_redirects=False)
-    slow = UpstreamClient(transport=InProcessTransport(app), base_url=BASE, follow_redirects=False,
-                          event_hooks={"request": [forward]})
+    slow = UpstreamClient(
+        transport=InProcessTransport(app), base_url=BASE, follow_redirects=False, event_hooks={"request": [forward]}
+    )
     return fast, slow
 
 
@@ -67,8 +80,11 @@ CALLS: list[tuple[str, Any, dict[str, Any]]] = [
     ("POST", "/v3/raw", {"content": b"\x00\x01not json", "headers": {"content-type": "application/octet-stream"}}),
     ("POST", "/v3/text", {"content": "plain text"}),
     ("DELETE", "/v3/tasks/abc", {"headers": [("X-Many", "1"), ("x-other", "2")]}),
-    ("POST", httpx.URL(BASE + "/v1/models/veo:fetchPredictOperation", params={"key": "AIza-secret"}),
-     {"json": {"operationName": "op/1"}}),
+    (
+        "POST",
+        httpx.URL(BASE + "/v1/models/veo:fetchPredictOperation", params={"key": "AIza-secret"}),
+        {"json": {"operationName": "op/1"}},
+    ),
     ("GET", "/v3/tasks/a%20b", {}),  # an already-escaped path
     ("GET", "/v3/tasks/a b", {}),  # one httpx must escape: the ordinary path
     ("POST", "/v3/upload", {"files": {"file": ("a.png", b"\x89PNG", "image/png")}}),  # multipart: ordinary path
@@ -93,8 +109,11 @@ def test_same_request_on_the_wire_and_same_response(method: str, url: Any, kwarg
             assert got_fast.status_code == got_slow.status_code == 200
             assert b'filename=\\"a.png\\"' in got_fast.content
             return
-        assert (got_fast.status_code, got_fast.content, list(got_fast.headers.multi_items())) == \
-               (got_slow.status_code, got_slow.content, list(got_slow.headers.multi_items()))
+        assert (got_fast.status_code, got_fast.content, list(got_fast.headers.multi_items())) == (
+            got_slow.status_code,
+            got_slow.content,
+            list(got_slow.headers.multi_items()),
+        )
         assert got_fast.json() == got_slow.json()
         assert got_fast.text == got_slow.text
         assert got_fast.is_success and got_fast.headers["x-upstream"] == "1"
@@ -156,6 +175,7 @@ def test_nan_is_refused_before_the_wire_as_httpx_does() -> None:
 def test_plain_calls_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guards the comparison above against passing vacuously: the plain calls never reach httpx's
     pipeline (only form data, files and paths httpx must escape do)."""
+
     async def refuse(*args: Any, **kwargs: Any) -> httpx.Response:
         raise AssertionError("took httpx's pipeline")
 
@@ -187,6 +207,7 @@ def delaying_app(clock: Clock) -> Starlette:
 def test_virtual_clock_delay_counts_against_the_timeout(seconds: float, times_out: bool) -> None:
     """The virtual clock cannot move inside a request, so a scripted delay is added up and compared
     with the caller's timeout in clock seconds; the clock itself does not move."""
+
     async def run() -> None:
         clock = Clock.virtual()
         app = delaying_app(clock)

@@ -9,18 +9,27 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
+
 from vidmock.testing.receiver import WebhookReceiver
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # -- the HTML, in-process --------------------------------------------------------------------------
@@ -29,9 +38,19 @@ async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncC
     hook = "http://127.0.0.1:9/hooks?x=<script>alert(1)</script>&token=abcdefghijkl"
     first = (await client.post("/v1/videos", json={"prompt": "one", "seconds": 4}, headers=AUTH)).json()["id"]
     await runtime.advance(1)
-    second = (await client.post("/v1/videos", json={"prompt": "two", "seconds": 4, "model": "sora-2",
-                                                    "callback_url": hook, "callback_secret": "whsec_do-not-show"},
-                                headers=AUTH)).json()["id"]
+    second = (
+        await client.post(
+            "/v1/videos",
+            json={
+                "prompt": "two",
+                "seconds": 4,
+                "model": "sora-2",
+                "callback_url": hook,
+                "callback_secret": "whsec_do-not-show",
+            },
+            headers=AUTH,
+        )
+    ).json()["id"]
     page = await client.get("/_vidmock/ui")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
@@ -49,12 +68,18 @@ async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncC
 
 
 @pytest.mark.anyio
-async def test_job_page_timeline_verdicts_and_download(client: httpx.AsyncClient, runtime: Any,
-                                                       respx_mock: Any) -> None:
+async def test_job_page_timeline_verdicts_and_download(
+    client: httpx.AsyncClient, runtime: Any, respx_mock: Any
+) -> None:
     hook = "https://receiver.example.test/hooks"
     respx_mock.post(hook).mock(side_effect=[httpx.Response(500, text="down"), httpx.Response(204)])
-    vid = (await client.post("/v1/videos", json={"prompt": "fox", "seconds": 4, "callback_url": hook,
-                                                 "callback_secret": "whsec_timeline"}, headers=AUTH)).json()["id"]
+    vid = (
+        await client.post(
+            "/v1/videos",
+            json={"prompt": "fox", "seconds": 4, "callback_url": hook, "callback_secret": "whsec_timeline"},
+            headers=AUTH,
+        )
+    ).json()["id"]
     before = (await client.get(f"/_vidmock/ui/jobs/{vid}")).text
     assert 'id="download-pending"' in before and "none yet" in before
     await runtime.advance(95 + 35)
@@ -68,12 +93,18 @@ async def test_job_page_timeline_verdicts_and_download(client: httpx.AsyncClient
 
 
 @pytest.mark.anyio
-async def test_a_tampered_attempt_gets_an_invalid_verdict(client: httpx.AsyncClient, runtime: Any,
-                                                          respx_mock: Any) -> None:
+async def test_a_tampered_attempt_gets_an_invalid_verdict(
+    client: httpx.AsyncClient, runtime: Any, respx_mock: Any
+) -> None:
     hook = "https://receiver.example.test/hooks"
     respx_mock.post(hook).respond(204)
-    vid = (await client.post("/v1/videos", json={"prompt": "fox", "seconds": 4, "callback_url": hook,
-                                                 "callback_secret": "whsec_real"}, headers=AUTH)).json()["id"]
+    vid = (
+        await client.post(
+            "/v1/videos",
+            json={"prompt": "fox", "seconds": 4, "callback_url": hook, "callback_secret": "whsec_real"},
+            headers=AUTH,
+        )
+    ).json()["id"]
     await runtime.advance(95)
     (row,) = runtime.webhooks.rows(vid)
     row["request_body"] = row["request_body"].replace('"completed"', '"failed"')
@@ -104,8 +135,12 @@ def served(tmp_path: Path) -> Iterator[str]:
     """``vidmock serve --clock virtual`` as a user starts it."""
     port = _free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     try:
@@ -145,9 +180,15 @@ def test_inspector_in_chromium(served: str, tmp_path: Path) -> None:
     receiver = WebhookReceiver(secret="whsec_browser")
     try:
         with httpx.Client(base_url=served, headers={"Authorization": "Bearer vm-dev-key"}, timeout=30) as api:
-            created = api.post("/v1/videos", json={"prompt": "a red fox in snow", "seconds": 4,
-                                                   "callback_url": receiver.url,
-                                                   "callback_secret": receiver.secret})
+            created = api.post(
+                "/v1/videos",
+                json={
+                    "prompt": "a red fox in snow",
+                    "seconds": 4,
+                    "callback_url": receiver.url,
+                    "callback_secret": receiver.secret,
+                },
+            )
             assert created.status_code == 200, created.text
             vid = created.json()["id"]
             with playwright_api.sync_playwright() as p:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -28,12 +28,18 @@ JOB = "vid_abc123"
 
 
 def event(job: str = JOB, type_: str = "video.completed", ts: int = int(NOW)) -> dict[str, Any]:
-    return {"object": "event", "id": f"evt_{job}", "type": type_, "created_at": ts,
-            "data": {"id": job, "object": "video", "status": "completed", "prompt": "café ☕"}}
+    return {
+        "object": "event",
+        "id": f"evt_{job}",
+        "type": type_,
+        "created_at": ts,
+        "data": {"id": job, "object": "video", "status": "completed", "prompt": "café ☕"},
+    }
 
 
-def signed(payload: dict[str, Any], secret: str = SECRET, ts: int = int(NOW),
-           scheme: str = "llmgateway") -> tuple[bytes, dict[str, str]]:
+def signed(
+    payload: dict[str, Any], secret: str = SECRET, ts: int = int(NOW), scheme: str = "llmgateway"
+) -> tuple[bytes, dict[str, str]]:
     """Compact JSON, non-ASCII kept, as the gateway sends it (JSON.stringify)."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", **sign(scheme, secret, payload["id"], ts, body)}
@@ -44,9 +50,15 @@ def _client(receiver: Receiver) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app), base_url="http://receiver.test")
 
 
-async def post(receiver: Receiver, payload: dict[str, Any] | None = None, *, path: str = "/hooks/video",
-               body: bytes | None = None, headers: dict[str, str] | None = None,
-               **sign_kw: Any) -> httpx.Response:
+async def post(
+    receiver: Receiver,
+    payload: dict[str, Any] | None = None,
+    *,
+    path: str = "/hooks/video",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    **sign_kw: Any,
+) -> httpx.Response:
     if body is None or headers is None:
         body, headers = signed(payload or event(), **sign_kw)
     async with _client(receiver) as c:
@@ -55,12 +67,17 @@ async def post(receiver: Receiver, payload: dict[str, Any] | None = None, *, pat
 
 # -- verification ---------------------------------------------------------------------------------
 
+
 @pytest.mark.anyio
 async def test_a_valid_delivery_is_recorded_with_everything() -> None:
     receiver = Receiver(SECRET, now=lambda: NOW + 2)
     body, headers = signed(event())
-    r = await post(receiver, path="/hooks/video?x=1", body=body,
-                   headers={**headers, "Authorization": "Bearer sk-very-secret-token"})
+    r = await post(
+        receiver,
+        path="/hooks/video?x=1",
+        body=body,
+        headers={**headers, "Authorization": "Bearer sk-very-secret-token"},
+    )
     assert r.status_code == 200
     (d,) = receiver.deliveries
     assert (d.index, d.received_at, d.method, d.path) == (1, NOW + 2, "POST", "/hooks/video?x=1")
@@ -167,6 +184,7 @@ async def test_get_is_not_a_delivery() -> None:
 
 # -- response scripts -----------------------------------------------------------------------------
 
+
 @pytest.mark.anyio
 async def test_per_event_script_fails_each_event_twice_then_succeeds() -> None:
     receiver = Receiver(SECRET, script=ResponseScript([500, 500, 200], per_event=True), now=lambda: NOW)
@@ -174,7 +192,14 @@ async def test_per_event_script_fails_each_event_twice_then_succeeds() -> None:
     statuses = [(await post(receiver, event(job))).status_code for job in order]
     assert statuses == [500, 500, 500, 200, 500, 200, 200]
     assert [(d.job_id, d.attempt) for d in receiver.deliveries] == [
-        ("a", 1), ("b", 1), ("a", 2), ("a", 3), ("b", 2), ("b", 3), ("a", 4)]
+        ("a", 1),
+        ("b", 1),
+        ("a", 2),
+        ("a", 3),
+        ("b", 2),
+        ("b", 3),
+        ("a", 4),
+    ]
     summary = receiver.summary()
     assert summary["evt_a"]["attempts"] == 4 and summary["evt_a"]["statuses"] == [500, 500, 200, 200]
     assert summary["evt_b"]["final_verdict"]["ok"] is True
@@ -191,8 +216,13 @@ async def test_global_script_is_shared_in_arrival_order() -> None:
 
 @pytest.mark.anyio
 async def test_redirect_retry_after_gone_and_body_steps() -> None:
-    script: list[StepSpec] = [{"status": 302, "location": "https://elsewhere.test/hook"}, {"status": 429, "retry_after": 30},
-              {"status": 410}, {"status": 200, "body": "thanks"}, "503:7"]
+    script: list[StepSpec] = [
+        {"status": 302, "location": "https://elsewhere.test/hook"},
+        {"status": 429, "retry_after": 30},
+        {"status": 410},
+        {"status": 200, "body": "thanks"},
+        "503:7",
+    ]
     receiver = Receiver(SECRET, script=script, now=lambda: NOW)
     moved, busy, gone, ok, unavailable = [await post(receiver, event()) for _ in range(5)]
     assert moved.status_code == 302 and moved.headers["location"] == "https://elsewhere.test/hook"
@@ -237,17 +267,33 @@ async def test_a_hang_ends_when_the_sender_gives_up() -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/hooks", "raw_path": b"/hooks", "query_string": b"",
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()], "http_version": "1.1",
-             "scheme": "http", "server": ("receiver.test", 80), "client": ("127.0.0.1", 9), "root_path": ""}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/hooks",
+        "raw_path": b"/hooks",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("receiver.test", 80),
+        "client": ("127.0.0.1", 9),
+        "root_path": "",
+    }
     await asyncio.wait_for(receiver(scope, receive, send), timeout=10)  # returns: nothing held
     assert receiver.hanging == 0 and receiver.deliveries[0].answered.hang
 
 
 def test_compact_script_grammar() -> None:
     assert parse_script("500,500,hang,302:https://x.test/a?b=1,429:30,410,200:ok") == [
-        Step(500), Step(500), HANG, Step(302, location="https://x.test/a?b=1"), Step(429, retry_after=30),
-        Step(410), Step(200, body="ok")]
+        Step(500),
+        Step(500),
+        HANG,
+        Step(302, location="https://x.test/a?b=1"),
+        Step(429, retry_after=30),
+        Step(410),
+        Step(200, body="ok"),
+    ]
     assert parse_script("3*500, 200") == [Step(500)] * 3 + [Step(200)]
     assert parse_script(" ") == []
     script = ResponseScript.parse("2*500,hang", per_event=True)
@@ -256,26 +302,41 @@ def test_compact_script_grammar() -> None:
     assert script.next("e2").status == 500 and script.remaining("e2") == 2
 
 
-@pytest.mark.parametrize("text, bad", [
-    ("500,abc,200", "token 2 'abc'"), ("500,,200", "token 2 ''"), ("99", "token 1 '99'"),
-    ("600", "token 1 '600'"), ("429:soon", "token 1 '429:soon'"), ("0*500", "token 1 '0*500'"),
-    ("2*nope", "token 1 'nope'"), ("1xx", "token 1 '1xx'"),
-])
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("500,abc,200", "token 2 'abc'"),
+        ("500,,200", "token 2 ''"),
+        ("99", "token 1 '99'"),
+        ("600", "token 1 '600'"),
+        ("429:soon", "token 1 '429:soon'"),
+        ("0*500", "token 1 '0*500'"),
+        ("2*nope", "token 1 'nope'"),
+        ("1xx", "token 1 '1xx'"),
+    ],
+)
 def test_invalid_script_text_names_the_bad_token(text: str, bad: str) -> None:
     with pytest.raises(ScriptError, match=bad.replace("*", r"\*")):
         ResponseScript.parse(text)
 
 
-@pytest.mark.parametrize("steps, match", [
-    ([{"status": 302, "loc": "x"}], "step 1: unknown key"), ([200, True], "step 2"),
-    ([{"status": 429, "retry_after": -1}], "retry_after"), ([199], "step 1"), ([{"body": "x"}], "step 1"),
-])
+@pytest.mark.parametrize(
+    "steps, match",
+    [
+        ([{"status": 302, "loc": "x"}], "step 1: unknown key"),
+        ([200, True], "step 2"),
+        ([{"status": 429, "retry_after": -1}], "retry_after"),
+        ([199], "step 1"),
+        ([{"body": "x"}], "step 1"),
+    ],
+)
 def test_invalid_script_data_names_the_bad_step(steps: list[Any], match: str) -> None:
     with pytest.raises(ScriptError, match=match):
         ResponseScript(steps)
 
 
 # -- the record -----------------------------------------------------------------------------------
+
 
 @pytest.mark.anyio
 async def test_to_json_and_write(tmp_path: Path) -> None:
@@ -288,14 +349,19 @@ async def test_to_json_and_write(tmp_path: Path) -> None:
     assert saved == json.loads(json.dumps(receiver.to_json()))
     assert saved["scheme"] == "llmgateway" and saved["script"] == "500, then 200 (global)"
     first = saved["deliveries"][0]
-    assert first["verdict"] == {"ok": True, "reason": "ok", "likely_mistake": None,
-                                "message": "The signature is valid for the raw body."}
+    assert first["verdict"] == {
+        "ok": True,
+        "reason": "ok",
+        "likely_mistake": None,
+        "message": "The signature is valid for the raw body.",
+    }
     assert first["answered"] == {"status": 500, "hang": False, "headers": {}, "body": ""}
     assert saved["summary"][f"evt_{JOB}"]["statuses"] == [500, 200]
     assert [p.name for p in tmp_path.iterdir()] == ["record.json"]  # no temporary file left behind
 
 
 # -- over a real socket ---------------------------------------------------------------------------
+
 
 def test_running_serves_on_a_loopback_socket() -> None:
     receiver = Receiver(SECRET, script=[500], now=lambda: NOW)
@@ -314,8 +380,11 @@ def test_running_releases_a_hang_on_exit() -> None:
     results: list[int] = []
     with running(receiver) as url:
         body, headers = signed(event())
-        worker = threading.Thread(target=lambda: results.append(
-            httpx.post(f"{url}/hooks", content=body, headers=headers, timeout=30).status_code))
+        worker = threading.Thread(
+            target=lambda: results.append(
+                httpx.post(f"{url}/hooks", content=body, headers=headers, timeout=30).status_code
+            )
+        )
         worker.start()
         receiver.wait(1)
     worker.join(10)
@@ -328,7 +397,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _lines(stream: Any) -> "queue.Queue[str]":
+def _lines(stream: Any) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
@@ -340,7 +409,7 @@ def _lines(stream: Any) -> "queue.Queue[str]":
     return lines
 
 
-def _until(lines: "queue.Queue[str]", needle: str, seen: list[str]) -> str:
+def _until(lines: queue.Queue[str], needle: str, seen: list[str]) -> str:
     while True:
         line = lines.get(timeout=20)
         seen.append(line)
@@ -353,10 +422,26 @@ def _until(lines: "queue.Queue[str]", needle: str, seen: list[str]) -> str:
 def test_vidmock_listen_command(tmp_path: Path) -> None:
     port, record = _free_port(), tmp_path / "deliveries.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vidmock", "listen", "--port", str(port), "--secret", SECRET,
-         "--record", str(record), "--respond", "500,200", "--tolerance", "none"],  # signed at NOW, not wall time
+        [
+            sys.executable,
+            "-m",
+            "vidmock",
+            "listen",
+            "--port",
+            str(port),
+            "--secret",
+            SECRET,
+            "--record",
+            str(record),
+            "--respond",
+            "500,200",
+            "--tolerance",
+            "none",
+        ],  # signed at NOW, not wall time
         env={k: v for k, v in os.environ.items() if k != "VIDMOCK_WEBHOOK_SECRET"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     seen: list[str] = []
     try:
         assert proc.stderr is not None
@@ -386,7 +471,11 @@ def test_vidmock_listen_command(tmp_path: Path) -> None:
 
 
 def test_vidmock_listen_rejects_a_bad_script(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "vidmock", "listen", "--respond", "500,teapot"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "vidmock", "listen", "--respond", "500,teapot"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
     assert "token 2 'teapot'" in done.stderr

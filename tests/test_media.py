@@ -160,8 +160,13 @@ def test_cache_returns_identical_bytes_and_uses_disk(tmp_path: Path, monkeypatch
 
 def test_cache_name_covers_every_field() -> None:
     base = VideoSpec(640, 360, 2, audio=True, seed=1)
-    variants = [base, VideoSpec(360, 640, 2, True, 1), VideoSpec(640, 360, 3, True, 1),
-                VideoSpec(640, 360, 2, False, 1), VideoSpec(640, 360, 2, True, 2)]
+    variants = [
+        base,
+        VideoSpec(360, 640, 2, True, 1),
+        VideoSpec(640, 360, 3, True, 1),
+        VideoSpec(640, 360, 2, False, 1),
+        VideoSpec(640, 360, 2, True, 2),
+    ]
     assert len({v.cache_name() for v in variants}) == len(variants)
     assert f"v{media.FORMAT_VERSION}" in base.cache_name()
 
@@ -204,7 +209,9 @@ def test_ffprobe_agrees(tmp_path: Path) -> None:
     path.write_bytes(render_mp4(VideoSpec(1024, 1792, 2, audio=True)))
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     probe = json.loads(out.stdout)
     assert Fraction(probe["format"]["duration"]) == pytest.approx(2, abs=TOLERANCE)

@@ -26,12 +26,26 @@ OPERATIONS = {
 
 # gateway.md §3, verbatim.
 VIDEO_JUST_CREATED = {
-    "id": "v_123", "object": "video", "model": "google-vertex/veo-3.1-generate-preview", "status": "queued",
-    "progress": 0, "created_at": 1773600000, "completed_at": None, "expires_at": None, "error": None,
+    "id": "v_123",
+    "object": "video",
+    "model": "google-vertex/veo-3.1-generate-preview",
+    "status": "queued",
+    "progress": 0,
+    "created_at": 1773600000,
+    "completed_at": None,
+    "expires_at": None,
+    "error": None,
 }
 VIDEO_COMPLETED = {
-    "id": "v_123", "object": "video", "model": "google-vertex/veo-3.1-generate-preview", "status": "completed",
-    "progress": 100, "created_at": 1773600000, "completed_at": 1773600190, "expires_at": None, "error": None,
+    "id": "v_123",
+    "object": "video",
+    "model": "google-vertex/veo-3.1-generate-preview",
+    "status": "completed",
+    "progress": 100,
+    "created_at": 1773600000,
+    "completed_at": 1773600190,
+    "expires_at": None,
+    "error": None,
     "content": [
         {
             "type": "video",
@@ -49,21 +63,40 @@ TIMEOUT_ERROR = {
     "details": {"reason": "video_job_timeout", "timeout_seconds": 3600, "last_upstream_status": "in_progress"},
 }
 VIDEO_FAILED_BY_TIMEOUT = {
-    **VIDEO_JUST_CREATED, "status": "failed", "progress": 100, "completed_at": 1773603600, "error": TIMEOUT_ERROR,
+    **VIDEO_JUST_CREATED,
+    "status": "failed",
+    "progress": 100,
+    "completed_at": 1773603600,
+    "error": TIMEOUT_ERROR,
 }
 
 # gateway.md §2.2 (DOC example request).
 DOC_CREATE_REQUEST = {
-    "model": "seedance-2-0", "prompt": "Morph smoothly from the first frame into the last frame",
-    "seconds": 5, "size": "1280x720",
+    "model": "seedance-2-0",
+    "prompt": "Morph smoothly from the first frame into the last frame",
+    "seconds": 5,
+    "size": "1280x720",
     "image": {"image_url": "https://example.com/first-frame.png"},
     "last_frame": {"image_url": "https://example.com/last-frame.png"},
-    "callback_url": "https://example.com/webhooks/video", "callback_secret": "whsec_your_secret_here",
+    "callback_url": "https://example.com/webhooks/video",
+    "callback_secret": "whsec_your_secret_here",
 }
 
 SIZES = [
-    "848x480", "854x480", "480x854", "1280x720", "1696x960", "720x1280", "1366x768", "768x1366",
-    "1920x1080", "1080x1920", "3840x2160", "2160x3840", "1792x1024", "1024x1792",
+    "848x480",
+    "854x480",
+    "480x854",
+    "1280x720",
+    "1696x960",
+    "720x1280",
+    "1366x768",
+    "768x1366",
+    "1920x1080",
+    "1080x1920",
+    "3840x2160",
+    "2160x3840",
+    "1792x1024",
+    "1024x1792",
 ]
 
 
@@ -155,7 +188,11 @@ def _resolve(document, node):
 @pytest.mark.parametrize(
     ("operation_id", "success", "errors"),
     [
-        ("v1_videos_create", {"200"}, {"400", "401", "402", "403", "404", "410", "413", "429", "500", "502", "503", "504"}),
+        (
+            "v1_videos_create",
+            {"200"},
+            {"400", "401", "402", "403", "404", "410", "413", "429", "500", "502", "503", "504"},
+        ),
         ("v1_videos_retrieve", {"200"}, {"401", "404", "429", "500"}),
         ("v1_videos_content", {"200", "206"}, {"401", "404", "409", "416", "429", "500", "502"}),
         ("v1_videos_log_content", {"200", "206"}, {"401", "404", "416"}),
@@ -178,9 +215,7 @@ def test_declared_responses(document, operation_id, success, errors):
 def test_content_route_ranges(document, operation_id):
     method, path = OPERATIONS[operation_id]
     operation = document["paths"][path][method.lower()]
-    headers = {
-        p["name"]: p for p in (_resolve(document, p) for p in operation["parameters"]) if p["in"] == "header"
-    }
+    headers = {p["name"]: p for p in (_resolve(document, p) for p in operation["parameters"]) if p["in"] == "header"}
     for name in ("Range", "If-Range"):
         assert headers[name]["schema"] == {"type": "string"}
         assert headers[name]["required"] is False
@@ -250,7 +285,11 @@ def test_document_examples_validate(document):
 
 def test_video_variants(document):
     video = validator(document, "Video")
-    stealth = {**VIDEO_JUST_CREATED, "status": "failed", "error": {"message": "Upstream provider error (502 Bad Gateway)"}}
+    stealth = {
+        **VIDEO_JUST_CREATED,
+        "status": "failed",
+        "error": {"message": "Upstream provider error (502 Bad Gateway)"},
+    }
     video.validate(stealth)
     video.validate({**VIDEO_JUST_CREATED, "model": "veo-3.1-generate-preview", "progress": None})
     for status in ("queued", "in_progress", "completed", "failed", "canceled", "expired"):
@@ -280,7 +319,9 @@ def test_video_variants(document):
 def test_error_envelope(document):
     error = validator(document, "Error")
     # gateway.md §1.3 / §1.4: 404 "Video not found" with the default type/code for 404
-    not_found = {"error": {"message": "Video not found", "type": "invalid_request_error", "param": None, "code": "not_found"}}
+    not_found = {
+        "error": {"message": "Video not found", "type": "invalid_request_error", "param": None, "code": "not_found"}
+    }
     error.validate(not_found)
     error.validate({"error": {"message": "m", "type": "api_error", "param": "seconds", "code": None}})
     for key in ("message", "type", "param", "code"):
@@ -302,11 +343,25 @@ def test_create_request_accepts(document):
     request.validate({"prompt": "p", "seconds": 9007199254740991, "n": 1, "audio": False, "unknown_key": [1]})
     for size in SIZES:
         request.validate({"prompt": "p", "seconds": 4, "size": size})
-    request.validate({"prompt": "p", "seconds": 4, "image": "data:image/png;base64,AAAA", "last_frame": {"image_url": "x", "extra": 1}})
+    request.validate(
+        {
+            "prompt": "p",
+            "seconds": 4,
+            "image": "data:image/png;base64,AAAA",
+            "last_frame": {"image_url": "x", "extra": 1},
+        }
+    )
     request.validate({"prompt": "p", "seconds": 4, "input_reference": "https://e.com/a.png"})
     request.validate({"prompt": "p", "seconds": 4, "input_reference": [{"image_url": "u"}] * 9})
-    request.validate({"prompt": "p", "seconds": 4, "reference_images": ["u"] * 9, "reference_videos": ["HTTPS://e.com/v.mp4"] * 3,
-                      "reference_audios": [{"audio_url": "https://e.com/a.mp3"}] * 3})
+    request.validate(
+        {
+            "prompt": "p",
+            "seconds": 4,
+            "reference_images": ["u"] * 9,
+            "reference_videos": ["HTTPS://e.com/v.mp4"] * 3,
+            "reference_audios": [{"audio_url": "https://e.com/a.mp3"}] * 3,
+        }
+    )
     request.validate({"prompt": "p", "seconds": 4, "reference_videos": [{"video_url": "https://e.com/v.mp4", "x": 1}]})
     request.validate({"prompt": "p", "seconds": 4, "callback_url": "http://127.0.0.1:9/hook", "callback_secret": "s"})
 
@@ -330,20 +385,44 @@ def test_create_request_accepts(document):
         pytest.param({"prompt": "p", "seconds": 4, "reference_images": []}, id="no reference images"),
         pytest.param({"prompt": "p", "seconds": 4, "reference_images": ["u"] * 10}, id="10 reference images"),
         pytest.param({"prompt": "p", "seconds": 4, "input_reference": ["u"] * 10}, id="10 input references"),
-        pytest.param({"prompt": "p", "seconds": 4, "reference_videos": ["http://e.com/v.mp4"]}, id="http reference video"),
-        pytest.param({"prompt": "p", "seconds": 4, "reference_videos": [{"video_url": "http://e.com/v.mp4"}]}, id="http video_url"),
-        pytest.param({"prompt": "p", "seconds": 4, "reference_videos": ["https://e.com/v"] * 4}, id="4 reference videos"),
-        pytest.param({"prompt": "p", "seconds": 4, "reference_audios": ["http://e.com/a.mp3"]}, id="http reference audio"),
-        pytest.param({"prompt": "p", "seconds": 4, "callback_url": "not a url", "callback_secret": "s"}, id="callback_url not a URL"),
-        pytest.param({"prompt": "p", "seconds": 4, "callback_url": "https://e.com", "callback_secret": ""}, id="empty secret"),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "reference_videos": ["http://e.com/v.mp4"]}, id="http reference video"
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "reference_videos": [{"video_url": "http://e.com/v.mp4"}]},
+            id="http video_url",
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "reference_videos": ["https://e.com/v"] * 4}, id="4 reference videos"
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "reference_audios": ["http://e.com/a.mp3"]}, id="http reference audio"
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "callback_url": "not a url", "callback_secret": "s"},
+            id="callback_url not a URL",
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "callback_url": "https://e.com", "callback_secret": ""}, id="empty secret"
+        ),
         pytest.param({"prompt": "p", "seconds": 4, "callback_url": "https://e.com"}, id="rule 1 url only"),
         pytest.param({"prompt": "p", "seconds": 4, "callback_secret": "s"}, id="rule 1 secret only"),
         pytest.param({"prompt": "p", "seconds": 4, "last_frame": "u"}, id="rule 4 last_frame without image"),
         pytest.param({"prompt": "p", "seconds": 4, "reference_images": ["u"], "input_reference": "u"}, id="rule 5"),
-        pytest.param({"prompt": "p", "seconds": 4, "image": "u", "reference_images": ["u"]}, id="rule 6 image+reference_images"),
-        pytest.param({"prompt": "p", "seconds": 4, "image": "u", "input_reference": "u"}, id="rule 6 image+input_reference"),
-        pytest.param({"prompt": "p", "seconds": 4, "image": "u", "reference_videos": ["https://e.com/v"]}, id="rule 6 image+videos"),
-        pytest.param({"prompt": "p", "seconds": 4, "image": "u", "last_frame": "u", "reference_audios": ["https://e.com/a"]}, id="rule 6 frames+audios"),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "image": "u", "reference_images": ["u"]}, id="rule 6 image+reference_images"
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "image": "u", "input_reference": "u"}, id="rule 6 image+input_reference"
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "image": "u", "reference_videos": ["https://e.com/v"]},
+            id="rule 6 image+videos",
+        ),
+        pytest.param(
+            {"prompt": "p", "seconds": 4, "image": "u", "last_frame": "u", "reference_audios": ["https://e.com/a"]},
+            id="rule 6 frames+audios",
+        ),
         pytest.param("not an object", id="not an object"),
     ],
 )
@@ -387,8 +466,10 @@ def test_webhooks_declare_both_events(document):
 def test_webhook_event_and_signature(document):
     # webhooks.md §1.9 vector 1: the whole secret is the HMAC key, as UTF-8 bytes.
     secret, webhook_id, timestamp = "whsec_your_secret_here", "evt_v_123", "1773600190"
-    body = ('{"object":"event","id":"evt_v_123","type":"video.completed","created_at":1773600190,'
-            '"data":{"id":"v_123","object":"video","status":"completed"}}')
+    body = (
+        '{"object":"event","id":"evt_v_123","type":"video.completed","created_at":1773600190,'
+        '"data":{"id":"v_123","object":"video","status":"completed"}}'
+    )
     digest = hmac.new(secret.encode(), f"{webhook_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
     signature = "v1," + base64.b64encode(digest).decode()
     assert signature == "v1,r+11RWezTvQXnH3g220wEGXYp5IBpF1MYNBZM8xeK6g="
@@ -401,7 +482,13 @@ def test_webhook_event_and_signature(document):
 
     completed = validator(document, "VideoCompletedEvent")
     failed = validator(document, "VideoFailedEvent")
-    event = {"object": "event", "id": "evt_v_123", "type": "video.completed", "created_at": 1773600190, "data": VIDEO_COMPLETED}
+    event = {
+        "object": "event",
+        "id": "evt_v_123",
+        "type": "video.completed",
+        "created_at": 1773600190,
+        "data": VIDEO_COMPLETED,
+    }
     completed.validate(event)
     validator(document, "WebhookEvent").validate(event)
     assert not failed.is_valid(event)

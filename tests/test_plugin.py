@@ -26,7 +26,8 @@ def tester(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_a_users_test_creates_a_job_advances_the_clock_and_gets_the_webhook(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import time
 
         def test_video_is_delivered(vidmock, vidmock_receiver, monkeypatch):
@@ -73,13 +74,15 @@ def test_a_users_test_creates_a_job_advances_the_clock_and_gets_the_webhook(test
             video = vidmock.wait_for_status(r.json()["id"], "completed")
             assert video["status"] == "completed" and video["content"][0]["url"].startswith(vidmock.url)
             assert vidmock.now() - start == 90  # 5 s steps: stops at the first poll that sees completion
-    """)
+    """
+    )
     result = tester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
 
 
 def test_wait_for_status_fails_at_once_on_another_terminal_status(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import pytest
 
         def test_blocked(vidmock):
@@ -93,12 +96,14 @@ def test_wait_for_status_fails_at_once_on_another_terminal_status(tester: pytest
             r = vidmock.client().post("/v1/videos", json={"prompt": "fox", "seconds": 4})
             with pytest.raises(AssertionError, match="still 'in_progress' after 30 virtual seconds"):
                 vidmock.wait_for_status(r.json()["id"], "completed", max_seconds=30)
-    """)
+    """
+    )
     tester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_httpx_reaches_vidmock_through_respx_without_opening_a_socket(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import socket
         import httpx
         import pytest
@@ -150,24 +155,28 @@ def test_httpx_reaches_vidmock_through_respx_without_opening_a_socket(tester: py
                             "publishers/google/models/veo-3.1-generate-preview/operations/nope")
             assert veo.status_code == 404  # a GET of an operation name is a 404, as on the real service
             assert [c["service"] for c in vidmock.journal()] == ["openai", "bytedance", "google-vertex"]
-    """)
+    """
+    )
     tester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
 def test_an_unmatched_host_fails_loudly(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import httpx
 
         def test_forgot_to_mock(vidmock_respx):
             httpx.get("https://api.example.com/v1/anything")
-    """)
+    """
+    )
     result = tester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*AllMockedAssertionError*api.example.com*not mocked*"])
 
 
 def test_the_marker_changes_options(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import pytest
 
         def create(vidmock, **extra):
@@ -222,14 +231,16 @@ def test_the_marker_changes_options(tester: pytest.Pytester) -> None:
         @pytest.mark.vidmock(no_such_option=1)
         def test_unknown_option(vidmock):
             pass
-    """)
+    """
+    )
     result = tester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=7, errors=1)
     result.stdout.fnmatch_lines(["*unknown option 'no_such_option'*"])
 
 
 def test_same_seed_gives_the_same_ids_in_dedicated_servers(tester: pytest.Pytester) -> None:
-    tester.makepyfile(test_user="""
+    tester.makepyfile(
+        test_user="""
         import pytest
 
         IDS = []
@@ -241,7 +252,8 @@ def test_same_seed_gives_the_same_ids_in_dedicated_servers(tester: pytest.Pytest
             IDS.append(r.json()["id"])
             if run == 2:
                 assert IDS[0] == IDS[1]
-    """)
+    """
+    )
     tester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
@@ -249,8 +261,10 @@ def test_the_plugin_is_registered_and_cheap_to_import() -> None:
     from importlib.metadata import entry_points
 
     assert [e.value for e in entry_points(group="pytest11") if e.name == "vidmock"] == ["vidmock.testing.plugin"]
-    code = ("import sys, vidmock.testing.plugin; "
-            "print(sorted(m for m in ('starlette', 'uvicorn', 'av', 'respx', 'httpx', 'vidmock.server') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, vidmock.testing.plugin; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'av', 'respx', 'httpx', 'vidmock.server') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

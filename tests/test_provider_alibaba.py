@@ -3,7 +3,8 @@ gateway.md §5.3 "Alibaba")."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -29,14 +30,21 @@ START = 1773600000.0  # 2026-03-15 18:40:00 UTC = 2026-03-16 02:40:00 in UTC+8
 @pytest.fixture
 def ctx(media: MediaCache) -> EmulatorContext:
     store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(START), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual"))
+    return EmulatorContext(
+        clock=Clock.virtual(START),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual"),
+    )
 
 
 @pytest.fixture
 async def dash(ctx: EmulatorContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://dashscope.test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://dashscope.test"
+    ) as c:
         yield c
 
 
@@ -66,9 +74,15 @@ async def test_lifecycle_pending_running_succeeded(dash: httpx.AsyncClient, ctx:
     await ctx.clock.advance(54)
     done = await task(dash, tid)
     url = f"http://127.0.0.1:4001/providers/alibaba/files/{tid}.mp4"
-    assert done["output"] == {"task_id": tid, "task_status": "SUCCEEDED", "submit_time": "2026-03-16 02:40:00.000",
-                              "scheduled_time": "2026-03-16 02:40:06.000", "end_time": "2026-03-16 02:41:00.000",
-                              "orig_prompt": "a koi pond", "video_url": url}
+    assert done["output"] == {
+        "task_id": tid,
+        "task_status": "SUCCEEDED",
+        "submit_time": "2026-03-16 02:40:00.000",
+        "scheduled_time": "2026-03-16 02:40:06.000",
+        "end_time": "2026-03-16 02:41:00.000",
+        "orig_prompt": "a koi pond",
+        "video_url": url,
+    }
     assert done["usage"] == {"video_duration": 5, "video_ratio": "832*480", "video_count": 1}
     data = (await dash.get(f"/files/{tid}.mp4")).content
     assert data[4:8] == b"ftyp"
@@ -88,19 +102,32 @@ async def test_unknown_and_never_issued_tasks(dash: httpx.AsyncClient) -> None:
     assert r.status_code == 404 and "NoSuchKey" in r.text
 
 
-@pytest.mark.parametrize("body, message", [
-    ({**BODY, "model": "wan9"}, "Model not exist."),
-    ({"input": {"prompt": "x"}}, "Field required: model"),
-    ({**BODY, "input": {}}, "Field required: input.prompt"),
-    ({**BODY, "parameters": {"size": "1280x720"}},
-     "The size parameter is invalid: expected width*height such as 1280*720, got '1280x720'."),
-    ({**BODY, "parameters": {"size": "99*99"}}, "The size parameter is invalid: 99*99 is not a supported resolution."),
-    ({**BODY, "parameters": {"duration": 10}}, "The duration parameter is invalid; wanx2.1-t2v-turbo supports 5 seconds."),
-    ({**BODY, "parameters": {"audio": True}}, "The audio parameter is not supported by wanx2.1-t2v-turbo."),
-    ({**BODY, "model": "wan2.5-t2v-preview", "parameters": {"duration": 7}},
-     "The duration parameter is invalid; wan2.5-t2v-preview supports 5, 10 seconds."),
-    ({**BODY, "parameters": {"seed": -1}}, "The seed parameter must be an integer between 0 and 2147483647."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({**BODY, "model": "wan9"}, "Model not exist."),
+        ({"input": {"prompt": "x"}}, "Field required: model"),
+        ({**BODY, "input": {}}, "Field required: input.prompt"),
+        (
+            {**BODY, "parameters": {"size": "1280x720"}},
+            "The size parameter is invalid: expected width*height such as 1280*720, got '1280x720'.",
+        ),
+        (
+            {**BODY, "parameters": {"size": "99*99"}},
+            "The size parameter is invalid: 99*99 is not a supported resolution.",
+        ),
+        (
+            {**BODY, "parameters": {"duration": 10}},
+            "The duration parameter is invalid; wanx2.1-t2v-turbo supports 5 seconds.",
+        ),
+        ({**BODY, "parameters": {"audio": True}}, "The audio parameter is not supported by wanx2.1-t2v-turbo."),
+        (
+            {**BODY, "model": "wan2.5-t2v-preview", "parameters": {"duration": 7}},
+            "The duration parameter is invalid; wan2.5-t2v-preview supports 5, 10 seconds.",
+        ),
+        ({**BODY, "parameters": {"seed": -1}}, "The seed parameter must be an integer between 0 and 2147483647."),
+    ],
+)
 async def test_invalid_parameters(dash: httpx.AsyncClient, body: dict[str, Any], message: str) -> None:
     r = await dash.post(SYNTHESIS, json=body, headers=HEADERS)
     assert r.status_code == 400
@@ -133,26 +160,33 @@ async def test_cancel_only_while_pending(dash: httpx.AsyncClient, ctx: EmulatorC
 
 
 async def test_wan25_renders_audio_by_default(dash: httpx.AsyncClient, ctx: EmulatorContext) -> None:
-    tid = await submit(dash, {"model": "wan2.5-t2v-preview", "input": {"prompt": "rain"},
-                              "parameters": {"size": "480*832", "duration": 10}})
+    tid = await submit(
+        dash,
+        {"model": "wan2.5-t2v-preview", "input": {"prompt": "rain"}, "parameters": {"size": "480*832", "duration": 10}},
+    )
     doc = ctx.store.get("alibaba.task", tid)
     assert (doc["width"], doc["height"], doc["duration"], doc["audio"]) == (480, 832, 10, True)
 
 
 # -- the gateway's client ----------------------------------------------------------------------------
 
+
 def submit_ctx(size: str = "1280x720", seconds: int = 5) -> SubmitContext:
     mapping = default_catalogue().resolve("wan-2-5").mappings[0]
-    return SubmitContext(request=CreateRequest(prompt="a koi pond", seconds=seconds, size=size), mapping=mapping,
-                         request_id="req_1")
+    return SubmitContext(
+        request=CreateRequest(prompt="a koi pond", seconds=seconds, size=size), mapping=mapping, request_id="req_1"
+    )
 
 
 async def test_client_submit_and_poll(dash: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     client = PLUGIN.build_client(ctx.config)
     result = await client.submit(dash, submit_ctx("720x1280", 10))
     entry = ctx.journal.for_service("alibaba")[-1]
-    assert entry.body == {"model": "wan2.5-t2v-preview", "input": {"prompt": "a koi pond"},
-                          "parameters": {"size": "720*1280", "duration": 10}}
+    assert entry.body == {
+        "model": "wan2.5-t2v-preview",
+        "input": {"prompt": "a koi pond"},
+        "parameters": {"size": "720*1280", "duration": 10},
+    }
     assert entry.headers["x-dashscope-async"] == "enable" and entry.headers["authorization"].startswith("Bear")
     assert (result.status, result.progress) == ("queued", 0)
     poll = await client.poll(dash, result.upstream_id, {})
@@ -166,27 +200,40 @@ async def test_client_submit_and_poll(dash: httpx.AsyncClient, ctx: EmulatorCont
     assert client.content_path(result.upstream_id) is None
 
 
-@pytest.mark.parametrize("reply, message", [
-    ({"request_id": "r", "code": "InvalidParameter", "message": "bad size"}, "Alibaba video API error: bad size (code InvalidParameter)"),
-    ({"request_id": "r", "output": {}}, "Alibaba video API error: undefined (code undefined)"),
-])
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (
+            {"request_id": "r", "code": "InvalidParameter", "message": "bad size"},
+            "Alibaba video API error: bad size (code InvalidParameter)",
+        ),
+        ({"request_id": "r", "output": {}}, "Alibaba video API error: undefined (code undefined)"),
+    ],
+)
 async def test_client_missing_task_id_is_a_502(reply: dict[str, Any], message: str) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)),
-                                 base_url="http://x") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)), base_url="http://x"
+    ) as http:
         with pytest.raises(UpstreamError) as err:
             await PLUGIN.build_client(ServerConfig()).submit(http, submit_ctx())
     assert (err.value.status, err.value.message) == (502, message)
 
 
 async def test_client_failed_task_error() -> None:
-    reply = {"request_id": "r", "output": {"task_id": "t", "task_status": "FAILED", "code": "InternalError.Timeout",
-                                           "message": "timed out"}}
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)),
-                                 base_url="http://x") as http:
+    reply = {
+        "request_id": "r",
+        "output": {"task_id": "t", "task_status": "FAILED", "code": "InternalError.Timeout", "message": "timed out"},
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)), base_url="http://x"
+    ) as http:
         client = PLUGIN.build_client(ServerConfig())
         poll = await client.poll(http, "t", {})
-        assert poll.error == {"code": "InternalError.Timeout", "message": "timed out",
-                              "details": {"code": "InternalError.Timeout", "message": "timed out"}}
+        assert poll.error == {
+            "code": "InternalError.Timeout",
+            "message": "timed out",
+            "details": {"code": "InternalError.Timeout", "message": "timed out"},
+        }
         reply["output"] = {"task_id": "t", "task_status": "FAILED"}
         poll = await client.poll(http, "t", {})
         assert poll.error == {"code": None, "message": "Alibaba video generation failed", "details": {}}

@@ -4,7 +4,8 @@ gateway.md §5.3 AtlasCloud, §6)."""
 from __future__ import annotations
 
 import base64
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -34,10 +35,18 @@ PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" *
 def make_ctx(media: MediaCache, scenarios: dict[str, Any] | None = None) -> EmulatorContext:
     store = MemoryStore()
     config = ServerConfig(clock="virtual")
-    engine = ScenarioEngine({name: parse({"name": name, **doc}, name) for name, doc in (scenarios or {}).items()},
-                            store)
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=config, scenarios=engine)
+    engine = ScenarioEngine(
+        {name: parse({"name": name, **doc}, name) for name, doc in (scenarios or {}).items()}, store
+    )
+    return EmulatorContext(
+        clock=Clock.virtual(),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=config,
+        scenarios=engine,
+    )
 
 
 @pytest.fixture
@@ -48,8 +57,9 @@ def ctx(media: MediaCache) -> EmulatorContext:
 @pytest.fixture
 async def atlas(ctx: EmulatorContext) -> AsyncIterator[httpx.AsyncClient]:
     app = PLUGIN.build_emulator(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://atlas.test",
-                                 headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://atlas.test", headers=AUTH
+    ) as c:
         yield c
 
 
@@ -78,18 +88,24 @@ async def test_prediction_lifecycle_and_download(atlas: httpx.AsyncClient, ctx: 
     assert (await atlas.get(f"/files/{pid}.mp4", headers={"Range": "bytes=9999999-"})).status_code == 416
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"model": "kwaivgi/kling-v9/text-to-video", "prompt": "x"}, "Model kwaivgi/kling-v9/text-to-video is not supported"),
-    (gen(duration=7), "duration must be one of 5, 10; got 7"),
-    (gen(duration="5"), "duration must be one of 5, 10; got '5'"),
-    (gen(aspect_ratio="4:3"), "aspect_ratio must be one of 16:9, 9:16, 1:1; got '4:3'"),
-    (gen(prompt=""), "prompt is required"),
-    (gen(model="kwaivgi/kling-v3.0-std/image-to-video"), "image is required for image-to-video"),
-    (gen(model="kwaivgi/kling-v3.0-std/image-to-video", image=PNG), "image must be an http(s) URL"),
-    (gen(image="https://x.test/a.png"), "image is not supported by"),
-    (gen(reference_image_urls=["https://x.test/a.png"]), "reference inputs are not supported"),
-    (gen(sound="yes"), "sound must be a boolean"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            {"model": "kwaivgi/kling-v9/text-to-video", "prompt": "x"},
+            "Model kwaivgi/kling-v9/text-to-video is not supported",
+        ),
+        (gen(duration=7), "duration must be one of 5, 10; got 7"),
+        (gen(duration="5"), "duration must be one of 5, 10; got '5'"),
+        (gen(aspect_ratio="4:3"), "aspect_ratio must be one of 16:9, 9:16, 1:1; got '4:3'"),
+        (gen(prompt=""), "prompt is required"),
+        (gen(model="kwaivgi/kling-v3.0-std/image-to-video"), "image is required for image-to-video"),
+        (gen(model="kwaivgi/kling-v3.0-std/image-to-video", image=PNG), "image must be an http(s) URL"),
+        (gen(image="https://x.test/a.png"), "image is not supported by"),
+        (gen(reference_image_urls=["https://x.test/a.png"]), "reference inputs are not supported"),
+        (gen(sound="yes"), "sound must be a boolean"),
+    ],
+)
 async def test_bad_generate_bodies_are_400(atlas: httpx.AsyncClient, body: dict[str, Any], message: str) -> None:
     r = await atlas.post(GENERATE, json=body)
     assert r.status_code == 400
@@ -116,14 +132,24 @@ async def test_upload_media_returns_a_served_url(atlas: httpx.AsyncClient) -> No
 
 
 async def test_scenario_failure_and_poll_fault(media: MediaCache) -> None:
-    ctx = make_ctx(media, {"kling-fail": {
-        "description": "d", "reproduces": "r", "timeline": [{"at": 0, "status": "in_progress"},
-                                                            {"at": 30, "status": "failed"}],
-        "outcome": {"error": {"code": "risk", "message": "content risk control"}},
-        "faults": {"poll": [{"status": 503}, "pass"], "submit": [{"status": 429, "retry_after": 3}, "pass"]}}})
+    ctx = make_ctx(
+        media,
+        {
+            "kling-fail": {
+                "description": "d",
+                "reproduces": "r",
+                "timeline": [{"at": 0, "status": "in_progress"}, {"at": 30, "status": "failed"}],
+                "outcome": {"error": {"code": "risk", "message": "content risk control"}},
+                "faults": {"poll": [{"status": 503}, "pass"], "submit": [{"status": 429, "retry_after": 3}, "pass"]},
+            }
+        },
+    )
     app = PLUGIN.build_emulator(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a.test",
-                                 headers={**AUTH, "X-Vidmock-Scenario": "kling-fail"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://a.test",
+        headers={**AUTH, "X-Vidmock-Scenario": "kling-fail"},
+    ) as c:
         r = await c.post(GENERATE, json=gen())
         assert r.status_code == 429 and r.headers["retry-after"] == "3"
         assert r.json() == {"code": 429, "message": "Too many requests, please retry later"}
@@ -137,13 +163,18 @@ async def test_scenario_failure_and_poll_fault(media: MediaCache) -> None:
 
 # -- the gateway's client ---------------------------------------------------------------------------
 
+
 def submit_ctx(model: str = "kling-v3-0", **req: Any) -> SubmitContext:
     request = CreateRequest(**{"prompt": "p", "seconds": 5, "size": "1280x720", **req})
     mapping = default_catalogue().get(model).mappings[0]  # type: ignore[union-attr]
     frames = request.input_mode == "frames"
-    return SubmitContext(request, mapping, "req-1",
-                         first_frame=prepare(request.image) if frames and request.image else None,
-                         last_frame=prepare(request.last_frame) if frames and request.last_frame else None)
+    return SubmitContext(
+        request,
+        mapping,
+        "req-1",
+        first_frame=prepare(request.image) if frames and request.image else None,
+        last_frame=prepare(request.last_frame) if frames and request.last_frame else None,
+    )
 
 
 def mock(handler: Any) -> httpx.AsyncClient:
@@ -157,7 +188,10 @@ def test_upstream_model_names() -> None:
 
 
 def test_first_url_walks_the_reply_in_order() -> None:
-    assert first_url({"code": 200, "data": {"name": "x", "urls": ["ftp://no", "https://cdn/a.png"]}}) == "https://cdn/a.png"
+    assert (
+        first_url({"code": 200, "data": {"name": "x", "urls": ["ftp://no", "https://cdn/a.png"]}})
+        == "https://cdn/a.png"
+    )
     assert first_url({"message": "ok"}) is None
 
 
@@ -191,15 +225,19 @@ async def test_upstream_http_error_keeps_its_status() -> None:
     assert (err.value.status, err.value.message) == (503, "Upstream provider error (503)")
 
 
-@pytest.mark.parametrize("data, status, url, message", [
-    ({"status": "completed", "outputs": [{"url": "https://cdn/v.mp4"}]}, "completed", "https://cdn/v.mp4", None),
-    ({"status": "completed", "outputs": ["https://cdn/w.mp4"]}, "completed", "https://cdn/w.mp4", None),
-    ({"status": "failed", "error": ""}, "failed", None, "AtlasCloud video generation failed"),
-    ({"status": "failed", "error": "nsfw"}, "failed", None, "nsfw"),
-    ({"status": "processing"}, "processing", None, None),
-])
-async def test_poll_reads_data_status_outputs_and_error(data: dict[str, Any], status: str, url: str | None,
-                                                        message: str | None) -> None:
+@pytest.mark.parametrize(
+    "data, status, url, message",
+    [
+        ({"status": "completed", "outputs": [{"url": "https://cdn/v.mp4"}]}, "completed", "https://cdn/v.mp4", None),
+        ({"status": "completed", "outputs": ["https://cdn/w.mp4"]}, "completed", "https://cdn/w.mp4", None),
+        ({"status": "failed", "error": ""}, "failed", None, "AtlasCloud video generation failed"),
+        ({"status": "failed", "error": "nsfw"}, "failed", None, "nsfw"),
+        ({"status": "processing"}, "processing", None, None),
+    ],
+)
+async def test_poll_reads_data_status_outputs_and_error(
+    data: dict[str, Any], status: str, url: str | None, message: str | None
+) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/api/v1/model/prediction/p1"
         return httpx.Response(200, json={"code": 200, "data": data})

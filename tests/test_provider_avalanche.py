@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -18,9 +19,9 @@ from vidmock.gateway.request import CreateRequest
 from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.media import MediaCache
-from vidmock.providers.avalanche.client import (FAILED, NO_FILE_URL, NO_TASK_ID, SORA_FAILED, AvalancheClient)
-from vidmock.providers.base import EmulatorContext, PollFailure, PreparedImage, SubmitContext, UpstreamError
+from vidmock.providers.avalanche.client import FAILED, NO_FILE_URL, NO_TASK_ID, SORA_FAILED, AvalancheClient
 from vidmock.providers.avalanche.emulator import build_emulator
+from vidmock.providers.base import EmulatorContext, PollFailure, PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.faults import InProcessTransport
 from vidmock.store import MemoryStore
 
@@ -28,10 +29,23 @@ pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": "Bearer kie-key"}
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
 PNG = f"data:image/png;base64,{PNG_B64}"
-VEO: dict[str, Any] = {"prompt": "a fox", "model": "veo3_fast", "aspect_ratio": "16:9", "generationType": "TEXT_2_VIDEO",
-       "enableFallback": False}
-SORA: dict[str, Any] = {"model": "sora-2-text-to-video", "input": {"prompt": "a fox", "aspect_ratio": "landscape", "n_frames": "10",
-                                                   "remove_watermark": True, "upload_method": "s3"}}
+VEO: dict[str, Any] = {
+    "prompt": "a fox",
+    "model": "veo3_fast",
+    "aspect_ratio": "16:9",
+    "generationType": "TEXT_2_VIDEO",
+    "enableFallback": False,
+}
+SORA: dict[str, Any] = {
+    "model": "sora-2-text-to-video",
+    "input": {
+        "prompt": "a fox",
+        "aspect_ratio": "landscape",
+        "n_frames": "10",
+        "remove_watermark": True,
+        "upload_method": "s3",
+    },
+}
 Kie = tuple[httpx.AsyncClient, Clock]
 
 
@@ -44,12 +58,20 @@ def make_kie(media: MediaCache, tmp_path: Path) -> Callable[..., Any]:
             (tmp_path / f"{doc['name']}.yaml").write_text(json.dumps(doc))
         for name in ("vertex-submit-503-twice",):  # a scenario written for another provider
             (tmp_path / f"{name}.yaml").write_text(
-                (Path(__file__).resolve().parent.parent / "scenarios" / f"{name}.yaml").read_text())
+                (Path(__file__).resolve().parent.parent / "scenarios" / f"{name}.yaml").read_text()
+            )
         store, clock = MemoryStore(), Clock.virtual()
-        ctx = EmulatorContext(clock=clock, store=store, ids=IdFactory(store, 0), media=media, journal=Journal(),
-                              config=ServerConfig(clock="virtual", scenarios_dir=str(tmp_path)))
-        client = httpx.AsyncClient(transport=InProcessTransport(build_emulator(ctx)),
-                                   base_url="http://kie", headers=AUTH)
+        ctx = EmulatorContext(
+            clock=clock,
+            store=store,
+            ids=IdFactory(store, 0),
+            media=media,
+            journal=Journal(),
+            config=ServerConfig(clock="virtual", scenarios_dir=str(tmp_path)),
+        )
+        client = httpx.AsyncClient(
+            transport=InProcessTransport(build_emulator(ctx)), base_url="http://kie", headers=AUTH
+        )
         opened.append(client)
         return client, clock
 
@@ -103,8 +125,11 @@ async def test_1080p_upgrade_is_pending_then_returns_a_url(kie: Kie) -> None:
     assert early["code"] == 422 and "still being generated" in early["msg"]
     await clock.advance(75)
     pending = (await client.get("/api/v1/veo/get-1080p-video", params=params)).json()
-    assert pending == {"code": 422, "data": None,
-                       "msg": "1080P is processing. It should be ready in 1-2 minutes. Please check back shortly."}
+    assert pending == {
+        "code": 422,
+        "data": None,
+        "msg": "1080P is processing. It should be ready in 1-2 minutes. Please check back shortly.",
+    }
     await clock.advance(60)
     ready = (await client.get("/api/v1/veo/get-1080p-video", params=params)).json()
     assert ready["code"] == 200 and ready["data"]["resultUrl"].endswith(f"/files/{task_id}/1080p.mp4")
@@ -119,7 +144,11 @@ async def test_4k_upgrade_starts_on_request(kie: Kie) -> None:
     await clock.advance(100)
     body = {"taskId": task_id, "index": 0}
     started = (await client.post("/api/v1/veo/get-4k-video", json=body)).json()
-    assert started == {"code": 200, "msg": "success", "data": {"taskId": task_id, "resultUrls": None, "imageUrls": None}}
+    assert started == {
+        "code": 200,
+        "msg": "success",
+        "data": {"taskId": task_id, "resultUrls": None, "imageUrls": None},
+    }
     await clock.advance(299)
     pending = (await client.post("/api/v1/veo/get-4k-video", json=body)).json()
     assert pending["code"] == 422 and pending["msg"].startswith("4k is processing")
@@ -145,12 +174,17 @@ async def test_sora_lifecycle_with_result_json(kie: Kie) -> None:
     assert (await client.get(path(url))).content[4:8] == b"ftyp"
     # A Sora task is not a Veo record, and vice versa.
     assert (await client.get("/api/v1/veo/record-info", params={"taskId": task_id})).json() == {
-        "code": 422, "msg": "recordInfo is null", "data": None}
+        "code": 422,
+        "msg": "recordInfo is null",
+        "data": None,
+    }
 
 
 async def test_base64_upload_serves_the_file_for_three_days(kie: Kie) -> None:
     client, clock = kie
-    r = (await client.post("/api/file-base64-upload", json={"base64Data": PNG, "uploadPath": "videos/input-images"})).json()
+    r = (
+        await client.post("/api/file-base64-upload", json={"base64Data": PNG, "uploadPath": "videos/input-images"})
+    ).json()
     assert r["success"] is True and r["code"] == 200
     data = r["data"]
     assert data["fileUrl"] == data["downloadUrl"] and data["mimeType"] == "image/png" and data["fileSize"] == 67
@@ -162,27 +196,47 @@ async def test_base64_upload_serves_the_file_for_three_days(kie: Kie) -> None:
     assert (await client.get(path(data["fileUrl"]))).status_code == 404
 
 
-@pytest.mark.parametrize("route,body,message", [
-    ("/api/v1/veo/generate", {**VEO, "prompt": ""}, "prompt is required"),
-    ("/api/v1/veo/generate", {**VEO, "model": "veo9"}, "model must be one of veo3, veo3_fast, veo3_lite"),
-    ("/api/v1/veo/generate", {**VEO, "aspect_ratio": "1:1"}, "aspect_ratio must be one of 16:9, 9:16, Auto"),
-    ("/api/v1/veo/generate", {**VEO, "generationType": "REFERENCE_2_VIDEO", "model": "veo3",
-                              "imageUrls": ["https://x.test/a.png"]},
-     "REFERENCE_2_VIDEO is only supported by veo3_fast and veo3_lite"),
-    ("/api/v1/veo/generate", {**VEO, "generationType": "FIRST_AND_LAST_FRAMES_2_VIDEO"},
-     "FIRST_AND_LAST_FRAMES_2_VIDEO requires 1 or 2 imageUrls"),
-    ("/api/v1/veo/generate", {**VEO, "imageUrls": ["ftp://x"]}, "imageUrls must be a list of http(s) URLs"),
-    ("/api/v1/jobs/createTask", {**SORA, "model": "sora-3"}, "model 'sora-3' is not supported"),
-    ("/api/v1/jobs/createTask", {**SORA, "input": {**SORA["input"], "n_frames": "4"}},
-     'input.n_frames must be "10" or "15"'),
-    ("/api/v1/jobs/createTask", {**SORA, "model": "sora-2-image-to-video"},
-     "input.image_urls must hold exactly 1 image for image-to-video"),
-    ("/api/v1/jobs/createTask", {**SORA, "input": {**SORA["input"], "size": "high"}},
-     "input.size must be standard or high, on sora-2-pro models only"),
-    ("/api/file-base64-upload", {"base64Data": "data:image/png;base64,%%%", "uploadPath": "x"},
-     "base64Data is not valid base64"),
-    ("/api/file-base64-upload", {"base64Data": PNG}, "uploadPath is required"),
-])
+@pytest.mark.parametrize(
+    "route,body,message",
+    [
+        ("/api/v1/veo/generate", {**VEO, "prompt": ""}, "prompt is required"),
+        ("/api/v1/veo/generate", {**VEO, "model": "veo9"}, "model must be one of veo3, veo3_fast, veo3_lite"),
+        ("/api/v1/veo/generate", {**VEO, "aspect_ratio": "1:1"}, "aspect_ratio must be one of 16:9, 9:16, Auto"),
+        (
+            "/api/v1/veo/generate",
+            {**VEO, "generationType": "REFERENCE_2_VIDEO", "model": "veo3", "imageUrls": ["https://x.test/a.png"]},
+            "REFERENCE_2_VIDEO is only supported by veo3_fast and veo3_lite",
+        ),
+        (
+            "/api/v1/veo/generate",
+            {**VEO, "generationType": "FIRST_AND_LAST_FRAMES_2_VIDEO"},
+            "FIRST_AND_LAST_FRAMES_2_VIDEO requires 1 or 2 imageUrls",
+        ),
+        ("/api/v1/veo/generate", {**VEO, "imageUrls": ["ftp://x"]}, "imageUrls must be a list of http(s) URLs"),
+        ("/api/v1/jobs/createTask", {**SORA, "model": "sora-3"}, "model 'sora-3' is not supported"),
+        (
+            "/api/v1/jobs/createTask",
+            {**SORA, "input": {**SORA["input"], "n_frames": "4"}},
+            'input.n_frames must be "10" or "15"',
+        ),
+        (
+            "/api/v1/jobs/createTask",
+            {**SORA, "model": "sora-2-image-to-video"},
+            "input.image_urls must hold exactly 1 image for image-to-video",
+        ),
+        (
+            "/api/v1/jobs/createTask",
+            {**SORA, "input": {**SORA["input"], "size": "high"}},
+            "input.size must be standard or high, on sora-2-pro models only",
+        ),
+        (
+            "/api/file-base64-upload",
+            {"base64Data": "data:image/png;base64,%%%", "uploadPath": "x"},
+            "base64Data is not valid base64",
+        ),
+        ("/api/file-base64-upload", {"base64Data": PNG}, "uploadPath is required"),
+    ],
+)
 async def test_bad_parameters_are_422_inside_http_200(kie: Kie, route: str, body: dict[str, Any], message: str) -> None:
     client, _ = kie
     r = await client.post(route, json=body)
@@ -193,7 +247,11 @@ async def test_auth_bad_json_and_unknown_tasks(kie: Kie) -> None:
     client, _ = kie
     bare = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
     r = await bare.post("/api/v1/veo/generate", json=VEO)
-    assert r.status_code == 200 and r.json() == {"code": 401, "msg": "You do not have access permissions.", "data": None}
+    assert r.status_code == 200 and r.json() == {
+        "code": 401,
+        "msg": "You do not have access permissions.",
+        "data": None,
+    }
     r = await client.post("/api/v1/veo/generate", content=b"{nope", headers={"content-type": "application/json"})
     assert r.json()["code"] == 422
     for route in ("/api/v1/veo/record-info", "/api/v1/jobs/recordInfo", "/api/v1/veo/get-1080p-video"):
@@ -202,13 +260,25 @@ async def test_auth_bad_json_and_unknown_tasks(kie: Kie) -> None:
 
 
 async def test_scenarios_script_failures_faults_and_expiry(make_kie: Callable[..., Kie]) -> None:
-    failing = {"name": "kie-fail", "description": "d", "reproduces": "r", "provider": "avalanche",
-               "timeline": [{"at": 0, "status": "in_progress"}, {"at": 30, "status": "failed"}],
-               "outcome": {"error": {"code": "501", "message": "upstream exploded"}}}
-    flaky = {"name": "kie-flaky", "description": "d", "reproduces": "r",
-             "faults": {"submit": [{"status": 200, "body": {"code": 429, "msg": "slow down"}}],
-                        "poll": [{"status": 502}], "content": [{"truncate": 10}]},
-             "content": {"expires_after": 600}}
+    failing = {
+        "name": "kie-fail",
+        "description": "d",
+        "reproduces": "r",
+        "provider": "avalanche",
+        "timeline": [{"at": 0, "status": "in_progress"}, {"at": 30, "status": "failed"}],
+        "outcome": {"error": {"code": "501", "message": "upstream exploded"}},
+    }
+    flaky = {
+        "name": "kie-flaky",
+        "description": "d",
+        "reproduces": "r",
+        "faults": {
+            "submit": [{"status": 200, "body": {"code": 429, "msg": "slow down"}}],
+            "poll": [{"status": 502}],
+            "content": [{"truncate": 10}],
+        },
+        "content": {"expires_after": 600},
+    }
     client, clock = make_kie(failing, flaky)
     task_id = await veo_task(client, "kie-fail")
     await clock.advance(30)
@@ -222,7 +292,9 @@ async def test_scenarios_script_failures_faults_and_expiry(make_kie: Callable[..
     r = await client.get("/api/v1/veo/record-info", params={"taskId": task_id})
     assert r.status_code == 502 and r.json()["code"] == 502
     await clock.advance(75)
-    url = (await client.get("/api/v1/veo/record-info", params={"taskId": task_id})).json()["data"]["response"]["resultUrls"][0]
+    url = (await client.get("/api/v1/veo/record-info", params={"taskId": task_id})).json()["data"]["response"][
+        "resultUrls"
+    ][0]
     with pytest.raises(httpx.HTTPError):
         await client.get(path(url))
     assert (await client.get(path(url))).status_code == 200
@@ -240,18 +312,24 @@ async def test_a_scenario_for_another_provider_is_ignored(kie: Kie) -> None:
 
 # -- the gateway's client -------------------------------------------------------------------------
 
+
 def submit_ctx(model: str = "veo-3.1-fast-generate-preview", provider: str = "avalanche", **req: Any) -> SubmitContext:
     found = default_catalogue().get(model)
     assert found is not None
     mapping = next(m for m in found.mappings if m.provider == provider)
     request = CreateRequest(**{"prompt": "x", "seconds": 8, "size": "1920x1080", **req})
-    return SubmitContext(request=request, mapping=mapping, request_id="req_1",
-                         references=(PreparedImage("image/png", PNG_B64, "data"),) if req.get("reference_images") else ())
+    return SubmitContext(
+        request=request,
+        mapping=mapping,
+        request_id="req_1",
+        references=(PreparedImage("image/png", PNG_B64, "data"),) if req.get("reference_images") else (),
+    )
 
 
 def mock(handler: Callable[[httpx.Request], dict[str, Any]]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=handler(r))),
-                             base_url="http://kie")
+    return httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=handler(r))), base_url="http://kie"
+    )
 
 
 async def test_client_submit_errors() -> None:
@@ -268,31 +346,41 @@ async def test_client_submit_errors() -> None:
     assert (err.value.status, err.value.message) == (402, "no credits")
 
 
-@pytest.mark.parametrize("external_id,data,message,code", [
-    ("veo3_fast", {"successFlag": 2, "errorCode": None, "errorMessage": ""}, FAILED, None),
-    ("veo3_fast", {"successFlag": 3, "errorCode": 400, "errorMessage": "flagged"}, "flagged", "400"),
-    ("sora-2", {"state": "fail", "failCode": "", "failMsg": ""}, SORA_FAILED, None),
-    ("sora-2", {"state": "fail", "failCode": "500", "failMsg": "boom"}, "boom", "500"),
-])
+@pytest.mark.parametrize(
+    "external_id,data,message,code",
+    [
+        ("veo3_fast", {"successFlag": 2, "errorCode": None, "errorMessage": ""}, FAILED, None),
+        ("veo3_fast", {"successFlag": 3, "errorCode": 400, "errorMessage": "flagged"}, "flagged", "400"),
+        ("sora-2", {"state": "fail", "failCode": "", "failMsg": ""}, SORA_FAILED, None),
+        ("sora-2", {"state": "fail", "failCode": "500", "failMsg": "boom"}, "boom", "500"),
+    ],
+)
 async def test_client_failed_jobs(external_id: str, data: dict[str, Any], message: str, code: str | None) -> None:
-    result = await AvalancheClient().poll(mock(lambda r: {"code": 200, "msg": "success", "data": data}), "t1",
-                                          {"external_id": external_id, "size": "1920x1080"})
+    result = await AvalancheClient().poll(
+        mock(lambda r: {"code": 200, "msg": "success", "data": data}),
+        "t1",
+        {"external_id": external_id, "size": "1920x1080"},
+    )
     assert result.status == "failed" and result.error is not None
     assert result.error["message"] == message and result.error.get("code") == code
 
 
 async def test_client_poll_app_error_is_a_poll_failure() -> None:
     with pytest.raises(PollFailure, match=r"recordInfo is null \(code 422\)"):
-        await AvalancheClient().poll(mock(lambda r: {"code": 422, "msg": "recordInfo is null", "data": None}), "t1",
-                                     {"external_id": "veo3_fast", "size": "1920x1080"})
+        await AvalancheClient().poll(
+            mock(lambda r: {"code": 422, "msg": "recordInfo is null", "data": None}),
+            "t1",
+            {"external_id": "veo3_fast", "size": "1920x1080"},
+        )
 
 
 async def test_standalone_serves_at_the_root_with_root_file_urls(media: MediaCache) -> None:
     from vidmock.server import build_provider_app
 
     app = build_provider_app(ServerConfig(clock="virtual"), "avalanche", media=media)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001",
-                                 headers=AUTH) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001", headers=AUTH
+    ) as client:
         task_id = await veo_task(client)
         await app.state.vidmock.advance(75)
         data = (await client.get("/api/v1/veo/record-info", params={"taskId": task_id})).json()["data"]

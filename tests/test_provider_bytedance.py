@@ -4,10 +4,12 @@ gateway.md §5.3 ByteDance)."""
 from __future__ import annotations
 
 import base64
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from conftest import make_ctx
 
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import default_catalogue
@@ -17,7 +19,6 @@ from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.bytedance import PLUGIN
 from vidmock.providers.bytedance.models import KIND
-from conftest import make_ctx
 
 pytestmark = pytest.mark.anyio
 
@@ -29,8 +30,6 @@ LITE = "seedance-1-0-lite-t2v-250428"  # 30 s running, 5 s queued
 S20 = "dreamina-seedance-2-0-260128"
 
 
-
-
 @pytest.fixture
 def ctx(media: MediaCache) -> EmulatorContext:
     return make_ctx(media)
@@ -39,8 +38,9 @@ def ctx(media: MediaCache) -> EmulatorContext:
 @pytest.fixture
 async def ark(ctx: EmulatorContext) -> AsyncIterator[httpx.AsyncClient]:
     app = PLUGIN.build_emulator(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bytedance.test",
-                                 headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bytedance.test", headers=AUTH
+    ) as c:
         yield c
 
 
@@ -63,6 +63,7 @@ def error_of(r: httpx.Response) -> dict[str, Any]:
 
 # -- create -----------------------------------------------------------------------------------------
 
+
 async def test_create_returns_dated_task_id_and_stores_record(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     r = await ark.post(TASKS, json=body(callback_url="https://hooks.example/ark"))
     assert r.status_code == 200 and set(r.json()) == {"id"}
@@ -70,52 +71,129 @@ async def test_create_returns_dated_task_id_and_stores_record(ark: httpx.AsyncCl
     assert tid.startswith("cgt-20260315184000-") and len(tid) == len("cgt-20260315184000-fgl09")
     doc = ctx.store.get(KIND, tid)
     assert doc["callback_url"] == "https://hooks.example/ark"
-    assert doc["plan"]["scenario"] is None and doc["plan"]["steps"] == [[0.0, "queued", None], [5.0, "in_progress", None],
-                                                                        [35.0, "completed", None]]
+    assert doc["plan"]["scenario"] is None and doc["plan"]["steps"] == [
+        [0.0, "queued", None],
+        [5.0, "in_progress", None],
+        [35.0, "completed", None],
+    ]
     assert r.headers["x-request-id"].startswith("0217")
 
 
-@pytest.mark.parametrize("payload, status, code, param, message", [
-    ({"content": []}, 400, "MissingParameter", "model",
-     "The request failed because it is missing the required parameter `model`."),
-    ({"model": "seedance-9-9-pro", "content": []}, 404, "InvalidEndpointOrModel.NotFound", "model",
-     "The model or endpoint seedance-9-9-pro does not exist or you do not have access to it."),
-    ({"model": LITE}, 400, "MissingParameter", "content",
-     "The request failed because it is missing the required parameter `content`."),
-    ({"model": LITE, "content": [{"type": "draft_task", "draft_task": {"id": "cgt-x"}}]}, 400, "InvalidParameter",
-     "content[0].type", "The parameter `content[0].type` specified in the request is not valid: unsupported content "
-     "type 'draft_task'; expected text, image_url, video_url or audio_url."),
-    (body(duration=13), 400, "InvalidParameter", "duration",
-     "The parameter `duration` specified in the request is not valid: expected an integer between 2 and 12, "
-     "but received 13."),
-    (body(S20, duration=3), 400, "InvalidParameter", "duration",
-     "The parameter `duration` specified in the request is not valid: expected an integer between 4 and 15, "
-     "but received 3."),
-    (body(ratio="2:1"), 400, "InvalidParameter", "ratio",
-     "The parameter `ratio` specified in the request is not valid: expected one of 16:9, 4:3, 1:1, 3:4, 9:16, "
-     "21:9, adaptive, but received '2:1'."),
-    (body("dreamina-seedance-2-0-fast-260128", resolution="1080p"), 400, "InvalidParameter", "resolution",
-     "The parameter `resolution` specified in the request is not valid: expected one of 480p, 720p, "
-     "but received '1080p'."),
-    (body(generate_audio=True), 400, "InvalidParameter", "generate_audio",
-     "The parameter `generate_audio` specified in the request is not valid: the model does not support audio "
-     "generation."),
-    (body(seed=-2), 400, "InvalidParameter", "seed",
-     "The parameter `seed` specified in the request is not valid: expected an integer between -1 and 4294967295, "
-     "but received -2."),
-    (body(callback_url="ftp://x"), 400, "InvalidParameter", "callback_url",
-     "The parameter `callback_url` specified in the request is not valid: expected a http(s) URL."),
-    (body(execution_expires_after=60), 400, "InvalidParameter", "execution_expires_after",
-     "The parameter `execution_expires_after` specified in the request is not valid: expected an integer between "
-     "3600 and 259200, but received 60."),
-])
-async def test_create_validation(ark: httpx.AsyncClient, ctx: EmulatorContext, payload: dict[str, Any], status: int,
-                                 code: str, param: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "payload, status, code, param, message",
+    [
+        (
+            {"content": []},
+            400,
+            "MissingParameter",
+            "model",
+            "The request failed because it is missing the required parameter `model`.",
+        ),
+        (
+            {"model": "seedance-9-9-pro", "content": []},
+            404,
+            "InvalidEndpointOrModel.NotFound",
+            "model",
+            "The model or endpoint seedance-9-9-pro does not exist or you do not have access to it.",
+        ),
+        (
+            {"model": LITE},
+            400,
+            "MissingParameter",
+            "content",
+            "The request failed because it is missing the required parameter `content`.",
+        ),
+        (
+            {"model": LITE, "content": [{"type": "draft_task", "draft_task": {"id": "cgt-x"}}]},
+            400,
+            "InvalidParameter",
+            "content[0].type",
+            "The parameter `content[0].type` specified in the request is not valid: unsupported content "
+            "type 'draft_task'; expected text, image_url, video_url or audio_url.",
+        ),
+        (
+            body(duration=13),
+            400,
+            "InvalidParameter",
+            "duration",
+            "The parameter `duration` specified in the request is not valid: expected an integer between 2 and 12, "
+            "but received 13.",
+        ),
+        (
+            body(S20, duration=3),
+            400,
+            "InvalidParameter",
+            "duration",
+            "The parameter `duration` specified in the request is not valid: expected an integer between 4 and 15, "
+            "but received 3.",
+        ),
+        (
+            body(ratio="2:1"),
+            400,
+            "InvalidParameter",
+            "ratio",
+            "The parameter `ratio` specified in the request is not valid: expected one of 16:9, 4:3, 1:1, 3:4, 9:16, "
+            "21:9, adaptive, but received '2:1'.",
+        ),
+        (
+            body("dreamina-seedance-2-0-fast-260128", resolution="1080p"),
+            400,
+            "InvalidParameter",
+            "resolution",
+            "The parameter `resolution` specified in the request is not valid: expected one of 480p, 720p, "
+            "but received '1080p'.",
+        ),
+        (
+            body(generate_audio=True),
+            400,
+            "InvalidParameter",
+            "generate_audio",
+            "The parameter `generate_audio` specified in the request is not valid: the model does not support audio "
+            "generation.",
+        ),
+        (
+            body(seed=-2),
+            400,
+            "InvalidParameter",
+            "seed",
+            "The parameter `seed` specified in the request is not valid: expected an integer between -1 and 4294967295, "
+            "but received -2.",
+        ),
+        (
+            body(callback_url="ftp://x"),
+            400,
+            "InvalidParameter",
+            "callback_url",
+            "The parameter `callback_url` specified in the request is not valid: expected a http(s) URL.",
+        ),
+        (
+            body(execution_expires_after=60),
+            400,
+            "InvalidParameter",
+            "execution_expires_after",
+            "The parameter `execution_expires_after` specified in the request is not valid: expected an integer between "
+            "3600 and 259200, but received 60.",
+        ),
+    ],
+)
+async def test_create_validation(
+    ark: httpx.AsyncClient,
+    ctx: EmulatorContext,
+    payload: dict[str, Any],
+    status: int,
+    code: str,
+    param: str,
+    message: str,
+) -> None:
     r = await ark.post(TASKS, json=payload)
     assert r.status_code == status
     err = error_of(r)
-    assert err == {"code": code, "message": message, "param": param,
-                   "type": "NotFound" if status == 404 else "BadRequest"}
+    assert err == {
+        "code": code,
+        "message": message,
+        "param": param,
+        "type": "NotFound" if status == 404 else "BadRequest",
+    }
     assert ctx.store.count(KIND) == 0
 
 
@@ -123,32 +201,64 @@ def _item(kind: str, url: str, role: str) -> dict[str, Any]:
     return {"type": kind, kind: {"url": url}, "role": role}
 
 
-@pytest.mark.parametrize("model, items, message", [
-    (S20, [_item("video_url", "data:video/mp4;base64,AAAA", "reference_video")],
-     "`content[1].video_url.url` specified in the request is not valid: reference_video must be provided as a web url."),
-    (S20, [_item("image_url", PNG, "first_frame"), _item("image_url", PNG, "reference_image")],
-     "`content` specified in the request is not valid: first_frame/last_frame and reference inputs cannot be used "
-     "together."),
-    (S20, [_item("image_url", PNG, "reference_image")] * 10,
-     "`content` specified in the request is not valid: at most 9 reference images are allowed, but received 10."),
-    (S20, [_item("video_url", "https://v.example/a.mp4", "reference_video")] * 4,
-     "`content` specified in the request is not valid: at most 3 reference videos are allowed, but received 4."),
-    (S20, [_item("audio_url", "https://a.example/a.mp3", "reference_audio")],
-     "`content` specified in the request is not valid: reference_audio requires at least one reference image or "
-     "video."),
-    ("seedance-1-5-pro-251215", [_item("video_url", "https://v.example/a.mp4", "reference_video")],
-     "`content` specified in the request is not valid: the model does not support reference_video or "
-     "reference_audio inputs."),
-    ("seedance-1-0-pro-fast-250528", [_item("image_url", PNG, "first_frame"), _item("image_url", PNG, "last_frame")],
-     "`content` specified in the request is not valid: the model does not support last_frame images."),
-    (S20, [_item("image_url", PNG, "cover")],
-     "`content[1].role` specified in the request is not valid: role 'cover' is not valid for image_url; "
-     "expected first_frame or last_frame or reference_image."),
-    (S20, [_item("image_url", "data:image/svg;base64,AAAA", "first_frame")],
-     "`content[1].image_url.url` specified in the request is not valid: unsupported image format svg; supported "
-     "formats are jpeg, jpg, png, webp, bmp, tiff, gif."),
-])
-async def test_content_item_rules(ark: httpx.AsyncClient, model: str, items: list[dict[str, Any]], message: str) -> None:
+@pytest.mark.parametrize(
+    "model, items, message",
+    [
+        (
+            S20,
+            [_item("video_url", "data:video/mp4;base64,AAAA", "reference_video")],
+            "`content[1].video_url.url` specified in the request is not valid: reference_video must be provided as a web url.",
+        ),
+        (
+            S20,
+            [_item("image_url", PNG, "first_frame"), _item("image_url", PNG, "reference_image")],
+            "`content` specified in the request is not valid: first_frame/last_frame and reference inputs cannot be used "
+            "together.",
+        ),
+        (
+            S20,
+            [_item("image_url", PNG, "reference_image")] * 10,
+            "`content` specified in the request is not valid: at most 9 reference images are allowed, but received 10.",
+        ),
+        (
+            S20,
+            [_item("video_url", "https://v.example/a.mp4", "reference_video")] * 4,
+            "`content` specified in the request is not valid: at most 3 reference videos are allowed, but received 4.",
+        ),
+        (
+            S20,
+            [_item("audio_url", "https://a.example/a.mp3", "reference_audio")],
+            "`content` specified in the request is not valid: reference_audio requires at least one reference image or "
+            "video.",
+        ),
+        (
+            "seedance-1-5-pro-251215",
+            [_item("video_url", "https://v.example/a.mp4", "reference_video")],
+            "`content` specified in the request is not valid: the model does not support reference_video or "
+            "reference_audio inputs.",
+        ),
+        (
+            "seedance-1-0-pro-fast-250528",
+            [_item("image_url", PNG, "first_frame"), _item("image_url", PNG, "last_frame")],
+            "`content` specified in the request is not valid: the model does not support last_frame images.",
+        ),
+        (
+            S20,
+            [_item("image_url", PNG, "cover")],
+            "`content[1].role` specified in the request is not valid: role 'cover' is not valid for image_url; "
+            "expected first_frame or last_frame or reference_image.",
+        ),
+        (
+            S20,
+            [_item("image_url", "data:image/svg;base64,AAAA", "first_frame")],
+            "`content[1].image_url.url` specified in the request is not valid: unsupported image format svg; supported "
+            "formats are jpeg, jpg, png, webp, bmp, tiff, gif.",
+        ),
+    ],
+)
+async def test_content_item_rules(
+    ark: httpx.AsyncClient, model: str, items: list[dict[str, Any]], message: str
+) -> None:
     payload = body(model)
     payload["content"] += items
     r = await ark.post(TASKS, json=payload)
@@ -160,12 +270,15 @@ async def test_content_item_rules(ark: httpx.AsyncClient, model: str, items: lis
 async def test_seedance_2_references_accepted(ark: httpx.AsyncClient) -> None:
     payload = body("dreamina-seedance-2-0-fast-260128")
     payload["content"] += [_item("image_url", PNG, "reference_image")] * 9
-    payload["content"] += [_item("video_url", "https://v.example/a.mp4", "reference_video"),
-                           _item("audio_url", "https://a.example/a.mp3", "reference_audio")]
+    payload["content"] += [
+        _item("video_url", "https://v.example/a.mp4", "reference_video"),
+        _item("audio_url", "https://a.example/a.mp3", "reference_audio"),
+    ]
     assert (await ark.post(TASKS, json=payload)).status_code == 200
     # 2.5 takes up to 30 s (gateway edge case 21).
-    assert (await ark.post(TASKS, json=body("dreamina-seedance-2-5-260628", duration=30,
-                                            resolution="480p"))).status_code == 200
+    assert (
+        await ark.post(TASKS, json=body("dreamina-seedance-2-5-260628", duration=30, resolution="480p"))
+    ).status_code == 200
     assert (await ark.post(TASKS, json=body("dreamina-seedance-2-5-260628", duration=31))).status_code == 400
 
 
@@ -173,8 +286,12 @@ async def test_auth(ark: httpx.AsyncClient) -> None:
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer  "}, {"Authorization": "Basic abc"}):
         r = await ark.post(TASKS, json=body(), headers=headers)
         assert r.status_code == 401
-        assert error_of(r) == {"code": "AuthenticationError", "param": "", "type": "Unauthorized",
-                               "message": "The API key or AK/SK in the request is missing or invalid."}
+        assert error_of(r) == {
+            "code": "AuthenticationError",
+            "param": "",
+            "type": "Unauthorized",
+            "message": "The API key or AK/SK in the request is missing or invalid.",
+        }
     tid = await create(ark)
     r = await ark.get(f"{TASKS}/{tid}", headers={"Authorization": ""})
     assert r.status_code == 401
@@ -187,14 +304,29 @@ async def test_invalid_json(ark: httpx.AsyncClient) -> None:
 
 # -- lifecycle --------------------------------------------------------------------------------------
 
+
 async def test_lifecycle_in_virtual_time(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     tid = await create(ark, duration=4, seed=7)
     t0 = int(ctx.clock.now())
     task = (await ark.get(f"{TASKS}/{tid}")).json()
-    assert task == {"id": tid, "model": LITE, "status": "queued", "created_at": t0, "updated_at": t0, "seed": 7,
-                    "resolution": "720p", "ratio": "16:9", "duration": 4, "framespersecond": 24, "frames": 97,
-                    "generate_audio": False, "draft": False, "service_tier": "default",
-                    "execution_expires_after": 172800, "priority": 0}
+    assert task == {
+        "id": tid,
+        "model": LITE,
+        "status": "queued",
+        "created_at": t0,
+        "updated_at": t0,
+        "seed": 7,
+        "resolution": "720p",
+        "ratio": "16:9",
+        "duration": 4,
+        "framespersecond": 24,
+        "frames": 97,
+        "generate_audio": False,
+        "draft": False,
+        "service_tier": "default",
+        "execution_expires_after": 172800,
+        "priority": 0,
+    }
     await ctx.clock.advance(5)
     task = (await ark.get(f"{TASKS}/{tid}")).json()
     assert (task["status"], task["updated_at"]) == ("running", t0 + 5)
@@ -242,11 +374,16 @@ async def test_flex_tier_expires_when_never_started(ark: httpx.AsyncClient, ctx:
 
 # -- moderation -------------------------------------------------------------------------------------
 
+
 async def test_input_moderation_is_a_400_and_creates_nothing(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     r = await ark.post(TASKS, json=body(prompt="a fox [vidmock:input_moderation]"))
     assert r.status_code == 400
-    assert error_of(r) == {"code": "InputTextSensitiveContentDetected", "param": "", "type": "BadRequest",
-                           "message": "The request failed because the input text may contain sensitive information."}
+    assert error_of(r) == {
+        "code": "InputTextSensitiveContentDetected",
+        "param": "",
+        "type": "BadRequest",
+        "message": "The request failed because the input text may contain sensitive information.",
+    }
     assert ctx.store.count(KIND) == 0
 
 
@@ -258,13 +395,16 @@ async def test_output_moderation_fails_late(ark: httpx.AsyncClient, ctx: Emulato
     await ctx.clock.advance(1)
     task = (await ark.get(f"{TASKS}/{tid}")).json()
     assert task["status"] == "failed"
-    assert task["error"] == {"code": "OutputVideoSensitiveContentDetected",
-                             "message": "The request failed because the output video may contain sensitive information."}
+    assert task["error"] == {
+        "code": "OutputVideoSensitiveContentDetected",
+        "message": "The request failed because the output video may contain sensitive information.",
+    }
     assert "content" not in task and "usage" not in task
     assert (await ark.get(f"/files/{tid}.mp4")).status_code == 404
 
 
 # -- list -------------------------------------------------------------------------------------------
+
 
 async def test_list_filters_and_pages(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     a = await create(ark)
@@ -297,6 +437,7 @@ async def test_list_filters_and_pages(ark: httpx.AsyncClient, ctx: EmulatorConte
 
 # -- cancel / delete --------------------------------------------------------------------------------
 
+
 async def test_delete_cancels_queued(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     tid = await create(ark)
     r = await ark.delete(f"{TASKS}/{tid}")
@@ -308,18 +449,23 @@ async def test_delete_cancels_queued(ark: httpx.AsyncClient, ctx: EmulatorContex
     assert (await ark.delete(f"{TASKS}/{tid}")).status_code == 200
     r = await ark.get(f"{TASKS}/{tid}")
     assert r.status_code == 404
-    assert error_of(r) == {"code": "ResourceNotFound", "param": "id", "type": "NotFound",
-                           "message": f"The specified task {tid} is not found."}
+    assert error_of(r) == {
+        "code": "ResourceNotFound",
+        "param": "id",
+        "type": "NotFound",
+        "message": f"The specified task {tid} is not found.",
+    }
 
 
-async def test_delete_running_is_refused_and_terminal_is_deleted(ark: httpx.AsyncClient,
-                                                                 ctx: EmulatorContext) -> None:
+async def test_delete_running_is_refused_and_terminal_is_deleted(ark: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     tid = await create(ark)
     await ctx.clock.advance(10)
     r = await ark.delete(f"{TASKS}/{tid}")
     assert r.status_code == 400
-    assert error_of(r)["message"] == (f"The parameter `id` specified in the request is not valid: the task {tid} "
-                                      "is running and cannot be cancelled or deleted.")
+    assert error_of(r)["message"] == (
+        f"The parameter `id` specified in the request is not valid: the task {tid} "
+        "is running and cannot be cancelled or deleted."
+    )
     await ctx.clock.advance(30)
     assert (await ark.delete(f"{TASKS}/{tid}")).status_code == 200
     assert ctx.store.get(KIND, tid) is None
@@ -329,8 +475,10 @@ async def test_delete_running_is_refused_and_terminal_is_deleted(ark: httpx.Asyn
 
 # -- content URL ------------------------------------------------------------------------------------
 
-async def test_video_url_serves_ranges_and_expires(ark: httpx.AsyncClient, ctx: EmulatorContext,
-                                                   media: MediaCache) -> None:
+
+async def test_video_url_serves_ranges_and_expires(
+    ark: httpx.AsyncClient, ctx: EmulatorContext, media: MediaCache
+) -> None:
     tid = await create(ark, duration=2)
     path = f"/files/{tid}.mp4"
     assert (await ark.get(path)).status_code == 404  # not produced yet
@@ -340,7 +488,10 @@ async def test_video_url_serves_ranges_and_expires(ark: httpx.AsyncClient, ctx: 
     assert r.headers["accept-ranges"] == "bytes"
     data = r.content
     assert data[4:8] == b"ftyp"
-    import av, io  # noqa: E401
+    import io
+
+    import av
+
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (1248, 704)
@@ -375,13 +526,19 @@ CAT = default_catalogue()
 
 
 def submit_ctx(model: str, **request: Any) -> SubmitContext:
-    req = CreateRequest(prompt=request.pop("prompt", "a lighthouse at dusk"), seconds=request.pop("seconds"),
-                        model=model, **request)
+    req = CreateRequest(
+        prompt=request.pop("prompt", "a lighthouse at dusk"), seconds=request.pop("seconds"), model=model, **request
+    )
     first = prepare(req.image) if req.image else None
     last = prepare(req.last_frame) if req.last_frame else None
-    return SubmitContext(request=req, mapping=CAT.resolve(model).mappings[0], request_id="req_1",
-                         first_frame=first, last_frame=last,
-                         references=tuple(prepare(i) for i in req.reference_images))
+    return SubmitContext(
+        request=req,
+        mapping=CAT.resolve(model).mappings[0],
+        request_id="req_1",
+        first_frame=first,
+        last_frame=last,
+        references=tuple(prepare(i) for i in req.reference_images),
+    )
 
 
 @pytest.fixture
@@ -392,8 +549,9 @@ def client() -> Any:
 @pytest.fixture
 async def http(ctx: EmulatorContext) -> AsyncIterator[httpx.AsyncClient]:
     app = PLUGIN.build_emulator(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://bytedance.vidmock.internal") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bytedance.vidmock.internal"
+    ) as c:
         yield c
 
 
@@ -402,17 +560,25 @@ def last_body(ctx: EmulatorContext) -> dict[str, Any]:
     return posts[-1].body
 
 
-async def test_client_edge_21_seedance_2_5_480p_30s_reference_video(client: Any, http: httpx.AsyncClient,
-                                                                    ctx: EmulatorContext) -> None:
-    sub = submit_ctx("seedance-2-5", size="848x480", seconds=30, audio=False,
-                     reference_videos=("https://cdn.example/ref.mp4",))
+async def test_client_edge_21_seedance_2_5_480p_30s_reference_video(
+    client: Any, http: httpx.AsyncClient, ctx: EmulatorContext
+) -> None:
+    sub = submit_ctx(
+        "seedance-2-5", size="848x480", seconds=30, audio=False, reference_videos=("https://cdn.example/ref.mp4",)
+    )
     result = await client.submit(http, sub)
     assert result.upstream_id.startswith("cgt-") and result.status == "queued" and result.progress == 0
     assert last_body(ctx) == {
         "model": "dreamina-seedance-2-5-260628",
-        "content": [{"type": "text", "text": "a lighthouse at dusk"},
-                    {"type": "video_url", "video_url": {"url": "https://cdn.example/ref.mp4"}, "role": "reference_video"}],
-        "duration": 30, "ratio": "16:9", "generate_audio": False, "resolution": "480p"}
+        "content": [
+            {"type": "text", "text": "a lighthouse at dusk"},
+            {"type": "video_url", "video_url": {"url": "https://cdn.example/ref.mp4"}, "role": "reference_video"},
+        ],
+        "duration": 30,
+        "ratio": "16:9",
+        "generate_audio": False,
+        "resolution": "480p",
+    }
     entry = ctx.journal.for_service("bytedance")[-1]
     assert entry.headers["authorization"].startswith("Bear") and entry.status == 200
 
@@ -423,7 +589,10 @@ async def test_client_edge_36_frames(client: Any, http: httpx.AsyncClient, ctx: 
     sent = last_body(ctx)
     assert sent["ratio"] == "16:9" and sent["resolution"] == "720p"
     assert [(c["type"], c.get("role")) for c in sent["content"]] == [
-        ("text", None), ("image_url", "first_frame"), ("image_url", "last_frame")]
+        ("text", None),
+        ("image_url", "first_frame"),
+        ("image_url", "last_frame"),
+    ]
     assert sent["content"][1]["image_url"]["url"] == PNG
 
 
@@ -434,8 +603,12 @@ async def test_client_edge_37_portrait_1080p(client: Any, http: httpx.AsyncClien
 
 
 async def test_client_references_and_non_dreamina(client: Any, http: httpx.AsyncClient, ctx: EmulatorContext) -> None:
-    sub = submit_ctx("seedance-2-0-fast", seconds=4, reference_images=(ImageInput(PNG),) * 9,
-                     reference_audios=("https://cdn.example/a.mp3",))
+    sub = submit_ctx(
+        "seedance-2-0-fast",
+        seconds=4,
+        reference_images=(ImageInput(PNG),) * 9,
+        reference_audios=("https://cdn.example/a.mp3",),
+    )
     await client.submit(http, sub)
     sent = last_body(ctx)
     assert [c["role"] for c in sent["content"][1:]] == ["reference_image"] * 9 + ["reference_audio"]
@@ -467,19 +640,23 @@ async def test_client_poll_output_moderation(client: Any, http: httpx.AsyncClien
     await ctx.clock.advance(5 + 150)
     poll = await client.poll(http, result.upstream_id, {})
     assert (poll.status, poll.progress) == ("failed", 100)
-    assert poll.error == {"code": "OutputVideoSensitiveContentDetected",
-                          "message": "The request failed because the output video may contain sensitive information.",
-                          "details": {"code": "OutputVideoSensitiveContentDetected",
-                                      "message": "The request failed because the output video may contain "
-                                                 "sensitive information."}}
+    assert poll.error == {
+        "code": "OutputVideoSensitiveContentDetected",
+        "message": "The request failed because the output video may contain sensitive information.",
+        "details": {
+            "code": "OutputVideoSensitiveContentDetected",
+            "message": "The request failed because the output video may contain sensitive information.",
+        },
+    }
 
 
 async def test_client_submit_errors(client: Any, http: httpx.AsyncClient) -> None:
     with pytest.raises(UpstreamError) as info:
         await client.submit(http, submit_ctx("seedance-2-0", seconds=4, prompt="[vidmock:input_moderation]"))
     assert info.value.status == 400
-    assert info.value.message.startswith("The request failed because the input text may contain sensitive "
-                                         "information. Request id: 0217")
+    assert info.value.message.startswith(
+        "The request failed because the input text may contain sensitive information. Request id: 0217"
+    )
     with pytest.raises(PollFailure, match="404 Not Found"):
         await client.poll(http, "cgt-missing", {})
 
@@ -496,17 +673,23 @@ async def test_client_wrapped_and_missing_id() -> None:
             await client.submit(http, submit_ctx("seedance-2-0", seconds=4))
         assert (info.value.status, info.value.message) == (502, "ByteDance video response did not include a task id")
         poll = await client.poll(http, "cgt-x", {})
-        assert (poll.status, poll.progress, poll.error) == ("failed", 100, {"message": "ByteDance video generation failed"})
+        assert (poll.status, poll.progress, poll.error) == (
+            "failed",
+            100,
+            {"message": "ByteDance video generation failed"},
+        )
 
 
 # -- the official SDK -------------------------------------------------------------------------------
+
 
 async def test_official_ark_sdk(ctx: EmulatorContext) -> None:
     ark_runtime = pytest.importorskip("volcenginesdkarkruntime")
     app = PLUGIN.build_emulator(ctx)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
-    sdk = ark_runtime.AsyncArk(api_key="ark-test-key", base_url="http://ark.test/api/v3", http_client=http,
-                               max_retries=0)
+    sdk = ark_runtime.AsyncArk(
+        api_key="ark-test-key", base_url="http://ark.test/api/v3", http_client=http, max_retries=0
+    )
     tasks = sdk.content_generation.tasks
     created = await tasks.create(model=S20, content=[{"type": "text", "text": "a fox"}], duration=4)
     assert created.id.startswith("cgt-")

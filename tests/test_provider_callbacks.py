@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 
 from vidmock.clock import Clock
@@ -40,8 +40,14 @@ HOOK = "https://hooks.example/ark"
 
 def make_ctx(media: MediaCache, store: Store | None = None, start: float = T0) -> EmulatorContext:
     store = store if store is not None else MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(start), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual"))
+    return EmulatorContext(
+        clock=Clock.virtual(start),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual"),
+    )
 
 
 def wire(app: Any, receiver: Receiver) -> CallbackDispatcher:
@@ -52,11 +58,13 @@ def wire(app: Any, receiver: Receiver) -> CallbackDispatcher:
 
 
 def api(app: Any, base: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base,
-                             headers={"Authorization": "Bearer sk-test"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=base, headers={"Authorization": "Bearer sk-test"}
+    )
 
 
 # -- Sora ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def ctx(media: MediaCache) -> EmulatorContext:
@@ -86,8 +94,9 @@ async def create_video(sora: httpx.AsyncClient, prompt: str = "a red fox in snow
     return str(r.json()["id"])
 
 
-async def test_sora_completed_event_is_thin_signed_and_verifies(sora: httpx.AsyncClient, sora_app: Any,
-                                                               ctx: EmulatorContext) -> None:
+async def test_sora_completed_event_is_thin_signed_and_verifies(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.now)
     wire(sora_app, receiver)
     endpoint = await register(sora)
@@ -100,8 +109,13 @@ async def test_sora_completed_event_is_thin_signed_and_verifies(sora: httpx.Asyn
     (d,) = receiver.deliveries
     assert d.verdict.ok is True and d.received_at == T0 + 57  # the first timer tick after completion
     event = json.loads(d.body)
-    assert event == {"id": event["id"], "object": "event", "created_at": int(done), "type": "video.completed",
-                     "data": {"id": video_id}}
+    assert event == {
+        "id": event["id"],
+        "object": "event",
+        "created_at": int(done),
+        "type": "video.completed",
+        "data": {"id": video_id},
+    }
     assert event["id"].startswith("evt_") and d.headers["webhook-id"] == event["id"]
     assert d.headers["webhook-timestamp"] == str(T0 + 57) and d.headers["webhook-signature"].startswith("v1,")
     # Keyed with the base64-decoded secret: the Standard Webhooks verifier accepts the raw bytes.
@@ -113,8 +127,9 @@ async def test_sora_completed_event_is_thin_signed_and_verifies(sora: httpx.Asyn
     assert ctx.clock.pending_timers() == 0  # nothing left to do: the timer stopped
 
 
-async def test_sora_moderation_blocked_sends_video_failed(sora: httpx.AsyncClient, sora_app: Any,
-                                                          ctx: EmulatorContext) -> None:
+async def test_sora_moderation_blocked_sends_video_failed(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.now)
     wire(sora_app, receiver)
     await register(sora)
@@ -127,8 +142,9 @@ async def test_sora_moderation_blocked_sends_video_failed(sora: httpx.AsyncClien
     assert video["status"] == "failed" and video["error"]["code"] == "moderation_blocked"
 
 
-async def test_sora_retries_with_same_id_and_body_and_fresh_signature(sora: httpx.AsyncClient, sora_app: Any,
-                                                                      ctx: EmulatorContext) -> None:
+async def test_sora_retries_with_same_id_and_body_and_fresh_signature(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", script=[500, 500, 200], now=ctx.clock.now)
     dispatcher = wire(sora_app, receiver)
     await register(sora)
@@ -143,7 +159,10 @@ async def test_sora_retries_with_same_id_and_body_and_fresh_signature(sora: http
     assert [d.headers["webhook-timestamp"] for d in attempts] == [str(int(d.received_at)) for d in attempts]
     rows = dispatcher.rows(video_id)
     assert [(r["attempt"], r["status"], r["response_status"]) for r in rows] == [
-        (1, "retrying", 500), (2, "retrying", 500), (3, "delivered", 200)]
+        (1, "retrying", 500),
+        (2, "retrying", 500),
+        (3, "delivered", 200),
+    ]
     log = (await sora.get("/dashboard/webhooks/deliveries", params={"video_id": video_id})).json()["data"]
     assert [r["attempt"] for r in log] == [1, 2, 3]
 
@@ -160,8 +179,9 @@ async def test_sora_gives_up_within_72_hours() -> None:
     assert attempt == 13 and 58 * 3600 < elapsed < 72 * 3600
 
 
-async def test_sora_fans_out_per_endpoint_and_subscription(sora: httpx.AsyncClient, sora_app: Any,
-                                                           ctx: EmulatorContext) -> None:
+async def test_sora_fans_out_per_endpoint_and_subscription(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.now)
     dispatcher = wire(sora_app, receiver)
     await register(sora, url="https://a.example/hook")
@@ -172,8 +192,9 @@ async def test_sora_fans_out_per_endpoint_and_subscription(sora: httpx.AsyncClie
     assert [r["target_url"] for r in dispatcher.rows()] == ["https://a.example/hook"]
 
 
-async def test_sora_endpoint_registered_while_running_still_gets_the_event(sora: httpx.AsyncClient, sora_app: Any,
-                                                                           ctx: EmulatorContext) -> None:
+async def test_sora_endpoint_registered_while_running_still_gets_the_event(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.now)
     wire(sora_app, receiver)
     await create_video(sora)
@@ -183,8 +204,9 @@ async def test_sora_endpoint_registered_while_running_still_gets_the_event(sora:
     assert len(receiver.deliveries) == 1
 
 
-async def test_sora_sends_nothing_without_an_endpoint(sora: httpx.AsyncClient, sora_app: Any,
-                                                      ctx: EmulatorContext) -> None:
+async def test_sora_sends_nothing_without_an_endpoint(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.now)
     dispatcher = wire(sora_app, receiver)
     await create_video(sora)
@@ -194,8 +216,9 @@ async def test_sora_sends_nothing_without_an_endpoint(sora: httpx.AsyncClient, s
     assert receiver.deliveries == [] and dispatcher.rows() == []
 
 
-async def test_sora_deleted_endpoint_stops_delivery(sora: httpx.AsyncClient, sora_app: Any,
-                                                    ctx: EmulatorContext) -> None:
+async def test_sora_deleted_endpoint_stops_delivery(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(SECRET, scheme="standard", script=[500], now=ctx.clock.now)
     dispatcher = wire(sora_app, receiver)
     endpoint = await register(sora)
@@ -223,6 +246,7 @@ async def test_sora_dashboard_validates_and_hides_secrets(sora: httpx.AsyncClien
 
 # -- Seedance -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def ark_app(ctx: EmulatorContext) -> Any:
     return ARK.build_emulator(ctx)
@@ -240,8 +264,9 @@ async def create_task(ark: httpx.AsyncClient, prompt: str = "a red fox in snow",
     return str(r.json()["id"])
 
 
-async def test_seedance_posts_each_status_change_in_order(ark: httpx.AsyncClient, ark_app: Any,
-                                                          ctx: EmulatorContext) -> None:
+async def test_seedance_posts_each_status_change_in_order(
+    ark: httpx.AsyncClient, ark_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, now=ctx.clock.now)
     wire(ark_app, receiver)
     tid = await create_task(ark, callback_url=HOOK + "?t=1")
@@ -252,17 +277,20 @@ async def test_seedance_posts_each_status_change_in_order(ark: httpx.AsyncClient
     await ctx.clock.advance(100)
     posts = receiver.deliveries
     assert [(d.received_at - T0, json.loads(d.body)["status"]) for d in posts] == [
-        (0, "queued"), (5, "running"), (35, "succeeded")]
+        (0, "queued"),
+        (5, "running"),
+        (35, "succeeded"),
+    ]
     # Each post is the task object as GET returned it at that moment; unsigned; to the URL as given.
     assert [json.loads(d.body) for d in posts] == [snapshots[0], snapshots[5], snapshots[35]]
     assert all(d.path == "/ark?t=1" and d.method == "POST" for d in posts)
-    assert all(d.headers["content-type"] == "application/json" and "webhook-signature" not in d.headers
-               for d in posts)
+    assert all(d.headers["content-type"] == "application/json" and "webhook-signature" not in d.headers for d in posts)
     assert json.loads(posts[-1].body)["content"]["video_url"].endswith(f"/files/{tid}.mp4")
 
 
-async def test_seedance_output_moderation_failure_is_posted(ark: httpx.AsyncClient, ark_app: Any,
-                                                            ctx: EmulatorContext) -> None:
+async def test_seedance_output_moderation_failure_is_posted(
+    ark: httpx.AsyncClient, ark_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, now=ctx.clock.now)
     wire(ark_app, receiver)
     await create_task(ark, "a fox [vidmock:output_moderation]", callback_url=HOOK)
@@ -272,8 +300,9 @@ async def test_seedance_output_moderation_failure_is_posted(ark: httpx.AsyncClie
     assert bodies[-1]["error"]["code"].startswith("OutputVideoSensitiveContentDetected")
 
 
-async def test_seedance_cancel_and_expiry_are_posted(ark: httpx.AsyncClient, ark_app: Any,
-                                                     ctx: EmulatorContext) -> None:
+async def test_seedance_cancel_and_expiry_are_posted(
+    ark: httpx.AsyncClient, ark_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, now=ctx.clock.now)
     wire(ark_app, receiver)
     cancelled = await create_task(ark, callback_url=HOOK + "/c")
@@ -296,15 +325,25 @@ async def test_seedance_retries_a_failed_post(ark: httpx.AsyncClient, ark_app: A
     await ctx.clock.advance(100)
     got = [(d.received_at - T0, json.loads(d.body)["status"], d.answered.status) for d in receiver.deliveries]
     # queued fails twice (retried after 10 s, then 20 s); running and succeeded go through first time.
-    assert got == [(0, "queued", 500), (5, "running", 500), (10, "queued", 200), (15, "running", 200),
-                   (35, "succeeded", 200)]
+    assert got == [
+        (0, "queued", 500),
+        (5, "running", 500),
+        (10, "queued", 200),
+        (15, "running", 200),
+        (35, "succeeded", 200),
+    ]
     assert [(r["event_type"], r["attempt"], r["status"]) for r in dispatcher.rows(tid)] == [
-        ("queued", 1, "retrying"), ("running", 1, "retrying"), ("queued", 2, "delivered"),
-        ("running", 2, "delivered"), ("succeeded", 1, "delivered")]
+        ("queued", 1, "retrying"),
+        ("running", 1, "retrying"),
+        ("queued", 2, "delivered"),
+        ("running", 2, "delivered"),
+        ("succeeded", 1, "delivered"),
+    ]
 
 
-async def test_seedance_gives_up_after_four_attempts(ark: httpx.AsyncClient, ark_app: Any,
-                                                     ctx: EmulatorContext) -> None:
+async def test_seedance_gives_up_after_four_attempts(
+    ark: httpx.AsyncClient, ark_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, script=[302] * 10, now=ctx.clock.now)  # a redirect is a failure
     dispatcher = wire(ark_app, receiver)
     await create_task(ark, "x", callback_url=HOOK, service_tier="flex")  # stays queued for 2 h
@@ -313,8 +352,9 @@ async def test_seedance_gives_up_after_four_attempts(ark: httpx.AsyncClient, ark
     assert [r["status"] for r in dispatcher.rows()] == ["retrying"] * 3 + ["failed"]
 
 
-async def test_seedance_sends_nothing_without_callback_url(ark: httpx.AsyncClient, ark_app: Any,
-                                                           ctx: EmulatorContext) -> None:
+async def test_seedance_sends_nothing_without_callback_url(
+    ark: httpx.AsyncClient, ark_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, now=ctx.clock.now)
     dispatcher = wire(ark_app, receiver)
     await create_task(ark)
@@ -346,13 +386,15 @@ async def test_seedance_pending_retry_survives_a_restart(tmp_path: Path, media: 
 
 # -- through the whole app ------------------------------------------------------------------------------
 
+
 async def test_sora_webhook_for_a_gateway_job(client: httpx.AsyncClient, runtime: Any) -> None:
     """The gateway's upstream Sora job notifies the project's endpoint, registered through the
     emulator's dashboard stand-in, on the one clock the gateway runs on."""
     receiver = Receiver(SECRET, scheme="standard", now=runtime.clock.now)
     wire(runtime.emulators["openai"], receiver)
-    r = await client.post("/providers/openai/dashboard/webhooks", json={"url": "https://hooks.example/sora",
-                                                                         "secret": SECRET})
+    r = await client.post(
+        "/providers/openai/dashboard/webhooks", json={"url": "https://hooks.example/sora", "secret": SECRET}
+    )
     assert r.status_code == 200, r.text
     r = await client.post("/v1/videos", json={"model": "sora-2", "prompt": "a fox", "seconds": 4}, headers=AUTH)
     upstream_id = runtime.store.get("gateway.job", r.json()["id"])["upstream_id"]

@@ -12,19 +12,20 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
+from conftest import test_config as config_for_tests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conftest import test_config as config_for_tests
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.request import CreateRequest
 from vidmock.providers import registry
@@ -51,8 +52,9 @@ class Env:
         self.app, self.runtime = app, app.state.vidmock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
 
-    async def submit(self, model: str = KLING, body: Any = BODY, headers: dict[str, str] = AUTH,
-                     query: str = "") -> httpx.Response:
+    async def submit(
+        self, model: str = KLING, body: Any = BODY, headers: dict[str, str] = AUTH, query: str = ""
+    ) -> httpx.Response:
         return await self.http.post(f"/{model}{query}", json=body, headers=headers)
 
     async def create(self, model: str = KLING, body: Any = BODY, query: str = "") -> dict[str, Any]:
@@ -92,13 +94,21 @@ async def settle() -> None:
 
 # -- the queue lifecycle --------------------------------------------------------------------------------
 
+
 async def test_lifecycle_status_result_and_file(env: Env) -> None:
     t0 = env.runtime.clock.now()
     sub = await env.create()
     rid = sub["request_id"]
     root = f"{BASE}/fal-ai/kling-video/requests/{rid}"
-    assert sub == {"status": "IN_QUEUE", "request_id": rid, "gateway_request_id": rid, "response_url": root,
-                   "status_url": f"{root}/status", "cancel_url": f"{root}/cancel", "queue_position": 0}
+    assert sub == {
+        "status": "IN_QUEUE",
+        "request_id": rid,
+        "gateway_request_id": rid,
+        "response_url": root,
+        "status_url": f"{root}/status",
+        "cancel_url": f"{root}/cancel",
+        "queue_position": 0,
+    }
     urls = {k: sub[k] for k in ("response_url", "status_url", "cancel_url")}
     r = await env.get(sub["status_url"])
     assert (r.status_code, r.json()) == (202, {"status": "IN_QUEUE", "request_id": rid, **urls, "queue_position": 0})
@@ -117,12 +127,22 @@ async def test_lifecycle_status_result_and_file(env: Env) -> None:
     await env.advance(1)
     r = await env.get(sub["status_url"], params={"logs": "1"})
     done = {"message": "Video generated.", "level": "INFO", "source": "user", "timestamp": iso(t0 + 180)}
-    assert (r.status_code, r.json()) == (200, {"status": "COMPLETED", "request_id": rid, **urls,
-                                               "logs": [started, done], "metrics": {"inference_time": 162.0}})
+    assert (r.status_code, r.json()) == (
+        200,
+        {
+            "status": "COMPLETED",
+            "request_id": rid,
+            **urls,
+            "logs": [started, done],
+            "metrics": {"inference_time": 162.0},
+        },
+    )
     r = await env.get(sub["response_url"])
     file_url = f"{BASE}/files/{rid}/output.mp4"
-    assert (r.status_code, r.json()) == (200, {"video": {"url": file_url, "content_type": "video/mp4",
-                                                         "file_name": "output.mp4"}})
+    assert (r.status_code, r.json()) == (
+        200,
+        {"video": {"url": file_url, "content_type": "video/mp4", "file_name": "output.mp4"}},
+    )
     doc = env.runtime.store.get(KIND, rid)
     assert (doc["width"], doc["height"], doc["seconds"], doc["audio"]) == (1280, 720, 5, False)
 
@@ -143,9 +163,12 @@ async def test_lifecycle_status_result_and_file(env: Env) -> None:
 
 
 async def test_model_ids_with_slashes_route_to_owner_and_app(env: Env) -> None:
-    for model, app, size in [("fal-ai/veo3", "veo3", (1280, 720)), ("fal-ai/veo3/fast", "veo3", (1280, 720)),
-                             ("fal-ai/minimax/hailuo-02/standard/text-to-video", "minimax", (1366, 768)),
-                             ("fal-ai/bytedance/seedance/v1/pro/text-to-video", "bytedance", (1920, 1080))]:
+    for model, app, size in [
+        ("fal-ai/veo3", "veo3", (1280, 720)),
+        ("fal-ai/veo3/fast", "veo3", (1280, 720)),
+        ("fal-ai/minimax/hailuo-02/standard/text-to-video", "minimax", (1366, 768)),
+        ("fal-ai/bytedance/seedance/v1/pro/text-to-video", "bytedance", (1920, 1080)),
+    ]:
         sub = await env.create(model, {"prompt": "a lighthouse"})
         assert sub["status_url"] == f"{BASE}/fal-ai/{app}/requests/{sub['request_id']}/status"
         assert (await env.get(sub["status_url"])).status_code == 202
@@ -158,7 +181,7 @@ async def test_model_ids_with_slashes_route_to_owner_and_app(env: Env) -> None:
     r = await env.get(f"/{KLING}/requests/{rid}/status")  # the subpath is not part of status paths
     assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
     paths = [e.path for e in env.runtime.journal.for_service(SERVICE)]
-    assert f"/providers/fal/{KLING}" in paths and f"/providers/fal/fal-ai/veo3/fast" in paths
+    assert f"/providers/fal/{KLING}" in paths and "/providers/fal/fal-ai/veo3/fast" in paths
 
 
 async def test_queue_position_counts_earlier_queued_requests_of_the_app(env: Env) -> None:
@@ -174,19 +197,25 @@ async def test_queue_position_counts_earlier_queued_requests_of_the_app(env: Env
 
 # -- auth and bad input -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, detail", [
-    (None, "Missing authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
-    ("Key onlyid", "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."),
-    ("Key :secret", "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."),
-    ("Basic abc", "Invalid authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
-    ("Bearer ", "Invalid authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
-])
+
+@pytest.mark.parametrize(
+    "header, detail",
+    [
+        (None, "Missing authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
+        ("Key onlyid", "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."),
+        ("Key :secret", "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."),
+        ("Basic abc", "Invalid authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
+        ("Bearer ", "Invalid authorization header. Use 'Authorization: Key <key_id>:<key_secret>'."),
+    ],
+)
 async def test_missing_or_malformed_credentials_are_401(env: Env, header: str | None, detail: str) -> None:
     headers = {} if header is None else {"Authorization": header}
     rid = (await env.create())["request_id"]
-    for r in (await env.submit(headers=headers),
-              await env.get(f"/fal-ai/kling-video/requests/{rid}/status", headers=headers),
-              await env.http.put(f"/fal-ai/kling-video/requests/{rid}/cancel", headers=headers)):
+    for r in (
+        await env.submit(headers=headers),
+        await env.get(f"/fal-ai/kling-video/requests/{rid}/status", headers=headers),
+        await env.http.put(f"/fal-ai/kling-video/requests/{rid}/cancel", headers=headers),
+    ):
         assert (r.status_code, r.json()) == (401, {"detail": detail})
 
 
@@ -198,33 +227,72 @@ async def test_bearer_tokens_and_a_restricted_key_list(build: Callable[..., Any]
         assert (r.status_code, r.json()) == (401, {"detail": "No user found for Key ID and Secret"})
 
 
-@pytest.mark.parametrize("model, body, errors", [
-    (KLING, {}, [{"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"}]),
-    (KLING, {"prompt": 3}, [{"loc": ["body", "prompt"], "msg": "Input should be a valid string",
-                             "type": "string_type"}]),
-    (KLING, {"prompt": "x", "duration": 5}, [{"loc": ["body", "duration"], "msg": "Input should be '5' or '10'",
-                                              "type": "literal_error", "input": 5}]),
-    (KLING, {"prompt": "x", "aspect_ratio": "4:3"},
-     [{"loc": ["body", "aspect_ratio"], "msg": "Input should be '16:9', '9:16' or '1:1'", "type": "literal_error",
-       "input": "4:3"}]),
-    ("fal-ai/kling-video/v2/master/image-to-video", {"prompt": "x"},
-     [{"loc": ["body", "image_url"], "msg": "Field required", "type": "missing"}]),
-    ("fal-ai/veo3", {"prompt": "x", "generate_audio": "yes"},
-     [{"loc": ["body", "generate_audio"], "msg": "Input should be a valid boolean", "type": "bool_type"}]),
-    (KLING, [1, 2], [{"loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from",
-                      "type": "model_attributes_type"}]),
-])
-async def test_bad_model_input_fails_the_request_with_a_422(env: Env, model: str, body: Any,
-                                                            errors: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize(
+    "model, body, errors",
+    [
+        (KLING, {}, [{"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"}]),
+        (
+            KLING,
+            {"prompt": 3},
+            [{"loc": ["body", "prompt"], "msg": "Input should be a valid string", "type": "string_type"}],
+        ),
+        (
+            KLING,
+            {"prompt": "x", "duration": 5},
+            [{"loc": ["body", "duration"], "msg": "Input should be '5' or '10'", "type": "literal_error", "input": 5}],
+        ),
+        (
+            KLING,
+            {"prompt": "x", "aspect_ratio": "4:3"},
+            [
+                {
+                    "loc": ["body", "aspect_ratio"],
+                    "msg": "Input should be '16:9', '9:16' or '1:1'",
+                    "type": "literal_error",
+                    "input": "4:3",
+                }
+            ],
+        ),
+        (
+            "fal-ai/kling-video/v2/master/image-to-video",
+            {"prompt": "x"},
+            [{"loc": ["body", "image_url"], "msg": "Field required", "type": "missing"}],
+        ),
+        (
+            "fal-ai/veo3",
+            {"prompt": "x", "generate_audio": "yes"},
+            [{"loc": ["body", "generate_audio"], "msg": "Input should be a valid boolean", "type": "bool_type"}],
+        ),
+        (
+            KLING,
+            [1, 2],
+            [
+                {
+                    "loc": ["body"],
+                    "msg": "Input should be a valid dictionary or object to extract fields from",
+                    "type": "model_attributes_type",
+                }
+            ],
+        ),
+    ],
+)
+async def test_bad_model_input_fails_the_request_with_a_422(
+    env: Env, model: str, body: Any, errors: list[dict[str, Any]]
+) -> None:
     sub = await env.create(model, body)  # the queue takes it; the model app rejects it when it starts
     assert (await env.get(sub["status_url"])).json()["status"] == "IN_QUEUE"
     await env.advance(18 if "kling" in model else 9)
     r = await env.get(sub["status_url"])
     first = errors[0]
     assert r.status_code == 200 and r.json() == {
-        "status": "COMPLETED", "request_id": sub["request_id"], **{k: sub[k] for k in ("response_url", "status_url",
-                                                                                       "cancel_url")},
-        "logs": None, "metrics": {}, "error": f"{'.'.join(first['loc'])}: {first['msg']}", "error_type": first["type"]}
+        "status": "COMPLETED",
+        "request_id": sub["request_id"],
+        **{k: sub[k] for k in ("response_url", "status_url", "cancel_url")},
+        "logs": None,
+        "metrics": {},
+        "error": f"{'.'.join(first['loc'])}: {first['msg']}",
+        "error_type": first["type"],
+    }
     r = await env.get(sub["response_url"])
     assert (r.status_code, r.json()) == (422, {"detail": errors})
 
@@ -232,15 +300,28 @@ async def test_bad_model_input_fails_the_request_with_a_422(env: Env, model: str
 async def test_validation_at_submit_when_chosen(build: Callable[..., Any]) -> None:
     async with build(FalOptions(validate_on_submit=True)) as env:
         r = await env.submit(body={"prompt": "x", "duration": "7"})
-        assert (r.status_code, r.json()) == (422, {"detail": [{"loc": ["body", "duration"], "type": "literal_error",
-                                                               "msg": "Input should be '5' or '10'", "input": "7"}]})
+        assert (r.status_code, r.json()) == (
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "duration"],
+                        "type": "literal_error",
+                        "msg": "Input should be '5' or '10'",
+                        "input": "7",
+                    }
+                ]
+            },
+        )
         assert env.runtime.store.all(KIND) == []
 
 
 async def test_malformed_unknown_and_oversized_requests(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     r = await env.http.post(f"/{KLING}", content=b"{", headers={**AUTH, "Content-Type": "application/json"})
-    assert (r.status_code, r.json()) == (422, {"detail": [{"loc": ["body", 0], "msg": "JSON decode error",
-                                                           "type": "json_invalid"}]})
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": [{"loc": ["body", 0], "msg": "JSON decode error", "type": "json_invalid"}]},
+    )
     r = await env.submit("acme/nothing/here")
     assert (r.status_code, r.json()) == (404, {"detail": "Application 'acme/nothing/here' not found"})
     r = await env.submit("fal-ai/kling-video/v9/turbo")  # a known app without that endpoint
@@ -272,6 +353,7 @@ async def test_malformed_unknown_and_oversized_requests(env: Env, monkeypatch: p
 
 # -- cancel -------------------------------------------------------------------------------------------
 
+
 async def test_cancel_a_queued_request(env: Env) -> None:
     sub = await env.create()
     cancel = sub["cancel_url"].removeprefix(BASE)
@@ -279,7 +361,10 @@ async def test_cancel_a_queued_request(env: Env) -> None:
     assert (r.status_code, r.json()) == (202, {"status": "CANCELLATION_REQUESTED"})
     status = (await env.get(sub["status_url"])).json()
     assert (status["status"], status["error"], status["error_type"]) == (
-        "COMPLETED", "Request was cancelled.", "request_cancelled")
+        "COMPLETED",
+        "Request was cancelled.",
+        "request_cancelled",
+    )
     r = await env.get(sub["response_url"])
     assert (r.status_code, r.json()) == (400, {"detail": "Request was cancelled."})
     r = await env.http.put(cancel, headers=AUTH)
@@ -301,7 +386,8 @@ async def test_cancel_a_running_request(build: Callable[..., Any], stop_running:
         await env.advance(160)
         status = (await env.get(sub["status_url"])).json()
         assert status["status"] == "COMPLETED" and status.get("error") == (
-            "Request was cancelled." if stop_running else None)
+            "Request was cancelled." if stop_running else None
+        )
 
 
 # -- scenarios ----------------------------------------------------------------------------------------
@@ -341,11 +427,23 @@ async def test_scenario_failure_and_faults(build: Callable[..., Any], tmp_path: 
         assert (await env.get(sub["status_url"])).json()["status"] == "IN_QUEUE"
         await env.advance(20)
         status = (await env.get(sub["status_url"])).json()
-        assert (status["error"], status["error_type"]) == ("The content was flagged by a content checker.",
-                                                           "content_policy_violation")
+        assert (status["error"], status["error_type"]) == (
+            "The content was flagged by a content checker.",
+            "content_policy_violation",
+        )
         r = await env.get(sub["response_url"])
-        assert (r.status_code, r.json()) == (422, {"detail": [{"loc": ["body", "prompt"], "type": "content_policy_violation",
-                                                               "msg": "The content was flagged by a content checker."}]})
+        assert (r.status_code, r.json()) == (
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "prompt"],
+                        "type": "content_policy_violation",
+                        "msg": "The content was flagged by a content checker.",
+                    }
+                ]
+            },
+        )
 
         sub = (await env.submit(headers={**AUTH, "X-Vidmock-Scenario": "fal-cut"})).json()
         await env.advance(10)
@@ -371,6 +469,7 @@ async def test_status_stream_sends_each_change_until_completed(env: Env) -> None
 
 # -- webhooks -----------------------------------------------------------------------------------------
 
+
 class Hooks:
     """A webhook receiver answering a scripted status per delivery (then 200)."""
 
@@ -387,7 +486,8 @@ class Hooks:
 
     def wire(self, env: Env) -> None:
         dispatcher_of(env.runtime.emulators[SERVICE]).http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app))
+            transport=httpx.ASGITransport(app=self.app)
+        )
         self.now = env.runtime.clock.now
 
 
@@ -399,7 +499,7 @@ async def test_webhook_on_completion_is_signed_with_ed25519(env: Env) -> None:
     await env.advance(179)
     assert hooks.deliveries == []  # only on completion
     await env.advance(2)
-    (headers, body, at), = hooks.deliveries
+    ((headers, body, at),) = hooks.deliveries
     result = (await env.get(sub["response_url"])).json()
     assert json.loads(body) == {"request_id": rid, "gateway_request_id": rid, "status": "OK", "payload": result}
     user = user_id_for("kid123")
@@ -428,9 +528,12 @@ async def test_webhook_error_payload_and_retries(env: Env) -> None:
     assert [round(at - hooks.deliveries[0][2]) for _, _, at in hooks.deliveries] == [0, 10, 30]
     bodies = {body for _, body, _ in hooks.deliveries}
     assert len(bodies) == 1 and json.loads(bodies.pop()) == {
-        "request_id": sub["request_id"], "gateway_request_id": sub["request_id"], "status": "ERROR",
+        "request_id": sub["request_id"],
+        "gateway_request_id": sub["request_id"],
+        "status": "ERROR",
         "payload": {"detail": [{"loc": ["body", "prompt"], "msg": "Field required", "type": "missing"}]},
-        "error": "Invalid status code: 422"}
+        "error": "Invalid status code: 422",
+    }
     assert len({h["x-fal-webhook-timestamp"] for h, _, _ in hooks.deliveries}) == 3  # re-signed per attempt
     rows = dispatcher_of(env.runtime.emulators[SERVICE]).rows(sub["request_id"])
     assert [r["status"] for r in rows] == ["retrying", "retrying", "delivered"]
@@ -442,7 +545,7 @@ async def test_webhook_gives_up_after_ten_retries_within_two_hours(env: Env) -> 
     await env.create(query="?fal_webhook=https://hooks.example/fal")
     await env.advance(180 + 3 * 3600)
     times = [at for _, _, at in hooks.deliveries]
-    gaps = [round(b - a) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a) for a, b in zip(times, times[1:], strict=False)]
     assert gaps == [10, 20, 40, 80, 160, 320, 640, 1280, 1800, 1800]
     assert times[-1] - times[0] <= 2 * 3600 and POLICY.timeout == 15.0
     assert dispatcher_of(env.runtime.emulators[SERVICE]).rows()[-1]["status"] == "failed"
@@ -458,21 +561,35 @@ async def test_signing_key_follows_the_server_seed(build: Callable[..., Any]) ->
 
 # -- the gateway's client -----------------------------------------------------------------------------
 
-def submit_ctx(model: str = KLING, seconds: int = 5, size: str = "1280x720", image: bool = False,
-               audio: bool = True) -> SubmitContext:
-    mapping = Mapping(provider=SERVICE, external_id=model, sizes=(size,), durations=(seconds,), supports_audio=True,
-                      supports_silent=True, per_second_price={"default": 0.1})
-    return SubmitContext(request=CreateRequest(prompt="a lighthouse", seconds=seconds, size=size, audio=audio),
-                         mapping=mapping, request_id="req_1",
-                         first_frame=PreparedImage("image/png", PNG, "data") if image else None)
+
+def submit_ctx(
+    model: str = KLING, seconds: int = 5, size: str = "1280x720", image: bool = False, audio: bool = True
+) -> SubmitContext:
+    mapping = Mapping(
+        provider=SERVICE,
+        external_id=model,
+        sizes=(size,),
+        durations=(seconds,),
+        supports_audio=True,
+        supports_silent=True,
+        per_second_price={"default": 0.1},
+    )
+    return SubmitContext(
+        request=CreateRequest(prompt="a lighthouse", seconds=seconds, size=size, audio=audio),
+        mapping=mapping,
+        request_id="req_1",
+        first_frame=PreparedImage("image/png", PNG, "data") if image else None,
+    )
 
 
 async def test_client_submit_and_poll_to_a_file_url(env: Env) -> None:
     client = PLUGIN.build_client(env.runtime.config)
     sent = await client.submit(env.http, submit_ctx())
     entry = env.runtime.journal.for_service(SERVICE)[-1]
-    assert (entry.path, entry.body) == (f"/providers/fal/{KLING}", {"prompt": "a lighthouse", "duration": "5",
-                                                                    "aspect_ratio": "16:9"})
+    assert (entry.path, entry.body) == (
+        f"/providers/fal/{KLING}",
+        {"prompt": "a lighthouse", "duration": "5", "aspect_ratio": "16:9"},
+    )
     assert entry.headers["authorization"].startswith("Key ")  # masked in the journal
     job = {"external_id": KLING}
     assert (await client.poll(env.http, sent.upstream_id, job)).status == "queued"
@@ -481,13 +598,21 @@ async def test_client_submit_and_poll_to_a_file_url(env: Env) -> None:
     await env.advance(162)
     poll = await client.poll(env.http, sent.upstream_id, job)
     assert (poll.status, poll.content_url, client.content_path(sent.upstream_id)) == (
-        "completed", f"{BASE}/files/{sent.upstream_id}/output.mp4", None)
+        "completed",
+        f"{BASE}/files/{sent.upstream_id}/output.mp4",
+        None,
+    )
     assert (await env.get(str(poll.content_url), headers={})).content[4:8] == b"ftyp"
 
     await client.submit(env.http, submit_ctx("fal-ai/veo3", seconds=8, size="720x1280", image=True, audio=False))
     assert env.runtime.journal.for_service(SERVICE)[-1].body == {
-        "prompt": "a lighthouse", "duration": "8s", "aspect_ratio": "9:16", "resolution": "720p",
-        "generate_audio": False, "image_url": f"data:image/png;base64,{PNG}"}
+        "prompt": "a lighthouse",
+        "duration": "8s",
+        "aspect_ratio": "9:16",
+        "resolution": "720p",
+        "generate_audio": False,
+        "image_url": f"data:image/png;base64,{PNG}",
+    }
 
 
 async def test_client_maps_failures_cancels_and_submit_errors(env: Env) -> None:
@@ -497,7 +622,10 @@ async def test_client_maps_failures_cancels_and_submit_errors(env: Env) -> None:
     await env.advance(18)
     poll = await client.poll(env.http, bad.upstream_id, job)
     assert (poll.status, poll.error and poll.error["code"], poll.error and poll.error["message"]) == (
-        "failed", "literal_error", "body.duration: Input should be '5' or '10'")
+        "failed",
+        "literal_error",
+        "body.duration: Input should be '5' or '10'",
+    )
     queued = await client.submit(env.http, submit_ctx())
     await env.http.put(f"/fal-ai/kling-video/requests/{queued.upstream_id}/cancel", headers=AUTH)
     assert (await client.poll(env.http, queued.upstream_id, job)).status == "canceled"
@@ -543,18 +671,24 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -564,12 +698,19 @@ class TlsServer:
     def __init__(self, app: Any, port: int, cert: Path, key: Path) -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on",
-                                ssl_certfile=str(cert), ssl_keyfile=str(key))
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            lifespan="on",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "TlsServer":
+    def __enter__(self) -> TlsServer:
         self.thread.start()
         deadline = time.monotonic() + 15
         while not self.server.started:
@@ -582,8 +723,9 @@ class TlsServer:
         self.thread.join(timeout=10)
 
 
-def test_official_sdk_drives_the_emulator(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
+def test_official_sdk_drives_the_emulator(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """fal-client, unchanged, configured only through its environment: FAL_KEY, FAL_QUEUE_RUN_HOST (the
     queue host, read at import, so in a fresh process) and SSL_CERT_FILE (httpx trusts it)."""
     pytest.importorskip("fal_client")
@@ -594,8 +736,15 @@ def test_official_sdk_drives_the_emulator(make_app: Callable[..., Any], monkeypa
     cert, key = self_signed(tmp_path)
     app = make_app(config_for_tests(clock="real", public_url=f"https://127.0.0.1:{port}", latency={KLING: 3.0}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_")}
-    env.update({"FAL_KEY": "kid123:secret456", "FAL_QUEUE_RUN_HOST": f"127.0.0.1:{port}/providers/fal",
-                "SSL_CERT_FILE": str(cert), "NO_PROXY": "*", "FAL_HOME_DIR": str(tmp_path / "falhome")})
+    env.update(
+        {
+            "FAL_KEY": "kid123:secret456",
+            "FAL_QUEUE_RUN_HOST": f"127.0.0.1:{port}/providers/fal",
+            "SSL_CERT_FILE": str(cert),
+            "NO_PROXY": "*",
+            "FAL_HOME_DIR": str(tmp_path / "falhome"),
+        }
+    )
     with TlsServer(app, port, cert, key):
         run = subprocess.run([sys.executable, "-c", SDK_SCRIPT], env=env, capture_output=True, text=True, timeout=90)
         assert run.returncode == 0, run.stderr[-3000:]
@@ -608,9 +757,17 @@ def test_official_sdk_drives_the_emulator(make_app: Callable[..., Any], monkeypa
     assert out["first"]["type"] in ("Queued", "InProgress")
     done = out["done"]
     assert (done["type"], done["error"], [log["message"] for log in done["logs"]]) == (
-        "Completed", None, ["Starting video generation.", "Video generated."])
+        "Completed",
+        None,
+        ["Starting video generation.", "Video generated."],
+    )
     assert done["metrics"]["inference_time"] == pytest.approx(2.7, abs=0.01)
     assert {k: out["cancelled"][k] for k in ("type", "error", "error_type")} == {
-        "type": "Completed", "error": "Request was cancelled.", "error_type": "request_cancelled"}
-    assert out["failure"] == [422, [{"loc": ["body", "duration"], "msg": "Input should be '5' or '10'",
-                                     "type": "literal_error", "input": "7"}]]
+        "type": "Completed",
+        "error": "Request was cancelled.",
+        "error_type": "request_cancelled",
+    }
+    assert out["failure"] == [
+        422,
+        [{"loc": ["body", "duration"], "msg": "Input should be '5' or '10'", "type": "literal_error", "input": "7"}],
+    ]

@@ -8,18 +8,19 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from conftest import make_ctx
 
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.request import CreateRequest
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, SubmitContext
 from vidmock.providers.gemini import PLUGIN
-from conftest import make_ctx
 
 pytestmark = pytest.mark.anyio
 KEY = {"x-goog-api-key": "gm-test"}
@@ -37,8 +38,6 @@ faults:
 """
 
 
-
-
 @pytest.fixture
 def ctx(media: MediaCache) -> EmulatorContext:
     return make_ctx(media)
@@ -46,14 +45,16 @@ def ctx(media: MediaCache) -> EmulatorContext:
 
 @pytest.fixture
 async def gemini(ctx: EmulatorContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://gemini.test", headers=KEY) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://gemini.test", headers=KEY
+    ) as c:
         yield c
 
 
 async def test_operation_lifecycle_and_download(gemini: httpx.AsyncClient, ctx: EmulatorContext) -> None:
-    r = await gemini.post(f"{MODEL}:predictLongRunning", json={**BODY, "parameters": {**BODY["parameters"],
-                                                                                       "sampleCount": 2}})
+    r = await gemini.post(
+        f"{MODEL}:predictLongRunning", json={**BODY, "parameters": {**BODY["parameters"], "sampleCount": 2}}
+    )
     name = r.json()["name"]
     assert r.json() == {"name": name} and name.startswith("models/veo-3.1-fast-generate-preview/operations/")
     op_id = name.rsplit("/", 1)[1]
@@ -68,8 +69,11 @@ async def test_operation_lifecycle_and_download(gemini: httpx.AsyncClient, ctx: 
     assert done["done"] is True and response["@type"] == RESPONSE_TYPE and "error" not in done
     samples = response["generateVideoResponse"]["generatedSamples"]
     uris = [s["video"]["uri"] for s in samples]
-    assert len(uris) == 2 and all(u.startswith("http://127.0.0.1:4001/providers/google-ai-studio/v1beta/files/")
-                                  and u.endswith(":download?alt=media") for u in uris)
+    assert len(uris) == 2 and all(
+        u.startswith("http://127.0.0.1:4001/providers/google-ai-studio/v1beta/files/")
+        and u.endswith(":download?alt=media")
+        for u in uris
+    )
     path = uris[0].split("/providers/google-ai-studio", 1)[1]
     first = (await gemini.get(path)).content
     second = (await gemini.get(uris[1].split("/providers/google-ai-studio", 1)[1])).content
@@ -82,30 +86,59 @@ async def test_operation_lifecycle_and_download(gemini: httpx.AsyncClient, ctx: 
     await ctx.clock.advance(1)  # files are removed after 2 days (§2.7 item 5)
     gone = await gemini.get(path)
     file_id = path.split("/files/")[1].split(":")[0]
-    assert gone.status_code == 403 and gone.json() == {"error": {
-        "code": 403, "message": f"You do not have permission to access the File {file_id} or it may not exist.",
-        "status": "PERMISSION_DENIED"}}
+    assert gone.status_code == 403 and gone.json() == {
+        "error": {
+            "code": 403,
+            "message": f"You do not have permission to access the File {file_id} or it may not exist.",
+            "status": "PERMISSION_DENIED",
+        }
+    }
     assert (await gemini.get(f"/v1beta/{name}")).json() == done  # the operation itself stays readable
 
 
-@pytest.mark.parametrize("body, message", [
-    ({**BODY, "parameters": {"generateAudio": False}},
-     "`generateAudio` isn't supported by this model. Please remove it or refer to the Gemini API documentation "
-     "for supported usage."),
-    ({**BODY, "parameters": {"seed": 1}}, "`seed` isn't supported by this model. Please remove it or refer to the "
-                                          "Gemini API documentation for supported usage."),
-    ({**BODY, "parameters": {"durationSeconds": 5}}, "The number value for `durationSeconds` is out of bound. Please "
-                                                      "provide a value between 4 and 8, inclusive."),
-    ({**BODY, "parameters": {"resolution": "1080p", "durationSeconds": 4}}, "1080p is only supported for 8 second videos."),
-    ({**BODY, "parameters": {"aspectRatio": "1:1"}}, "Unsupported aspect ratio: 1:1. Supported values are 16:9 and 9:16."),
-    ({"instances": [{"prompt": "x", "image": {"gcsUri": "gs://b/i.png"}}]}, "instances[0].image must include bytesBase64Encoded."),
-    ({"instances": [{"prompt": "x", "video": {"encodedVideo": "AAAA"}}]},
-     "instances[0].video must be a Veo-generated file given by uri."),
-    ({"instances": []}, "instances must be a list holding exactly one object."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            {**BODY, "parameters": {"generateAudio": False}},
+            "`generateAudio` isn't supported by this model. Please remove it or refer to the Gemini API documentation "
+            "for supported usage.",
+        ),
+        (
+            {**BODY, "parameters": {"seed": 1}},
+            "`seed` isn't supported by this model. Please remove it or refer to the "
+            "Gemini API documentation for supported usage.",
+        ),
+        (
+            {**BODY, "parameters": {"durationSeconds": 5}},
+            "The number value for `durationSeconds` is out of bound. Please "
+            "provide a value between 4 and 8, inclusive.",
+        ),
+        (
+            {**BODY, "parameters": {"resolution": "1080p", "durationSeconds": 4}},
+            "1080p is only supported for 8 second videos.",
+        ),
+        (
+            {**BODY, "parameters": {"aspectRatio": "1:1"}},
+            "Unsupported aspect ratio: 1:1. Supported values are 16:9 and 9:16.",
+        ),
+        (
+            {"instances": [{"prompt": "x", "image": {"gcsUri": "gs://b/i.png"}}]},
+            "instances[0].image must include bytesBase64Encoded.",
+        ),
+        (
+            {"instances": [{"prompt": "x", "video": {"encodedVideo": "AAAA"}}]},
+            "instances[0].video must be a Veo-generated file given by uri.",
+        ),
+        ({"instances": []}, "instances must be a list holding exactly one object."),
+    ],
+)
 async def test_invalid_bodies_get_google_400s(gemini: httpx.AsyncClient, body: dict[str, Any], message: str) -> None:
     r = await gemini.post(f"{MODEL}:predictLongRunning", json=body)
-    assert (r.status_code, r.json()) == (400, {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}},
+    )
 
 
 async def test_keys_unknown_models_and_names(gemini: httpx.AsyncClient) -> None:
@@ -117,15 +150,17 @@ async def test_keys_unknown_models_and_names(gemini: httpx.AsyncClient) -> None:
     name = r.json()["name"]
     r = await gemini.post("/v1beta/models/veo-9:predictLongRunning", json=BODY)
     assert r.status_code == 404 and r.json()["error"]["message"].startswith(
-        "models/veo-9 is not found for API version v1beta, or is not supported for predictLongRunning.")
+        "models/veo-9 is not found for API version v1beta, or is not supported for predictLongRunning."
+    )
     assert (await gemini.post(f"{MODEL}:generateContent", json=BODY)).status_code == 404
     r = await gemini.post(f"{MODEL}:predictLongRunning", content=b"{", headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["message"] == "Invalid JSON payload received."
     wrong_model = name.replace("veo-3.1-fast-generate-preview", "veo-2.0-generate-001")
     assert (await gemini.get(f"/v1beta/{wrong_model}")).status_code == 404
     r = await gemini.get("/v1beta/operations/zzzzzzzzzzzz")
-    assert r.json() == {"error": {"code": 404, "message": "Operation operations/zzzzzzzzzzzz not found.",
-                                  "status": "NOT_FOUND"}}
+    assert r.json() == {
+        "error": {"code": 404, "message": "Operation operations/zzzzzzzzzzzz not found.", "status": "NOT_FOUND"}
+    }
     assert (await gemini.get("/v1beta/files/abc:download")).status_code == 400  # alt=media is required
     assert (await gemini.get("/v1beta/files/abc:delete?alt=media")).status_code == 404
 
@@ -133,16 +168,22 @@ async def test_keys_unknown_models_and_names(gemini: httpx.AsyncClient) -> None:
 async def test_scripted_error_and_poll_fault(media: MediaCache, tmp_path: Path) -> None:
     (tmp_path / "veo-invalid-argument.yaml").write_text(FAILING)
     ctx = make_ctx(media, scenarios_dir=str(tmp_path))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://gemini.test", headers=KEY) as gemini:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://gemini.test", headers=KEY
+    ) as gemini:
         body = {"instances": [{"prompt": "fox [scenario:veo-invalid-argument]"}]}
         name = (await gemini.post(f"{MODEL}:predictLongRunning", json=body)).json()["name"]
         r = await gemini.get(f"/v1beta/{name}")
         assert r.status_code == 429 and r.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
-        assert r.json()["error"]["details"] == [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s"}]
+        assert r.json()["error"]["details"] == [
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s"}
+        ]
         await ctx.clock.advance(30)
         assert (await gemini.get(f"/v1beta/{name}")).json() == {
-            "name": name, "done": True, "error": {"code": 3, "message": "The prompt could not be processed."}}
+            "name": name,
+            "done": True,
+            "error": {"code": 3, "message": "The prompt could not be processed."},
+        }
 
 
 async def test_audio_filter_scenario_then_a_clean_retry(client: httpx.AsyncClient, runtime: Any) -> None:
@@ -150,21 +191,33 @@ async def test_audio_filter_scenario_then_a_clean_retry(client: httpx.AsyncClien
     base = "/providers/google-ai-studio/v1beta"
     headers = {**KEY, "X-Vidmock-Scenario": "gemini-audio-filter-flaky"}
     body = {"instances": [{"prompt": "a knight says hello"}], "parameters": {"durationSeconds": 8}}
-    name = (await client.post(f"{base}/models/veo-3.1-generate-preview:predictLongRunning", json=body,
-                              headers=headers)).json()["name"]
+    name = (
+        await client.post(f"{base}/models/veo-3.1-generate-preview:predictLongRunning", json=body, headers=headers)
+    ).json()["name"]
     seen = []
     for step in (0, 35, 34, 1):
         await runtime.advance(step)
         seen.append((await client.get(f"{base}/{name}", headers=KEY)).json())
     assert [op["done"] for op in seen] == [False, False, False, True]
-    assert seen[-1] == {"name": name, "done": True, "response": {"@type": RESPONSE_TYPE, "generateVideoResponse": {
-        "raiMediaFilteredCount": 1,
-        "raiMediaFilteredReasons": ["We encountered an issue with the audio for your prompt, which means we could "
-                                    "not create your video. You have not been charged for this attempt."]}}}
+    assert seen[-1] == {
+        "name": name,
+        "done": True,
+        "response": {
+            "@type": RESPONSE_TYPE,
+            "generateVideoResponse": {
+                "raiMediaFilteredCount": 1,
+                "raiMediaFilteredReasons": [
+                    "We encountered an issue with the audio for your prompt, which means we could "
+                    "not create your video. You have not been charged for this attempt."
+                ],
+            },
+        },
+    }
     assert "error" not in seen[-1]  # success-shaped: no error, no samples
     # The filter is flaky: the same request without the scenario renders a video.
-    retry = (await client.post(f"{base}/models/veo-3.1-generate-preview:predictLongRunning", json=body,
-                               headers=KEY)).json()["name"]
+    retry = (
+        await client.post(f"{base}/models/veo-3.1-generate-preview:predictLongRunning", json=body, headers=KEY)
+    ).json()["name"]
     await runtime.advance(90)
     done = (await client.get(f"{base}/{retry}", headers=KEY)).json()
     assert len(done["response"]["generateVideoResponse"]["generatedSamples"]) == 1
@@ -173,14 +226,23 @@ async def test_audio_filter_scenario_then_a_clean_retry(client: httpx.AsyncClien
 async def test_client_speaks_the_protocol(gemini: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     """The gateway never routes to google-ai-studio (gateway.md §8), but its client works."""
     client = PLUGIN.build_client(ctx.config)
-    mapping = Mapping(provider="google-ai-studio", external_id="veo-3.1-generate-preview", sizes=("1280x720",),
-                      durations=(8,), supports_audio=True, supports_silent=False, per_second_price={"default": 0.4})
-    sub = SubmitContext(request=CreateRequest(prompt="a fox", seconds=8, size="1920x1080"), mapping=mapping,
-                        request_id="r1")
+    mapping = Mapping(
+        provider="google-ai-studio",
+        external_id="veo-3.1-generate-preview",
+        sizes=("1280x720",),
+        durations=(8,),
+        supports_audio=True,
+        supports_silent=False,
+        per_second_price={"default": 0.4},
+    )
+    sub = SubmitContext(
+        request=CreateRequest(prompt="a fox", seconds=8, size="1920x1080"), mapping=mapping, request_id="r1"
+    )
     result = await client.submit(gemini, sub)
     assert ctx.journal.for_service("google-ai-studio")[-1].body == {
         "instances": [{"prompt": "a fox"}],
-        "parameters": {"aspectRatio": "16:9", "durationSeconds": 8, "sampleCount": 1, "resolution": "1080p"}}
+        "parameters": {"aspectRatio": "16:9", "durationSeconds": 8, "sampleCount": 1, "resolution": "1080p"},
+    }
     assert (await client.poll(gemini, result.upstream_id, {})).status == "in_progress"
     await ctx.clock.advance(90)
     poll = await client.poll(gemini, result.upstream_id, {})
@@ -188,6 +250,7 @@ async def test_client_speaks_the_protocol(gemini: httpx.AsyncClient, ctx: Emulat
 
 
 # -- the official SDK over a real socket ------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -199,9 +262,23 @@ def _free_port() -> int:
 def served(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--clock", "virtual", "--provider",
-                             "google-ai-studio", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vidmock",
+            "serve",
+            "--clock",
+            "virtual",
+            "--provider",
+            "google-ai-studio",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     try:
@@ -211,7 +288,9 @@ def served(tmp_path: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"vidmock serve did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}")
+                    raise RuntimeError(
+                        f"vidmock serve did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}"
+                    )
                 time.sleep(0.05)
         yield base
     finally:
@@ -226,9 +305,11 @@ def test_google_genai_sdk_generates_polls_and_downloads(served: str) -> None:
     if not hasattr(genai.models, "_GenerateVideosParameters_to_mldev"):
         pytest.skip("google-genai 3.x sends generate_videos to Vertex only; Veo on the Gemini API needs the 2.x SDK")
     client = genai.Client(api_key="k", http_options=types.HttpOptions(base_url=served, api_version="v1beta"))
-    op = client.models.generate_videos(model="veo-3.1-fast-generate-preview",
-                                       source=types.GenerateVideosSource(prompt="a fox in snow"),
-                                       config=types.GenerateVideosConfig(duration_seconds=4, aspect_ratio="9:16"))
+    op = client.models.generate_videos(
+        model="veo-3.1-fast-generate-preview",
+        source=types.GenerateVideosSource(prompt="a fox in snow"),
+        config=types.GenerateVideosConfig(duration_seconds=4, aspect_ratio="9:16"),
+    )
     assert op.name and op.name.startswith("models/veo-3.1-fast-generate-preview/operations/") and not op.done
     polls = 0
     while not op.done:

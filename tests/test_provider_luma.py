@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import test_config as config_for_tests
+
 from vidmock.clock import Clock
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
@@ -63,8 +64,14 @@ faults:
 
 def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
     store = MemoryStore()
-    return EmulatorContext(clock=Clock.virtual(T0), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual", **config))
+    return EmulatorContext(
+        clock=Clock.virtual(T0),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual", **config),
+    )
 
 
 @pytest.fixture
@@ -79,8 +86,9 @@ def luma_app(ctx: EmulatorContext) -> Any:
 
 @pytest.fixture
 async def luma(luma_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=luma_app), base_url="http://luma.test",
-                                 headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=luma_app), base_url="http://luma.test", headers=AUTH
+    ) as c:
         yield c
 
 
@@ -103,29 +111,54 @@ def wire(app: Any, receiver: Receiver) -> CallbackDispatcher:
 
 # -- lifecycle, object shape, assets -------------------------------------------------------------------
 
+
 async def test_lifecycle_generation_object_and_assets(luma: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     created = await create(luma, aspect_ratio="9:16")
     gid = created["id"]
     assert UUID.match(gid)
-    request = {"generation_type": "video", "model": "ray-flash-2", "prompt": "a red fox in snow", "aspect_ratio": "9:16",
-               "loop": False, "keyframes": None, "callback_url": None, "resolution": "540p", "duration": "5s",
-               "concepts": None}
-    assert created == {"id": gid, "generation_type": "video", "state": "queued", "failure_reason": None,
-                       "created_at": "2026-03-15T18:40:00.000000Z", "assets": None, "model": "ray-flash-2",
-                       "request": request}
+    request = {
+        "generation_type": "video",
+        "model": "ray-flash-2",
+        "prompt": "a red fox in snow",
+        "aspect_ratio": "9:16",
+        "loop": False,
+        "keyframes": None,
+        "callback_url": None,
+        "resolution": "540p",
+        "duration": "5s",
+        "concepts": None,
+    }
+    assert created == {
+        "id": gid,
+        "generation_type": "video",
+        "state": "queued",
+        "failure_reason": None,
+        "created_at": "2026-03-15T18:40:00.000000Z",
+        "assets": None,
+        "model": "ray-flash-2",
+        "request": request,
+    }
     seen = []
     for t in (4, 4.5, 44, 45):
         await at(ctx, t)
         body = (await luma.get(f"{GEN}/{gid}")).json()
         seen.append((t, body["state"], body["assets"]))
     video, image = f"{BASE}/files/{gid}.mp4", f"{BASE}/files/{gid}.jpg"
-    assert seen == [(4, "queued", None), (4.5, "dreaming", None), (44, "dreaming", None),
-                    (45, "completed", {"video": video, "image": image})]
+    assert seen == [
+        (4, "queued", None),
+        (4.5, "dreaming", None),
+        (44, "dreaming", None),
+        (45, "completed", {"video": video, "image": image}),
+    ]
     async with httpx.AsyncClient(transport=luma._transport, base_url="http://luma.test") as cdn:  # no key
         data = (await cdn.get(f"/files/{gid}.mp4")).content
         assert data[4:8] == b"ftyp" and ctx.store.get(KIND, gid)["width"] == 540
         part = await cdn.get(f"/files/{gid}.mp4", headers={"Range": "bytes=0-9"})
-        assert (part.status_code, part.headers["content-range"], part.content) == (206, f"bytes 0-9/{len(data)}", data[:10])
+        assert (part.status_code, part.headers["content-range"], part.content) == (
+            206,
+            f"bytes 0-9/{len(data)}",
+            data[:10],
+        )
         assert (await cdn.get(f"/files/{gid}.mp4", headers={"Range": "bytes=0-1,3-4"})).status_code == 416
         thumb = await cdn.get(f"/files/{gid}.jpg")
         assert thumb.headers["content-type"] == "image/jpeg" and thumb.content[:2] == b"\xff\xd8"
@@ -138,8 +171,15 @@ async def test_docs_route_defaults_and_sizes(luma: httpx.AsyncClient, ctx: Emula
     assert created["request"]["resolution"] == "720p" and created["request"]["aspect_ratio"] == "16:9"
     doc = ctx.store.get(KIND, created["id"])
     assert (doc["width"], doc["height"], doc["seconds"]) == (1280, 720, 5)
-    wide = await create(luma, model="ray-2", aspect_ratio="21:9", resolution="1080p", duration="9s", loop=True,
-                        concepts=[{"key": "dolly_zoom"}])
+    wide = await create(
+        luma,
+        model="ray-2",
+        aspect_ratio="21:9",
+        resolution="1080p",
+        duration="9s",
+        loop=True,
+        concepts=[{"key": "dolly_zoom"}],
+    )
     doc = ctx.store.get(KIND, wide["id"])
     assert (doc["width"], doc["height"], doc["seconds"]) == (2520, 1080, 9)
     assert wide["request"]["concepts"] == [{"key": "dolly_zoom"}] and wide["request"]["loop"] is True
@@ -151,8 +191,9 @@ async def test_docs_route_defaults_and_sizes(luma: httpx.AsyncClient, ctx: Emula
 
 async def test_latency_is_overridable_per_model(media: MediaCache) -> None:
     ctx = make_ctx(media, latency={"ray-flash-2": 8.0})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://luma.test", headers=AUTH) as luma:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://luma.test", headers=AUTH
+    ) as luma:
         gid = (await create(luma))["id"]
         await at(ctx, 8)
         assert (await luma.get(f"{GEN}/{gid}")).json()["state"] == "completed"
@@ -163,59 +204,148 @@ async def test_latency_is_overridable_per_model(media: MediaCache) -> None:
 OBJECT = "Input should be a valid dictionary or object to extract fields from"
 
 
-@pytest.mark.parametrize("body, detail", [
-    ([1], [{"type": "model_attributes_type", "loc": ["body"], "msg": OBJECT, "input": [1]}]),
-    ({"prompt": "a fox"}, [{"type": "missing", "loc": ["body", "model"], "msg": "Field required",
-                            "input": {"prompt": "a fox"}}]),
-    ({**BODY, "model": "ray-9"}, [{"type": "literal_error", "loc": ["body", "model"],
-                                   "msg": "Input should be 'ray-2', 'ray-flash-2' or 'ray-1-6'", "input": "ray-9"}]),
-    ({**BODY, "aspect_ratio": "2:1", "loop": "yes", "prompt": 5}, [
-        {"type": "string_type", "loc": ["body", "prompt"], "msg": "Input should be a valid string", "input": 5},
-        {"type": "literal_error", "loc": ["body", "aspect_ratio"],
-         "msg": "Input should be '1:1', '16:9', '9:16', '4:3', '3:4', '21:9' or '9:21'", "input": "2:1"},
-        {"type": "bool_type", "loc": ["body", "loop"], "msg": "Input should be a valid boolean", "input": "yes"}]),
-    ({**BODY, "keyframes": {"frame0": {"type": "video", "url": IMAGE}, "frame1": {"type": "image"}}}, [
-        {"type": "union_tag_invalid", "loc": ["body", "keyframes", "frame0"],
-         "msg": "Input tag 'video' found using 'type' does not match any of the expected tags: 'generation', 'image'",
-         "input": {"type": "video", "url": IMAGE}},
-        {"type": "missing", "loc": ["body", "keyframes", "frame1", "image", "url"], "msg": "Field required",
-         "input": {"type": "image"}}]),
-    ({**BODY, "concepts": [{"key": 1}, "x"], "duration": 5}, [
-        {"type": "string_type", "loc": ["body", "duration"], "msg": "Input should be a valid string", "input": 5},
-        {"type": "string_type", "loc": ["body", "concepts", 0, "key"], "msg": "Input should be a valid string", "input": 1},
-        {"type": "model_attributes_type", "loc": ["body", "concepts", 1], "msg": OBJECT, "input": "x"}]),
-])
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        ([1], [{"type": "model_attributes_type", "loc": ["body"], "msg": OBJECT, "input": [1]}]),
+        (
+            {"prompt": "a fox"},
+            [{"type": "missing", "loc": ["body", "model"], "msg": "Field required", "input": {"prompt": "a fox"}}],
+        ),
+        (
+            {**BODY, "model": "ray-9"},
+            [
+                {
+                    "type": "literal_error",
+                    "loc": ["body", "model"],
+                    "msg": "Input should be 'ray-2', 'ray-flash-2' or 'ray-1-6'",
+                    "input": "ray-9",
+                }
+            ],
+        ),
+        (
+            {**BODY, "aspect_ratio": "2:1", "loop": "yes", "prompt": 5},
+            [
+                {"type": "string_type", "loc": ["body", "prompt"], "msg": "Input should be a valid string", "input": 5},
+                {
+                    "type": "literal_error",
+                    "loc": ["body", "aspect_ratio"],
+                    "msg": "Input should be '1:1', '16:9', '9:16', '4:3', '3:4', '21:9' or '9:21'",
+                    "input": "2:1",
+                },
+                {
+                    "type": "bool_type",
+                    "loc": ["body", "loop"],
+                    "msg": "Input should be a valid boolean",
+                    "input": "yes",
+                },
+            ],
+        ),
+        (
+            {**BODY, "keyframes": {"frame0": {"type": "video", "url": IMAGE}, "frame1": {"type": "image"}}},
+            [
+                {
+                    "type": "union_tag_invalid",
+                    "loc": ["body", "keyframes", "frame0"],
+                    "msg": "Input tag 'video' found using 'type' does not match any of the expected tags: 'generation', 'image'",
+                    "input": {"type": "video", "url": IMAGE},
+                },
+                {
+                    "type": "missing",
+                    "loc": ["body", "keyframes", "frame1", "image", "url"],
+                    "msg": "Field required",
+                    "input": {"type": "image"},
+                },
+            ],
+        ),
+        (
+            {**BODY, "concepts": [{"key": 1}, "x"], "duration": 5},
+            [
+                {
+                    "type": "string_type",
+                    "loc": ["body", "duration"],
+                    "msg": "Input should be a valid string",
+                    "input": 5,
+                },
+                {
+                    "type": "string_type",
+                    "loc": ["body", "concepts", 0, "key"],
+                    "msg": "Input should be a valid string",
+                    "input": 1,
+                },
+                {"type": "model_attributes_type", "loc": ["body", "concepts", 1], "msg": OBJECT, "input": "x"},
+            ],
+        ),
+    ],
+)
 async def test_schema_errors_are_fastapi_422s(luma: httpx.AsyncClient, body: Any, detail: list[Any]) -> None:
     r = await luma.post(GEN + "/video", json=body)
     assert (r.status_code, r.json()) == (422, {"detail": detail})
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"prompt": None}, "Prompt is required"),
-    ({"prompt": "  "}, "Prompt is required"),
-    ({"prompt": "ab"}, "Prompt is too short, minimum length is 3 characters"),
-    ({"prompt": "a" * 5001}, "Prompt is too long, maximum length is 5000 characters"),
-    ({"keyframes": {"frame0": None}}, "No keyframes provided"),
-    ({"generation_type": "image"}, "Unknown request type"),
-    ({"loop": True, "keyframes": {"frame0": {"type": "image", "url": IMAGE}, "frame1": {"type": "image", "url": IMAGE}}},
-     "Loop is not supported for keyframes"),
-    ({"loop": True, "keyframes": {"frame1": {"type": "image", "url": IMAGE}}}, "Loop is not supported for end frame"),
-    ({"loop": True, "keyframes": {"frame1": {"type": "generation", "id": "g"}}}, "Loop is not supported for extend reverse"),
-    ({"loop": True, "keyframes": {"frame0": {"type": "generation", "id": "g"}, "frame1": {"type": "image", "url": IMAGE}}},
-     "Loop is not supported for interpolate video to image"),
-    ({"loop": True, "keyframes": {"frame0": {"type": "image", "url": IMAGE}, "frame1": {"type": "generation", "id": "g"}}},
-     "Loop is not supported for interpolate image to video"),
-    ({"loop": True, "keyframes": {"frame0": {"type": "generation", "id": "g"}, "frame1": {"type": "generation", "id": "h"}}},
-     "Loop is not supported for interpolate between two videos"),
-    ({"keyframes": {"frame0": {"type": "image", "url": "data:image/png;base64,AAAA"}}}, "failed to moderate image"),
-    ({"keyframes": {"frame0": {"type": "image", "url": "https://bucket.invalid/x.png"}}}, "failed to moderate image"),
-    ({"keyframes": {"frame0": {"type": "generation", "id": "nope"}}}, "Keyframe generation nope not found"),
-    ({"resolution": "8k"}, "Resolution 8k is not supported for ray-flash-2; supported resolutions are 540p, 720p, 1080p, 4k"),
-    ({"model": "ray-1-6", "resolution": None, "duration": "9s"},
-     "Duration 9s is not supported for ray-1-6; supported durations are 5s"),
-    ({"concepts": [{"key": "barrel_roll"}]}, "Unknown concept: barrel_roll"),
-    ({"callback_url": "ftp://hooks.example/x"}, "Invalid callback_url: expected an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"prompt": None}, "Prompt is required"),
+        ({"prompt": "  "}, "Prompt is required"),
+        ({"prompt": "ab"}, "Prompt is too short, minimum length is 3 characters"),
+        ({"prompt": "a" * 5001}, "Prompt is too long, maximum length is 5000 characters"),
+        ({"keyframes": {"frame0": None}}, "No keyframes provided"),
+        ({"generation_type": "image"}, "Unknown request type"),
+        (
+            {
+                "loop": True,
+                "keyframes": {"frame0": {"type": "image", "url": IMAGE}, "frame1": {"type": "image", "url": IMAGE}},
+            },
+            "Loop is not supported for keyframes",
+        ),
+        (
+            {"loop": True, "keyframes": {"frame1": {"type": "image", "url": IMAGE}}},
+            "Loop is not supported for end frame",
+        ),
+        (
+            {"loop": True, "keyframes": {"frame1": {"type": "generation", "id": "g"}}},
+            "Loop is not supported for extend reverse",
+        ),
+        (
+            {
+                "loop": True,
+                "keyframes": {"frame0": {"type": "generation", "id": "g"}, "frame1": {"type": "image", "url": IMAGE}},
+            },
+            "Loop is not supported for interpolate video to image",
+        ),
+        (
+            {
+                "loop": True,
+                "keyframes": {"frame0": {"type": "image", "url": IMAGE}, "frame1": {"type": "generation", "id": "g"}},
+            },
+            "Loop is not supported for interpolate image to video",
+        ),
+        (
+            {
+                "loop": True,
+                "keyframes": {"frame0": {"type": "generation", "id": "g"}, "frame1": {"type": "generation", "id": "h"}},
+            },
+            "Loop is not supported for interpolate between two videos",
+        ),
+        ({"keyframes": {"frame0": {"type": "image", "url": "data:image/png;base64,AAAA"}}}, "failed to moderate image"),
+        (
+            {"keyframes": {"frame0": {"type": "image", "url": "https://bucket.invalid/x.png"}}},
+            "failed to moderate image",
+        ),
+        ({"keyframes": {"frame0": {"type": "generation", "id": "nope"}}}, "Keyframe generation nope not found"),
+        (
+            {"resolution": "8k"},
+            "Resolution 8k is not supported for ray-flash-2; supported resolutions are 540p, 720p, 1080p, 4k",
+        ),
+        (
+            {"model": "ray-1-6", "resolution": None, "duration": "9s"},
+            "Duration 9s is not supported for ray-1-6; supported durations are 5s",
+        ),
+        ({"concepts": [{"key": "barrel_roll"}]}, "Unknown concept: barrel_roll"),
+        ({"callback_url": "ftp://hooks.example/x"}, "Invalid callback_url: expected an http(s) URL"),
+    ],
+)
 async def test_luma_rules_answer_400_detail(luma: httpx.AsyncClient, changes: dict[str, Any], message: str) -> None:
     r = await luma.post(GEN + "/video", json={**BODY, **changes})
     assert (r.status_code, r.json()) == (400, {"detail": message})
@@ -234,11 +364,17 @@ async def test_keyframes_image_and_generation_references(luma: httpx.AsyncClient
 async def test_auth_bodies_and_unknown_things(luma: httpx.AsyncClient) -> None:
     for headers in ({"Authorization": ""}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer  "}):
         r = await luma.post(GEN + "/video", json=BODY, headers=headers)
-        assert (r.status_code, r.json(), r.headers["www-authenticate"]) == (401, {"detail": "Not authenticated"}, "Bearer")
+        assert (r.status_code, r.json(), r.headers["www-authenticate"]) == (
+            401,
+            {"detail": "Not authenticated"},
+            "Bearer",
+        )
     assert (await luma.get(GEN, headers={"Authorization": ""})).status_code == 401
     r = await luma.post(GEN + "/video", content=b"{", headers={"Content-Type": "application/json"})
-    assert (r.status_code, r.json()) == (422, {"detail": [{"type": "json_invalid", "loc": ["body", 0],
-                                                           "msg": "JSON decode error", "input": {}}]})
+    assert (r.status_code, r.json()) == (
+        422,
+        {"detail": [{"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error", "input": {}}]},
+    )
     r = await luma.post(GEN + "/video", content=b'{"prompt": "' + b"a" * (1024 * 1024) + b'"}')
     assert (r.status_code, r.json()) == (413, {"detail": "Request body too large"})
     assert (await luma.get(f"{GEN}/nope")).json() == {"detail": "Generation nope not found"}
@@ -265,18 +401,27 @@ async def test_only_configured_keys_when_chosen(ctx: EmulatorContext) -> None:
 
 # -- list, delete, upscale, audio, concepts --------------------------------------------------------------
 
+
 async def test_list_pages_newest_first(luma: httpx.AsyncClient) -> None:
     ids = [(await create(luma, prompt=f"fox number {i}"))["id"] for i in range(3)]
     body = (await luma.get(GEN)).json()
     assert [g["id"] for g in body["generations"]] == ids[::-1]
-    assert {k: body[k] for k in ("count", "has_more", "limit", "offset")} == {"count": 3, "has_more": False,
-                                                                              "limit": 10, "offset": 0}
+    assert {k: body[k] for k in ("count", "has_more", "limit", "offset")} == {
+        "count": 3,
+        "has_more": False,
+        "limit": 10,
+        "offset": 0,
+    }
     body = (await luma.get(GEN, params={"limit": 2})).json()
     assert ([g["id"] for g in body["generations"]], body["count"], body["has_more"]) == (ids[:0:-1], 2, True)
     body = (await luma.get(GEN, params={"limit": 2, "offset": 2})).json()
     assert ([g["id"] for g in body["generations"]], body["has_more"]) == ([ids[0]], False)
     r = await luma.get(GEN, params={"limit": "many"})
-    assert (r.status_code, r.json()["detail"][0]["type"], r.json()["detail"][0]["loc"]) == (422, "int_parsing", ["query", "limit"])
+    assert (r.status_code, r.json()["detail"][0]["type"], r.json()["detail"][0]["loc"]) == (
+        422,
+        "int_parsing",
+        ["query", "limit"],
+    )
     r = await luma.get(GEN, params={"limit": 101})
     assert r.json()["detail"][0]["msg"] == "Input should be less than or equal to 100"
     r = await luma.get(GEN, params={"offset": -1})
@@ -298,7 +443,9 @@ async def test_delete_any_state(luma: httpx.AsyncClient, ctx: EmulatorContext) -
 
 async def test_delete_status_200_when_chosen(ctx: EmulatorContext) -> None:
     app = make_plugin(LumaOptions(delete_status=200)).build_emulator(ctx)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://luma.test", headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://luma.test", headers=AUTH
+    ) as c:
         gid = (await create(c))["id"]
         r = await c.delete(f"{GEN}/{gid}")
         assert (r.status_code, r.json()) == (200, None)
@@ -319,8 +466,12 @@ async def test_upscale_and_add_audio(luma: httpx.AsyncClient, ctx: EmulatorConte
     assert up_body["id"] != source and up_body["state"] == "queued" and up_body["model"] == "ray-flash-2"
     assert up_body["request"] == {"generation_type": "upscale_video", "resolution": "1080p", "callback_url": None}
     sound = (await luma.post(f"{GEN}/{source}/audio", json={"prompt": "wind and snow"})).json()
-    assert sound["request"] == {"generation_type": "add_audio", "prompt": "wind and snow", "negative_prompt": None,
-                                "callback_url": None}
+    assert sound["request"] == {
+        "generation_type": "add_audio",
+        "prompt": "wind and snow",
+        "negative_prompt": None,
+        "callback_url": None,
+    }
     await at(ctx, 45 + 30)  # add_audio: 30 s
     assert (await luma.get(f"{GEN}/{sound['id']}")).json()["state"] == "completed"
     assert (await luma.get(f"{GEN}/{up_body['id']}")).json()["state"] == "dreaming"
@@ -340,6 +491,7 @@ async def test_concepts_and_ping(luma: httpx.AsyncClient) -> None:
 
 # -- scenarios -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def scenario_ctx(media: MediaCache, tmp_path: Path) -> EmulatorContext:
     for name, text in SCENARIOS.items():
@@ -349,8 +501,9 @@ def scenario_ctx(media: MediaCache, tmp_path: Path) -> EmulatorContext:
 
 async def test_scenario_failure_and_faults(scenario_ctx: EmulatorContext) -> None:
     ctx = scenario_ctx
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://luma.test", headers=AUTH) as luma:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://luma.test", headers=AUTH
+    ) as luma:
         r = await luma.post(GEN + "/video", json={**BODY, "prompt": "a fox [scenario:luma-moderated]"})
         assert (r.status_code, r.json()) == (429, {"detail": "Too many requests, please slow down"})
         gid = (await create(luma, prompt="a fox [scenario:luma-moderated]"))["id"]
@@ -359,14 +512,21 @@ async def test_scenario_failure_and_faults(scenario_ctx: EmulatorContext) -> Non
         assert (await luma.get(f"{GEN}/{gid}")).json()["state"] == "queued"
         await at(ctx, 20)
         body = (await luma.get(f"{GEN}/{gid}")).json()
-        assert (body["state"], body["failure_reason"], body["assets"]) == ("failed", "Advanced prompt moderation failed", None)
+        assert (body["state"], body["failure_reason"], body["assets"]) == (
+            "failed",
+            "Advanced prompt moderation failed",
+            None,
+        )
         assert (await luma.get(f"/files/{gid}.mp4")).status_code == 404
 
 
 async def test_scenario_content_faults_and_expiry(scenario_ctx: EmulatorContext) -> None:
     ctx = scenario_ctx
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
-                                 base_url="http://luma.test", headers={**AUTH, "X-Vidmock-Scenario": "luma-flaky-content"}) as luma:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)),
+        base_url="http://luma.test",
+        headers={**AUTH, "X-Vidmock-Scenario": "luma-flaky-content"},
+    ) as luma:
         gid = (await create(luma))["id"]
         await at(ctx, 10)
         with pytest.raises(ConnectionReset):  # announced in full, cut after 100 bytes
@@ -383,8 +543,10 @@ async def test_scenario_content_faults_and_expiry(scenario_ctx: EmulatorContext)
 
 # -- callbacks -------------------------------------------------------------------------------------------
 
-async def test_callbacks_post_the_generation_on_dreaming_and_completed(luma: httpx.AsyncClient, luma_app: Any,
-                                                                       ctx: EmulatorContext) -> None:
+
+async def test_callbacks_post_the_generation_on_dreaming_and_completed(
+    luma: httpx.AsyncClient, luma_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, now=ctx.clock.now)
     wire(luma_app, receiver)
     gid = (await create(luma, callback_url=HOOK + "?k=1"))["id"]
@@ -397,8 +559,9 @@ async def test_callbacks_post_the_generation_on_dreaming_and_completed(luma: htt
     assert [(d.received_at - T0, json.loads(d.body)["state"]) for d in posts] == [(5, "dreaming"), (45, "completed")]
     assert [json.loads(d.body) for d in posts] == [snapshots[5], snapshots[45]]  # the full Generation
     assert all(d.method == "POST" and d.path == "/luma?k=1" for d in posts)
-    assert all(d.headers["content-type"] == "application/json" and not any("signature" in h for h in d.headers)
-               for d in posts)
+    assert all(
+        d.headers["content-type"] == "application/json" and not any("signature" in h for h in d.headers) for d in posts
+    )
 
 
 async def test_callbacks_failed_state_retries_and_delete(scenario_ctx: EmulatorContext) -> None:
@@ -406,7 +569,9 @@ async def test_callbacks_failed_state_retries_and_delete(scenario_ctx: EmulatorC
     app = PLUGIN.build_emulator(ctx)
     receiver = Receiver(None, script=[500, 500, 200], now=ctx.clock.now)
     dispatcher = wire(app, receiver)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://luma.test", headers=AUTH) as luma:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://luma.test", headers=AUTH
+    ) as luma:
         moderated = {**BODY, "prompt": "a fox [scenario:luma-moderated]", "callback_url": HOOK}
         assert (await luma.post(GEN + "/video", json=moderated)).status_code == 429  # the scenario's submit fault
         gid = (await create(luma, **moderated))["id"]
@@ -419,10 +584,16 @@ async def test_callbacks_failed_state_retries_and_delete(scenario_ctx: EmulatorC
     assert got == [(5, "dreaming", 500), (6, "dreaming", 500), (7, "dreaming", 200), (20, "failed", 200)]
     assert json.loads(receiver.deliveries[-1].body)["failure_reason"] == "Advanced prompt moderation failed"
     assert [(r["event_type"], r["attempt"], r["status"]) for r in dispatcher.rows(gid)] == [
-        ("dreaming", 1, "retrying"), ("dreaming", 2, "retrying"), ("dreaming", 3, "delivered"), ("failed", 1, "delivered")]
+        ("dreaming", 1, "retrying"),
+        ("dreaming", 2, "retrying"),
+        ("dreaming", 3, "delivered"),
+        ("failed", 1, "delivered"),
+    ]
 
 
-async def test_callbacks_give_up_after_four_attempts(luma: httpx.AsyncClient, luma_app: Any, ctx: EmulatorContext) -> None:
+async def test_callbacks_give_up_after_four_attempts(
+    luma: httpx.AsyncClient, luma_app: Any, ctx: EmulatorContext
+) -> None:
     receiver = Receiver(None, script=[500] * 10, now=ctx.clock.now)
     dispatcher = wire(luma_app, receiver)
     await create(luma, callback_url=HOOK)
@@ -433,6 +604,7 @@ async def test_callbacks_give_up_after_four_attempts(luma: httpx.AsyncClient, lu
 
 # -- mounted in the server, and the official SDK ----------------------------------------------------------
 
+
 @pytest.fixture
 def server(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setitem(registry.PLUGINS, "luma", PLUGIN)
@@ -441,8 +613,9 @@ def server(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Any
 
 async def test_mounted_in_the_server(server: Any) -> None:
     runtime = server.state.vidmock
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://127.0.0.1:4001",
-                                 headers=AUTH) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=server), base_url="http://127.0.0.1:4001", headers=AUTH
+    ) as c:
         gid = (await create(c, "/providers/luma" + GEN))["id"]
         await runtime.advance(45)
         video = (await c.get(f"/providers/luma{GEN}/{gid}")).json()["assets"]["video"]
@@ -450,8 +623,10 @@ async def test_mounted_in_the_server(server: Any) -> None:
         r = await c.get(video, headers={"Range": "bytes=4-7"})
         assert (r.status_code, r.content) == (206, b"ftyp")
     calls = runtime.journal.for_service("luma")
-    assert [(e.method, e.path, e.status) for e in calls][:2] == [("POST", f"/providers/luma{GEN}", 201),
-                                                                 ("GET", f"/providers/luma{GEN}/{gid}", 200)]
+    assert [(e.method, e.path, e.status) for e in calls][:2] == [
+        ("POST", f"/providers/luma{GEN}", 201),
+        ("GET", f"/providers/luma{GEN}/{gid}", 200),
+    ]
     assert calls[0].body == BODY
 
 
@@ -461,14 +636,22 @@ async def test_official_sdk_unchanged(server: Any) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server)) as http:
         started = runtime.clock.now()
         client = lumaai.AsyncLumaAI(auth_token="luma-sdk-key", base_url=f"{BASE}{V1}", http_client=http, max_retries=0)
-        generation = await client.generations.create(model="ray-2", prompt="a lighthouse at dusk", aspect_ratio="9:16",
-                                                     resolution="720p", duration="5s", loop=False)
+        generation = await client.generations.create(
+            model="ray-2",
+            prompt="a lighthouse at dusk",
+            aspect_ratio="9:16",
+            resolution="720p",
+            duration="5s",
+            loop=False,
+        )
         assert (generation.state, generation.generation_type, generation.model) == ("queued", "video", "ray-2")
         assert generation.created_at is not None and generation.created_at.timestamp() == pytest.approx(started)
         same = await client.generations.video.create(model="ray-flash-2", prompt="the same lighthouse")
         await runtime.advance(120)
         done = await client.generations.get(generation.id)
-        assert done.state == "completed" and done.assets is not None and done.assets.video.endswith(f"{generation.id}.mp4")
+        assert (
+            done.state == "completed" and done.assets is not None and done.assets.video.endswith(f"{generation.id}.mp4")
+        )
         assert done.request.aspect_ratio == "9:16"
         page = await client.generations.list(limit=1, offset=0)
         assert ([g.id for g in page.generations], page.count, page.has_more) == ([same.id], 1, True)
@@ -494,8 +677,15 @@ async def test_official_sdk_unchanged(server: Any) -> None:
 
 # -- the gateway-side client ----------------------------------------------------------------------------
 
-MAPPING = Mapping(provider="luma", external_id="ray-2", sizes=("1280x720", "720x1280"), durations=(5, 9),
-                  supports_audio=False, supports_silent=True, per_second_price={})
+MAPPING = Mapping(
+    provider="luma",
+    external_id="ray-2",
+    sizes=("1280x720", "720x1280"),
+    durations=(5, 9),
+    supports_audio=False,
+    supports_silent=True,
+    per_second_price={},
+)
 
 
 def submit_ctx(size: str = "720x1280", seconds: int = 8, image: str | None = None) -> SubmitContext:
@@ -508,8 +698,13 @@ async def test_client_submit_and_poll(ctx: EmulatorContext, luma_app: Any) -> No
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=luma_app), base_url="http://luma.test") as http:
         result = await client.submit(http, submit_ctx(image=IMAGE))
         assert ctx.journal.for_service("luma")[-1].body == {
-            "model": "ray-2", "prompt": "a lighthouse", "aspect_ratio": "9:16", "resolution": "720p", "duration": "9s",
-            "keyframes": {"frame0": {"type": "image", "url": IMAGE}}}
+            "model": "ray-2",
+            "prompt": "a lighthouse",
+            "aspect_ratio": "9:16",
+            "resolution": "720p",
+            "duration": "9s",
+            "keyframes": {"frame0": {"type": "image", "url": IMAGE}},
+        }
         assert (result.status, result.progress, UUID.match(result.upstream_id) is not None) == ("queued", 0, True)
         await at(ctx, 13)
         poll = await client.poll(http, result.upstream_id, {})
@@ -527,12 +722,19 @@ async def test_client_submit_and_poll(ctx: EmulatorContext, luma_app: Any) -> No
         assert (body["aspect_ratio"], body["resolution"], body["duration"]) == ("16:9", "1080p", "5s")
 
 
-@pytest.mark.parametrize("reply, status, message", [
-    (httpx.Response(400, json={"detail": "Prompt is required"}), 400, "Prompt is required"),
-    (httpx.Response(422, json={"detail": [{"loc": ["body", "model"], "msg": "Field required"}]}), 422, "model: Field required"),
-    (httpx.Response(500, text="oops"), 500, "Upstream provider error (500)"),
-    (httpx.Response(201, json={"state": "queued"}), 502, "Luma generation response did not include an id"),
-])
+@pytest.mark.parametrize(
+    "reply, status, message",
+    [
+        (httpx.Response(400, json={"detail": "Prompt is required"}), 400, "Prompt is required"),
+        (
+            httpx.Response(422, json={"detail": [{"loc": ["body", "model"], "msg": "Field required"}]}),
+            422,
+            "model: Field required",
+        ),
+        (httpx.Response(500, text="oops"), 500, "Upstream provider error (500)"),
+        (httpx.Response(201, json={"state": "queued"}), 502, "Luma generation response did not include an id"),
+    ],
+)
 async def test_client_submit_errors(reply: httpx.Response, status: int, message: str) -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: reply), base_url="http://x") as http:
         with pytest.raises(UpstreamError) as err:
@@ -542,8 +744,11 @@ async def test_client_submit_errors(reply: httpx.Response, status: int, message:
 
 async def test_client_reads_failure_reason() -> None:
     reply = {"id": "g", "state": "failed", "failure_reason": "Frame moderation failed", "assets": None}
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)),
-                                 base_url="http://x") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)), base_url="http://x"
+    ) as http:
         poll = await PLUGIN.build_client(ServerConfig()).poll(http, "g", {})
-    assert (poll.status, poll.error) == ("failed", {"message": "Frame moderation failed",
-                                                    "details": {"failure_reason": "Frame moderation failed"}})
+    assert (poll.status, poll.error) == (
+        "failed",
+        {"message": "Frame moderation failed", "details": {"failure_reason": "Frame moderation failed"}},
+    )

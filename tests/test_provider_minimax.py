@@ -3,7 +3,8 @@ gateway.md §5.3 MiniMax, §6)."""
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -25,16 +26,29 @@ pytestmark = pytest.mark.anyio
 AUTH = {"Authorization": "Bearer mm-test-key"}
 BASE = "http://127.0.0.1:4001/providers/minimax"
 V1 = {"model": "MiniMax-Hailuo-2.3", "prompt": "a koi pond", "duration": 6, "resolution": "768P"}
-V2 = {"model": "MiniMax-H3-Max", "content": [{"type": "text", "text": "a koi pond"}], "duration": 5,
-      "resolution": "480P", "ratio": "16:9"}
+V2 = {
+    "model": "MiniMax-H3-Max",
+    "content": [{"type": "text", "text": "a koi pond"}],
+    "duration": 5,
+    "resolution": "480P",
+    "ratio": "16:9",
+}
 
 
 def make_ctx(media: MediaCache, scenarios: dict[str, Any] | None = None) -> EmulatorContext:
     store = MemoryStore()
-    engine = ScenarioEngine({name: parse({"name": name, **doc}, name) for name, doc in (scenarios or {}).items()},
-                            store)
-    return EmulatorContext(clock=Clock.virtual(), store=store, ids=IdFactory(store, 0), media=media,
-                           journal=Journal(), config=ServerConfig(clock="virtual"), scenarios=engine)
+    engine = ScenarioEngine(
+        {name: parse({"name": name, **doc}, name) for name, doc in (scenarios or {}).items()}, store
+    )
+    return EmulatorContext(
+        clock=Clock.virtual(),
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual"),
+        scenarios=engine,
+    )
 
 
 @pytest.fixture
@@ -44,8 +58,9 @@ def ctx(media: MediaCache) -> EmulatorContext:
 
 def client_for(ctx: EmulatorContext, options: MinimaxOptions | None = None, **headers: str) -> httpx.AsyncClient:
     app = make_plugin(options).build_emulator(ctx)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://minimax.test",
-                             headers={**AUTH, **headers})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://minimax.test", headers={**AUTH, **headers}
+    )
 
 
 @pytest.fixture
@@ -83,13 +98,16 @@ async def test_v1_lifecycle_query_retrieve_download(mm: httpx.AsyncClient, ctx: 
     assert (await mm.get(f"/_vidmock/content/{task_id}", headers={"Authorization": ""})).status_code == 401
 
 
-@pytest.mark.parametrize("body, detail", [
-    ({**V1, "model": "Hailuo-9"}, "model 'Hailuo-9' is not supported"),
-    ({**V1, "duration": 8}, "duration must be 6 or 10, got 8"),
-    ({**V1, "resolution": "1080P", "duration": 10}, "1080P resolution only supports a duration of 6 seconds"),
-    ({**V1, "prompt": ""}, "prompt is required"),
-    ({**V1, "model": "I2V-01"}, "first_frame_image is required for I2V-01"),
-])
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        ({**V1, "model": "Hailuo-9"}, "model 'Hailuo-9' is not supported"),
+        ({**V1, "duration": 8}, "duration must be 6 or 10, got 8"),
+        ({**V1, "resolution": "1080P", "duration": 10}, "1080P resolution only supports a duration of 6 seconds"),
+        ({**V1, "prompt": ""}, "prompt is required"),
+        ({**V1, "model": "I2V-01"}, "first_frame_image is required for I2V-01"),
+    ],
+)
 async def test_v1_errors_are_base_resp_in_http_200(mm: httpx.AsyncClient, body: dict[str, Any], detail: str) -> None:
     r = await mm.post("/v1/video_generation", json=body)
     assert r.status_code == 200
@@ -123,7 +141,9 @@ async def test_v2_create_query_and_errors(mm: httpx.AsyncClient, ctx: EmulatorCo
     assert r.status_code == 400
     error = r.json()
     assert error["type"] == "error" and error["error"]["type"] == "bad_request_error"
-    assert error["error"]["message"] == "invalid params, ratio is required for text-to-video and cannot be adaptive (2013)"
+    assert (
+        error["error"]["message"] == "invalid params, ratio is required for text-to-video and cannot be adaptive (2013)"
+    )
     r = await mm.get("/v2/query/video_generation/999")
     assert r.status_code == 400 and r.json()["error"]["message"] == "invalid params, invalid task_id (2013)"
     r = await mm.post("/v2/video_generation", json=V2, headers={"Authorization": ""})
@@ -139,11 +159,18 @@ async def test_v2_frames_are_adaptive(mm: httpx.AsyncClient, ctx: EmulatorContex
 
 
 async def test_scenario_failure_renders_in_both_shapes(media: MediaCache) -> None:
-    ctx = make_ctx(media, {"mm-fail": {
-        "description": "d", "reproduces": "r",
-        "timeline": [{"at": 0, "status": "in_progress"}, {"at": 60, "status": "failed"}],
-        "outcome": {"error": {"code": "1027", "message": "generated video contains sensitive content"}},
-        "faults": {"poll": [{"status": 500}], "content": [{"truncate": 10}]}}})
+    ctx = make_ctx(
+        media,
+        {
+            "mm-fail": {
+                "description": "d",
+                "reproduces": "r",
+                "timeline": [{"at": 0, "status": "in_progress"}, {"at": 60, "status": "failed"}],
+                "outcome": {"error": {"code": "1027", "message": "generated video contains sensitive content"}},
+                "faults": {"poll": [{"status": 500}], "content": [{"truncate": 10}]},
+            }
+        },
+    )
     async with client_for(ctx, **{"X-Vidmock-Scenario": "mm-fail"}) as c:
         task_id = (await c.post("/v2/video_generation", json=V2)).json()["task_id"]
         r = await c.get(f"/v2/query/video_generation/{task_id}")
@@ -159,6 +186,7 @@ async def test_scenario_failure_renders_in_both_shapes(media: MediaCache) -> Non
 
 # -- the gateway's client ---------------------------------------------------------------------------
 
+
 def submit_ctx(model: str, **req: Any) -> SubmitContext:
     request = CreateRequest(**{"prompt": "p", "seconds": 6, "size": "1280x720", **req})
     mapping = default_catalogue().get(model).mappings[0]  # type: ignore[union-attr]
@@ -169,11 +197,19 @@ def mock(handler: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://minimax.test")
 
 
-@pytest.mark.parametrize("reply, message", [
-    ({"task_id": "", "base_resp": {"status_code": 1008, "status_msg": "insufficient balance"}},
-     "MiniMax video API error: insufficient balance (code 1008)"),
-    ({"base_resp": {"status_code": 0, "status_msg": "success"}}, "MiniMax video response did not include a task id"),
-])
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (
+            {"task_id": "", "base_resp": {"status_code": 1008, "status_msg": "insufficient balance"}},
+            "MiniMax video API error: insufficient balance (code 1008)",
+        ),
+        (
+            {"base_resp": {"status_code": 0, "status_msg": "success"}},
+            "MiniMax video response did not include a task id",
+        ),
+    ],
+)
 async def test_submit_errors_are_502(reply: dict[str, Any], message: str) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=reply)
@@ -187,26 +223,44 @@ async def test_submit_errors_are_502(reply: dict[str, Any], message: str) -> Non
 async def test_v2_http_error_message_passes_through() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/v2/video_generation"
-        return httpx.Response(429, json={"type": "error", "error": {"type": "rate_limit_error",
-                                                                    "message": "rate limit, please retry later (1002)",
-                                                                    "http_code": "429"}})
+        return httpx.Response(
+            429,
+            json={
+                "type": "error",
+                "error": {
+                    "type": "rate_limit_error",
+                    "message": "rate limit, please retry later (1002)",
+                    "http_code": "429",
+                },
+            },
+        )
 
     async with mock(handler) as http:
         with pytest.raises(UpstreamError) as err:
             await PLUGIN.build_client(ServerConfig()).submit(
-                http, submit_ctx("minimax-h3-max", size="1366x768", seconds=5))
+                http, submit_ctx("minimax-h3-max", size="1366x768", seconds=5)
+            )
     assert (err.value.status, err.value.message) == (429, "rate limit, please retry later (1002)")
 
 
-@pytest.mark.parametrize("reply, status, error", [
-    ({"status": "Queueing"}, "in_progress", None),
-    ({"status": "Preparing"}, "in_progress", None),
-    ({"status": "Success", "file_id": "1"}, "completed", None),
-    ({"status": "Failed", "base_resp": {"status_code": 0, "status_msg": "success"}}, "failed",
-     {"message": "MiniMax video generation failed"}),
-    ({"status": "Fail", "base_resp": {"status_code": 1026, "status_msg": "sensitive"}}, "failed",
-     {"code": "1026", "message": "sensitive", "details": {"status_code": 1026, "status_msg": "sensitive"}}),
-])
+@pytest.mark.parametrize(
+    "reply, status, error",
+    [
+        ({"status": "Queueing"}, "in_progress", None),
+        ({"status": "Preparing"}, "in_progress", None),
+        ({"status": "Success", "file_id": "1"}, "completed", None),
+        (
+            {"status": "Failed", "base_resp": {"status_code": 0, "status_msg": "success"}},
+            "failed",
+            {"message": "MiniMax video generation failed"},
+        ),
+        (
+            {"status": "Fail", "base_resp": {"status_code": 1026, "status_msg": "sensitive"}},
+            "failed",
+            {"code": "1026", "message": "sensitive", "details": {"status_code": 1026, "status_msg": "sensitive"}},
+        ),
+    ],
+)
 async def test_v1_poll_mapping(reply: dict[str, Any], status: str, error: dict[str, Any] | None) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/v1/query/video_generation" and request.url.params["task_id"] == "7"

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
 import av
 import httpx
 import pytest
+from conftest import make_ctx
 
 from vidmock.clock import Clock
 from vidmock.gateway.catalogue import Mapping
@@ -21,13 +23,14 @@ from vidmock.providers.base import EmulatorContext, PreparedImage, SubmitContext
 from vidmock.providers.openai import PLUGIN
 from vidmock.providers.openai.client import OpenAIClient
 from vidmock.providers.openai.models import CONTENT_FILTER_MARKER, KIND, MODERATION_MARKER, default_latency
-from conftest import make_ctx
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:The Sora API is scheduled:DeprecationWarning")]
 
 AUTH = {"Authorization": "Bearer sk-test"}
 # 1x1 PNG
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -39,8 +42,6 @@ class Env:
     @property
     def clock(self) -> Clock:
         return self.ctx.clock
-
-
 
 
 @contextlib.asynccontextmanager
@@ -76,8 +77,21 @@ def error_of(r: httpx.Response, status: int) -> dict[str, Any]:
     return body["error"]
 
 
-FIELDS = {"id", "object", "model", "status", "progress", "created_at", "completed_at", "expires_at", "prompt",
-          "seconds", "size", "remixed_from_video_id", "error"}
+FIELDS = {
+    "id",
+    "object",
+    "model",
+    "status",
+    "progress",
+    "created_at",
+    "completed_at",
+    "expires_at",
+    "prompt",
+    "seconds",
+    "size",
+    "remixed_from_video_id",
+    "error",
+}
 
 
 # -- create -----------------------------------------------------------------------------------------
@@ -94,14 +108,20 @@ async def test_create_json_defaults_and_shape(env: Env) -> None:
     assert v["completed_at"] is None and v["expires_at"] is None and v["error"] is None
     assert v["remixed_from_video_id"] is None
     plan = env.ctx.store.get(KIND, v["id"])["plan"]
-    assert plan["scenario"] is None and plan["steps"] == [[0.0, "queued", 0], [5.625, "in_progress", 0],
-                                                          [56.25, "completed", 100]]
+    assert plan["scenario"] is None and plan["steps"] == [
+        [0.0, "queued", 0],
+        [5.625, "in_progress", 0],
+        [56.25, "completed", 100],
+    ]
 
 
 async def test_create_multipart_with_input_reference(env: Env) -> None:
-    r = await env.http.post("/v1/videos", headers=AUTH,
-                            data={"prompt": "from a still", "model": "sora-2-pro", "seconds": "8", "size": "1792x1024"},
-                            files={"input_reference": ("input_reference_0.png", PNG, "image/png")})
+    r = await env.http.post(
+        "/v1/videos",
+        headers=AUTH,
+        data={"prompt": "from a still", "model": "sora-2-pro", "seconds": "8", "size": "1792x1024"},
+        files={"input_reference": ("input_reference_0.png", PNG, "image/png")},
+    )
     assert r.status_code == 200, r.text
     v = r.json()
     assert (v["model"], v["seconds"], v["size"], v["status"]) == ("sora-2-pro", "8", "1792x1024", "queued")
@@ -109,34 +129,85 @@ async def test_create_multipart_with_input_reference(env: Env) -> None:
 
 
 async def test_create_multipart_rejects_gif_reference(env: Env) -> None:
-    r = await env.http.post("/v1/videos", headers=AUTH, data={"prompt": "x"},
-                            files={"input_reference": ("a.gif", b"GIF89a" + b"\0" * 20, "image/gif")})
+    r = await env.http.post(
+        "/v1/videos",
+        headers=AUTH,
+        data={"prompt": "x"},
+        files={"input_reference": ("a.gif", b"GIF89a" + b"\0" * 20, "image/gif")},
+    )
     assert error_of(r, 400)["param"] == "input_reference"
 
 
 async def test_create_json_input_reference_exactly_one(env: Env) -> None:
     ok = await create(env, input_reference={"image_url": "data:image/png;base64," + base64.b64encode(PNG).decode()})
     assert ok["status"] == "queued"
-    r = await env.http.post("/v1/videos", headers=AUTH,
-                            json={"prompt": "x", "input_reference": {"image_url": "u", "file_id": "file_1"}})
+    r = await env.http.post(
+        "/v1/videos", headers=AUTH, json={"prompt": "x", "input_reference": {"image_url": "u", "file_id": "file_1"}}
+    )
     assert error_of(r, 400)["param"] == "input_reference"
 
 
-@pytest.mark.parametrize("body,status,param,message", [
-    ({"prompt": "x", "seconds": "10"}, 400, "seconds", "Invalid value: '10'. Supported values are: '4', '8', and '12'."),
-    ({"prompt": "x", "seconds": "16"}, 400, "seconds", "Invalid value: '16'. Supported values are: '4', '8', and '12'."),
-    ({"prompt": "x", "seconds": 8}, 400, "seconds", "Invalid type for 'seconds': expected a string, but got an integer instead."),
-    ({"prompt": "x", "size": "1792x1024"}, 400, "size", "Invalid value: '1792x1024'. Supported values are: '720x1280' and '1280x720'."),
-    ({"prompt": "x", "size": "640x480", "model": "sora-2-pro"}, 400, "size",
-     "Invalid value: '640x480'. Supported values are: '720x1280', '1280x720', '1024x1792', and '1792x1024'."),
-    ({"prompt": "x", "size": "1920x1080", "model": "sora-2-pro"}, 400, "size",
-     "Invalid value: '1920x1080'. Supported values are: '720x1280', '1280x720', '1024x1792', and '1792x1024'."),
-    ({"seconds": "4"}, 400, "prompt", "Missing required parameter: 'prompt'."),
-    ({"prompt": ""}, 400, "prompt", "Invalid 'prompt': string too short. Expected a string with minimum length 1, but got an empty string instead."),
-    ({"prompt": "x" * 32001}, 400, "prompt", "Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length 32001 instead."),
-    ({"prompt": "x", "model": "sora-3"}, 404, "model", "The model `sora-3` does not exist or you do not have access to it."),
-    ({"prompt": "x", "n": 2}, 400, "n", "Unknown parameter: 'n'."),
-])
+@pytest.mark.parametrize(
+    "body,status,param,message",
+    [
+        (
+            {"prompt": "x", "seconds": "10"},
+            400,
+            "seconds",
+            "Invalid value: '10'. Supported values are: '4', '8', and '12'.",
+        ),
+        (
+            {"prompt": "x", "seconds": "16"},
+            400,
+            "seconds",
+            "Invalid value: '16'. Supported values are: '4', '8', and '12'.",
+        ),
+        (
+            {"prompt": "x", "seconds": 8},
+            400,
+            "seconds",
+            "Invalid type for 'seconds': expected a string, but got an integer instead.",
+        ),
+        (
+            {"prompt": "x", "size": "1792x1024"},
+            400,
+            "size",
+            "Invalid value: '1792x1024'. Supported values are: '720x1280' and '1280x720'.",
+        ),
+        (
+            {"prompt": "x", "size": "640x480", "model": "sora-2-pro"},
+            400,
+            "size",
+            "Invalid value: '640x480'. Supported values are: '720x1280', '1280x720', '1024x1792', and '1792x1024'.",
+        ),
+        (
+            {"prompt": "x", "size": "1920x1080", "model": "sora-2-pro"},
+            400,
+            "size",
+            "Invalid value: '1920x1080'. Supported values are: '720x1280', '1280x720', '1024x1792', and '1792x1024'.",
+        ),
+        ({"seconds": "4"}, 400, "prompt", "Missing required parameter: 'prompt'."),
+        (
+            {"prompt": ""},
+            400,
+            "prompt",
+            "Invalid 'prompt': string too short. Expected a string with minimum length 1, but got an empty string instead.",
+        ),
+        (
+            {"prompt": "x" * 32001},
+            400,
+            "prompt",
+            "Invalid 'prompt': string too long. Expected a string with maximum length 32000, but got a string with length 32001 instead.",
+        ),
+        (
+            {"prompt": "x", "model": "sora-3"},
+            404,
+            "model",
+            "The model `sora-3` does not exist or you do not have access to it.",
+        ),
+        ({"prompt": "x", "n": 2}, 400, "n", "Unknown parameter: 'n'."),
+    ],
+)
 async def test_create_validation(env: Env, body: dict[str, Any], status: int, param: str, message: str) -> None:
     err = error_of(await env.http.post("/v1/videos", json=body, headers=AUTH), status)
     assert (err["param"], err["message"], err["type"]) == (param, message, "invalid_request_error")
@@ -146,8 +217,12 @@ async def test_create_validation(env: Env, body: dict[str, Any], status: int, pa
 
 
 async def test_create_multipart_validation_text(env: Env) -> None:
-    r = await env.http.post("/v1/videos", headers=AUTH, data={"prompt": "x", "seconds": "10"},
-                            files={"input_reference": ("r.png", PNG, "image/png")})
+    r = await env.http.post(
+        "/v1/videos",
+        headers=AUTH,
+        data={"prompt": "x", "seconds": "10"},
+        files={"input_reference": ("r.png", PNG, "image/png")},
+    )
     assert error_of(r, 400)["message"] == "Invalid value: '10'. Supported values are: '4', '8', and '12'."
 
 
@@ -161,8 +236,11 @@ async def test_extended_flag_accepts_newer_guide_values(media: MediaCache) -> No
         object.__setattr__(e.ctx.config, "openai_extended", True)  # a frozen config with the flag on
         e.app = PLUGIN.build_emulator(e.ctx)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=e.app), base_url="http://test") as http:
-            r = await http.post("/v1/videos", headers=AUTH,
-                                json={"prompt": "x", "model": "sora-2-pro", "size": "1920x1080", "seconds": "20"})
+            r = await http.post(
+                "/v1/videos",
+                headers=AUTH,
+                json={"prompt": "x", "model": "sora-2-pro", "size": "1920x1080", "seconds": "20"},
+            )
             assert r.status_code == 200, r.text
 
 
@@ -175,8 +253,13 @@ async def test_bad_json(env: Env) -> None:
 # -- auth -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer "}, {"Authorization": "Basic abc"}])
 async def test_auth_required(env: Env, headers: dict[str, str]) -> None:
-    for method, path in [("POST", "/v1/videos"), ("GET", "/v1/videos"), ("GET", "/v1/videos/video_x"),
-                         ("DELETE", "/v1/videos/video_x"), ("GET", "/v1/videos/video_x/content")]:
+    for method, path in [
+        ("POST", "/v1/videos"),
+        ("GET", "/v1/videos"),
+        ("GET", "/v1/videos/video_x"),
+        ("DELETE", "/v1/videos/video_x"),
+        ("GET", "/v1/videos/video_x/content"),
+    ]:
         r = await env.http.request(method, path, headers=headers, json={"prompt": "x"} if method == "POST" else None)
         err = error_of(r, 401)
         assert err["code"] == "invalid_api_key" and err["type"] == "invalid_request_error"
@@ -284,10 +367,15 @@ async def test_list_pagination(env: Env) -> None:
     assert len(r.json()["data"]) == 5
 
 
-@pytest.mark.parametrize("params,param,code", [
-    ({"limit": "101"}, "limit", "integer_above_max_value"), ({"limit": "-1"}, "limit", "integer_below_min_value"),
-    ({"limit": "ten"}, "limit", "invalid_type"), ({"order": "up"}, "order", "invalid_value"),
-])
+@pytest.mark.parametrize(
+    "params,param,code",
+    [
+        ({"limit": "101"}, "limit", "integer_above_max_value"),
+        ({"limit": "-1"}, "limit", "integer_below_min_value"),
+        ({"limit": "ten"}, "limit", "invalid_type"),
+        ({"order": "up"}, "order", "invalid_value"),
+    ],
+)
 async def test_list_validation(env: Env, params: dict[str, str], param: str, code: str) -> None:
     err = error_of(await env.http.get("/v1/videos", params=params, headers=AUTH), 400)
     assert (err["param"], err["code"]) == (param, code)
@@ -362,9 +450,18 @@ async def test_remix(env: Env) -> None:
     assert r.status_code == 200, r.text
     remix = r.json()
     assert remix["remixed_from_video_id"] == v["id"] and remix["id"] != v["id"] and remix["status"] == "queued"
-    assert (remix["model"], remix["size"], remix["seconds"], remix["prompt"]) == ("sora-2-pro", "1792x1024", "8", "bluer")
-    r = await env.http.post(f"/v1/videos/{v['id']}/remix", data={"prompt": "greener"}, headers=AUTH,
-                            files={"unused": ("x.txt", b"x", "text/plain")})
+    assert (remix["model"], remix["size"], remix["seconds"], remix["prompt"]) == (
+        "sora-2-pro",
+        "1792x1024",
+        "8",
+        "bluer",
+    )
+    r = await env.http.post(
+        f"/v1/videos/{v['id']}/remix",
+        data={"prompt": "greener"},
+        headers=AUTH,
+        files={"unused": ("x.txt", b"x", "text/plain")},
+    )
     assert error_of(r, 400)["code"] == "unknown_parameter"
     error_of(await env.http.post(f"/v1/videos/{v['id']}/remix", json={}, headers=AUTH), 400)
     error_of(await env.http.post("/v1/videos/video_nope/remix", json={"prompt": "x"}, headers=AUTH), 404)
@@ -378,12 +475,24 @@ async def test_journal_records_requests(env: Env) -> None:
 
 
 # -- the gateway's client ---------------------------------------------------------------------------
-def submit_ctx(model: str = "sora-2", size: str | None = "1280x720", seconds: int = 8,
-               references: tuple[PreparedImage, ...] = ()) -> SubmitContext:
-    mapping = Mapping(provider="openai", external_id=model, sizes=(), durations=(), supports_audio=True,
-                      supports_silent=False, per_second_price={"default": 0.1})
-    return SubmitContext(request=CreateRequest(prompt="a fox", seconds=seconds, model=model, size=size),
-                         mapping=mapping, request_id="req-1", references=references)
+def submit_ctx(
+    model: str = "sora-2", size: str | None = "1280x720", seconds: int = 8, references: tuple[PreparedImage, ...] = ()
+) -> SubmitContext:
+    mapping = Mapping(
+        provider="openai",
+        external_id=model,
+        sizes=(),
+        durations=(),
+        supports_audio=True,
+        supports_silent=False,
+        per_second_price={"default": 0.1},
+    )
+    return SubmitContext(
+        request=CreateRequest(prompt="a fox", seconds=seconds, model=model, size=size),
+        mapping=mapping,
+        request_id="req-1",
+        references=references,
+    )
 
 
 async def test_client_submit_poll_content(env: Env) -> None:
@@ -421,13 +530,19 @@ async def test_client_failure_and_errors(env: Env) -> None:
     client = OpenAIClient()
     with pytest.raises(UpstreamError) as info:
         await client.submit(env.http, submit_ctx(seconds=10))
-    assert (info.value.status, info.value.message) == (400, "Invalid value: '10'. Supported values are: '4', '8', and '12'.")
+    assert (info.value.status, info.value.message) == (
+        400,
+        "Invalid value: '10'. Supported values are: '4', '8', and '12'.",
+    )
     with pytest.raises(UpstreamError) as info:
         await client.submit(env.http, submit_ctx(model="sora-2", size="1792x1024"))
     assert info.value.status == 400
     ctx = submit_ctx()
-    ctx = SubmitContext(request=CreateRequest(prompt=f"x {MODERATION_MARKER}", seconds=4, model="sora-2", size="1280x720"),
-                        mapping=ctx.mapping, request_id="r")
+    ctx = SubmitContext(
+        request=CreateRequest(prompt=f"x {MODERATION_MARKER}", seconds=4, model="sora-2", size="1280x720"),
+        mapping=ctx.mapping,
+        request_id="r",
+    )
     result = await client.submit(env.http, ctx)
     await env.clock.advance(60)
     poll = await client.poll(env.http, result.upstream_id, {})

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
+from conftest import make_ctx
+from conftest import test_config as config_for_tests
 
-from conftest import test_config as config_for_tests, make_ctx
 from vidmock.config import ServerConfig
 from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.images import prepare
@@ -26,11 +28,11 @@ HEADERS = {"Authorization": "Bearer key_test", "X-Runway-Version": "2024-11-06"}
 BASE = "http://127.0.0.1:4001/providers/runway"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+)
 T2V = {"model": "gen4.5", "promptText": "a red fox in snow", "ratio": "1280:720", "duration": 5}
 DOC = "https://docs.dev.runwayml.com/api"
-
-
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ async def task(rw: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
 
 def local(url: str) -> str:
     assert url.startswith(BASE + "/files/")
-    return url[len(BASE):]
+    return url[len(BASE) :]
 
 
 def issues_of(r: httpx.Response) -> list[dict[str, Any]]:
@@ -74,6 +76,7 @@ def issues_of(r: httpx.Response) -> list[dict[str, Any]]:
 
 # -- lifecycle --------------------------------------------------------------------------------------
 
+
 async def test_text_to_video_lifecycle_on_the_clock(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None:
     r = await rw.post("/v1/text_to_video", json=T2V, headers=HEADERS)
     assert r.status_code == 200 and set(r.json()) == {"id", "estimatedCost"}
@@ -81,7 +84,12 @@ async def test_text_to_video_lifecycle_on_the_clock(rw: httpx.AsyncClient, ctx: 
     assert UUID.match(tid) and r.json()["estimatedCost"] == {"credits": 60}  # gen4.5: 12 credits/s
     pending = await task(rw, tid)
     assert ISO.match(pending["createdAt"])
-    assert pending == {"id": tid, "createdAt": pending["createdAt"], "status": "PENDING", "estimatedCost": {"credits": 60}}
+    assert pending == {
+        "id": tid,
+        "createdAt": pending["createdAt"],
+        "status": "PENDING",
+        "estimatedCost": {"credits": 60},
+    }
     await ctx.clock.advance(9)  # gen4.5 renders in 90 s, queued for the first tenth
     assert (await task(rw, tid))["progress"] == 0.0
     await ctx.clock.advance(36)
@@ -96,8 +104,9 @@ async def test_text_to_video_lifecycle_on_the_clock(rw: httpx.AsyncClient, ctx: 
     assert done["createdAt"] == pending["createdAt"]
 
 
-async def test_output_url_bytes_ranges_and_expiry(rw: httpx.AsyncClient, ctx: EmulatorContext,
-                                                  media: MediaCache) -> None:
+async def test_output_url_bytes_ranges_and_expiry(
+    rw: httpx.AsyncClient, ctx: EmulatorContext, media: MediaCache
+) -> None:
     tid = await create(rw, seed=7)
     await ctx.clock.advance(90)
     url = local((await task(rw, tid))["output"][0])
@@ -106,8 +115,11 @@ async def test_output_url_bytes_ranges_and_expiry(rw: httpx.AsyncClient, ctx: Em
     assert r.status_code == 200 and r.headers["content-type"] == "video/mp4" and r.content[4:8] == b"ftyp"
     assert r.content == media.get(VideoSpec(1280, 720, 5, False, 7))  # the asked size, length and seed
     part = await rw.get(url, headers={"Range": "bytes=0-9"})
-    assert (part.status_code, part.headers["content-range"], part.content) == (206, f"bytes 0-9/{len(r.content)}",
-                                                                               r.content[:10])
+    assert (part.status_code, part.headers["content-range"], part.content) == (
+        206,
+        f"bytes 0-9/{len(r.content)}",
+        r.content[:10],
+    )
     assert (await rw.get(url, headers={"Range": "bytes=0-1,3-4"})).status_code == 416
     for bad in (url.split("?")[0], url[:-2] + "xx"):
         denied = await rw.get(bad)
@@ -121,9 +133,16 @@ async def test_output_url_bytes_ranges_and_expiry(rw: httpx.AsyncClient, ctx: Em
 
 
 async def test_image_to_video_veo_frames_audio_and_cost(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None:
-    body = {"model": "veo3.1", "ratio": "1080:1920", "duration": 4, "audio": False,
-            "promptImage": [{"uri": PNG, "position": "first"}, {"uri": "https://cdn.example.com/l.png",
-                                                                "position": "last"}]}
+    body = {
+        "model": "veo3.1",
+        "ratio": "1080:1920",
+        "duration": 4,
+        "audio": False,
+        "promptImage": [
+            {"uri": PNG, "position": "first"},
+            {"uri": "https://cdn.example.com/l.png", "position": "last"},
+        ],
+    }
     r = await rw.post("/v1/image_to_video", json=body, headers=HEADERS)
     assert r.status_code == 200 and r.json()["estimatedCost"] == {"credits": 80}  # silent Veo 3.1: 20/s
     doc = ctx.store.get(KIND, r.json()["id"])
@@ -134,19 +153,37 @@ async def test_image_to_video_veo_frames_audio_and_cost(rw: httpx.AsyncClient, c
 
 
 async def test_video_inputs_and_upscale(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None:
-    tid = await create(rw, "/v1/video_to_video", model="aleph2", videoUri="https://cdn.example.com/in.mp4",
-                       promptText="make it snow", ratio="848:480")
+    tid = await create(
+        rw,
+        "/v1/video_to_video",
+        model="aleph2",
+        videoUri="https://cdn.example.com/in.mp4",
+        promptText="make it snow",
+        ratio="848:480",
+    )
     doc = ctx.store.get(KIND, tid)
     assert (doc["width"], doc["height"], doc["duration"], doc["estimate"]) == (848, 480, 5, 75)
-    tid = await create(rw, "/v1/video_upscale", model="magnific_video_upscaler_creative",
-                       videoUri="data:video/mp4;base64,AAAA", resolution="1k", creativity=40, flavor="vivid")
+    tid = await create(
+        rw,
+        "/v1/video_upscale",
+        model="magnific_video_upscaler_creative",
+        videoUri="data:video/mp4;base64,AAAA",
+        resolution="1k",
+        creativity=40,
+        flavor="vivid",
+    )
     doc = ctx.store.get(KIND, tid)  # the upscaler keeps the input's audio; 21 credits/s at 1k
     assert (doc["width"], doc["height"], doc["audio"], doc["estimate"]) == (1920, 1080, True, 105)
     r = await rw.post("/v1/video_upscale", json={"model": "upscale_v1", "promptText": "x"}, headers=HEADERS)
     assert issues_of(r) == [
-        {"expected": "string", "code": "invalid_type", "path": ["videoUri"],
-         "message": "Invalid input: expected string, received undefined"},
-        {"code": "unrecognized_keys", "keys": ["promptText"], "path": [], "message": 'Unrecognized key: "promptText"'}]
+        {
+            "expected": "string",
+            "code": "invalid_type",
+            "path": ["videoUri"],
+            "message": "Invalid input: expected string, received undefined",
+        },
+        {"code": "unrecognized_keys", "keys": ["promptText"], "path": [], "message": 'Unrecognized key: "promptText"'},
+    ]
 
 
 async def test_seedance_auto_duration_is_billed_at_the_maximum(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None:
@@ -169,58 +206,175 @@ async def test_latency_is_configurable_per_model(media: MediaCache) -> None:
 
 # -- validation -------------------------------------------------------------------------------------
 
+
 def inv(path: list[Any], expected: str, received: str) -> dict[str, Any]:
-    return {"expected": expected, "code": "invalid_type", "path": path,
-            "message": f"Invalid input: expected {expected}, received {received}"}
+    return {
+        "expected": expected,
+        "code": "invalid_type",
+        "path": path,
+        "message": f"Invalid input: expected {expected}, received {received}",
+    }
 
 
-NO_MODEL = {"code": "invalid_union", "errors": [], "note": "No matching discriminator", "discriminator": "model",
-            "path": ["model"], "message": "Invalid input"}
+NO_MODEL = {
+    "code": "invalid_union",
+    "errors": [],
+    "note": "No matching discriminator",
+    "discriminator": "model",
+    "path": ["model"],
+    "message": "Invalid input",
+}
 
 
-@pytest.mark.parametrize("path, body, issues", [
-    ("/v1/text_to_video", {"promptText": "x"}, [inv(["model"], "string", "undefined"), NO_MODEL]),
-    ("/v1/text_to_video", {**T2V, "model": "gen3a_turbo"}, [NO_MODEL]),
-    ("/v1/text_to_video", {**T2V, "model": "gen4_turbo"}, [NO_MODEL]),  # image_to_video only
-    ("/v1/text_to_video", {k: v for k, v in T2V.items() if k != "duration"}, [inv(["duration"], "number", "undefined")]),
-    ("/v1/text_to_video", {**T2V, "duration": 11},
-     [{"origin": "number", "code": "too_big", "maximum": 10, "inclusive": True, "path": ["duration"],
-       "message": "Too big: expected number to be <=10"}]),
-    ("/v1/text_to_video", {**T2V, "duration": 2.5},
-     [{"expected": "int", "format": "safeint", "code": "invalid_type", "path": ["duration"],
-       "message": "Invalid input: expected int, received number"}]),
-    ("/v1/text_to_video", {**T2V, "model": "veo3.1", "duration": 5},
-     [{"code": "invalid_value", "values": [4, 6, 8], "path": ["duration"], "message": "Invalid option: expected one of 4|6|8"}]),
-    ("/v1/text_to_video", {**T2V, "promptText": "\U0001F98A" * 501},  # 1002 UTF-16 units
-     [{"origin": "string", "code": "too_big", "maximum": 1000, "inclusive": True, "path": ["promptText"],
-       "message": "Too big: expected string to have <=1000 characters"}]),
-    ("/v1/text_to_video", {**T2V, "seed": -1},
-     [{"origin": "number", "code": "too_small", "minimum": 0, "inclusive": True, "path": ["seed"],
-       "message": "Too small: expected number to be >=0"}]),
-    ("/v1/text_to_video", {**T2V, "promptText": "", "ratio": "16:9", "duration": None, "fps": 24},
-     [{"origin": "string", "code": "too_small", "minimum": 1, "inclusive": True, "path": ["promptText"],
-       "message": "Too small: expected string to have >=1 characters"},
-      {"code": "invalid_value", "values": ["1280:720", "720:1280"], "path": ["ratio"],
-       "message": 'Invalid option: expected one of "1280:720"|"720:1280"'},
-      inv(["duration"], "number", "null"),
-      {"code": "unrecognized_keys", "keys": ["fps"], "path": [], "message": 'Unrecognized key: "fps"'}]),
-    ("/v1/image_to_video", {**T2V, "promptImage": "http://example.com/a.png"},
-     [{"code": "custom", "path": ["promptImage"], "message": "Only HTTPS URLs are allowed."}]),
-    ("/v1/image_to_video", {**T2V, "promptImage": "https://10.0.0.1/a.png"},
-     [{"code": "custom", "path": ["promptImage"], "message": "URLs must be hosted on a domain."}]),
-    ("/v1/image_to_video", {**T2V, "promptImage": "data:text/plain;base64,aGk="},
-     [{"code": "custom", "path": ["promptImage"], "message": "Unsupported asset type."}]),
-    ("/v1/image_to_video", {**T2V, "promptImage": "data:image/png;base64,@@@"},
-     [{"code": "custom", "path": ["promptImage"], "message": "Invalid data URI."}]),
-    ("/v1/image_to_video", {"model": "gen4_turbo", "ratio": "960:960", "promptImage": [{"uri": PNG, "position": "last"}]},
-     [{"code": "invalid_value", "values": ["first"], "path": ["promptImage", 0, "position"],
-       "message": 'Invalid input: expected "first"'}]),
-    ("/v1/image_to_video", {"model": "veo3.1", "ratio": "1280:720", "promptImage": [{"uri": PNG, "position": "last"}]},
-     [{"code": "custom", "path": ["promptImage"], "message": "This model does not support generating with only a last frame."}]),
-    ("/v1/text_to_video", [T2V], [inv([], "object", "array")]),
-])
-async def test_validation_in_runways_envelope(rw: httpx.AsyncClient, path: str, body: Any,
-                                              issues: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize(
+    "path, body, issues",
+    [
+        ("/v1/text_to_video", {"promptText": "x"}, [inv(["model"], "string", "undefined"), NO_MODEL]),
+        ("/v1/text_to_video", {**T2V, "model": "gen3a_turbo"}, [NO_MODEL]),
+        ("/v1/text_to_video", {**T2V, "model": "gen4_turbo"}, [NO_MODEL]),  # image_to_video only
+        (
+            "/v1/text_to_video",
+            {k: v for k, v in T2V.items() if k != "duration"},
+            [inv(["duration"], "number", "undefined")],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "duration": 11},
+            [
+                {
+                    "origin": "number",
+                    "code": "too_big",
+                    "maximum": 10,
+                    "inclusive": True,
+                    "path": ["duration"],
+                    "message": "Too big: expected number to be <=10",
+                }
+            ],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "duration": 2.5},
+            [
+                {
+                    "expected": "int",
+                    "format": "safeint",
+                    "code": "invalid_type",
+                    "path": ["duration"],
+                    "message": "Invalid input: expected int, received number",
+                }
+            ],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "model": "veo3.1", "duration": 5},
+            [
+                {
+                    "code": "invalid_value",
+                    "values": [4, 6, 8],
+                    "path": ["duration"],
+                    "message": "Invalid option: expected one of 4|6|8",
+                }
+            ],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "promptText": "\U0001f98a" * 501},  # 1002 UTF-16 units
+            [
+                {
+                    "origin": "string",
+                    "code": "too_big",
+                    "maximum": 1000,
+                    "inclusive": True,
+                    "path": ["promptText"],
+                    "message": "Too big: expected string to have <=1000 characters",
+                }
+            ],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "seed": -1},
+            [
+                {
+                    "origin": "number",
+                    "code": "too_small",
+                    "minimum": 0,
+                    "inclusive": True,
+                    "path": ["seed"],
+                    "message": "Too small: expected number to be >=0",
+                }
+            ],
+        ),
+        (
+            "/v1/text_to_video",
+            {**T2V, "promptText": "", "ratio": "16:9", "duration": None, "fps": 24},
+            [
+                {
+                    "origin": "string",
+                    "code": "too_small",
+                    "minimum": 1,
+                    "inclusive": True,
+                    "path": ["promptText"],
+                    "message": "Too small: expected string to have >=1 characters",
+                },
+                {
+                    "code": "invalid_value",
+                    "values": ["1280:720", "720:1280"],
+                    "path": ["ratio"],
+                    "message": 'Invalid option: expected one of "1280:720"|"720:1280"',
+                },
+                inv(["duration"], "number", "null"),
+                {"code": "unrecognized_keys", "keys": ["fps"], "path": [], "message": 'Unrecognized key: "fps"'},
+            ],
+        ),
+        (
+            "/v1/image_to_video",
+            {**T2V, "promptImage": "http://example.com/a.png"},
+            [{"code": "custom", "path": ["promptImage"], "message": "Only HTTPS URLs are allowed."}],
+        ),
+        (
+            "/v1/image_to_video",
+            {**T2V, "promptImage": "https://10.0.0.1/a.png"},
+            [{"code": "custom", "path": ["promptImage"], "message": "URLs must be hosted on a domain."}],
+        ),
+        (
+            "/v1/image_to_video",
+            {**T2V, "promptImage": "data:text/plain;base64,aGk="},
+            [{"code": "custom", "path": ["promptImage"], "message": "Unsupported asset type."}],
+        ),
+        (
+            "/v1/image_to_video",
+            {**T2V, "promptImage": "data:image/png;base64,@@@"},
+            [{"code": "custom", "path": ["promptImage"], "message": "Invalid data URI."}],
+        ),
+        (
+            "/v1/image_to_video",
+            {"model": "gen4_turbo", "ratio": "960:960", "promptImage": [{"uri": PNG, "position": "last"}]},
+            [
+                {
+                    "code": "invalid_value",
+                    "values": ["first"],
+                    "path": ["promptImage", 0, "position"],
+                    "message": 'Invalid input: expected "first"',
+                }
+            ],
+        ),
+        (
+            "/v1/image_to_video",
+            {"model": "veo3.1", "ratio": "1280:720", "promptImage": [{"uri": PNG, "position": "last"}]},
+            [
+                {
+                    "code": "custom",
+                    "path": ["promptImage"],
+                    "message": "This model does not support generating with only a last frame.",
+                }
+            ],
+        ),
+        ("/v1/text_to_video", [T2V], [inv([], "object", "array")]),
+    ],
+)
+async def test_validation_in_runways_envelope(
+    rw: httpx.AsyncClient, path: str, body: Any, issues: list[dict[str, Any]]
+) -> None:
     assert issues_of(await rw.post(path, json=body, headers=HEADERS)) == issues
 
 
@@ -242,14 +396,21 @@ async def test_bad_bodies_and_unknown_routes(rw: httpx.AsyncClient) -> None:
 
 async def test_auth_and_version_header(ctx: EmulatorContext, rw: httpx.AsyncClient) -> None:
     r = await rw.post("/v1/text_to_video", json=T2V, headers={"X-Runway-Version": "2024-11-06"})
-    assert (r.status_code, r.json()) == (401, {"error": "No API key was provided. Pass it in the Authorization header "
-                                                        "as a Bearer token."})
+    assert (r.status_code, r.json()) == (
+        401,
+        {"error": "No API key was provided. Pass it in the Authorization header as a Bearer token."},
+    )
     assert (await rw.get("/v1/tasks/x", headers={**HEADERS, "Authorization": "Bearer  "})).status_code == 401
     r = await rw.post("/v1/text_to_video", json=T2V, headers={"Authorization": HEADERS["Authorization"]})
-    assert (r.status_code, r.json()) == (400, {"error": "The X-Runway-Version header is required (for example 2024-11-06)."})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error": "The X-Runway-Version header is required (for example 2024-11-06)."},
+    )
     r = await rw.get("/v1/tasks/x", headers={**HEADERS, "X-Runway-Version": "2024-09-13"})
-    assert (r.status_code, r.json()) == (400, {"error": "Unsupported X-Runway-Version '2024-09-13'. Supported "
-                                                        "versions: 2024-11-06."})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"error": "Unsupported X-Runway-Version '2024-09-13'. Supported versions: 2024-11-06."},
+    )
     async with client_for(ctx, RunwayOptions(api_keys=("key_good",))) as strict:
         r = await strict.post("/v1/text_to_video", json=T2V, headers=HEADERS)
         assert (r.status_code, r.json()) == (401, {"error": "Invalid API key."})
@@ -261,8 +422,10 @@ async def test_auth_and_version_header(ctx: EmulatorContext, rw: httpx.AsyncClie
 
 # -- cancel and delete ------------------------------------------------------------------------------
 
-async def test_delete_cancels_an_active_task_and_deletes_a_finished_one(rw: httpx.AsyncClient,
-                                                                        ctx: EmulatorContext) -> None:
+
+async def test_delete_cancels_an_active_task_and_deletes_a_finished_one(
+    rw: httpx.AsyncClient, ctx: EmulatorContext
+) -> None:
     active = await create(rw)
     r = await rw.delete(f"/v1/tasks/{active}", headers={**HEADERS, "Accept": "*/*"})
     assert (r.status_code, r.content) == (204, b"")
@@ -349,19 +512,28 @@ async def test_scenario_failure_and_faults(media: MediaCache, tmp_path: Path) ->
         pick = {**HEADERS, "X-Vidmock-Scenario": "runway-moderated"}
         r = await rw.post("/v1/text_to_video", json=T2V, headers=pick)
         assert (r.status_code, r.headers["retry-after"], r.json()) == (
-            429, "7", {"error": "You have exceeded the rate limit for your organization. Please retry later."})
+            429,
+            "7",
+            {"error": "You have exceeded the rate limit for your organization. Please retry later."},
+        )
         tid = (await rw.post("/v1/text_to_video", json=T2V, headers=pick)).json()["id"]
         r = await rw.get(f"/v1/tasks/{tid}", headers=HEADERS)
         assert (r.status_code, r.json()) == (503, {"error": "Runway is temporarily shedding load. Please retry."})
         await ctx.clock.advance(30)
         failed = await task(rw, tid)
         assert {k: failed[k] for k in ("status", "failure", "failureCode", "cost")} == {
-            "status": "FAILED", "failure": "The output was flagged by content moderation.",
-            "failureCode": "SAFETY.OUTPUT.VIDEO", "cost": {"credits": 0}}
+            "status": "FAILED",
+            "failure": "The output was flagged by content moderation.",
+            "failureCode": "SAFETY.OUTPUT.VIDEO",
+            "cost": {"credits": 0},
+        }
         r = await rw.post("/v1/text_to_video", json=T2V, headers={**HEADERS, "X-Vidmock-Scenario": "nope"})
         assert r.status_code == 400 and r.json()["error"].startswith("unknown scenario 'nope'")
-        tid = (await rw.post("/v1/text_to_video", json={**T2V, "promptText": "[scenario:runway-expired] x"},
-                             headers=HEADERS)).json()["id"]
+        tid = (
+            await rw.post(
+                "/v1/text_to_video", json={**T2V, "promptText": "[scenario:runway-expired] x"}, headers=HEADERS
+            )
+        ).json()["id"]
         await ctx.clock.advance(100)
         assert (await task(rw, tid))["failureCode"] == "INTERNAL.TIMEOUT"
 
@@ -370,8 +542,11 @@ async def test_scenario_content_fault_and_retention(media: MediaCache, tmp_path:
     (tmp_path / "runway-short-lived.yaml").write_text(SCENARIOS["runway-short-lived"])
     ctx = make_ctx(media, scenarios_dir=str(tmp_path))
     async with client_for(ctx) as rw:
-        tid = (await rw.post("/v1/text_to_video", json=T2V,
-                             headers={**HEADERS, "X-Vidmock-Scenario": "runway-short-lived"})).json()["id"]
+        tid = (
+            await rw.post(
+                "/v1/text_to_video", json=T2V, headers={**HEADERS, "X-Vidmock-Scenario": "runway-short-lived"}
+            )
+        ).json()["id"]
         await ctx.clock.advance(10)
         url = local((await task(rw, tid))["output"][0])
         assert (await rw.get(url)).status_code == 502
@@ -386,8 +561,11 @@ async def test_scenario_content_fault_and_retention(media: MediaCache, tmp_path:
 
 # -- mounted in the server, and the official SDK ---------------------------------------------------
 
+
 @pytest.fixture
-async def served(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+async def served(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     monkeypatch.setitem(registry.PLUGINS, SERVICE, PLUGIN)
     app = make_app(config_for_tests())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
@@ -441,17 +619,34 @@ async def test_official_sdk(served: tuple[Any, httpx.AsyncClient], monkeypatch: 
 
 # -- the gateway's client ---------------------------------------------------------------------------
 
-MAPPING = Mapping(provider=SERVICE, external_id="gen4.5", sizes=("1280x720",), durations=(5,), supports_audio=False,
-                  supports_silent=True, per_second_price={"default": 0.12})
+MAPPING = Mapping(
+    provider=SERVICE,
+    external_id="gen4.5",
+    sizes=("1280x720",),
+    durations=(5,),
+    supports_audio=False,
+    supports_silent=True,
+    per_second_price={"default": 0.12},
+)
 
 
-def submit_ctx(image: str | None = None, last: str | None = None, mapping: Mapping = MAPPING,
-               seconds: int = 5) -> SubmitContext:
-    req = CreateRequest(prompt="a lighthouse", seconds=seconds, size="1280x720", image=ImageInput(image) if image else None,
-                        last_frame=ImageInput(last) if last else None)
-    return SubmitContext(request=req, mapping=mapping, request_id="req_1",
-                         first_frame=prepare(req.image) if req.image else None,
-                         last_frame=prepare(req.last_frame) if req.last_frame else None)
+def submit_ctx(
+    image: str | None = None, last: str | None = None, mapping: Mapping = MAPPING, seconds: int = 5
+) -> SubmitContext:
+    req = CreateRequest(
+        prompt="a lighthouse",
+        seconds=seconds,
+        size="1280x720",
+        image=ImageInput(image) if image else None,
+        last_frame=ImageInput(last) if last else None,
+    )
+    return SubmitContext(
+        request=req,
+        mapping=mapping,
+        request_id="req_1",
+        first_frame=prepare(req.image) if req.image else None,
+        last_frame=prepare(req.last_frame) if req.last_frame else None,
+    )
 
 
 async def test_client_submit_poll_and_content(ctx: EmulatorContext) -> None:
@@ -459,8 +654,10 @@ async def test_client_submit_poll_and_content(ctx: EmulatorContext) -> None:
     async with client_for(ctx) as http:
         result = await client.submit(http, submit_ctx())
         sent = ctx.journal.for_service(SERVICE)[-1]
-        assert (sent.path, sent.body) == ("/v1/text_to_video", {"model": "gen4.5", "promptText": "a lighthouse",
-                                                                "ratio": "1280:720", "duration": 5})
+        assert (sent.path, sent.body) == (
+            "/v1/text_to_video",
+            {"model": "gen4.5", "promptText": "a lighthouse", "ratio": "1280:720", "duration": 5},
+        )
         assert (result.status, result.progress, UUID.match(result.upstream_id) is not None) == ("PENDING", 0, True)
         await ctx.clock.advance(45)
         poll = await client.poll(http, result.upstream_id, {})
@@ -469,8 +666,15 @@ async def test_client_submit_poll_and_content(ctx: EmulatorContext) -> None:
         poll = await client.poll(http, result.upstream_id, {})
         assert poll.status == "SUCCEEDED" and client.content_path(result.upstream_id) is None
         assert (await http.get(local(poll.content_url or ""))).content[4:8] == b"ftyp"
-        veo = Mapping(provider=SERVICE, external_id="veo3.1", sizes=(), durations=(), supports_audio=True,
-                      supports_silent=True, per_second_price={})
+        veo = Mapping(
+            provider=SERVICE,
+            external_id="veo3.1",
+            sizes=(),
+            durations=(),
+            supports_audio=True,
+            supports_silent=True,
+            per_second_price={},
+        )
         await client.submit(http, submit_ctx(PNG, PNG, veo, seconds=8))
         sent = ctx.journal.for_service(SERVICE)[-1]
         assert sent.path == "/v1/image_to_video" and sent.body["audio"] is True
@@ -478,36 +682,60 @@ async def test_client_submit_poll_and_content(ctx: EmulatorContext) -> None:
         with pytest.raises(UpstreamError) as err:  # gen4.5 takes a first frame only
             await client.submit(http, submit_ctx(PNG, PNG))
         assert (err.value.status, err.value.message) == (
-            400, "Validation of body failed: promptImage: Too big: expected array to have <=1 items")
+            400,
+            "Validation of body failed: promptImage: Too big: expected array to have <=1 items",
+        )
         with pytest.raises(PollFailure):
             await client.poll(http, "missing", {})
 
 
-@pytest.mark.parametrize("reply, status, progress, error, url", [
-    ({"status": "THROTTLED"}, "THROTTLED", 0, None, None),
-    ({"status": "RUNNING", "progress": 0.375}, "RUNNING", 37, None, None),
-    ({"status": "SUCCEEDED", "output": ["https://cdn/x.mp4"]}, "SUCCEEDED", 100, None, "https://cdn/x.mp4"),
-    ({"status": "FAILED", "failure": "Flagged.", "failureCode": "SAFETY.INPUT.TEXT"}, "FAILED", 100,
-     ("SAFETY.INPUT.TEXT", "Flagged."), None),
-    ({"status": "FAILED"}, "FAILED", 100, (None, "Runway video generation failed"), None),
-    ({"status": "CANCELLED"}, "CANCELLED", 100, ("cancelled", "Runway task was cancelled"), None),
-])
-async def test_client_maps_every_status(reply: dict[str, Any], status: str, progress: int,
-                                        error: tuple[str | None, str] | None, url: str | None) -> None:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)),
-                                 base_url="http://x") as http:
+@pytest.mark.parametrize(
+    "reply, status, progress, error, url",
+    [
+        ({"status": "THROTTLED"}, "THROTTLED", 0, None, None),
+        ({"status": "RUNNING", "progress": 0.375}, "RUNNING", 37, None, None),
+        ({"status": "SUCCEEDED", "output": ["https://cdn/x.mp4"]}, "SUCCEEDED", 100, None, "https://cdn/x.mp4"),
+        (
+            {"status": "FAILED", "failure": "Flagged.", "failureCode": "SAFETY.INPUT.TEXT"},
+            "FAILED",
+            100,
+            ("SAFETY.INPUT.TEXT", "Flagged."),
+            None,
+        ),
+        ({"status": "FAILED"}, "FAILED", 100, (None, "Runway video generation failed"), None),
+        ({"status": "CANCELLED"}, "CANCELLED", 100, ("cancelled", "Runway task was cancelled"), None),
+    ],
+)
+async def test_client_maps_every_status(
+    reply: dict[str, Any], status: str, progress: int, error: tuple[str | None, str] | None, url: str | None
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=reply)), base_url="http://x"
+    ) as http:
         poll = await PLUGIN.build_client(ServerConfig()).poll(http, "t", {})
     assert (poll.status, poll.progress, poll.content_url) == (status, progress, url)
     assert (None if poll.error is None else (poll.error["code"], poll.error["message"])) == error
 
 
-@pytest.mark.parametrize("reply, status, message", [
-    (httpx.Response(200, json={"estimatedCost": {"credits": 1}}), 502, "Runway video response did not include a task id"),
-    (httpx.Response(429, json={"error": "Too many tasks."}), 429, "Too many tasks."),
-    (httpx.Response(400, json={"error": "Validation of body failed", "issues": [{"path": ["ratio"], "message": "Bad."}]}),
-     400, "Validation of body failed: ratio: Bad."),
-    (httpx.Response(502, text="bad gateway"), 502, "bad gateway"),
-])
+@pytest.mark.parametrize(
+    "reply, status, message",
+    [
+        (
+            httpx.Response(200, json={"estimatedCost": {"credits": 1}}),
+            502,
+            "Runway video response did not include a task id",
+        ),
+        (httpx.Response(429, json={"error": "Too many tasks."}), 429, "Too many tasks."),
+        (
+            httpx.Response(
+                400, json={"error": "Validation of body failed", "issues": [{"path": ["ratio"], "message": "Bad."}]}
+            ),
+            400,
+            "Validation of body failed: ratio: Bad.",
+        ),
+        (httpx.Response(502, text="bad gateway"), 502, "bad gateway"),
+    ],
+)
 async def test_client_submit_errors(reply: httpx.Response, status: int, message: str) -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: reply), base_url="http://x") as http:
         with pytest.raises(UpstreamError) as err:

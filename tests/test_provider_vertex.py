@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -19,18 +20,27 @@ from vidmock.store import MemoryStore
 
 pytestmark = pytest.mark.anyio
 MODEL = "/v1/projects/p1/locations/us-central1/publishers/google/models/veo-3.1-fast-generate-001"
-BODY = {"instances": [{"prompt": "a fox"}], "parameters": {"durationSeconds": 4, "aspectRatio": "9:16",
-                                                           "generateAudio": False, "sampleCount": 2}}
+BODY = {
+    "instances": [{"prompt": "a fox"}],
+    "parameters": {"durationSeconds": 4, "aspectRatio": "9:16", "generateAudio": False, "sampleCount": 2},
+}
 
 
 @pytest.fixture
 async def vertex(media: MediaCache) -> AsyncIterator[tuple[httpx.AsyncClient, Clock]]:
     store = MemoryStore()
     clock = Clock.virtual()
-    ctx = EmulatorContext(clock=clock, store=store, ids=IdFactory(store, 0), media=media, journal=Journal(),
-                          config=ServerConfig(clock="virtual"))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_emulator(ctx)),
-                                 base_url="http://vertex", params={"key": "k"}) as client:
+    ctx = EmulatorContext(
+        clock=clock,
+        store=store,
+        ids=IdFactory(store, 0),
+        media=media,
+        journal=Journal(),
+        config=ServerConfig(clock="virtual"),
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_emulator(ctx)), base_url="http://vertex", params={"key": "k"}
+    ) as client:
         yield client, clock
 
 
@@ -38,8 +48,9 @@ async def test_operation_lifecycle_and_inline_videos(vertex: tuple[httpx.AsyncCl
     client, clock = vertex
     op = (await client.post(f"{MODEL}:predictLongRunning", json=BODY)).json()
     name = op["name"]
-    assert name.startswith("projects/p1/locations/us-central1/publishers/google/models/"
-                           "veo-3.1-fast-generate-001/operations/")
+    assert name.startswith(
+        "projects/p1/locations/us-central1/publishers/google/models/veo-3.1-fast-generate-001/operations/"
+    )
     assert op == {"name": name}
     await clock.advance(44)
     r = await client.post(f"{MODEL}:fetchPredictOperation", json={"operationName": name})
@@ -62,17 +73,25 @@ async def test_get_of_an_operation_name_is_404(vertex: tuple[httpx.AsyncClient, 
     assert r.status_code == 404 and r.json()["error"]["status"] == "NOT_FOUND"
 
 
-@pytest.mark.parametrize("body,message", [
-    ({"instances": []}, "instances must be a non-empty list of objects."),
-    ({"instances": [{"prompt": "x"}], "parameters": {"durationSeconds": 3}},
-     "Unsupported duration: 3. Supported durations are 4 to 8 seconds (10 for Veo 3.1)."),
-    ({"instances": [{"prompt": "x"}], "parameters": {"aspectRatio": "1:1"}},
-     "Unsupported aspect ratio: 1:1. Supported values are 16:9 and 9:16."),
-    ({"instances": [{"prompt": "x", "image": {"bytesBase64Encoded": "%%%", "mimeType": "image/png"}}]},
-     "instances[0].image.bytesBase64Encoded is not valid base64."),
-])
-async def test_invalid_bodies_get_google_400s(vertex: tuple[httpx.AsyncClient, Clock], body: Any,
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ({"instances": []}, "instances must be a non-empty list of objects."),
+        (
+            {"instances": [{"prompt": "x"}], "parameters": {"durationSeconds": 3}},
+            "Unsupported duration: 3. Supported durations are 4 to 8 seconds (10 for Veo 3.1).",
+        ),
+        (
+            {"instances": [{"prompt": "x"}], "parameters": {"aspectRatio": "1:1"}},
+            "Unsupported aspect ratio: 1:1. Supported values are 16:9 and 9:16.",
+        ),
+        (
+            {"instances": [{"prompt": "x", "image": {"bytesBase64Encoded": "%%%", "mimeType": "image/png"}}]},
+            "instances[0].image.bytesBase64Encoded is not valid base64.",
+        ),
+    ],
+)
+async def test_invalid_bodies_get_google_400s(vertex: tuple[httpx.AsyncClient, Clock], body: Any, message: str) -> None:
     client, _ = vertex
     r = await client.post(f"{MODEL}:predictLongRunning", json=body)
     assert r.status_code == 400
@@ -85,8 +104,10 @@ async def test_malformed_json_unknown_model_and_missing_auth(vertex: tuple[httpx
     assert r.status_code == 400 and r.json()["error"]["message"] == "Invalid JSON payload received."
     r = await client.post(MODEL.replace("veo-3.1-fast-generate-001", "veo-9") + ":predictLongRunning", json=BODY)
     assert r.status_code == 404
-    assert r.json()["error"]["message"] == ("Publisher Model `projects/p1/locations/us-central1/publishers/google/"
-                                            "models/veo-9` was not found or your project does not have access to it.")
+    assert r.json()["error"]["message"] == (
+        "Publisher Model `projects/p1/locations/us-central1/publishers/google/"
+        "models/veo-9` was not found or your project does not have access to it."
+    )
     bare = httpx.AsyncClient(transport=client._transport, base_url="http://vertex")
     r = await bare.post(f"{MODEL}:predictLongRunning", json=BODY)
     assert r.status_code == 401 and r.json()["error"]["status"] == "UNAUTHENTICATED"

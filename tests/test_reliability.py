@@ -19,8 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -53,9 +54,13 @@ class Server:
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
         self.log = tmp / f"serve-{self.port}.log"
-        self.proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"),
-                                     preexec_fn=_raise_fd_limit)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb"),
+            preexec_fn=_raise_fd_limit,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -135,8 +140,10 @@ def _assert_envelope(status: int, body: bytes, expected: int) -> dict[str, Any]:
 
 def _post(body: bytes, *, extra: str = "", length: int | None = None) -> bytes:
     n = len(body) if length is None else length
-    return (f"POST /v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer vm-dev-key\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {n}\r\n{extra}\r\n").encode() + body
+    return (
+        f"POST /v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer vm-dev-key\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {n}\r\n{extra}\r\n"
+    ).encode() + body
 
 
 def _quick_request(server: Server, limit: float = 2.0) -> float:
@@ -159,15 +166,22 @@ def test_deep_json_nesting_is_a_400(server: Server) -> None:
     _quick_request(server)
 
 
-@pytest.mark.parametrize("path,headers", [
-    ("/providers/google-vertex/v1/projects/p/locations/us-central1/publishers/google/models/"
-     "veo-3.1-generate-001:predictLongRunning?key=k", {}),
-    ("/providers/openai/v1/videos", {"Authorization": "Bearer sk-test"}),
-    ("/providers/bytedance/api/v3/contents/generations/tasks", {"Authorization": "Bearer k"}),
-])
+@pytest.mark.parametrize(
+    "path,headers",
+    [
+        (
+            "/providers/google-vertex/v1/projects/p/locations/us-central1/publishers/google/models/"
+            "veo-3.1-generate-001:predictLongRunning?key=k",
+            {},
+        ),
+        ("/providers/openai/v1/videos", {"Authorization": "Bearer sk-test"}),
+        ("/providers/bytedance/api/v3/contents/generations/tasks", {"Authorization": "Bearer k"}),
+    ],
+)
 def test_deep_json_nesting_on_provider_emulators_is_a_4xx(server: Server, path: str, headers: dict[str, str]) -> None:
-    r = httpx.post(server.base + path, content=b"[" * 100_000,
-                   headers={**headers, "Content-Type": "application/json"}, timeout=10)
+    r = httpx.post(
+        server.base + path, content=b"[" * 100_000, headers={**headers, "Content-Type": "application/json"}, timeout=10
+    )
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
 
 
@@ -178,16 +192,22 @@ def test_deep_json_nesting_on_the_control_plane_is_a_400(server: Server, path: s
 
 
 def test_invalid_utf8_is_a_400(server: Server) -> None:
-    for body in (b'{"prompt": "\xff\xfe fox", "seconds": 4}', b'{"prompt": "\xed\xa0\x80", "seconds": 4}',
-                 b"\xc3\x28", b'{"prompt": "fox", "seconds": 4}\xff'):
+    for body in (
+        b'{"prompt": "\xff\xfe fox", "seconds": 4}',
+        b'{"prompt": "\xed\xa0\x80", "seconds": 4}',
+        b"\xc3\x28",
+        b'{"prompt": "fox", "seconds": 4}\xff',
+    ):
         status, _, data = _raw(server.port, _post(body))
         _assert_envelope(status, data, 400)
     # Invalid UTF-8 in a path parameter and in a header value: a 404 / 401, never a 500.
-    status, _, data = _raw(server.port, b"GET /v1/videos/%FF%FE HTTP/1.1\r\nHost: x\r\n"
-                                        b"Authorization: Bearer vm-dev-key\r\n\r\n")
+    status, _, data = _raw(
+        server.port, b"GET /v1/videos/%FF%FE HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer vm-dev-key\r\n\r\n"
+    )
     _assert_envelope(status, data, 404)
-    status, _, data = _raw(server.port, b"GET /v1/videos/abc HTTP/1.1\r\nHost: x\r\n"
-                                        b"Authorization: Bearer \xff\xfe\r\n\r\n")
+    status, _, data = _raw(
+        server.port, b"GET /v1/videos/abc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\n\r\n"
+    )
     _assert_envelope(status, data, 401)
     assert server.alive()
 
@@ -212,8 +232,10 @@ def test_100_mb_chunked_body_is_refused_at_the_limit_with_bounded_memory(server:
     sent = 0
     refused_early = False
     with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
-        sock.sendall(b"POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer vm-dev-key\r\n"
-                     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        sock.sendall(
+            b"POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer vm-dev-key\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         try:
             for _ in range(100):
                 sock.sendall(b"%x\r\n" % len(block) + block + b"\r\n")
@@ -247,7 +269,7 @@ def _slowloris(server: Server, seconds: float, sockets: int = 10) -> None:
         i = 0
         while time.monotonic() < deadline:
             for s in conns[:-1]:
-                s.sendall(body[i % len(body):i % len(body) + 1])
+                s.sendall(body[i % len(body) : i % len(body) + 1])
             head.sendall(b"i")
             i += 1
             if i % 5 == 0:
@@ -322,7 +344,7 @@ class Receiver:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with outer.lock:
                     status = 500 if len(outer.posts) < outer.failures else 204
@@ -423,18 +445,24 @@ def test_schemathesis_against_the_running_server_finds_no_server_error(server: S
     from hypothesis import HealthCheck, given, settings
     from schemathesis.config import SchemathesisConfig
 
-    config = SchemathesisConfig.from_dict({
-        "auth": {"openapi": {"bearerAuth": {"bearer": "vm-dev-key"}}},
-        "generation": {"mode": "all", "max-examples": int(os.environ.get("VIDMOCK_SLOW_EXAMPLES", "1000"))},
-    })
+    config = SchemathesisConfig.from_dict(
+        {
+            "auth": {"openapi": {"bearerAuth": {"bearer": "vm-dev-key"}}},
+            "generation": {"mode": "all", "max-examples": int(os.environ.get("VIDMOCK_SLOW_EXAMPLES", "1000"))},
+        }
+    )
     schema = schemathesis.openapi.from_url(f"{server.base}/openapi.yaml", config=config)
     failures: list[str] = []
     cases = 0
     for operation in schema.get_all_operations():
         op = operation.ok()
 
-        @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                  max_examples=int(os.environ.get("VIDMOCK_SLOW_EXAMPLES", "1000")))
+        @settings(
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            max_examples=int(os.environ.get("VIDMOCK_SLOW_EXAMPLES", "1000")),
+        )
         @given(case=op.as_strategy())
         def run(case: Any) -> None:
             nonlocal cases

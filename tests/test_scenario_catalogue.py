@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
+
 from vidmock.cli import main
 from vidmock.gateway.catalogue import default_catalogue
 from vidmock.providers.registry import PLUGINS
@@ -113,6 +114,7 @@ def expect(name: str) -> Callable[[Check], Check]:
         assert name not in EXPECTATIONS, name
         EXPECTATIONS[name] = check
         return check
+
     return register
 
 
@@ -127,6 +129,7 @@ def error_of(r: httpx.Response, status: int) -> str:
 
 
 # -- the catalogue ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 async def test_scenario(path: Path, make_app: Callable[..., Any]) -> None:
@@ -150,8 +153,11 @@ def _routed(provider: str) -> bool:
     for model in default_catalogue().models():
         for mapping in model.mappings:
             if mapping.provider == provider:
-                BODIES[provider] = {"model": f"{provider}/{model.id}", "seconds": mapping.durations[0],
-                                    **({"size": mapping.sizes[0]} if mapping.sizes else {})}
+                BODIES[provider] = {
+                    "model": f"{provider}/{model.id}",
+                    "seconds": mapping.durations[0],
+                    **({"size": mapping.sizes[0]} if mapping.sizes else {}),
+                }
                 return True
     return False
 
@@ -169,6 +175,7 @@ def test_validate_passes_on_the_folder(capsys: pytest.CaptureFixture[str]) -> No
 
 
 # -- the same seed, the same run -----------------------------------------------------------------
+
 
 async def _seeded_run(make_app: Callable[..., Any], seed: str) -> tuple[str, str, bytes]:
     app = make_app()
@@ -198,13 +205,15 @@ async def test_same_seed_same_run_byte_for_byte(make_app: Callable[..., Any]) ->
 
 # -- expectations: the gateway's own ------------------------------------------------------------
 
+
 @expect("five-poll-errors")
 async def _five_poll_errors(run: Run) -> None:
     video = await run.watch((await run.create())["id"])
     assert run.seen == [(0, "queued"), (155, "failed")]  # polls at 5, 15, 35, 75, 155
     assert video["error"]["code"] == "poll_error"
-    assert video["error"]["message"].startswith("Video generation failed after 5 consecutive polling errors: "
-                                                "Upstream status request failed with 500")
+    assert video["error"]["message"].startswith(
+        "Video generation failed after 5 consecutive polling errors: Upstream status request failed with 500"
+    )
     assert [e.status for e in run.calls(":fetchPredictOperation")] == [500] * 5
 
 
@@ -215,7 +224,8 @@ async def _slow_poll_timeouts(run: Run) -> None:
     job = run.job(vid)
     assert job["status"] == "queued" and job["upstream_response"]["llmgateway_poll_error_count"] == 2
     assert job["upstream_response"]["llmgateway_last_poll_error"] == (
-        "The operation was aborted due to timeout (a scripted 45 s delay; the timeout is 30 s)")
+        "The operation was aborted due to timeout (a scripted 45 s delay; the timeout is 30 s)"
+    )
     run.seen = [(20, "queued")]  # watch() counts from creation: 20 s ago
     video = await run.watch(vid)
     latency = run.runtime.config.latency.get("veo-3.1-generate-001", 90)
@@ -226,6 +236,7 @@ async def _slow_poll_timeouts(run: Run) -> None:
 
 
 # -- expectations: Vertex -------------------------------------------------------------------------
+
 
 async def _veo_blocked(run: Run, done_at: int, reasons: list[str]) -> None:
     vid = (await run.create())["id"]
@@ -239,8 +250,10 @@ async def _veo_blocked(run: Run, done_at: int, reasons: list[str]) -> None:
 
 
 def _sentence(code: str) -> list[str]:
-    return ["Veo could not generate 1 videos based on the prompt provided. You will not be charged for this request. "
-            f"Try rephrasing the prompt. Support codes: {code}"]
+    return [
+        "Veo could not generate 1 videos based on the prompt provided. You will not be charged for this request. "
+        f"Try rephrasing the prompt. Support codes: {code}"
+    ]
 
 
 @expect("veo-safety-block")
@@ -286,7 +299,9 @@ async def _vertex_submit_503_twice(run: Run) -> None:
 async def _vertex_submit_429_quota(run: Run) -> None:
     for _ in range(3):
         message = error_of(await run.post(), 429)
-        assert message.startswith("Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model")
+        assert message.startswith(
+            "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model"
+        )
     assert [e.response["error"]["status"] for e in run.calls(":predictLongRunning")] == ["RESOURCE_EXHAUSTED"] * 3
     video = await run.create()
     assert (await run.watch(video["id"]))["status"] == "completed"
@@ -294,6 +309,7 @@ async def _vertex_submit_429_quota(run: Run) -> None:
 
 
 # -- expectations: OpenAI Sora --------------------------------------------------------------------
+
 
 @expect("sora-moderation-blocked")
 async def _sora_moderation_blocked(run: Run) -> None:
@@ -322,15 +338,18 @@ async def _sora_stuck_in_progress(run: Run) -> None:
     assert video["error"] == {
         "code": "timeout",
         "message": "Video generation timed out after 3600 seconds without reaching a terminal state",
-        "details": {"reason": "video_job_timeout", "timeout_seconds": 3600, "last_upstream_status": "in_progress"}}
+        "details": {"reason": "video_job_timeout", "timeout_seconds": 3600, "last_upstream_status": "in_progress"},
+    }
 
 
 @expect("sora-internal-error")
 async def _sora_internal_error(run: Run) -> None:
     video = await run.watch((await run.create())["id"])
     assert run.seen == [(0, "queued"), (15, "in_progress"), (130, "failed")]
-    error = {"code": "internal_error",
-             "message": "The server had an error while processing your request. Sorry about that!"}
+    error = {
+        "code": "internal_error",
+        "message": "The server had an error while processing your request. Sorry about that!",
+    }
     assert video["error"] == {**error, "details": error}
 
 
@@ -347,8 +366,9 @@ async def _sora_expired_status(run: Run) -> None:
 @expect("sora-lognormal-latency")
 async def _sora_lognormal_latency(run: Run) -> None:
     # Through the gateway the job's seed (X-Vidmock-Seed) is the plan's seed, so the draws are known.
-    r = await run.client.post("/v1/videos", json={**BODIES["openai"], "prompt": "fox"},
-                              headers={**run.headers, "X-Vidmock-Seed": "7"})
+    r = await run.client.post(
+        "/v1/videos", json={**BODIES["openai"], "prompt": "fox"}, headers={**run.headers, "X-Vidmock-Seed": "7"}
+    )
     vid = r.json()["id"]
     run.seen = [(0, r.json()["status"])]
     (_, _, _), (started, _, _), (done, _, _) = resolve(run.scenario, 7, 0.0).steps
@@ -365,8 +385,11 @@ async def _sora_lognormal_latency(run: Run) -> None:
 @expect("sora-submit-429-burst")
 async def _sora_submit_429_burst(run: Run) -> None:
     # The first 429 straight from the emulator, to see its headers; the second through the gateway.
-    direct = await run.client.post("/providers/openai/v1/videos", json={"prompt": "x"},
-                                   headers={"Authorization": "Bearer k", "X-Vidmock-Scenario": run.scenario.name})
+    direct = await run.client.post(
+        "/providers/openai/v1/videos",
+        json={"prompt": "x"},
+        headers={"Authorization": "Bearer k", "X-Vidmock-Scenario": run.scenario.name},
+    )
     assert direct.status_code == 429 and direct.headers["retry-after"] == "20"
     assert direct.json()["error"]["code"] == "rate_limit_exceeded" and direct.json()["error"]["type"] == "requests"
     message = error_of(await run.post(), 429)
@@ -416,12 +439,15 @@ async def _sora_truncated_content(run: Run) -> None:
 
 # -- expectations: ByteDance Seedance --------------------------------------------------------------
 
+
 @expect("seedance-output-moderation")
 async def _seedance_output_moderation(run: Run) -> None:
     video = await run.watch((await run.create())["id"])
     assert run.seen == [(0, "queued"), (5, "in_progress"), (155, "failed")]
-    error = {"code": "OutputVideoSensitiveContentDetected",
-             "message": "The request failed because the output video may contain sensitive information."}
+    error = {
+        "code": "OutputVideoSensitiveContentDetected",
+        "message": "The request failed because the output video may contain sensitive information.",
+    }
     assert video["error"] == {**error, "details": error}
 
 
@@ -485,7 +511,11 @@ async def _seedance_slow_content_ranges(run: Run) -> None:
     assert full.status_code == 200 and full.content[:100] == head.content and full.content[-100:] == tail.content
     assert run.runtime.clock.now() == before  # the virtual clock does not move inside a request
     files = run.calls("/files/")
-    assert [(e.headers.get("range"), e.status) for e in files] == [("bytes=0-99", 206), ("bytes=-100", 206), (None, 200)]
+    assert [(e.headers.get("range"), e.status) for e in files] == [
+        ("bytes=0-99", 206),
+        ("bytes=-100", 206),
+        (None, 200),
+    ]
 
 
 @expect("seedance-poll-malformed-json")
@@ -506,7 +536,7 @@ async def _seedance_poll_429_burst(run: Run) -> None:
     vid = (await run.create())["id"]
     video = await run.watch(vid)
     assert run.seen == [(0, "queued"), (155, "completed")]  # 429 at 5, 15, 35, 75; next poll at 155
-    polls = [e for e in run.calls("/tasks/")]
+    polls = list(run.calls("/tasks/"))
     assert [e.status for e in polls] == [429] * 4 + [200]
     assert {e.response["error"]["code"] for e in polls[:4]} == {"RateLimitExceeded.EndpointRPMExceeded"}
     assert video["error"] is None and run.job(vid)["poll_error_count"] == 0
@@ -524,6 +554,7 @@ async def _seedance_submit_hang(run: Run) -> None:
 
 
 # -- expectations: scenarios written for providers being added now ---------------------------------
+
 
 @expect("kling-long-queue")
 async def _kling_long_queue(run: Run) -> None:
@@ -572,4 +603,6 @@ async def _vertex_500_then_fallback(run: Run) -> None:
     job = run.job(r.json()["id"])
     assert job["provider"] == "avalanche"
     assert [(a["provider"], a["status_code"], a["error_type"]) for a in job["routing"]] == [
-        ("google-vertex", 500, "upstream_error"), ("avalanche", 200, None)]
+        ("google-vertex", 500, "upstream_error"),
+        ("avalanche", 200, None),
+    ]

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
+
 from vidmock.cli import main
 from vidmock.scenarios import ScenarioError, load_file, parse
 from vidmock.scenarios.plan import resolve
@@ -17,8 +17,9 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_safety_block_completes_without_content(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"prompt": "x", "seconds": 4},
-                          headers={**AUTH, "X-Vidmock-Scenario": "veo-safety-block"})
+    r = await client.post(
+        "/v1/videos", json={"prompt": "x", "seconds": 4}, headers={**AUTH, "X-Vidmock-Scenario": "veo-safety-block"}
+    )
     vid = r.json()["id"]
     await runtime.advance(80)
     video = (await client.get(f"/v1/videos/{vid}", headers=AUTH)).json()
@@ -34,16 +35,17 @@ async def test_safety_block_completes_without_content(client: httpx.AsyncClient,
 
 async def test_submit_faults_are_consumed_one_per_call(client: httpx.AsyncClient) -> None:
     headers = {**AUTH, "X-Vidmock-Scenario": "vertex-submit-503-twice"}
-    statuses = [(await client.post("/v1/videos", json={"prompt": "x", "seconds": 4}, headers=headers)).status_code
-                for _ in range(3)]
+    statuses = [
+        (await client.post("/v1/videos", json={"prompt": "x", "seconds": 4}, headers=headers)).status_code
+        for _ in range(3)
+    ]
     assert statuses == [503, 503, 200]
     r = await client.post("/v1/videos", json={"prompt": "x", "seconds": 4}, headers=headers)
     assert r.status_code == 200  # past the end of the sequence: normal
 
 
 async def test_prompt_marker_selects_and_polls_fail_five_times(client: httpx.AsyncClient, runtime: Any) -> None:
-    r = await client.post("/v1/videos", json={"prompt": "fox [scenario:five-poll-errors]", "seconds": 4},
-                          headers=AUTH)
+    r = await client.post("/v1/videos", json={"prompt": "fox [scenario:five-poll-errors]", "seconds": 4}, headers=AUTH)
     vid = r.json()["id"]
     await runtime.advance(5 + 10 + 20 + 40 + 80 - 1)
     assert (await client.get(f"/v1/videos/{vid}", headers=AUTH)).json()["status"] == "queued"
@@ -54,7 +56,9 @@ async def test_prompt_marker_selects_and_polls_fail_five_times(client: httpx.Asy
 
 
 async def test_unknown_scenario_is_a_400(client: httpx.AsyncClient) -> None:
-    r = await client.post("/v1/videos", json={"prompt": "x", "seconds": 4}, headers={**AUTH, "X-Vidmock-Scenario": "nope"})
+    r = await client.post(
+        "/v1/videos", json={"prompt": "x", "seconds": 4}, headers={**AUTH, "X-Vidmock-Scenario": "nope"}
+    )
     assert r.status_code == 400
     assert r.json()["error"]["message"] == "unknown scenario 'nope'; `vidmock scenarios list` shows them"
 
@@ -73,16 +77,29 @@ def test_malformed_files_name_file_key_and_expectation(tmp_path: Path) -> None:
     bad.write_text("name: bad\ndescription: d\nreproduces: r\ntimeline:\n  - {at: 0, status: paused}\n")
     with pytest.raises(ScenarioError) as err:
         load_file(bad)
-    assert str(err.value) == (f"{bad}: timeline[0].status: expected one of queued, in_progress, completed, failed, "
-                              "canceled, expired, got 'paused'")
+    assert str(err.value) == (
+        f"{bad}: timeline[0].status: expected one of queued, in_progress, completed, failed, "
+        "canceled, expired, got 'paused'"
+    )
     for data, message in [
-        ({"name": "x", "description": "d", "reproduces": "r", "faults": {"poll": [{"status": 99}]}},
-         "s: faults.poll[0].status: expected an HTTP status code, got 99"),
-        ({"name": "x", "description": "d", "reproduces": "r", "timeline": [{"at": {"gauss": [1, 2]}, "status": "queued"}]},
-         "s: timeline[0].at: expected seconds (a number) or {uniform|normal|lognormal: [a, b]}, got {'gauss': [1, 2]}"),
+        (
+            {"name": "x", "description": "d", "reproduces": "r", "faults": {"poll": [{"status": 99}]}},
+            "s: faults.poll[0].status: expected an HTTP status code, got 99",
+        ),
+        (
+            {
+                "name": "x",
+                "description": "d",
+                "reproduces": "r",
+                "timeline": [{"at": {"gauss": [1, 2]}, "status": "queued"}],
+            },
+            "s: timeline[0].at: expected seconds (a number) or {uniform|normal|lognormal: [a, b]}, got {'gauss': [1, 2]}",
+        ),
         ({"name": "x", "description": "d"}, "s: reproduces: expected a non-empty string"),
-        ({"name": "x", "description": "d", "reproduces": "r", "extra": 1},
-         "s: extra: expected one of content, description, faults, name, outcome, provider, reproduces, seed, timeline"),
+        (
+            {"name": "x", "description": "d", "reproduces": "r", "extra": 1},
+            "s: extra: expected one of content, description, faults, name, outcome, provider, reproduces, seed, timeline",
+        ),
     ]:
         with pytest.raises(ScenarioError) as err:
             parse(data, "s")
@@ -94,9 +111,19 @@ def test_malformed_files_name_file_key_and_expectation(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_plan() -> None:
-    scenario = parse({"name": "x", "description": "d", "reproduces": "r", "timeline": [
-        {"at": 0, "status": "queued"}, {"at": {"uniform": [5, 50]}, "status": "in_progress"},
-        {"at": {"lognormal": [90, 0.5]}, "status": "completed"}]}, "s")
+    scenario = parse(
+        {
+            "name": "x",
+            "description": "d",
+            "reproduces": "r",
+            "timeline": [
+                {"at": 0, "status": "queued"},
+                {"at": {"uniform": [5, 50]}, "status": "in_progress"},
+                {"at": {"lognormal": [90, 0.5]}, "status": "completed"},
+            ],
+        },
+        "s",
+    )
     assert resolve(scenario, 7, 0).to_doc() == resolve(scenario, 7, 0).to_doc()
     assert resolve(scenario, 7, 0).steps != resolve(scenario, 8, 0).steps
 

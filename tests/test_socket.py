@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import av
 import httpx
@@ -36,8 +36,12 @@ def _serve(tmp_path: Path, *args: str) -> Iterator[str]:
 def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "vidmock", "serve", "--port", str(port), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidmock", "serve", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -59,8 +63,7 @@ def virtual_server(tmp_path: Path) -> Iterator[str]:
 
 def test_serve_virtual_end_to_end(virtual_server: str) -> None:
     with httpx.Client(base_url=virtual_server, timeout=10) as c:
-        r = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4, "size": "720x1280", "audio": False},
-                   headers=AUTH)
+        r = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4, "size": "720x1280", "audio": False}, headers=AUTH)
         assert r.status_code == 200, r.text
         vid = r.json()["id"]
         assert r.headers["x-request-id"]
@@ -149,9 +152,15 @@ def test_gateway_reaches_a_provider_over_http_when_configured(tmp_path: Path) ->
 def test_serve_one_provider_on_its_own_port(tmp_path: Path) -> None:
     for base in _serve(tmp_path, "--clock", "virtual", "--provider", "bytedance"):
         with httpx.Client(base_url=base, timeout=10) as c:
-            r = c.post("/api/v3/contents/generations/tasks", headers={"Authorization": "Bearer k"},
-                       json={"model": "dreamina-seedance-2-0-260128",
-                             "content": [{"type": "text", "text": "a fox"}], "duration": 5})
+            r = c.post(
+                "/api/v3/contents/generations/tasks",
+                headers={"Authorization": "Bearer k"},
+                json={
+                    "model": "dreamina-seedance-2-0-260128",
+                    "content": [{"type": "text", "text": "a fox"}],
+                    "duration": 5,
+                },
+            )
             assert r.status_code == 200, r.text
             task = r.json()["id"]
             c.post("/_vidmock/clock/advance", json={"seconds": 3600})
@@ -173,13 +182,21 @@ def test_several_worker_processes_share_one_job_space(tmp_path: Path) -> None:
     with running(receiver) as hook:
         for base in _serve(tmp_path, "--workers", "2", "--store", store, "--speed", "60", "--config", str(config)):
             pids = set()
-            with httpx.Client(base_url=base, timeout=10) as c:
+            with httpx.Client(base_url=base, timeout=10):
                 ids = []
                 for i in range(8):
                     # A new connection each time, so the kernel spreads them over both processes.
-                    r = httpx.post(f"{base}/v1/videos", headers=AUTH, timeout=10,
-                                   json={"prompt": f"fox {i}", "seconds": 4, "callback_url": f"{hook}/hook",
-                                         "callback_secret": "whsec_multi"})
+                    r = httpx.post(
+                        f"{base}/v1/videos",
+                        headers=AUTH,
+                        timeout=10,
+                        json={
+                            "prompt": f"fox {i}",
+                            "seconds": 4,
+                            "callback_url": f"{hook}/hook",
+                            "callback_secret": "whsec_multi",
+                        },
+                    )
                     assert r.status_code == 200, r.text
                     ids.append(r.json()["id"])
                 for _ in range(20):
@@ -201,8 +218,8 @@ def test_several_worker_processes_share_one_job_space(tmp_path: Path) -> None:
 def test_vertex_output_bucket_over_a_socket(tmp_path: Path) -> None:
     """A bucket from a config file: the job's video lives in the GCS stand-in, downloaded through the
     gateway and through a URL signed the way GCS V4 signs (checked by the stand-in) over loopback."""
-    from vidmock.gcs import HmacKey
     from vidmock.gateway.jobs import SerializeOptions, signed_gcs_url
+    from vidmock.gcs import HmacKey
 
     config = tmp_path / "vidmock.yaml"
     config.write_text("vertex_output_bucket: gs://acme-videos/out\ngcs_hmac_secret: from-the-config\n")

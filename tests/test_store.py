@@ -38,7 +38,7 @@ def test_counters_meta_blobs_reset(store: Store) -> None:
     assert store.count("k") == 0 and store.next_counter("c") == 1 and store.get_blob(key) is None
 
 
-def _claimer(path: str, out: "multiprocessing.Queue[list[int]]") -> None:
+def _claimer(path: str, out: multiprocessing.Queue[list[int]]) -> None:
     s = SqliteStore(path)
     got: list[int] = []
     for _ in range(50):
@@ -51,7 +51,7 @@ def test_processes_never_claim_the_same_document(tmp_path: Path) -> None:
     seed = SqliteStore(path)
     for i in range(200):
         seed.put("k", f"d{i}", {"n": i}, due=float(i))
-    queue: "multiprocessing.Queue[list[int]]" = multiprocessing.Queue()
+    queue: multiprocessing.Queue[list[int]] = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=_claimer, args=(path, queue)) for _ in range(3)]
     for p in procs:
         p.start()

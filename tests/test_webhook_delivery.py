@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-
 from conftest import AUTH
 from conftest import test_config as config_for_tests
+
 from vidmock.webhooks import verify
 
 pytestmark = pytest.mark.anyio
@@ -26,8 +26,9 @@ async def _create(client: httpx.AsyncClient, **extra: Any) -> str:
 
 
 @respx.mock(assert_all_called=True)
-async def test_completion_sends_one_signed_event(client: httpx.AsyncClient, runtime: Any,
-                                                 respx_mock: respx.MockRouter) -> None:
+async def test_completion_sends_one_signed_event(
+    client: httpx.AsyncClient, runtime: Any, respx_mock: respx.MockRouter
+) -> None:
     route = respx_mock.post(HOOK).respond(204)
     vid = await _create(client)
     await runtime.advance(89)
@@ -54,8 +55,9 @@ async def test_completion_sends_one_signed_event(client: httpx.AsyncClient, runt
 
 
 @respx.mock(assert_all_called=True)
-async def test_failures_retry_with_doubling_backoff_then_give_up(client: httpx.AsyncClient, runtime: Any,
-                                                                 respx_mock: respx.MockRouter) -> None:
+async def test_failures_retry_with_doubling_backoff_then_give_up(
+    client: httpx.AsyncClient, runtime: Any, respx_mock: respx.MockRouter
+) -> None:
     route = respx_mock.post(HOOK).respond(500, text="down")
     vid = await _create(client)
     await runtime.advance(95)
@@ -68,9 +70,9 @@ async def test_failures_retry_with_doubling_backoff_then_give_up(client: httpx.A
     rows = runtime.webhooks.rows(vid)
     assert [r["attempt"] for r in rows] == list(range(1, 9))
     assert [r["status"] for r in rows] == ["retrying"] * 7 + ["failed"]
-    gaps = [b["last_tried_at"] - a["last_tried_at"] for a, b in zip(rows, rows[1:])]
+    gaps = [b["last_tried_at"] - a["last_tried_at"] for a, b in zip(rows, rows[1:], strict=False)]
     # 30 s doubling; each retry waits for the next 5 s delivery loop at most.
-    for gap, expected in zip(gaps, [30, 60, 120, 240, 480, 960, 1920]):
+    for gap, expected in zip(gaps, [30, 60, 120, 240, 480, 960, 1920], strict=False):
         assert expected <= gap < expected + 5
     assert route.call_count == 8
     ids = {c.request.headers["webhook-id"] for c in route.calls}
@@ -80,8 +82,7 @@ async def test_failures_retry_with_doubling_backoff_then_give_up(client: httpx.A
 
 
 @respx.mock(assert_all_called=True)
-async def test_a_redirect_is_a_failure(client: httpx.AsyncClient, runtime: Any,
-                                       respx_mock: respx.MockRouter) -> None:
+async def test_a_redirect_is_a_failure(client: httpx.AsyncClient, runtime: Any, respx_mock: respx.MockRouter) -> None:
     respx_mock.post(HOOK).respond(302, headers={"Location": "https://elsewhere.example.test/"})
     vid = await _create(client)
     await runtime.advance(95)
@@ -110,8 +111,7 @@ async def test_no_callback_no_delivery(client: httpx.AsyncClient, runtime: Any) 
 
 
 @respx.mock(assert_all_called=True)
-async def test_pending_delivery_survives_a_restart(make_app: Any, tmp_path: Any,
-                                                   respx_mock: respx.MockRouter) -> None:
+async def test_pending_delivery_survives_a_restart(make_app: Any, tmp_path: Any, respx_mock: respx.MockRouter) -> None:
     route = respx_mock.post(HOOK).mock(side_effect=[httpx.Response(503), httpx.Response(200)])
     config = config_for_tests(store=str(tmp_path / "s.db"))
     app = make_app(config)

@@ -10,14 +10,15 @@ identical ids and valid signatures on every attempt, the event type, and the giv
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from itertools import accumulate
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 from conftest import test_config as config_for_tests
+
 from vidmock.gateway.delivery import MAX_ATTEMPTS, retry_delay
 from vidmock.listen import Receiver, ResponseScript
 from vidmock.webhooks import verify
@@ -47,8 +48,11 @@ class Gateway:
         self.finalized_at[job.id] = self.runtime.clock.now()
 
     async def create(self, **body: Any) -> str:
-        r = await self.client.post("/v1/videos", headers=AUTH, json={
-            "prompt": "a red fox in snow", "seconds": 4, "callback_url": HOOK, "callback_secret": SECRET, **body})
+        r = await self.client.post(
+            "/v1/videos",
+            headers=AUTH,
+            json={"prompt": "a red fox in snow", "seconds": 4, "callback_url": HOOK, "callback_secret": SECRET, **body},
+        )
         assert r.status_code == 200, r.text
         return str(r.json()["id"])
 
@@ -101,11 +105,14 @@ async def canceled_upstream(g: Gateway) -> str:
     vid = await g.create(model=SEEDANCE, seconds=5)
     task = g.job(vid)["upstream_id"]
     # Seedance cancels a task that is still queued (providers.md §4.1): DELETE it at the provider.
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=g.runtime.emulators["bytedance"]),
-                                 base_url="http://bytedance.test") as ark:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=g.runtime.emulators["bytedance"]), base_url="http://bytedance.test"
+    ) as ark:
         r = await ark.delete(f"{TASKS}/{task}", headers={"Authorization": "Bearer test"})
         assert r.status_code == 200, r.text
-        assert (await ark.get(f"{TASKS}/{task}", headers={"Authorization": "Bearer test"})).json()["status"] == "cancelled"
+        assert (await ark.get(f"{TASKS}/{task}", headers={"Authorization": "Bearer test"})).json()[
+            "status"
+        ] == "cancelled"
     return vid
 
 
@@ -120,8 +127,11 @@ async def expired_upstream(g: Gateway) -> str:
     if isinstance(doc.get("plan"), dict) and doc["plan"].get("scenario") is None:
         # An emulator that stores its lifecycle as a plan at create (the scenario engine) reads the
         # queue from the plan's steps, not from ``queue``: Ark's default lifecycle, flex queue.
-        doc["plan"]["steps"] = [[0.0, "queued", None], [FLEX_QUEUE, "in_progress", None],
-                                [FLEX_QUEUE + doc["latency"], "completed", None]]
+        doc["plan"]["steps"] = [
+            [0.0, "queued", None],
+            [FLEX_QUEUE, "in_progress", None],
+            [FLEX_QUEUE + doc["latency"], "completed", None],
+        ]
     g.runtime.store.put("bytedance.task", task, doc)
     return vid
 
@@ -138,8 +148,7 @@ CASES: dict[str, tuple[Callable[[Gateway], Awaitable[str]], dict[str, Any]]] = {
 
 @pytest.mark.parametrize("failures", [3, MAX_ATTEMPTS], ids=["fails-3-then-ok", "always-fails"])
 @pytest.mark.parametrize("status", list(CASES))
-async def test_terminal_status_delivery_schedule(gateway: Callable[..., Gateway], status: str,
-                                                 failures: int) -> None:
+async def test_terminal_status_delivery_schedule(gateway: Callable[..., Gateway], status: str, failures: int) -> None:
     drive, config = CASES[status]
     g = gateway(failures, **config)
     vid = await drive(g)

@@ -39,12 +39,17 @@ SW_BODY = b'{"test": 2432232314}'
 SW_SIG_STANDARD = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 SW_SIG_RAW = "v1,TcxlhK9b6UD6iVI1ZU2tTqp8PEVfYRseNNfa6b+LcUg="
 
-SECRET_FOR = {"llmgateway": LG_SECRET, "standard": SW_KEY, "stripe": "whsec_test_secret",
-              "github": "It's a Secret to Everybody"}
+SECRET_FOR = {
+    "llmgateway": LG_SECRET,
+    "standard": SW_KEY,
+    "stripe": "whsec_test_secret",
+    "github": "It's a Secret to Everybody",
+}
 
 
-def _fail(scheme: str, body: bytes, headers: dict[str, str], secret: Any, now: float,
-          tolerance: int | None = 300) -> VerificationError:
+def _fail(
+    scheme: str, body: bytes, headers: dict[str, str], secret: Any, now: float, tolerance: int | None = 300
+) -> VerificationError:
     with pytest.raises(VerificationError) as info:
         verify(scheme, body, headers, secret, now, tolerance)
     return info.value
@@ -56,9 +61,17 @@ def _fail(scheme: str, body: bytes, headers: dict[str, str], secret: Any, now: f
 def test_llmgateway_vector_1_9_1() -> None:
     assert llmgateway_signature(LG_SECRET, LG_ID, LG_TS, LG_BODY) == LG_SIG
     assert sign("llmgateway", LG_SECRET, LG_ID, LG_TS, LG_BODY) == {
-        "webhook-id": LG_ID, "webhook-timestamp": str(LG_TS), "webhook-signature": LG_SIG}
-    v = verify("llmgateway", LG_BODY, {"webhook-id": LG_ID, "webhook-timestamp": str(LG_TS),
-                                       "webhook-signature": LG_SIG}, LG_SECRET, now=LG_TS)
+        "webhook-id": LG_ID,
+        "webhook-timestamp": str(LG_TS),
+        "webhook-signature": LG_SIG,
+    }
+    v = verify(
+        "llmgateway",
+        LG_BODY,
+        {"webhook-id": LG_ID, "webhook-timestamp": str(LG_TS), "webhook-signature": LG_SIG},
+        LG_SECRET,
+        now=LG_TS,
+    )
     assert v == Verified("llmgateway", LG_ID, LG_TS, json.loads(LG_BODY), 0)
 
 
@@ -66,8 +79,7 @@ def test_key_derivation_discriminator_1_9_2_and_standard_vector_4_1() -> None:
     assert sign("standard", SW_KEY, SW_ID, SW_TS, SW_BODY)["webhook-signature"] == SW_SIG_STANDARD
     assert sign("llmgateway", SW_KEY, SW_ID, SW_TS, SW_BODY)["webhook-signature"] == SW_SIG_RAW
     assert llmgateway_signature(SW_KEY, SW_ID, SW_TS, SW_BODY) == SW_SIG_RAW
-    std = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TS), "webhook-signature":
-           SW_SIG_STANDARD}
+    std = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TS), "webhook-signature": SW_SIG_STANDARD}
     assert verify("standard", SW_BODY, std, SW_KEY, now=SW_TS).payload == {"test": 2432232314}
     # Each derivation rejects the other's signature: that is the whole point of the vector.
     assert _fail("llmgateway", SW_BODY, std, SW_KEY, SW_TS).reason == "no_matching_signature"
@@ -77,8 +89,7 @@ def test_key_derivation_discriminator_1_9_2_and_standard_vector_4_1() -> None:
 
 def test_github_vector_4_2() -> None:
     headers = sign("github", "It's a Secret to Everybody", "", 0, b"Hello, World!")
-    assert headers == {"X-Hub-Signature-256":
-                       "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"}
+    assert headers == {"X-Hub-Signature-256": "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"}
     v = verify("github", b"Hello, World!", headers, "It's a Secret to Everybody", now=0)
     assert (v.msg_id, v.timestamp, v.payload) == (None, None, None)
 
@@ -86,8 +97,9 @@ def test_github_vector_4_2() -> None:
 def test_stripe_vector_4_3() -> None:
     body = b'{"id":"evt_1","object":"event"}'
     headers = sign("stripe", "whsec_test_secret", "", 1614265330, body)
-    assert headers == {"Stripe-Signature": "t=1614265330,v1=42b3d2b2181207b6b299df380bf37599bb8"
-                       "95dc182467ba12e046b1916c4cd19"}
+    assert headers == {
+        "Stripe-Signature": "t=1614265330,v1=42b3d2b2181207b6b299df380bf37599bb895dc182467ba12e046b1916c4cd19"
+    }
     assert verify("stripe", body, headers, "whsec_test_secret", now=1614265330).timestamp == SW_TS
 
 
@@ -104,14 +116,16 @@ def test_round_trip_and_tampered_body(scheme: str) -> None:
     tampered = LG_BODY.replace(b"completed", b"failed")
     assert _fail(scheme, tampered, headers, secret, 1_700_000_000).reason == "no_matching_signature"
     other = "whsec_b3RoZXIta2V5LWJ5dGVzLTI0LWxvbmc=" if scheme == "standard" else "other"
-    assert _fail(scheme, LG_BODY, headers, other, 1_700_000_000).reason == (
-        "no_matching_signature")
+    assert _fail(scheme, LG_BODY, headers, other, 1_700_000_000).reason == ("no_matching_signature")
 
 
 @pytest.mark.parametrize("scheme", ["llmgateway", "standard", "stripe"])
 def test_rotation_two_secrets_either_verifies(scheme: str) -> None:
-    old, new = (SW_KEY, "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY") if scheme == "standard" \
+    old, new = (
+        (SW_KEY, "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY")
+        if scheme == "standard"
         else ("old-secret", "new-secret")
+    )
     headers = sign(scheme, [old, new], "evt_1", 100, b"{}")
     value = next(iter(headers.values())) if scheme == "stripe" else headers["webhook-signature"]
     assert value.count("v1") == 2
@@ -135,8 +149,7 @@ def test_tolerance_both_ways_edge_inclusive(scheme: str) -> None:
     assert _fail(scheme, b"{}", headers, secret, ts + 301).reason == "timestamp_too_old"
     assert _fail(scheme, b"{}", headers, secret, ts - 301).reason == "timestamp_too_new"
     verify(scheme, b"{}", headers, secret, now=ts + 10**6, tolerance=None)  # LLMGateway docs style
-    assert _fail(scheme, b"{}", headers, secret, ts + 11, tolerance=10).reason == (
-        "timestamp_too_old")
+    assert _fail(scheme, b"{}", headers, secret, ts + 11, tolerance=10).reason == ("timestamp_too_old")
 
 
 def test_several_signatures_any_matches_unknown_versions_skipped() -> None:
@@ -144,8 +157,7 @@ def test_several_signatures_any_matches_unknown_versions_skipped() -> None:
     base = {"webhook-id": LG_ID, "webhook-timestamp": str(LG_TS)}
     for sig in (f"v1,AAAA v1,{good}", f"v2,{good} v1a,xyz v1,{good}", f"v1,{good} v1,AAAA"):
         verify("llmgateway", LG_BODY, {**base, "webhook-signature": sig}, LG_SECRET, LG_TS)
-    err = _fail("llmgateway", LG_BODY, {**base, "webhook-signature": f"v2,{good}"}, LG_SECRET,
-                LG_TS)
+    err = _fail("llmgateway", LG_BODY, {**base, "webhook-signature": f"v2,{good}"}, LG_SECRET, LG_TS)
     assert err.reason == "no_matching_signature" and "skipped" in err.message
     stripe = sign("stripe", "s", "", 5, b"x")["Stripe-Signature"]
     tok = stripe.split("v1=")[1]
@@ -155,8 +167,7 @@ def test_several_signatures_any_matches_unknown_versions_skipped() -> None:
 def test_case_insensitive_headers() -> None:
     upper = {"WEBHOOK-ID": LG_ID, "Webhook-Timestamp": str(LG_TS), "Webhook-Signature": LG_SIG}
     assert verify("llmgateway", LG_BODY, upper, LG_SECRET, LG_TS).msg_id == LG_ID
-    gh = {"x-hub-signature-256": sign("github", "k", "", 0, b"x")["X-Hub-Signature-256"],
-          "X-GITHUB-DELIVERY": "guid-1"}
+    gh = {"x-hub-signature-256": sign("github", "k", "", 0, b"x")["X-Hub-Signature-256"], "X-GITHUB-DELIVERY": "guid-1"}
     assert verify("github", b"x", gh, "k", 0).msg_id == "guid-1"
 
 
@@ -165,26 +176,24 @@ def test_svix_header_names_accepted_for_standard() -> None:
     verify("standard", SW_BODY, svix, SW_KEY, SW_TS)
 
 
-@pytest.mark.parametrize(("headers", "reason"), [
-    ({"webhook-timestamp": "1", "webhook-signature": "v1,x"}, "missing_header"),
-    ({"webhook-id": "a", "webhook-timestamp": "1", "webhook-signature": ""}, "malformed_header"),
-    ({"webhook-id": "a", "webhook-timestamp": "1", "webhook-signature": "abc"}, "malformed_header"),
-    ({"webhook-id": "a", "webhook-timestamp": "12:00", "webhook-signature": "v1,x"},
-     "invalid_timestamp"),
-    ({"webhook-id": "a", "webhook-timestamp": "-1", "webhook-signature": "v1,x"},
-     "invalid_timestamp"),
-])
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"webhook-timestamp": "1", "webhook-signature": "v1,x"}, "missing_header"),
+        ({"webhook-id": "a", "webhook-timestamp": "1", "webhook-signature": ""}, "malformed_header"),
+        ({"webhook-id": "a", "webhook-timestamp": "1", "webhook-signature": "abc"}, "malformed_header"),
+        ({"webhook-id": "a", "webhook-timestamp": "12:00", "webhook-signature": "v1,x"}, "invalid_timestamp"),
+        ({"webhook-id": "a", "webhook-timestamp": "-1", "webhook-signature": "v1,x"}, "invalid_timestamp"),
+    ],
+)
 def test_header_failures(headers: dict[str, str], reason: str) -> None:
     assert _fail("llmgateway", b"{}", headers, "s", 1).reason == reason
 
 
 def test_stripe_and_github_malformed() -> None:
-    assert _fail("stripe", b"x", {"Stripe-Signature": "v1=ab"}, "s", 0).reason == (
-        "malformed_header")
-    assert _fail("stripe", b"x", {"Stripe-Signature": "t=1,garbage"}, "s", 1).reason == (
-        "malformed_header")
-    assert _fail("github", b"x", {"X-Hub-Signature-256": "abc"}, "s", 0).reason == (
-        "malformed_header")
+    assert _fail("stripe", b"x", {"Stripe-Signature": "v1=ab"}, "s", 0).reason == ("malformed_header")
+    assert _fail("stripe", b"x", {"Stripe-Signature": "t=1,garbage"}, "s", 1).reason == ("malformed_header")
+    assert _fail("github", b"x", {"X-Hub-Signature-256": "abc"}, "s", 0).reason == ("malformed_header")
     assert _fail("github", b"x", {}, "s", 0).reason == "missing_header"
 
 
@@ -207,8 +216,7 @@ def test_compare_digest_used_for_every_candidate(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(hmac, "compare_digest", counting)
     good = LG_SIG.split(",", 1)[1]
-    headers = {"webhook-id": LG_ID, "webhook-timestamp": str(LG_TS),
-               "webhook-signature": f"v1,AAAA v1,BBBB v1,{good}"}
+    headers = {"webhook-id": LG_ID, "webhook-timestamp": str(LG_TS), "webhook-signature": f"v1,AAAA v1,BBBB v1,{good}"}
     verify("llmgateway", LG_BODY, headers, LG_SECRET, LG_TS)
     assert len(calls) == 3
     calls.clear()
@@ -225,8 +233,10 @@ def test_secret_never_leaks_in_errors_or_reprs() -> None:
     with pytest.raises(ValueError) as info:
         sign("standard", secret, "evt_1", 10, b"{}")
     assert secret not in str(info.value)
-    for text in (repr(verify("llmgateway", b"{}", headers, secret, 10)),
-                 repr(diagnose("standard", b"{}", headers, secret, 10))):
+    for text in (
+        repr(verify("llmgateway", b"{}", headers, secret, 10)),
+        repr(diagnose("standard", b"{}", headers, secret, 10)),
+    ):
         assert secret not in text
 
 
@@ -236,16 +246,14 @@ BODY = b'{"object":"event","id":"evt_v_9","data":{"id":"v_9","name":"caf\\u00e9"
 TS = 1_773_600_000
 
 
-def _diag(scheme: str, body: bytes, headers: dict[str, str], secret: str = LG_SECRET,
-          now: float = TS) -> Diagnosis:
+def _diag(scheme: str, body: bytes, headers: dict[str, str], secret: str = LG_SECRET, now: float = TS) -> Diagnosis:
     d = diagnose(scheme, body, headers, secret, now)
     assert not d.ok and d.message.endswith(".")
     return d
 
 
 def test_diagnose_ok() -> None:
-    d = diagnose("llmgateway", LG_BODY, sign("llmgateway", LG_SECRET, LG_ID, LG_TS, LG_BODY),
-                 LG_SECRET, LG_TS)
+    d = diagnose("llmgateway", LG_BODY, sign("llmgateway", LG_SECRET, LG_ID, LG_TS, LG_BODY), LG_SECRET, LG_TS)
     assert (d.ok, d.reason, d.likely_mistake) == (True, "ok", None)
 
 
@@ -265,13 +273,11 @@ def test_diagnose_receiver_reserialised_body() -> None:
 
 
 def test_diagnose_secret_decoded_or_not() -> None:
-    std = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TS), "webhook-signature":
-           SW_SIG_STANDARD}
+    std = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TS), "webhook-signature": SW_SIG_STANDARD}
     d = _diag("llmgateway", SW_BODY, std, SW_KEY, SW_TS)
     assert d.likely_mistake == "secret_base64_decoded" and "do not decode" in d.message
     raw = {**std, "webhook-signature": SW_SIG_RAW}
-    assert _diag("standard", SW_BODY, raw, SW_KEY, SW_TS).likely_mistake == (
-        "secret_not_base64_decoded")
+    assert _diag("standard", SW_BODY, raw, SW_KEY, SW_TS).likely_mistake == ("secret_not_base64_decoded")
     # An LLMGateway-style secret cannot even be decoded; the raw key still explains the match.
     lg = sign("llmgateway", LG_SECRET, LG_ID, LG_TS, LG_BODY)
     d = _diag("standard", LG_BODY, lg, LG_SECRET, LG_TS)
@@ -287,8 +293,7 @@ def test_diagnose_whsec_prefix_stripped(scheme: str) -> None:
 def test_diagnose_hex_vs_base64() -> None:
     b64 = llmgateway_signature(LG_SECRET, "evt_v_9", TS, BODY).split(",", 1)[1]
     hexsig = __import__("base64").b64decode(b64).hex()
-    headers = {"webhook-id": "evt_v_9", "webhook-timestamp": str(TS),
-               "webhook-signature": f"v1,{hexsig}"}
+    headers = {"webhook-id": "evt_v_9", "webhook-timestamp": str(TS), "webhook-signature": f"v1,{hexsig}"}
     assert _diag("llmgateway", BODY, headers).likely_mistake == "hex_instead_of_base64"
     hex_tok = sign("stripe", "s", "", TS, BODY)["Stripe-Signature"].split("v1=")[1]
     b64_tok = __import__("base64").b64encode(bytes.fromhex(hex_tok)).decode()
@@ -345,8 +350,7 @@ def test_diagnose_missing_headers_on_retry_and_other_failures() -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                  max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
 )
 
@@ -357,17 +361,14 @@ def test_property_sign_verify_and_single_byte_change(data: st.DataObject) -> Non
     scheme = data.draw(st.sampled_from(sorted(SCHEMES)))
     if scheme in ("llmgateway", "standard"):
         compact = data.draw(st.booleans())
-        body = json.dumps(data.draw(_json_values),
-                          separators=(",", ":") if compact else None).encode()
+        body = json.dumps(data.draw(_json_values), separators=(",", ":") if compact else None).encode()
     else:
         body = data.draw(st.binary(max_size=200))
     if scheme == "standard":
-        secret = "whsec_" + __import__("base64").b64encode(
-            data.draw(st.binary(min_size=24, max_size=64))).decode()
+        secret = "whsec_" + __import__("base64").b64encode(data.draw(st.binary(min_size=24, max_size=64))).decode()
     else:
         secret = data.draw(st.text(min_size=1, max_size=40))
-    msg_id = data.draw(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
-                               max_size=30))
+    msg_id = data.draw(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=30))
     ts = data.draw(st.integers(min_value=0, max_value=2**33))
     now = ts + data.draw(st.integers(min_value=-300, max_value=300))
     headers = sign(scheme, secret, msg_id, ts, body)
@@ -375,7 +376,7 @@ def test_property_sign_verify_and_single_byte_change(data: st.DataObject) -> Non
     if body:
         i = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
         flip = data.draw(st.integers(min_value=1, max_value=255))
-        changed = body[:i] + bytes([body[i] ^ flip]) + body[i + 1:]
+        changed = body[:i] + bytes([body[i] ^ flip]) + body[i + 1 :]
         with pytest.raises(VerificationError) as info:
             verify(scheme, changed, headers, secret, now)
         assert info.value.reason == "no_matching_signature"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import AUTH
 from conftest import test_config as config_with  # aliased: pytest would collect test_config
 
@@ -109,8 +109,9 @@ async def test_timeout_uses_the_configured_value(make_app: Callable[..., Any]) -
 
 
 async def test_timeout_message_prints_large_timeouts_in_full(make_app: Callable[..., Any]) -> None:
-    app = make_app(config_with(job_timeout=1_000_000, poll_interval=100_000,
-                               latency={"veo-3.1-generate-001": 10_000_000.0}))
+    app = make_app(
+        config_with(job_timeout=1_000_000, poll_interval=100_000, latency={"veo-3.1-generate-001": 10_000_000.0})
+    )
     runtime = app.state.vidmock
     async with client_for(app) as c:
         video = await create(c)
@@ -119,7 +120,8 @@ async def test_timeout_message_prints_large_timeouts_in_full(make_app: Callable[
     assert after["status"] == "failed"
     assert after["error"]["details"]["timeout_seconds"] == 1_000_000
     assert after["error"]["message"] == (
-        "Video generation timed out after 1000000 seconds without reaching a terminal state")
+        "Video generation timed out after 1000000 seconds without reaching a terminal state"
+    )
 
 
 async def test_job_finishing_on_the_timeout_tick_completes(make_app: Callable[..., Any]) -> None:
@@ -331,12 +333,17 @@ async def test_usage_omitted_with_include_usage_off(make_app: Callable[..., Any]
         pytest.param({"size": "1920x1080", "seconds": 8}, 90, 3.2, id="veo-1080p-8s"),
         pytest.param({"size": "3840x2160", "seconds": 8}, 90, 4.8, id="veo-4k-8s"),
         pytest.param({"model": "veo-3.1-fast-generate-preview", "audio": False}, 45, 0.4, id="44-fast-silent-4s"),
-        pytest.param({"model": "google-vertex/veo-3.1-fast-generate-preview", "size": "1920x1080"}, 45, 0.6,
-                     id="41-fast-1080p-audio-4s"),
+        pytest.param(
+            {"model": "google-vertex/veo-3.1-fast-generate-preview", "size": "1920x1080"},
+            45,
+            0.6,
+            id="41-fast-1080p-audio-4s",
+        ),
     ],
 )
-async def test_billed_cost(client: httpx.AsyncClient, runtime: Any, body: dict[str, Any], latency: int,
-                           cost: float) -> None:
+async def test_billed_cost(
+    client: httpx.AsyncClient, runtime: Any, body: dict[str, Any], latency: int, cost: float
+) -> None:
     vid = (await create(client, **body))["id"]
     await runtime.advance(latency - 5)
     assert "usage" not in await get(client, vid)
@@ -390,8 +397,9 @@ async def test_the_job_keeps_a_history_of_every_status_change(client, runtime) -
     assert history == [[1773600000, "queued", 0], [1773600005, "in_progress", 50], [1773600090, "completed", 100]]
 
 
-async def test_many_due_jobs_all_polled_with_bounded_concurrency(client: httpx.AsyncClient, runtime: Any,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_many_due_jobs_all_polled_with_bounded_concurrency(
+    client: httpx.AsyncClient, runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """More jobs due than CONCURRENCY: every one is polled once per tick, never more than
     CONCURRENCY at a time, and one job's crash neither stops the others nor goes unreported."""
     from vidmock.gateway import worker as worker_mod

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .config import ConfigError, build_config, load_config_file
@@ -23,12 +24,19 @@ examples:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vidmock", description="A local, faithful stand-in for the LLMGateway video API and its providers.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="vidmock",
+        description="A local, faithful stand-in for the LLMGateway video API and its providers.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"vidmock {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the gateway emulator and every provider emulator",
-                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve = sub.add_parser(
+        "serve",
+        help="run the gateway emulator and every provider emulator",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--config", metavar="FILE", help="YAML file with any server option (see README)")
     serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 4001)")
@@ -39,18 +47,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
     serve.add_argument("--store", metavar="FILE", help="SQLite file for durable state (default: in memory)")
     serve.add_argument("--media-cache", metavar="DIR", help="where rendered MP4s are cached")
-    serve.add_argument("--api-key", action="append", metavar="KEY",
-                       help="accept this API key for the default project (repeatable)")
-    serve.add_argument("--bare-model", action="store_true", default=None,
-                       help="show `model` without the provider prefix (older gateway)")
+    serve.add_argument(
+        "--api-key", action="append", metavar="KEY", help="accept this API key for the default project (repeatable)"
+    )
+    serve.add_argument(
+        "--bare-model",
+        action="store_true",
+        default=None,
+        help="show `model` without the provider prefix (older gateway)",
+    )
     serve.add_argument("--job-timeout", type=float, help="worker timeout in seconds (default 3600)")
-    serve.add_argument("--control-token", metavar="TOKEN",
-                       help="token for /_vidmock/ when --host is not loopback (otherwise the control plane is off)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="server processes sharing one --store (real or scaled clock only)")
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="token for /_vidmock/ when --host is not loopback (otherwise the control plane is off)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes sharing one --store (real or scaled clock only)"
+    )
     serve.add_argument("--scenario", metavar="NAME", help="default scenario for every job (vidmock scenarios list)")
-    serve.add_argument("--provider", metavar="NAME",
-                       help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)")
+    serve.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     for module in _command_modules():
         module.register(sub)
@@ -78,15 +98,25 @@ def _command_modules() -> list[Any]:
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     flags: dict[str, Any] = {
-        "host": args.host, "port": args.port, "public_url": args.public_url, "clock": args.clock,
-        "speed": args.speed, "start_time": args.start_time, "seed": args.seed, "store": args.store,
-        "media_cache": args.media_cache, "bare_model": args.bare_model, "job_timeout": args.job_timeout,
-        "scenario": args.scenario, "control_token": args.control_token,
+        "host": args.host,
+        "port": args.port,
+        "public_url": args.public_url,
+        "clock": args.clock,
+        "speed": args.speed,
+        "start_time": args.start_time,
+        "seed": args.seed,
+        "store": args.store,
+        "media_cache": args.media_cache,
+        "bare_model": args.bare_model,
+        "job_timeout": args.job_timeout,
+        "scenario": args.scenario,
+        "control_token": args.control_token,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
     if args.api_key:
         from .config import Project
+
         flags["projects"] = (Project(id="proj_default", keys=tuple(args.api_key)),)
     return flags
 
@@ -118,8 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyError as exc:
             print(f"vidmock: {exc.args[0]}", file=sys.stderr)
             return 2
-        print(f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
-              file=sys.stderr)
+        print(
+            f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
+            file=sys.stderr,
+        )
         tune_gc()
         uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
         return 0
@@ -133,9 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UnknownScenario, ScenarioError) as exc:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 2
-    print(f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
-          f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
-          f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/", file=sys.stderr)
+    print(
+        f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
+        f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
+        f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/",
+        file=sys.stderr,
+    )
     tune_gc()
     uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
     return 0
@@ -155,10 +190,19 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
         print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
         return 2
     os.environ[CONFIG_ENV] = to_json(config)
-    print(f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
-          f"(store {config.store})", file=sys.stderr)
-    uvicorn.run("vidmock.server:app_from_environment", factory=True, host=config.host, port=config.port,
-                workers=args.workers, log_level=args.log_level)
+    print(
+        f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
+        f"(store {config.store})",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "vidmock.server:app_from_environment",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
     return 0
 
 

@@ -18,9 +18,10 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Literal
+from typing import Literal
 
 Mode = Literal["virtual", "real", "scaled"]
 Callback = Callable[[], Awaitable[None]]
@@ -55,8 +56,14 @@ class TimerHandle:
 class Clock:
     """A clock with timers. Construct through ``Clock.virtual``, ``Clock.real`` or ``Clock.scaled``."""
 
-    def __init__(self, mode: Mode, start: float, speed: float, wall: Callable[[], float] = time.monotonic,
-                 wall0: float | None = None) -> None:
+    def __init__(
+        self,
+        mode: Mode,
+        start: float,
+        speed: float,
+        wall: Callable[[], float] = time.monotonic,
+        wall0: float | None = None,
+    ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.mode: Mode = mode
@@ -73,19 +80,19 @@ class Clock:
         self.after_advance: list[Callable[[float], None]] = []
 
     @classmethod
-    def virtual(cls, start: float = DEFAULT_VIRTUAL_START) -> "Clock":
+    def virtual(cls, start: float = DEFAULT_VIRTUAL_START) -> Clock:
         return cls("virtual", start, 1.0)
 
     @classmethod
-    def real(cls, start: float | None = None) -> "Clock":
+    def real(cls, start: float | None = None) -> Clock:
         return cls("real", time.time() if start is None else start, 1.0)
 
     @classmethod
-    def scaled(cls, speed: float, start: float | None = None) -> "Clock":
+    def scaled(cls, speed: float, start: float | None = None) -> Clock:
         return cls("scaled", time.time() if start is None else start, speed)
 
     @classmethod
-    def shared_scaled(cls, speed: float, start: float, wall_origin: float) -> "Clock":
+    def shared_scaled(cls, speed: float, start: float, wall_origin: float) -> Clock:
         """A scaled clock several processes agree on: anchored to an epoch wall time, not to this
         process's monotonic origin."""
         return cls("scaled", start, speed, wall=time.time, wall0=wall_origin)
@@ -191,7 +198,7 @@ class Clock:
             timeout = None if due is None else max(0.0, (due - self.now()) / self.speed)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

@@ -30,7 +30,7 @@ class Project:
     retention: str = "retain"  # "none": Vertex without a bucket is refused (§2 row 16)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Project":
+    def from_dict(cls, data: dict[str, Any]) -> Project:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -90,7 +90,7 @@ class ServerConfig:
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
-    def with_(self, **changes: Any) -> "ServerConfig":
+    def with_(self, **changes: Any) -> ServerConfig:
         return replace(self, **changes)
 
 
@@ -124,8 +124,13 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
         values[name] = value
     for name, f in by_name.items():
         raw = env.get(_ENV_PREFIX + name.upper())
-        if raw is not None and name not in ("projects", "provider_urls", "latency", "provider_scenarios",
-                                            "provider_uptime"):
+        if raw is not None and name not in (
+            "projects",
+            "provider_urls",
+            "latency",
+            "provider_scenarios",
+            "provider_uptime",
+        ):
             values[name] = _coerce(name, raw, f.default)
     values.update({k: v for k, v in flags.items() if v is not None})
     if "projects" in values:

@@ -12,19 +12,20 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from .responses import JSONResponse
 from starlette.routing import Route
 
 from .clock import Clock, ClockModeError
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
 from .journal import Journal, mask
+from .responses import JSONResponse
 from .scenarios import ScenarioEngine, UnknownScenario
 from .store import Store
 
 
-def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher,
-                   scenarios: ScenarioEngine) -> list[Route]:
+def control_routes(
+    store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher, scenarios: ScenarioEngine
+) -> list[Route]:
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
 
@@ -41,7 +42,7 @@ def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: Webho
             body = json.loads(await request.body() or b"{}")
             seconds = body.get("seconds") if isinstance(body, dict) else None
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or seconds > 1e9:
-                return _error(400, "Expected a JSON body {\"seconds\": <non-negative number>}")
+                return _error(400, 'Expected a JSON body {"seconds": <non-negative number>}')
             await clock.advance(float(seconds))
         except (ValueError, RecursionError):
             return _error(400, "Invalid JSON in request body")
@@ -81,8 +82,13 @@ def control_routes(store: Store, clock: Clock, journal: Journal, webhooks: Webho
                 scenarios.set_default(body.get("name"), body.get("provider"))
             except UnknownScenario as exc:
                 return _error(404, str(exc))
-        return JSONResponse({"default": scenarios.default, "providers": scenarios.provider_defaults,
-                             "available": sorted(scenarios.catalogue)})
+        return JSONResponse(
+            {
+                "default": scenarios.default,
+                "providers": scenarios.provider_defaults,
+                "available": sorted(scenarios.catalogue),
+            }
+        )
 
     return [
         Route("/health", health, methods=["GET"]),
@@ -130,8 +136,11 @@ class ControlGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-vidmock-token") or headers.get("authorization", "").removeprefix("Bearer ").strip()
         if self.token is None:
-            response = _error(403, "The control plane is off while vidmock listens beyond loopback; "
-                                   "start it with --control-token to use it")
+            response = _error(
+                403,
+                "The control plane is off while vidmock listens beyond loopback; "
+                "start it with --control-token to use it",
+            )
         elif not hmac.compare_digest(given.encode(), self.token.encode()):
             response = _error(401, "A valid control-plane token is required (Authorization: Bearer or X-Vidmock-Token)")
         else:

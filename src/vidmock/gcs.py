@@ -16,8 +16,8 @@ import calendar
 import hashlib
 import hmac
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import quote, urlsplit
 
 ALGORITHM = "GOOG4-HMAC-SHA256"
@@ -58,8 +58,9 @@ def _stamp(now: float) -> tuple[str, str]:
     return time.strftime("%Y%m%dT%H%M%SZ", t), time.strftime("%Y%m%d", t)
 
 
-def _signature(key: HmacKey, method: str, host: str, path: str, query: Iterable[tuple[str, str]],
-               stamp: str, date: str) -> str:
+def _signature(
+    key: HmacKey, method: str, host: str, path: str, query: Iterable[tuple[str, str]], stamp: str, date: str
+) -> str:
     canonical_query = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in sorted(query))
     canonical = "\n".join([method, path, canonical_query, f"host:{host.lower()}", "", "host", "UNSIGNED-PAYLOAD"])
     scope = f"{date}/{LOCATION}/storage/goog4_request"
@@ -70,8 +71,9 @@ def _signature(key: HmacKey, method: str, host: str, path: str, query: Iterable[
     return hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-def sign_url(endpoint: str, bucket: str, name: str, key: HmacKey, now: float, expires: int = 900,
-             method: str = "GET") -> str:
+def sign_url(
+    endpoint: str, bucket: str, name: str, key: HmacKey, now: float, expires: int = 900, method: str = "GET"
+) -> str:
     """A path-style signed URL for ``bucket/name`` on ``endpoint`` (``https://storage.googleapis.com``,
     or a stand-in whose base URL carries a path prefix)."""
     if not 1 <= expires <= MAX_EXPIRES:
@@ -79,23 +81,42 @@ def sign_url(endpoint: str, bucket: str, name: str, key: HmacKey, now: float, ex
     parts = urlsplit(endpoint.rstrip("/"))
     path = f"{parts.path}/{_encode(bucket)}/{_encode(name, safe='/-_.~')}"
     stamp, date = _stamp(now)
-    query = [("X-Goog-Algorithm", ALGORITHM), ("X-Goog-Credential", f"{key.access_id}/{date}/{LOCATION}/storage/goog4_request"),
-             ("X-Goog-Date", stamp), ("X-Goog-Expires", str(expires)), ("X-Goog-SignedHeaders", "host")]
+    query = [
+        ("X-Goog-Algorithm", ALGORITHM),
+        ("X-Goog-Credential", f"{key.access_id}/{date}/{LOCATION}/storage/goog4_request"),
+        ("X-Goog-Date", stamp),
+        ("X-Goog-Expires", str(expires)),
+        ("X-Goog-SignedHeaders", "host"),
+    ]
     signature = _signature(key, method, parts.netloc, path, query, stamp, date)
     encoded = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in query)
     return f"{parts.scheme}://{parts.netloc}{path}?{encoded}&X-Goog-Signature={signature}"
 
 
-def verify(method: str, host: str, raw_path: str, query: list[tuple[str, str]], keys: dict[str, HmacKey],
-           now: float) -> None:
+def verify(
+    method: str, host: str, raw_path: str, query: list[tuple[str, str]], keys: dict[str, HmacKey], now: float
+) -> None:
     """Raise SignedUrlError unless the request carries a valid, unexpired V4 signature by one of
     ``keys`` (access id → key). ``raw_path`` is the path exactly as sent (still percent-encoded)."""
     params = dict(query)
-    missing = [p for p in ("X-Goog-Algorithm", "X-Goog-Credential", "X-Goog-Date", "X-Goog-Expires",
-                           "X-Goog-SignedHeaders", "X-Goog-Signature") if p not in params]
+    missing = [
+        p
+        for p in (
+            "X-Goog-Algorithm",
+            "X-Goog-Credential",
+            "X-Goog-Date",
+            "X-Goog-Expires",
+            "X-Goog-SignedHeaders",
+            "X-Goog-Signature",
+        )
+        if p not in params
+    ]
     if missing:
-        raise SignedUrlError(400, "AuthenticationRequired" if len(missing) == 6 else "MissingSecurityHeader",
-                             f"Missing query parameter(s): {', '.join(missing)}")
+        raise SignedUrlError(
+            400,
+            "AuthenticationRequired" if len(missing) == 6 else "MissingSecurityHeader",
+            f"Missing query parameter(s): {', '.join(missing)}",
+        )
     if params["X-Goog-Algorithm"] != ALGORITHM:
         raise SignedUrlError(400, "InvalidArgument", f"Unsupported algorithm {params['X-Goog-Algorithm']!r}")
     access_id, _, scope = params["X-Goog-Credential"].partition("/")
@@ -112,10 +133,14 @@ def verify(method: str, host: str, raw_path: str, query: list[tuple[str, str]], 
         raise SignedUrlError(400, "InvalidArgument", "The credential scope or signed headers are not supported.")
     if not 1 <= expires <= MAX_EXPIRES:
         raise SignedUrlError(400, "InvalidArgument", f"X-Goog-Expires must be 1..{MAX_EXPIRES}.")
-    expected = _signature(key, method, host, raw_path, [(k, v) for k, v in query if k != "X-Goog-Signature"],
-                          stamp, stamp[:8])
+    expected = _signature(
+        key, method, host, raw_path, [(k, v) for k, v in query if k != "X-Goog-Signature"], stamp, stamp[:8]
+    )
     if not hmac.compare_digest(expected, params["X-Goog-Signature"]):
-        raise SignedUrlError(403, "SignatureDoesNotMatch",
-                             "The request signature we calculated does not match the signature you provided.")
+        raise SignedUrlError(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
     if now > signed_at + expires:
         raise SignedUrlError(400, "ExpiredToken", "The provided token has expired.")

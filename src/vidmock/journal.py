@@ -70,9 +70,18 @@ class Entry:
     """One call an emulator received. ``body`` and ``response`` may be given as ``Raw`` captures;
     they are parsed the first time they are read."""
 
-    def __init__(self, service: str, at: float, method: str, path: str, query: str | bytes,
-                 headers: dict[str, str] | list[tuple[bytes, bytes]], body: Any, status: int = 0,
-                 response: Any = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        at: float,
+        method: str,
+        path: str,
+        query: str | bytes,
+        headers: dict[str, str] | list[tuple[bytes, bytes]],
+        body: Any,
+        status: int = 0,
+        response: Any = None,
+    ) -> None:
         self.service, self.at, self.method, self.path = service, at, method, path
         # Raw ASGI headers and query bytes are masked when first read: masking every call was a
         # tenth of a create's cost, and most entries are never looked at.
@@ -113,8 +122,14 @@ class Entry:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "service": self.service, "at": self.at, "method": self.method, "path": self.path,
-            "query": self.query, "headers": self.headers, "body": self.body, "status": self.status,
+            "service": self.service,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
             "response": self.response,
         }
 

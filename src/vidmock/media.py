@@ -77,7 +77,7 @@ def _planes(spec: VideoSpec, strides: list[int], x: int, bar_w: int) -> list[byt
     h = (spec.seed * 2654435761) & 0xFFFFFFFF  # Knuth hash spreads nearby seeds
     colour = (96 + (h & 0x3F), 64 + (h >> 8 & 0x7F), 64 + (h >> 16 & 0x7F))
     planes = []
-    for i, (stride, value, white) in enumerate(zip(strides, colour, (235, 128, 128))):
+    for i, (stride, value, white) in enumerate(zip(strides, colour, (235, 128, 128), strict=False)):
         shift = 0 if i == 0 else 1
         row = bytearray([value]) * stride
         row[x >> shift : (x + bar_w) >> shift] = bytes([white]) * (bar_w >> shift)
@@ -145,7 +145,7 @@ def render_mp4(spec: VideoSpec) -> bytes:
             frame = av.VideoFrame(spec.width, spec.height, "yuv420p")
             x = ((i + phase) % sweep) * (spec.width - bar_w) // (sweep - 1) & ~1
             strides = [p.line_size for p in frame.planes]
-            for plane, data in zip(frame.planes, _planes(spec, strides, x, bar_w)):
+            for plane, data in zip(frame.planes, _planes(spec, strides, x, bar_w), strict=False):
                 plane.update(data)
             frame.pts = i
             container.mux(video.encode(frame))

@@ -12,17 +12,17 @@ import asyncio
 import contextlib
 import gc
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from .responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from .clock import Clock
@@ -32,8 +32,8 @@ from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
-from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.jobs import signed_gcs_url
+from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
 from .ids import IdFactory
@@ -44,8 +44,9 @@ from .providers.base import EmulatorContext, make_engine
 from .providers.faults import InProcessTransport, UpstreamClient
 from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
-from .scenarios import ScenarioEngine
 from .providers.registry import PLUGINS
+from .responses import JSONResponse
+from .scenarios import ScenarioEngine
 from .store import Store, open_store
 
 CLOCK_META = "clock.virtual_now"
@@ -111,19 +112,36 @@ def make_clock(config: ServerConfig, store: Store) -> Clock:
     return Clock.real(config.start_time)
 
 
-def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Clock | None = None,
-                  catalogue: Catalogue | None = None, media: MediaCache | None = None,
-                  standalone: str | None = None) -> Runtime:
+def build_runtime(
+    config: ServerConfig,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    catalogue: Catalogue | None = None,
+    media: MediaCache | None = None,
+    standalone: str | None = None,
+) -> Runtime:
     store = store if store is not None else open_store(config.store)
     clock = clock if clock is not None else make_clock(config, store)
     ids = IdFactory(store, config.seed)
     journal = Journal()
-    media = media if media is not None else MediaCache(
-        Path(config.media_cache) if config.media_cache else default_media_dir())
+    media = (
+        media
+        if media is not None
+        else MediaCache(Path(config.media_cache) if config.media_cache else default_media_dir())
+    )
     catalogue = catalogue or default_catalogue()
     scenarios = make_engine(config, store)
-    ctx = EmulatorContext(clock=clock, store=store, ids=ids, media=media, journal=journal, config=config,
-                          scenarios=scenarios, standalone=standalone)
+    ctx = EmulatorContext(
+        clock=clock,
+        store=store,
+        ids=ids,
+        media=media,
+        journal=journal,
+        config=config,
+        scenarios=scenarios,
+        standalone=standalone,
+    )
     emulators: dict[str, Any] = {}
     links: dict[str, ProviderLink] = {}
     clients: list[httpx.AsyncClient] = []
@@ -134,16 +152,25 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
         timeout = config.upstream_timeout / clock.speed
         http: httpx.AsyncClient
         if url:
-            http = UpstreamClient(base_url=url, follow_redirects=False, timeout=timeout,
-                                  event_hooks={"request": [forward_scenario_headers]})
+            http = UpstreamClient(
+                base_url=url,
+                follow_redirects=False,
+                timeout=timeout,
+                event_hooks={"request": [forward_scenario_headers]},
+            )
         else:
             # The upstream timeout holds in-process too: in wall time on real and scaled clocks, and
             # against scripted delays on the virtual clock (which cannot move inside a request).
             virtual = clock.mode == "virtual"
-            http = InProcessClient(emulators[name], base_url=f"http://{name}.vidmock.internal",
-                                   forwarded=FORWARDED.get, follow_redirects=False, timeout=timeout,
-                                   clock_timeout=config.upstream_timeout if virtual else None,
-                                   wall_timeouts=not virtual)
+            http = InProcessClient(
+                emulators[name],
+                base_url=f"http://{name}.vidmock.internal",
+                forwarded=FORWARDED.get,
+                follow_redirects=False,
+                timeout=timeout,
+                clock_timeout=config.upstream_timeout if virtual else None,
+                wall_timeouts=not virtual,
+            )
         clients.append(http)
         links[name] = ProviderLink(plugin.build_client(config), http)
     service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)
@@ -153,8 +180,9 @@ def build_runtime(config: ServerConfig, *, store: Store | None = None, clock: Cl
     worker.on_finalized.append(webhooks.enqueue)
     worker.start()
     webhooks.start()
-    return Runtime(config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients,
-                   build_gcs(ctx))
+    return Runtime(
+        config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients, build_gcs(ctx)
+    )
 
 
 def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
@@ -187,15 +215,24 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
         *inspector_routes(runtime),  # /_vidmock/ui: before the /_vidmock mount, which would shadow it
-        Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks,
-                                                 runtime.scenarios)),
+        Mount(
+            "/_vidmock",
+            routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks, runtime.scenarios),
+        ),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
         Mount("/providers/gcs", app=runtime.storage),  # Vertex's output bucket
     ]
 
-    app = Starlette(routes=routes, lifespan=_clock_lifespan(runtime),
-                    exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error,
-                                        ClientDisconnect: _client_gone, Exception: _server_error})
+    app = Starlette(
+        routes=routes,
+        lifespan=_clock_lifespan(runtime),
+        exception_handlers={
+            GatewayError: _gateway_error,
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _server_error,
+        },
+    )
     app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
     app.add_middleware(RequestIdMiddleware, seed=config.seed)
     _guard(app, config)
@@ -237,8 +274,7 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code,
-                        headers=exc.headers)
+    return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -253,9 +289,18 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
     runtime = build_runtime(config, standalone=provider, **overrides)
     emulator = runtime.emulators[provider]
 
-    app = Starlette(routes=[Mount("/_vidmock", routes=control_routes(runtime.store, runtime.clock, runtime.journal,
-                                                                     runtime.webhooks, runtime.scenarios)),
-                            Mount("/", app=emulator)], lifespan=_clock_lifespan(runtime))
+    app = Starlette(
+        routes=[
+            Mount(
+                "/_vidmock",
+                routes=control_routes(
+                    runtime.store, runtime.clock, runtime.journal, runtime.webhooks, runtime.scenarios
+                ),
+            ),
+            Mount("/", app=emulator),
+        ],
+        lifespan=_clock_lifespan(runtime),
+    )
     _guard(app, config)
     app.state.vidmock = runtime
     return app

@@ -28,7 +28,9 @@ class RewriteMiddleware:
     def __init__(self, app: Any, rewrite: Rewrite) -> None:
         self.app, self.rewrite = app, rewrite
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -62,8 +64,13 @@ class RewriteMiddleware:
         if changed is not None:
             status, headers, content = changed
             headers["content-length"] = str(len(content))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": content})
 
 
@@ -99,7 +106,12 @@ def _returns_to_in_progress() -> Rewrite:
 
 def _empty_prompt_500(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
     sent = _json(req)
-    if scope["method"] == "POST" and scope["path"] == "/v1/videos" and isinstance(sent, dict) and sent.get("prompt") == "":
+    if (
+        scope["method"] == "POST"
+        and scope["path"] == "/v1/videos"
+        and isinstance(sent, dict)
+        and sent.get("prompt") == ""
+    ):
         error = {"error": {"message": "Internal server error", "type": "api_error", "param": None, "code": None}}
         return 500, {**headers, "content-type": "application/json"}, json.dumps(error).encode()
     return None
@@ -122,15 +134,16 @@ def _content_before_completion(scope: Scope, req: bytes, status: int, headers: d
 def _content_field_early(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
     video = _json(body) if status == 200 and (_video_path(scope) or scope["method"] == "POST") else None
     if isinstance(video, dict) and video.get("object") == "video" and video.get("status") in ("queued", "in_progress"):
-        video["content"] = [{"type": "video", "url": f"http://127.0.0.1/v1/videos/{video['id']}/content",
-                             "mime_type": "video/mp4"}]
+        video["content"] = [
+            {"type": "video", "url": f"http://127.0.0.1/v1/videos/{video['id']}/content", "mime_type": "video/mp4"}
+        ]
         return status, headers, json.dumps(video).encode()
     return None
 
 
 def _open_range_short(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
     """`bytes=A-` (A > 0) answered one byte short: the end is taken as exclusive."""
-    rng = dict((k.decode().lower(), v.decode()) for k, v in scope["headers"]).get("range", "")
+    rng = {k.decode().lower(): v.decode() for k, v in scope["headers"]}.get("range", "")
     if status != 206 or not rng.startswith("bytes=") or not rng.endswith("-") or rng in ("bytes=0-", "bytes=-"):
         return None
     start, _, total = headers.get("content-range", "").removeprefix("bytes ").replace("/", "-").split("-")
@@ -168,7 +181,9 @@ class ReserialiseTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = json.dumps(json.loads(await request.aread())).encode()  # spaces, \\u escapes: other bytes
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        return await self.inner.handle_async_request(httpx.Request(request.method, request.url, headers=headers, content=body))
+        return await self.inner.handle_async_request(
+            httpx.Request(request.method, request.url, headers=headers, content=body)
+        )
 
 
 def _sends_two_terminal_events(app: Any) -> None:
@@ -179,9 +194,17 @@ def _sends_two_terminal_events(app: Any) -> None:
     async def enqueue(job: Any) -> None:
         await original(job)
         if job.callback_url and job.callback_secret:  # a second finalizer pass with its own event id
-            hooks._save(Delivery(id=hooks.ids.new("whd", 16), video_job_id=job.id, event_id=f"evt_{job.id}_final",
-                                 event_type="video.completed" if job.status == "completed" else "video.failed",
-                                 target_url=job.callback_url, attempt=1, next_retry_at=hooks.clock.now() + 5))
+            hooks._save(
+                Delivery(
+                    id=hooks.ids.new("whd", 16),
+                    video_job_id=job.id,
+                    event_id=f"evt_{job.id}_final",
+                    event_type="video.completed" if job.status == "completed" else "video.failed",
+                    target_url=job.callback_url,
+                    attempt=1,
+                    next_retry_at=hooks.clock.now() + 5,
+                )
+            )
 
     listeners = runtime.worker.on_finalized
     listeners[listeners.index(original)] = enqueue
@@ -197,16 +220,22 @@ def _follows_redirects(app: Any) -> None:
 
 
 MIDDLEWARE: dict[str, Rewrite | Callable[[], Rewrite]] = {
-    "back_to_in_progress": _returns_to_in_progress, "empty_prompt_500": _empty_prompt_500,
-    "no_envelope": _no_envelope, "content_before_completion": _content_before_completion,
+    "back_to_in_progress": _returns_to_in_progress,
+    "empty_prompt_500": _empty_prompt_500,
+    "no_envelope": _no_envelope,
+    "content_before_completion": _content_before_completion,
     "content_field_early": _content_field_early,
     # Defects only the lifecycle state machine reaches: the seeded driver sends no open-ended range
     # inside the body and no image input.
-    "open_range_short": _open_range_short, "image_jobs_say_processing": _image_jobs_say_processing,
+    "open_range_short": _open_range_short,
+    "image_jobs_say_processing": _image_jobs_say_processing,
 }
 STATEFUL = ("back_to_in_progress", "image_jobs_say_processing")  # factories: one state per app
-PATCHES: dict[str, Callable[[Any], None]] = {"resigned_json": _resigned, "two_terminal_events": _sends_two_terminal_events,
-                                             "follows_redirects": _follows_redirects}
+PATCHES: dict[str, Callable[[Any], None]] = {
+    "resigned_json": _resigned,
+    "two_terminal_events": _sends_two_terminal_events,
+    "follows_redirects": _follows_redirects,
+}
 VARIANTS = (*MIDDLEWARE, *PATCHES)
 
 

@@ -7,12 +7,18 @@ from starlette.datastructures import Headers
 from ..config import Project
 from ..errors import GatewayError
 
-NO_KEY = ("Unauthorized: No API key provided. Expected 'Authorization: Bearer your-api-token' header "
-          "or 'x-api-key: your-api-token' header")
-UNKNOWN_KEY = ("Unauthorized: Invalid LLMGateway API token. The token could not be found. Go to the "
-               "LLMGateway 'API Keys' page to generate a new token.")
-INACTIVE_KEY = ("Unauthorized: This LLMGateway API token is not active (it may be disabled or deleted). "
-                "Go to the LLMGateway 'API Keys' page to generate a new token.")
+NO_KEY = (
+    "Unauthorized: No API key provided. Expected 'Authorization: Bearer your-api-token' header "
+    "or 'x-api-key: your-api-token' header"
+)
+UNKNOWN_KEY = (
+    "Unauthorized: Invalid LLMGateway API token. The token could not be found. Go to the "
+    "LLMGateway 'API Keys' page to generate a new token."
+)
+INACTIVE_KEY = (
+    "Unauthorized: This LLMGateway API token is not active (it may be disabled or deleted). "
+    "Go to the LLMGateway 'API Keys' page to generate a new token."
+)
 ARCHIVED = "Project has been archived and is no longer accessible"
 
 

@@ -16,12 +16,14 @@ from vidmock.gateway.catalogue import Mapping, Resolved, VideoModel
 from vidmock.gateway.request import CreateRequest
 
 SORA_EXTERNAL_IDS = frozenset({"sora-2", "sora-2-pro"})
-SEEDANCE_2_EXTERNAL_IDS = frozenset({
-    "dreamina-seedance-2-0-260128",
-    "dreamina-seedance-2-0-fast-260128",
-    "dreamina-seedance-2-0-mini-260615",
-    "dreamina-seedance-2-5-260628",
-})
+SEEDANCE_2_EXTERNAL_IDS = frozenset(
+    {
+        "dreamina-seedance-2-0-260128",
+        "dreamina-seedance-2-0-fast-260128",
+        "dreamina-seedance-2-0-mini-260615",
+        "dreamina-seedance-2-5-260628",
+    }
+)
 ATLASCLOUD_KLING_EXTERNAL_IDS = frozenset({"kwaivgi/kling-v3.0", "kwaivgi/kling-v3.0-turbo"})
 # G1 allows frames through google-vertex, minimax and xai (bytedance and atlascloud have their
 # own rules). Avalanche is added as G3 had it: vidmock emulates avalanche at that version (§7 #35).
@@ -34,19 +36,13 @@ AVALANCHE_FIXED_DURATIONS = (8,)
 
 _SEEDANCE_2_NAMES = "seedance-2-0, seedance-2-0-fast, seedance-2-0-mini, seedance-2-5"
 _AUDIO_UNSUPPORTED = "audio output is unsupported for this provider mapping"
-_SILENT_UNSUPPORTED = (
-    "audio=false is unsupported because this provider mapping only supports audio-enabled output"
-)
+_SILENT_UNSUPPORTED = "audio=false is unsupported because this provider mapping only supports audio-enabled output"
 _SORA_FRAMES = (
     "Sora models do not support image/last_frame inputs. "
     "Use input_reference or reference_images with exactly one image."
 )
-_SORA_REF_VIDEOS = (
-    "Sora models do not support reference videos. Use reference_images with exactly one image."
-)
-_SORA_REF_AUDIO = (
-    "Sora models do not support reference audio. Use reference_images with exactly one image."
-)
+_SORA_REF_VIDEOS = "Sora models do not support reference videos. Use reference_images with exactly one image."
+_SORA_REF_AUDIO = "Sora models do not support reference audio. Use reference_images with exactly one image."
 
 
 def _is_avalanche_veo(mapping: Mapping) -> bool:
@@ -74,14 +70,10 @@ def _size_and_duration_reasons(mapping: Mapping, req: CreateRequest) -> list[str
             reasons.append(f"size {size} is unsupported (supported sizes: {supported})")
     if mapping.durations and req.seconds not in mapping.durations:
         if mapping.provider == "avalanche" and mapping.durations == AVALANCHE_FIXED_DURATIONS:
-            reasons.append(
-                f"duration {req.seconds}s is unsupported because Avalanche Veo 3.1 generates fixed 8s clips"
-            )
+            reasons.append(f"duration {req.seconds}s is unsupported because Avalanche Veo 3.1 generates fixed 8s clips")
         else:
             supported = ", ".join(f"{d}s" for d in mapping.durations)
-            reasons.append(
-                f"duration {req.seconds}s is unsupported (supported durations: {supported})"
-            )
+            reasons.append(f"duration {req.seconds}s is unsupported (supported durations: {supported})")
     return reasons
 
 
@@ -97,9 +89,7 @@ def _frame_reasons(mapping: Mapping, req: CreateRequest) -> list[str]:
         if mapping.external_id not in ATLASCLOUD_KLING_EXTERNAL_IDS:
             reasons.append("frame inputs are only supported on AtlasCloud KLING video models")
         if req.seconds not in (5, 10):
-            reasons.append(
-                "duration is unsupported because AtlasCloud KLING v3.0 only supports 5s and 10s outputs"
-            )
+            reasons.append("duration is unsupported because AtlasCloud KLING v3.0 only supports 5s and 10s outputs")
         return reasons
     if mapping.provider not in FRAME_PROVIDERS:
         return ["frame inputs are currently only supported through google-vertex, minimax, xai, or bytedance"]
@@ -127,13 +117,10 @@ def _reference_reasons(mapping: Mapping, req: CreateRequest) -> list[str]:
     if mapping.provider == "bytedance":
         if mapping.external_id not in SEEDANCE_2_EXTERNAL_IDS:
             reasons.append(
-                "reference inputs are currently only supported on bytedance Seedance 2.x "
-                f"({_SEEDANCE_2_NAMES})"
+                f"reference inputs are currently only supported on bytedance Seedance 2.x ({_SEEDANCE_2_NAMES})"
             )
         elif images > SEEDANCE_2_MAX_REFERENCE_IMAGES:
-            reasons.append(
-                f"Seedance 2.x supports at most {SEEDANCE_2_MAX_REFERENCE_IMAGES} reference images"
-            )
+            reasons.append(f"Seedance 2.x supports at most {SEEDANCE_2_MAX_REFERENCE_IMAGES} reference images")
         return reasons
 
     if videos:
@@ -141,21 +128,16 @@ def _reference_reasons(mapping: Mapping, req: CreateRequest) -> list[str]:
     if audios:
         reasons.append("reference audio is currently only supported on bytedance Seedance 2.x models")
     if images > DEFAULT_MAX_REFERENCE_IMAGES:
-        reasons.append(
-            f"this provider mapping supports at most {DEFAULT_MAX_REFERENCE_IMAGES} reference images"
-        )
+        reasons.append(f"this provider mapping supports at most {DEFAULT_MAX_REFERENCE_IMAGES} reference images")
     if mapping.provider == "google-vertex":
         if mapping.external_id != VERTEX_REFERENCE_EXTERNAL_ID:
             reasons.append(
-                "reference images are currently only supported on "
-                f"{mapping.provider}/veo-3.1-generate-preview"
+                f"reference images are currently only supported on {mapping.provider}/veo-3.1-generate-preview"
             )
     elif mapping.provider == "avalanche":
         # G3 text (§7 #4): only the fast Veo mapping takes reference images on avalanche.
         if mapping.external_id != AVALANCHE_REFERENCE_EXTERNAL_ID:
-            reasons.append(
-                "reference images are currently only supported on avalanche/veo-3.1-fast-generate-preview"
-            )
+            reasons.append("reference images are currently only supported on avalanche/veo-3.1-fast-generate-preview")
     else:
         reasons.append("reference images are currently only supported through google-vertex")
     if req.seconds != 8:
@@ -179,9 +161,7 @@ def constraint_reasons(mapping: Mapping, model: VideoModel, req: CreateRequest) 
     return reasons
 
 
-def constraint_summary(
-    model_id: str, failures: list[tuple[Mapping, list[str]]], pinned: bool = False
-) -> str:
+def constraint_summary(model_id: str, failures: list[tuple[Mapping, list[str]]], pinned: bool = False) -> str:
     """The 400 text when no mapping qualifies (§5.2 "Summary format").
 
     The gateway picks the form by the number of candidates, not by pinning: a model with a
@@ -212,8 +192,7 @@ def business_checks(resolved: Resolved, req: CreateRequest) -> list[Mapping]:
     if limit is not None and req.seconds > limit:
         raise GatewayError(
             400,
-            f"duration {req.seconds}s exceeds the maximum supported duration of {limit}s "
-            f"for model {model.id}",
+            f"duration {req.seconds}s exceeds the maximum supported duration of {limit}s for model {model.id}",
         )
     failures: list[tuple[Mapping, list[str]]] = []
     eligible: list[Mapping] = []
@@ -224,9 +203,7 @@ def business_checks(resolved: Resolved, req: CreateRequest) -> list[Mapping]:
         else:
             eligible.append(mapping)
     if not eligible:
-        raise GatewayError(
-            400, constraint_summary(model.id, failures, pinned=resolved.pinned_provider is not None)
-        )
+        raise GatewayError(400, constraint_summary(model.id, failures, pinned=resolved.pinned_provider is not None))
     return eligible
 
 
@@ -260,9 +237,7 @@ def per_second_rate(mapping: Mapping, resolution: str, audio: bool | None) -> fl
     return None
 
 
-def cost_for(
-    mapping: Mapping, *, resolution: str, seconds: int, image_count: int, audio: bool | None
-) -> CostBreakdown:
+def cost_for(mapping: Mapping, *, resolution: str, seconds: int, image_count: int, audio: bool | None) -> CostBreakdown:
     """Output cost (rate × seconds) plus image inputs (price × count), each rounded to 6 places
     as the worker's ``toFixed(6)`` does.
 

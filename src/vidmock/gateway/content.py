@@ -8,15 +8,15 @@ upstream, redirects are refused, and a short list of headers comes back.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from ..responses import JSONResponse
 
 from ..errors import GatewayError, error_body
 from ..ranges import Unsatisfiable, parse_range
+from ..responses import JSONResponse
 from .jobs import Job
 from .service import ProviderLink
 
@@ -29,9 +29,13 @@ _COPIED = ("content-length", "content-range", "accept-ranges", "etag", "last-mod
 class ContentSources:
     """Where bytes come from: the store's blobs and HTTP clients that reach upstream URLs."""
 
-    def __init__(self, read_blob: Callable[[str], bytes | None], providers: dict[str, ProviderLink],
-                 fetch_url: Callable[[str, dict[str, str]], Awaitable[httpx.Response]],
-                 sign_storage_uri: Callable[[str], str | None] = lambda uri: None) -> None:
+    def __init__(
+        self,
+        read_blob: Callable[[str], bytes | None],
+        providers: dict[str, ProviderLink],
+        fetch_url: Callable[[str, dict[str, str]], Awaitable[httpx.Response]],
+        sign_storage_uri: Callable[[str], str | None] = lambda uri: None,
+    ) -> None:
         self.read_blob = read_blob
         self.providers = providers
         self.fetch_url = fetch_url  # absolute content URLs
@@ -46,15 +50,23 @@ class ContentSources:
                 credential = link.client.content_headers()
                 return await self._proxy(
                     lambda h: link.http.get(path, headers={**credential, **h}, follow_redirects=False),
-                    forwarded, job, fallback=False)
+                    forwarded,
+                    job,
+                    fallback=False,
+                )
             return self._inline(job, headers)
         url = job.content_url or (self.sign_storage_uri(job.storage_uri) if job.storage_uri else None)
         if url:
             return await self._proxy(lambda h: self.fetch_url(url, h), forwarded, job, fallback=True)
         return self._inline(job, headers)  # a gs:// object that cannot be signed: inline bytes if any
 
-    async def _proxy(self, get: Callable[[dict[str, str]], Awaitable[httpx.Response]], forwarded: dict[str, str],
-                     job: Job, fallback: bool) -> Response:
+    async def _proxy(
+        self,
+        get: Callable[[dict[str, str]], Awaitable[httpx.Response]],
+        forwarded: dict[str, str],
+        job: Job,
+        fallback: bool,
+    ) -> Response:
         try:
             upstream = await get(forwarded)
         except httpx.HTTPError:
@@ -89,5 +101,4 @@ def inline_response(data: bytes, content_type: str | None, headers: Headers) -> 
     if part is None:
         return Response(data, media_type=media_type, headers=out)
     out["Content-Range"] = f"bytes {part.start}-{part.end}/{size}"
-    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type, headers=out)
-
+    return Response(data[part.start : part.end + 1], status_code=206, media_type=media_type, headers=out)

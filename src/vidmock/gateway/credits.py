@@ -10,8 +10,11 @@ RESERVATION_WINDOW = 2 * 3600  # reservations of the last 2 h count as pending
 
 def pending_reservations(jobs: list[Job], now: float) -> float:
     """Credits-mode jobs not yet finalized (no log id) created in the last 2 h."""
-    return sum(j.reserved_spend for j in jobs
-               if j.credits_mode and j.log_id is None and now - j.created_at < RESERVATION_WINDOW)
+    return sum(
+        j.reserved_spend
+        for j in jobs
+        if j.credits_mode and j.log_id is None and now - j.created_at < RESERVATION_WINDOW
+    )
 
 
 def check(credits: float, estimate: float, pending: float) -> float:

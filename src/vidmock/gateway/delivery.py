@@ -62,8 +62,15 @@ def retry_delay(attempt: int) -> float:
 
 
 class WebhookDispatcher:
-    def __init__(self, store: Store, clock: Clock, ids: IdFactory, options: SerializeOptions,
-                 scheme: str = "llmgateway", http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdFactory,
+        options: SerializeOptions,
+        scheme: str = "llmgateway",
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.store, self.clock, self.ids = store, clock, ids
         self.options = options
         self.scheme = scheme
@@ -79,9 +86,15 @@ class WebhookDispatcher:
         if not (job.callback_url and job.callback_secret) or job.callback_status != "pending":
             return
         event_type = "video.completed" if job.status == "completed" else "video.failed"
-        first = Delivery(id=self.ids.new("whd", 16), video_job_id=job.id, event_id=f"evt_{job.id}",
-                         event_type=event_type, target_url=job.callback_url, attempt=1,
-                         next_retry_at=self.clock.now())
+        first = Delivery(
+            id=self.ids.new("whd", 16),
+            video_job_id=job.id,
+            event_id=f"evt_{job.id}",
+            event_type=event_type,
+            target_url=job.callback_url,
+            attempt=1,
+            next_retry_at=self.clock.now(),
+        )
         self._save(first)
 
     async def tick(self) -> None:
@@ -96,20 +109,32 @@ class WebhookDispatcher:
         job_doc = self.store.get(JOB_KIND, row.video_job_id)
         job = Job.from_doc(job_doc) if job_doc else None
         if job is None or not job.callback_url or not job.callback_secret:
-            row.status, row.error, row.next_retry_at = "failed", "Video job or callback configuration no longer exists", None
+            row.status, row.error, row.next_retry_at = (
+                "failed",
+                "Video job or callback configuration no longer exists",
+                None,
+            )
             self._save(row)
             return
         timestamp = int(now)
-        event = {"object": "event", "id": row.event_id, "type": row.event_type, "created_at": timestamp,
-                 "data": serialize(job, now, self.options)}
+        event = {
+            "object": "event",
+            "id": row.event_id,
+            "type": row.event_type,
+            "created_at": timestamp,
+            "data": serialize(job, now, self.options),
+        }
         # JSON.stringify: compact, non-ASCII kept as is. The signature covers these exact bytes.
         body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json",
-                   **sign(self.scheme, job.callback_secret, row.event_id, timestamp, body)}
+        headers = {
+            "Content-Type": "application/json",
+            **sign(self.scheme, job.callback_secret, row.event_id, timestamp, body),
+        }
         row.request_headers, row.request_body, row.last_tried_at = headers, body.decode(), now
         try:
-            response = await self.http.post(job.callback_url, content=body, headers=headers,
-                                            timeout=TIMEOUT / self.clock.speed)
+            response = await self.http.post(
+                job.callback_url, content=body, headers=headers, timeout=TIMEOUT / self.clock.speed
+            )
         except httpx.HTTPError as exc:
             self._failed(row, job, str(exc) or type(exc).__name__)
             return
@@ -132,9 +157,15 @@ class WebhookDispatcher:
             return
         row.status, row.next_retry_at = "retrying", None
         self._save(row)
-        nxt = Delivery(id=self.ids.new("whd", 16), video_job_id=row.video_job_id, event_id=row.event_id,
-                       event_type=row.event_type, target_url=row.target_url, attempt=row.attempt + 1,
-                       next_retry_at=now + retry_delay(row.attempt))
+        nxt = Delivery(
+            id=self.ids.new("whd", 16),
+            video_job_id=row.video_job_id,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            target_url=row.target_url,
+            attempt=row.attempt + 1,
+            next_retry_at=now + retry_delay(row.attempt),
+        )
         self._save(nxt)
 
     def _set_job_status(self, job: Job, status: str, delivered_at: float | None) -> None:

@@ -13,10 +13,12 @@ from ..providers.base import PreparedImage
 from .request import ImageInput
 
 # A 1x1 grey PNG.
-_PLACEHOLDER = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
-    "3a7e9b550000000a49444154789c63680000008200813f4d4d6b0000000049454e44ae426082"
-)).decode()
+_PLACEHOLDER = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+        "3a7e9b550000000a49444154789c63680000008200813f4d4d6b0000000049454e44ae426082"
+    )
+).decode()
 
 
 def prepare(image: ImageInput) -> PreparedImage:

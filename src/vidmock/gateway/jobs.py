@@ -6,8 +6,8 @@ import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from ..store.base import record_doc
 from .. import gcs
+from ..store.base import record_doc
 from . import tokens
 
 JOB_KIND = "gateway.job"
@@ -62,10 +62,11 @@ class Job:
         entry = [at, self.status, 100 if self.status == "completed" else self.progress]
         if not self.history or self.history[-1][1:] != entry[1:]:
             self.history.append(entry)
+
     upstream_response: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Job":
+    def from_doc(cls, doc: dict[str, Any]) -> Job:
         """Rebuild from a stored document. Skips the dataclass __init__ (a quarter of a GET): the
         document was written by ``to_doc``; fields added since fall back to their defaults."""
         job = cls.__new__(cls)
@@ -105,8 +106,9 @@ def signed_gcs_url(storage_uri: str, now: float, opts: SerializeOptions) -> str 
         bucket, name = gcs.parse_gs_uri(storage_uri)
     except ValueError:
         return None
-    return gcs.sign_url(opts.gcs_endpoint or f"{opts.base_url}/providers/gcs", bucket, name, opts.gcs_key, now,
-                        GCS_URL_TTL)
+    return gcs.sign_url(
+        opts.gcs_endpoint or f"{opts.base_url}/providers/gcs", bucket, name, opts.gcs_key, now, GCS_URL_TTL
+    )
 
 
 def content_url(job: Job, now: float, opts: SerializeOptions) -> str | None:
@@ -137,8 +139,13 @@ def serialize(job: Job, now: float, opts: SerializeOptions) -> dict[str, Any]:
     if url is not None:
         out["content"] = [{"type": "video", "url": url, "mime_type": job.content_type or "video/mp4"}]
     if opts.include_usage and job.cost is not None:
-        out["usage"] = {"cost": job.cost, "cost_details": {"video_output_cost": job.video_output_cost or 0,
-                                                           "image_input_cost": job.image_input_cost or 0}}
+        out["usage"] = {
+            "cost": job.cost,
+            "cost_details": {
+                "video_output_cost": job.video_output_cost or 0,
+                "image_input_cost": job.image_input_cost or 0,
+            },
+        }
     return out
 
 

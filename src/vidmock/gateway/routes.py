@@ -6,11 +6,11 @@ import random
 
 from starlette.requests import Request
 from starlette.responses import Response
-from ..responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import GatewayError
+from ..responses import JSONResponse
 from . import tokens
 from .content import ContentSources
 from .service import GatewayService
@@ -37,8 +37,9 @@ def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Rou
 
     async def log_content(request: Request) -> Response:
         log_id = request.path_params["log_id"]
-        if not tokens.verify(request.query_params.get("token"), log_id, service.clock.now(),
-                             service.config.content_secret):
+        if not tokens.verify(
+            request.query_params.get("token"), log_id, service.clock.now(), service.config.content_secret
+        ):
             raise GatewayError(401, TOKEN_INVALID)
         return await sources.respond(service.job_for_log(log_id), request.headers)
 

@@ -13,13 +13,12 @@ from typing import Any
 
 import httpx
 
+from .. import gcs
 from ..clock import Clock
 from ..config import Project, ServerConfig
-from .. import gcs
 from ..errors import GatewayError
 from ..ids import IdFactory
-from ..providers.base import ProviderClient, SubmitContext, SubmitResult, UpstreamError
-from ..providers.base import REASONS
+from ..providers.base import REASONS, ProviderClient, SubmitContext, SubmitResult, UpstreamError
 from ..scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
 from ..store import Store
 from . import credits, images
@@ -34,10 +33,13 @@ from .validation import check_images, parse_create
 NOT_FOUND = "Video not found"
 NO_CONTENT = "Video content is not available"
 DEVPASS = "Video generation is not available for coding plans. Coding plans only include text-based inference."
-ZDR = ("Video generation is unavailable while zero data retention is active because video jobs require "
-       "temporary output storage.")
-VERTEX_RETENTION = ("Vertex-compatible video generation requires either GCS output storage or data retention "
-                    "to be enabled.")
+ZDR = (
+    "Video generation is unavailable while zero data retention is active because video jobs require "
+    "temporary output storage."
+)
+VERTEX_RETENTION = (
+    "Vertex-compatible video generation requires either GCS output storage or data retention to be enabled."
+)
 # Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
 FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
@@ -53,16 +55,29 @@ class ProviderLink:
 
 
 class GatewayService:
-    def __init__(self, config: ServerConfig, store: Store, clock: Clock, ids: IdFactory,
-                 catalogue: Catalogue, providers: dict[str, ProviderLink], scenarios: ScenarioEngine) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        store: Store,
+        clock: Clock,
+        ids: IdFactory,
+        catalogue: Catalogue,
+        providers: dict[str, ProviderLink],
+        scenarios: ScenarioEngine,
+    ) -> None:
         self.config, self.store, self.clock, self.ids = config, store, clock, ids
         self.scenarios = scenarios
         self.catalogue = catalogue
         self.providers = providers
         self.keys = KeyRing(config.projects)
-        self.serialize_options = SerializeOptions(config.base_url, config.content_secret, config.bare_model,
-                                                  config.include_usage, config.gcs_endpoint,
-                                                  gcs.HmacKey(config.gcs_hmac_access_id, config.gcs_hmac_secret))
+        self.serialize_options = SerializeOptions(
+            config.base_url,
+            config.content_secret,
+            config.bare_model,
+            config.include_usage,
+            config.gcs_endpoint,
+            gcs.HmacKey(config.gcs_hmac_access_id, config.gcs_hmac_secret),
+        )
 
     # -- create -------------------------------------------------------------------------------------
     async def create(self, body: bytes, headers: Any, request_id: str, no_fallback: bool) -> dict[str, Any]:
@@ -74,11 +89,13 @@ class GatewayService:
             raise GatewayError(400, ZDR)
         resolved = self.catalogue.resolve(req.model)
         eligible = business_checks(resolved, req)
-        configured = [m for m in eligible if m.provider in self.providers
-                      and m.provider not in self.config.disabled_providers]
+        configured = [
+            m for m in eligible if m.provider in self.providers and m.provider not in self.config.disabled_providers
+        ]
         if not configured:
-            raise GatewayError(400, f"No configured provider is available for model {resolved.model.id} "
-                                    f"and size {req.routing_size}.")
+            raise GatewayError(
+                400, f"No configured provider is available for model {resolved.model.id} and size {req.routing_size}."
+            )
         check_images(req)
         # The router's weighted score, simplified: better uptime first, then the cheaper (S1 edge case 25:
         # vertex at 99.5 beats avalanche at 70).
@@ -92,8 +109,9 @@ class GatewayService:
             if mapping.provider == "google-vertex" and project.retention == "none":
                 raise GatewayError(400, VERTEX_RETENTION)
             try:
-                token = FORWARDED.set({HEADER: scenario, SEED_HEADER: str(seed)} if scenario else
-                                      {SEED_HEADER: str(seed)})
+                token = FORWARDED.set(
+                    {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
+                )
                 try:
                     result = await self._submit(mapping, req, request_id)
                 finally:
@@ -105,8 +123,9 @@ class GatewayService:
                     continue
                 raise GatewayError(err.status or 500, self._public_message(mapping, err)) from err
             attempts.append(_attempt(mapping, 200, True))
-            job = self._new_job(project, resolved.model.id, mapping, req, request_id, result, reserved, attempts,
-                                scenario, seed)
+            job = self._new_job(
+                project, resolved.model.id, mapping, req, request_id, result, reserved, attempts, scenario, seed
+            )
             return serialize(job, self.clock.now(), self.serialize_options)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
@@ -128,14 +147,15 @@ class GatewayService:
         jobs = [Job.from_doc(d) for d in self.store.all(JOB_KIND) if d["project_id"] == project.id]
         # The balance is the configured one: charging it happens in billing, outside the gateway, so
         # a finalized job frees its reservation without lowering the balance (CG, edge case 53).
-        return credits.check(project.credits, credit_estimate(mapping, req),
-                             credits.pending_reservations(jobs, now))
+        return credits.check(project.credits, credit_estimate(mapping, req), credits.pending_reservations(jobs, now))
 
     async def _submit(self, mapping: Mapping, req: CreateRequest, request_id: str) -> SubmitResult:
         link = self.providers[mapping.provider]
         frames = req.input_mode == "frames"
         ctx = SubmitContext(
-            request=req, mapping=mapping, request_id=request_id,
+            request=req,
+            mapping=mapping,
+            request_id=request_id,
             first_frame=images.prepare(req.image) if frames and req.image else None,
             last_frame=images.prepare(req.last_frame) if frames and req.last_frame else None,
             references=tuple(images.prepare(i) for i in req.reference_images),
@@ -152,25 +172,54 @@ class GatewayService:
             return f"Upstream provider error ({status} {REASONS.get(status, 'Error')})"
         return err.message
 
-    def _new_job(self, project: Project, model_id: str, mapping: Mapping, req: CreateRequest, request_id: str,
-                 result: SubmitResult, reserved: float, routing: list[dict[str, Any]], scenario: str | None,
-                 seed: int) -> Job:
+    def _new_job(
+        self,
+        project: Project,
+        model_id: str,
+        mapping: Mapping,
+        req: CreateRequest,
+        request_id: str,
+        result: SubmitResult,
+        reserved: float,
+        routing: list[dict[str, Any]],
+        scenario: str | None,
+        seed: int,
+    ) -> Job:
         now = self.clock.now()
         job = Job(
-            id=self.ids.new("video", 21), project_id=project.id, model=model_id, provider=mapping.provider,
-            external_id=mapping.external_id, created_at=now, size=req.routing_size, seconds=req.seconds,
-            audio=req.audio, image_count=req.image_count, request_id=request_id,
-            status=normalize(result.status), progress=result.progress, upstream_id=result.upstream_id,
-            upstream_status=result.status, stealth=mapping.stealth, reserved_spend=reserved,
-            credits_mode=project.credits is not None, callback_url=req.callback_url,
+            id=self.ids.new("video", 21),
+            project_id=project.id,
+            model=model_id,
+            provider=mapping.provider,
+            external_id=mapping.external_id,
+            created_at=now,
+            size=req.routing_size,
+            seconds=req.seconds,
+            audio=req.audio,
+            image_count=req.image_count,
+            request_id=request_id,
+            status=normalize(result.status),
+            progress=result.progress,
+            upstream_id=result.upstream_id,
+            upstream_status=result.status,
+            stealth=mapping.stealth,
+            reserved_spend=reserved,
+            credits_mode=project.credits is not None,
+            callback_url=req.callback_url,
             callback_secret=req.callback_secret,
             callback_status="pending" if req.callback_url and req.callback_secret else "none",
-            routing=routing, scenario=scenario, seed=seed,
-            upstream_response={**result.raw, "size": req.routing_size, "resolution": req.resolution,
-                               "llmgateway_requested_size": req.routing_size,
-                               "llmgateway_duration_seconds": req.seconds,
-                               "llmgateway_input_image_count": req.image_count,
-                               "llmgateway_reserved_spend_usd": reserved},
+            routing=routing,
+            scenario=scenario,
+            seed=seed,
+            upstream_response={
+                **result.raw,
+                "size": req.routing_size,
+                "resolution": req.resolution,
+                "llmgateway_requested_size": req.routing_size,
+                "llmgateway_duration_seconds": req.seconds,
+                "llmgateway_input_image_count": req.image_count,
+                "llmgateway_reserved_spend_usd": reserved,
+            },
         )
         job.record(now)
         # Due now: the worker's next loop polls it (or finalizes it, if the upstream was already done).
@@ -203,5 +252,10 @@ class GatewayService:
 
 
 def _attempt(mapping: Mapping, status: int, ok: bool) -> dict[str, Any]:
-    return {"provider": mapping.provider, "model": mapping.external_id, "status_code": status,
-            "error_type": None if ok else "upstream_error", "succeeded": ok}
+    return {
+        "provider": mapping.provider,
+        "model": mapping.external_id,
+        "status_code": status,
+        "error_type": None if ok else "upstream_error",
+        "succeeded": ok,
+    }

@@ -22,8 +22,15 @@ from vidmock.gateway.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageIn
 # ---- zod's built-in wording (v4 "en" locale). Which zod G1 runs is unverified (gateway.md §8), so
 # every version-dependent string is produced here and nowhere else.
 
-_JS_TYPES: Final[dict[type, str]] = {str: "string", int: "number", float: "number", bool: "boolean",
-                                     list: "array", dict: "object", type(None): "null"}
+_JS_TYPES: Final[dict[type, str]] = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 _UNITS: Final[dict[str, str]] = {"string": "characters", "array": "items"}
 INVALID_URL: Final = "Invalid URL"
 INVALID_UNION: Final = "Invalid input"
@@ -134,8 +141,10 @@ def _boolean(out: Issues, path: str, value: object) -> bool:
 # parser reduced to what decides success: a scheme, and for the special schemes a non-empty host free
 # of forbidden code points with a valid port. Other schemes (mailto:, urn:, file:) take nearly anything.
 
-_JS_WHITESPACE: Final = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
-                        "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_WHITESPACE: Final = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 _C0_OR_SPACE: Final = "".join(map(chr, range(0x21)))
 _SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _SPECIAL: Final = frozenset({"http", "https", "ws", "wss", "ftp"})
@@ -151,7 +160,7 @@ def is_url(value: str) -> bool:
         return False
     if s[: m.end() - 1].lower() not in _SPECIAL:
         return True
-    hostport = _AUTHORITY_END.split(s[m.end():].lstrip("/\\"), 1)[0].rpartition("@")[2]
+    hostport = _AUTHORITY_END.split(s[m.end() :].lstrip("/\\"), 1)[0].rpartition("@")[2]
     if hostport.startswith("["):
         host, closed, port = hostport[1:].partition("]")
         if not closed or "%" in host or port[:1] not in ("", ":"):
@@ -197,6 +206,7 @@ def _media_input(key: str, message: str) -> Validator:
     """``url | {<key>: url}`` with url = ``z.string().url().refine(/^https:\\/\\//i)``. The other
     option always fails by type, so URL issues surface unchanged (under ``<i>.<key>`` for the object
     form); the refine runs even when url() failed, as both checks continue."""
+
     def check(out: Issues, path: str, value: object) -> str:
         if type(value) is dict and type(inner := value.get(key)) is str:
             path, value = f"{path}.{key}", inner
@@ -207,6 +217,7 @@ def _media_input(key: str, message: str) -> Validator:
         if not _HTTPS.match(url):
             out.append((path, message, True))
         return url
+
     return check
 
 
@@ -216,12 +227,14 @@ _audio_input: Final = _media_input("audio_url", AUDIO_NOT_HTTPS)
 
 def _array(item: Validator, hi: int) -> Callable[[Issues, str, object], list[str]]:
     """``z.array(item).min(1).max(hi)``: items first, then the length checks."""
+
     def check(out: Issues, path: str, value: object) -> list[str]:
         items = [item(out, f"{path}.{i}", v) for i, v in enumerate(value)] if type(value) is list else []
         if type(value) is not list:
             out.append((path, invalid_type("array", value), False))
         _length(out, path, value, 1, hi)
         return items
+
     return check
 
 
@@ -303,13 +316,20 @@ def parse_create(body: bytes) -> CreateRequest:
 
     refs = reference_images if reference_images is not None else input_reference or ()
     return CreateRequest(
-        prompt=prompt, seconds=seconds, model=DEFAULT_MODEL if model is None else model, size=size,
-        audio=True if audio is None else audio, n=n,
+        prompt=prompt,
+        seconds=seconds,
+        model=DEFAULT_MODEL if model is None else model,
+        size=size,
+        audio=True if audio is None else audio,
+        n=n,
         image=None if image is None else ImageInput(image),
         last_frame=None if last_frame is None else ImageInput(last_frame),
         reference_images=tuple(ImageInput(url) for url in refs),
-        reference_videos=tuple(reference_videos or ()), reference_audios=tuple(reference_audios or ()),
-        callback_url=callback_url, callback_secret=callback_secret, raw=data,
+        reference_videos=tuple(reference_videos or ()),
+        reference_audios=tuple(reference_audios or ()),
+        callback_url=callback_url,
+        callback_secret=callback_secret,
+        raw=data,
     )
 
 
@@ -337,7 +357,7 @@ def image_problem(url: str, *, production: bool = True) -> str | None:
     comma = url.find(",")  # slices, not partition: data can be 28 MB and is copied once
     if comma < 0:
         return BAD_DATA_URL
-    header, data = url[5:comma], url[comma + 1:]
+    header, data = url[5:comma], url[comma + 1 :]
     is_base64 = header[-7:].lower() == ";base64"
     if not header.partition(";")[0].startswith("image/"):
         return "Data URL must contain an image"

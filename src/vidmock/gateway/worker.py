@@ -9,7 +9,7 @@ and finalizes terminal ones (log id, cost). ``tick`` is registered with the cloc
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from ..clock import Clock
 from ..config import ServerConfig
@@ -33,8 +33,15 @@ FinalizedHook = Callable[[Job], Awaitable[None]]
 
 
 class Worker:
-    def __init__(self, config: ServerConfig, store: Store, clock: Clock, ids: IdFactory, catalogue: Catalogue,
-                 providers: dict[str, ProviderLink]) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        store: Store,
+        clock: Clock,
+        ids: IdFactory,
+        catalogue: Catalogue,
+        providers: dict[str, ProviderLink],
+    ) -> None:
         self.config, self.store, self.clock, self.ids = config, store, clock, ids
         self.catalogue = catalogue
         self.providers = providers
@@ -60,7 +67,7 @@ class Worker:
             for doc in pending:
                 try:
                     await self.process(Job.from_doc(doc), now)
-                except Exception as exc:  # noqa: BLE001 - re-raised below, after the other jobs
+                except Exception as exc:
                     errors.append(exc)
 
         await asyncio.gather(*(runner() for _ in range(min(CONCURRENCY, len(docs)))))
@@ -94,12 +101,19 @@ class Worker:
             return self._poll_error(job, str(exc), timed_out)
         self._apply(job, result)
         if job.status not in TERMINAL and timed_out:
-            self._fail(job, {"code": "timeout",
-                             "message": f"Video generation timed out after {_seconds(self.config.job_timeout)} seconds "
-                                        "without reaching a terminal state",
-                             "details": {"reason": "video_job_timeout",
-                                         "timeout_seconds": int(self.config.job_timeout),
-                                         "last_upstream_status": job.status}})
+            self._fail(
+                job,
+                {
+                    "code": "timeout",
+                    "message": f"Video generation timed out after {_seconds(self.config.job_timeout)} seconds "
+                    "without reaching a terminal state",
+                    "details": {
+                        "reason": "video_job_timeout",
+                        "timeout_seconds": int(self.config.job_timeout),
+                        "last_upstream_status": job.status,
+                    },
+                },
+            )
         return self.config.poll_interval
 
     def _apply(self, job: Job, result: PollResult) -> None:
@@ -128,12 +142,20 @@ class Worker:
     def _poll_error(self, job: Job, message: str, timed_out: bool) -> float:
         n = job.poll_error_count + 1
         job.poll_error_count = n
-        job.upstream_response = {**job.upstream_response, "llmgateway_poll_error_count": n,
-                                 "llmgateway_last_poll_error": message}
+        job.upstream_response = {
+            **job.upstream_response,
+            "llmgateway_poll_error_count": n,
+            "llmgateway_last_poll_error": message,
+        }
         if timed_out or n >= POLL_ERROR_LIMIT:
-            self._fail(job, {"code": "poll_error",
-                             "message": f"Video generation failed after {n} consecutive polling errors: {message}",
-                             "details": {"reason": "poll_error_limit", "error_count": n, "last_error": message}})
+            self._fail(
+                job,
+                {
+                    "code": "poll_error",
+                    "message": f"Video generation failed after {n} consecutive polling errors: {message}",
+                    "details": {"reason": "poll_error_limit", "error_count": n, "last_error": message},
+                },
+            )
         return min(MAX_BACKOFF, 10.0 * 2 ** (n - 1))
 
     def _fail(self, job: Job, error: dict[str, object]) -> None:
@@ -150,10 +172,18 @@ class Worker:
         if job.status == "completed":
             mapping = next((m for m in self._mappings(job) if m.external_id == job.external_id), None)
             if mapping is not None:
-                cost = cost_for(mapping, resolution=RESOLUTION[job.size], seconds=job.seconds,
-                                image_count=job.image_count, audio=job.audio)
+                cost = cost_for(
+                    mapping,
+                    resolution=RESOLUTION[job.size],
+                    seconds=job.seconds,
+                    image_count=job.image_count,
+                    audio=job.audio,
+                )
                 job.video_output_cost, job.image_input_cost, job.cost = (
-                    cost.video_output_cost, cost.image_input_cost, cost.total)
+                    cost.video_output_cost,
+                    cost.image_input_cost,
+                    cost.total,
+                )
         if job.cost is None:  # failed, canceled and expired jobs cost 0 (DOC)
             job.video_output_cost, job.image_input_cost, job.cost = 0.0, 0.0, 0.0
         self.store.put(LOG_KIND, job.log_id, {"job_id": job.id})

@@ -12,8 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["CheckResult", "Finding", "Options", "Report", "Skip", "registry", "run", "run_to_report"]
-_WHERE = {"Options": "engine", "run": "engine", "run_to_report": "engine", "CheckResult": "model",
-          "Finding": "model", "Report": "model", "Skip": "registry", "registry": "registry"}
+_WHERE = {
+    "Options": "engine",
+    "run": "engine",
+    "run_to_report": "engine",
+    "CheckResult": "model",
+    "Finding": "model",
+    "Report": "model",
+    "Skip": "registry",
+    "registry": "registry",
+}
 
 
 def __getattr__(name: str) -> Any:

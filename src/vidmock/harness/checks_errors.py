@@ -19,16 +19,24 @@ GOOD = {"prompt": "a red fox in snow", "seconds": 4}
 Probe = Callable[[Evidence], Exchange]
 
 
-def _expect(ev: Evidence, name: str, send: Probe, status: int, message: Callable[[str], bool], describe: str) -> Iterator[Finding]:
+def _expect(
+    ev: Evidence, name: str, send: Probe, status: int, message: Callable[[str], bool], describe: str
+) -> Iterator[Finding]:
     ex = send(ev)
     ev.probes[name] = ex
     body: Any = ex.json()
     if ex.status != status:
-        yield Finding.of(f"expected {status} for {name.replace('_', ' ')}, got {ex.status}", f"{status} {describe}", ex.summary(), ex)
+        yield Finding.of(
+            f"expected {status} for {name.replace('_', ' ')}, got {ex.status}", f"{status} {describe}", ex.summary(), ex
+        )
         return
     if problem := envelope_problem(status, body):
-        yield Finding.of(f"{status} without the error envelope: {problem}", '{"error":{"message","type","param","code"}}',
-                         ex.summary(), ex)
+        yield Finding.of(
+            f"{status} without the error envelope: {problem}",
+            '{"error":{"message","type","param","code"}}',
+            ex.summary(),
+            ex,
+        )
         return
     if not message(message_of(body)):
         yield Finding.of(f"unexpected error message for {name.replace('_', ' ')}", describe, message_of(body)[:300], ex)
@@ -43,33 +51,88 @@ def _param(field: str) -> Callable[[str], bool]:
 
 
 _CASES: list[tuple[str, str, Probe, int, Callable[[str], bool], str]] = [
-    ("f_bad_json", "Malformed JSON → 400 Invalid JSON in request body",
-     _create(content=b'{"prompt": "fox",', headers={"Content-Type": "application/json"}), 400,
-     lambda m: m == INVALID_JSON, INVALID_JSON),
-    ("f_wrong_type", "`seconds` as a string → 400 Invalid request parameters: seconds: …",
-     _create({**GOOD, "seconds": "4"}), 400, _param("seconds"), "Invalid request parameters: seconds: …"),
-    ("f_empty_prompt", "Empty prompt → 400 Invalid request parameters: prompt: …",
-     _create({**GOOD, "prompt": ""}), 400, _param("prompt"), "Invalid request parameters: prompt: …"),
-    ("f_missing_field", "Missing `seconds` → 400 naming seconds",
-     _create({"prompt": "fox"}), 400, _param("seconds"), "Invalid request parameters: seconds: …"),
-    ("f_lone_callback", "callback_url without callback_secret → 400 naming callback_secret",
-     _create({**GOOD, "callback_url": "https://example.com/hook"}), 400, _param("callback_secret"),
-     "Invalid request parameters: callback_secret: …"),
-    ("f_unknown_model", "Unknown model → 400 Unsupported video model",
-     _create({**GOOD, "model": "no-such-model-xyz"}), 400, lambda m: m.startswith("Unsupported video model"),
-     "Unsupported video model. …"),
-    ("f_unknown_id", "Unknown job id → 404 Video not found",
-     lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0"), 404, lambda m: m == "Video not found", "Video not found"),
-    ("f_unknown_id_content", "Content of an unknown id → 404 Video not found",
-     lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0/content"), 404, lambda m: m == "Video not found",
-     "Video not found"),
-    ("f_no_key", "No API key → 401",
-     lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0", auth=False), 401,
-     lambda m: m.startswith("Unauthorized: No API key provided"), "Unauthorized: No API key provided…"),
-    ("f_bad_key", "Unknown API key → 401",
-     lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0", auth=False,
-                              headers={"Authorization": "Bearer vm-not-a-real-key-000"}), 401,
-     lambda m: m.startswith("Unauthorized: Invalid LLMGateway API token"), "Unauthorized: Invalid LLMGateway API token…"),
+    (
+        "f_bad_json",
+        "Malformed JSON → 400 Invalid JSON in request body",
+        _create(content=b'{"prompt": "fox",', headers={"Content-Type": "application/json"}),
+        400,
+        lambda m: m == INVALID_JSON,
+        INVALID_JSON,
+    ),
+    (
+        "f_wrong_type",
+        "`seconds` as a string → 400 Invalid request parameters: seconds: …",
+        _create({**GOOD, "seconds": "4"}),
+        400,
+        _param("seconds"),
+        "Invalid request parameters: seconds: …",
+    ),
+    (
+        "f_empty_prompt",
+        "Empty prompt → 400 Invalid request parameters: prompt: …",
+        _create({**GOOD, "prompt": ""}),
+        400,
+        _param("prompt"),
+        "Invalid request parameters: prompt: …",
+    ),
+    (
+        "f_missing_field",
+        "Missing `seconds` → 400 naming seconds",
+        _create({"prompt": "fox"}),
+        400,
+        _param("seconds"),
+        "Invalid request parameters: seconds: …",
+    ),
+    (
+        "f_lone_callback",
+        "callback_url without callback_secret → 400 naming callback_secret",
+        _create({**GOOD, "callback_url": "https://example.com/hook"}),
+        400,
+        _param("callback_secret"),
+        "Invalid request parameters: callback_secret: …",
+    ),
+    (
+        "f_unknown_model",
+        "Unknown model → 400 Unsupported video model",
+        _create({**GOOD, "model": "no-such-model-xyz"}),
+        400,
+        lambda m: m.startswith("Unsupported video model"),
+        "Unsupported video model. …",
+    ),
+    (
+        "f_unknown_id",
+        "Unknown job id → 404 Video not found",
+        lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0"),
+        404,
+        lambda m: m == "Video not found",
+        "Video not found",
+    ),
+    (
+        "f_unknown_id_content",
+        "Content of an unknown id → 404 Video not found",
+        lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0/content"),
+        404,
+        lambda m: m == "Video not found",
+        "Video not found",
+    ),
+    (
+        "f_no_key",
+        "No API key → 401",
+        lambda ev: ev.target.get("/v1/videos/vid_does_not_exist_0", auth=False),
+        401,
+        lambda m: m.startswith("Unauthorized: No API key provided"),
+        "Unauthorized: No API key provided…",
+    ),
+    (
+        "f_bad_key",
+        "Unknown API key → 401",
+        lambda ev: ev.target.get(
+            "/v1/videos/vid_does_not_exist_0", auth=False, headers={"Authorization": "Bearer vm-not-a-real-key-000"}
+        ),
+        401,
+        lambda m: m.startswith("Unauthorized: Invalid LLMGateway API token"),
+        "Unauthorized: Invalid LLMGateway API token…",
+    ),
 ]
 
 
@@ -97,12 +160,20 @@ def bad_range(ev: Evidence) -> Iterator[Finding]:
             if expected_range(rng, total) is not None:
                 continue  # satisfiable: b10_content_bytes_and_ranges judges those
             if ex.status != 416 or ex.response_headers.get("content-range") != f"bytes */{total}":
-                yield Finding.of(f"Range {rng} not refused with 416", f"416 Content-Range: bytes */{total}",
-                                 f"{ex.status} {ex.response_headers.get('content-range')}", ex, job.job_id)
+                yield Finding.of(
+                    f"Range {rng} not refused with 416",
+                    f"416 Content-Range: bytes */{total}",
+                    f"{ex.status} {ex.response_headers.get('content-range')}",
+                    ex,
+                    job.job_id,
+                )
                 break
             # Proxied content passes the provider's 416 through with its own body (gateway.md §1.5,
             # and the content operation's description), so only a JSON 416 must be the envelope.
             if ex.response_headers.get("content-type", "").startswith("application/json") and (
-                    problem := envelope_problem(416, ex.json())):
-                yield Finding.of(f"416 without the error envelope: {problem}", "error envelope", ex.summary(), ex, job.job_id)
+                problem := envelope_problem(416, ex.json())
+            ):
+                yield Finding.of(
+                    f"416 without the error envelope: {problem}", "error envelope", ex.summary(), ex, job.job_id
+                )
                 break

@@ -66,7 +66,9 @@ def vidmock_validation_message(ctx: Any, response: Any, case: Any) -> bool | Non
     # violations elsewhere must be reported in the validation format.
     located = schemas.located("CreateVideoRequest", body)
     if any(not path or path[0] not in IMAGE_FIELDS for path, _ in located) and not VALIDATION.match(message):
-        raise AssertionError(f"a schema-invalid body got 400 {message!r}; expected 'Invalid request parameters: <path>: <message>'")
+        raise AssertionError(
+            f"a schema-invalid body got 400 {message!r}; expected 'Invalid request parameters: <path>: <message>'"
+        )
     return None
 
 
@@ -74,31 +76,48 @@ def vidmock_validation_message(ctx: Any, response: Any, case: Any) -> bool | Non
 def vidmock_content_absent_unless_completed(ctx: Any, response: Any, case: Any) -> bool | None:
     """A video object carries `content` only when its status is `completed`."""
     body = _json(response) if response.status_code == 200 else None
-    if isinstance(body, dict) and body.get("object") == "video" and "content" in body and body.get("status") != "completed":
+    if (
+        isinstance(body, dict)
+        and body.get("object") == "video"
+        and "content" in body
+        and body.get("status") != "completed"
+    ):
         raise AssertionError(f"video {body.get('id')} has `content` while {body.get('status')}")
     return None
 
 
 def config(ev: Evidence, max_examples: int) -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict({
-        "base-url": ev.target.base_url,
-        "seed": ev.seed,
-        # Auth through the config, not headers: a valid Bearer always wins over a generated
-        # x-api-key (§1.1), which schemathesis would otherwise report as ignored auth.
-        "auth": {"openapi": {"bearerAuth": {"bearer": ev.target.api_key}}},
-        "generation": {"mode": "all", "max-examples": max_examples, "with-security-parameters": False},
-        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]}},
-        # A schema-valid create can still fail model-specific constraints (§5.2) and a schema-valid
-        # Range can be unsatisfiable (416): the contract documents both.
-        "operations": [
-            {"include-operation-id": "v1_videos_create",
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "400", "402", "410"]}}},
-            {"include-operation-id": "v1_videos_content",
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "404", "409", "416"]}}},
-            {"include-operation-id": "v1_videos_log_content",
-             "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "401", "404", "416"]}}},
-        ],
-    })
+    return SchemathesisConfig.from_dict(
+        {
+            "base-url": ev.target.base_url,
+            "seed": ev.seed,
+            # Auth through the config, not headers: a valid Bearer always wins over a generated
+            # x-api-key (§1.1), which schemathesis would otherwise report as ignored auth.
+            "auth": {"openapi": {"bearerAuth": {"bearer": ev.target.api_key}}},
+            "generation": {"mode": "all", "max-examples": max_examples, "with-security-parameters": False},
+            "checks": {
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+                }
+            },
+            # A schema-valid create can still fail model-specific constraints (§5.2) and a schema-valid
+            # Range can be unsatisfiable (416): the contract documents both.
+            "operations": [
+                {
+                    "include-operation-id": "v1_videos_create",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "400", "402", "410"]}},
+                },
+                {
+                    "include-operation-id": "v1_videos_content",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "404", "409", "416"]}},
+                },
+                {
+                    "include-operation-id": "v1_videos_log_content",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ["200", "206", "401", "404", "416"]}},
+                },
+            ],
+        }
+    )
 
 
 def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
@@ -121,10 +140,19 @@ def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
                     if key in seen or len(bucket) >= MAX_FINDINGS:
                         continue
                     seen.add(key)
-                    bucket.append(Finding(f"{event.recorder.label}: {title}: {info.failure.message.strip()[:400]}",
-                                          f"{node.name} holds", title, event.recorder.label, info.code_sample))
+                    bucket.append(
+                        Finding(
+                            f"{event.recorder.label}: {title}: {info.failure.message.strip()[:400]}",
+                            f"{node.name} holds",
+                            title,
+                            event.recorder.label,
+                            info.code_sample,
+                        )
+                    )
         elif isinstance(event, st_events.NonFatalError):
-            results.errors.append(f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event.value}")
+            results.errors.append(
+                f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event.value}"
+            )
         elif isinstance(event, st_events.FatalError):
             results.errors.append(f"schemathesis: {event.exception}")
     results.elapsed = time.monotonic() - started

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-
 from .contract import envelope_problem, expected_range, message_of
 from .evidence import RANK, STATUSES, TERMINAL, Evidence, JobRun
 from .model import Finding
@@ -31,15 +30,29 @@ def create_returns_job(ev: Evidence) -> Iterator[Finding]:
     for job in ev.jobs:
         body = job.create.json()
         if job.create.status != 200 or not isinstance(body, dict) or not body.get("id"):
-            yield Finding.of(f"create of {job.spec.label} did not return a job", "200 with a video object",
-                             job.create.summary(), job.create)
+            yield Finding.of(
+                f"create of {job.spec.label} did not return a job",
+                "200 with a video object",
+                job.create.summary(),
+                job.create,
+            )
             continue
         if body.get("object") != "video" or body.get("status") not in STATUSES:
-            yield Finding.of("create returned an undocumented object/status", "object=video, status in the enum",
-                             f"object={body.get('object')!r} status={body.get('status')!r}", job.create, job.job_id)
+            yield Finding.of(
+                "create returned an undocumented object/status",
+                "object=video, status in the enum",
+                f"object={body.get('object')!r} status={body.get('status')!r}",
+                job.create,
+                job.job_id,
+            )
         if body.get("status") != "completed" and ("content" in body or "usage" in body):
-            yield Finding.of("the create response carries content/usage before completion",
-                             "no `content` and no `usage` keys", str(sorted(body)), job.create, job.job_id)
+            yield Finding.of(
+                "the create response carries content/usage before completion",
+                "no `content` and no `usage` keys",
+                str(sorted(body)),
+                job.create,
+                job.job_id,
+            )
 
 
 @registry.check(family="B", name="b2_schema_every_step")
@@ -51,8 +64,13 @@ def schema_every_step(ev: Evidence) -> Iterator[Finding]:
                 continue
             errors = ev.schemas.errors("Video", video)
             if errors:
-                yield Finding.of(f"video object violates the schema at status {video.get('status')!r}",
-                                 "a valid Video", "; ".join(errors[:3]), ex, job.job_id)
+                yield Finding.of(
+                    f"video object violates the schema at status {video.get('status')!r}",
+                    "a valid Video",
+                    "; ".join(errors[:3]),
+                    ex,
+                    job.job_id,
+                )
                 break
 
 
@@ -61,10 +79,12 @@ def monotonic_status(ev: Evidence) -> Iterator[Finding]:
     """Status never moves backwards: queued < in_progress < terminal."""
     for job in _live(ev):
         seen = [v.get("status") for _, v in job.videos()]
-        for (ex, video), before in zip(job.videos()[1:], seen):
+        for (ex, video), before in zip(job.videos()[1:], seen, strict=False):
             now = video.get("status")
             if before in RANK and now in RANK and RANK[now] < RANK[before]:
-                yield Finding.of(f"status went backwards: {before} → {now}", f"never below {before}", str(now), ex, job.job_id)
+                yield Finding.of(
+                    f"status went backwards: {before} → {now}", f"never below {before}", str(now), ex, job.job_id
+                )
                 break
 
 
@@ -74,16 +94,27 @@ def terminal_absorbing(ev: Evidence) -> Iterator[Finding]:
     for job in _live(ev):
         first = None
         for ex, video in job.videos():
-            key = (video.get("status"), (video.get("error") or {}).get("code") if isinstance(video.get("error"), dict) else None,
-                   video.get("completed_at"), "content" in video)
+            key = (
+                video.get("status"),
+                (video.get("error") or {}).get("code") if isinstance(video.get("error"), dict) else None,
+                video.get("completed_at"),
+                "content" in video,
+            )
             if first is None and video.get("status") in TERMINAL:
                 first = key
             elif first is not None and key != first:
-                what = (f"a {first[0]} job went back to {key[0]}" if key[0] != first[0]
-                        else f"a {first[0]} job's outcome changed after it was terminal")
-                yield Finding.of(what,
-                                 f"status={first[0]} error={first[1]} completed_at={first[2]} content={first[3]}",
-                                 f"status={key[0]} error={key[1]} completed_at={key[2]} content={key[3]}", ex, job.job_id)
+                what = (
+                    f"a {first[0]} job went back to {key[0]}"
+                    if key[0] != first[0]
+                    else f"a {first[0]} job's outcome changed after it was terminal"
+                )
+                yield Finding.of(
+                    what,
+                    f"status={first[0]} error={first[1]} completed_at={first[2]} content={first[3]}",
+                    f"status={key[0]} error={key[1]} completed_at={key[2]} content={key[3]}",
+                    ex,
+                    job.job_id,
+                )
                 break
 
 
@@ -103,7 +134,9 @@ def result_error_exclusive(ev: Evidence) -> Iterator[Finding]:
             elif status in TERMINAL - {"completed"} and not (isinstance(error, dict) and error.get("message")):
                 problem = f"{status} without an error message"
             if problem:
-                yield Finding.of(problem, "content only when completed; error iff failed", str(video)[:300], ex, job.job_id)
+                yield Finding.of(
+                    problem, "content only when completed; error iff failed", str(video)[:300], ex, job.job_id
+                )
                 break
 
 
@@ -116,9 +149,19 @@ def progress(ev: Evidence) -> Iterator[Finding]:
             p = video.get("progress")
             if p is None and video.get("status") != "completed":
                 continue
-            if not isinstance(p, int) or not 0 <= p <= 100 or p < last or (video.get("status") == "completed" and p != 100):
-                yield Finding.of(f"bad progress {p!r} at status {video.get('status')} (previous {last})",
-                                 "integer 0–100, non-decreasing, 100 when completed", repr(p), ex, job.job_id)
+            if (
+                not isinstance(p, int)
+                or not 0 <= p <= 100
+                or p < last
+                or (video.get("status") == "completed" and p != 100)
+            ):
+                yield Finding.of(
+                    f"bad progress {p!r} at status {video.get('status')} (previous {last})",
+                    "integer 0–100, non-decreasing, 100 when completed",
+                    repr(p),
+                    ex,
+                    job.job_id,
+                )
                 break
             last = p
 
@@ -131,8 +174,13 @@ def timestamps(ev: Evidence) -> Iterator[Finding]:
             terminal, done = video.get("status") in TERMINAL, video.get("completed_at")
             created = video.get("created_at")
             if terminal != (done is not None) or (done is not None and isinstance(created, int) and done < created):
-                yield Finding.of(f"completed_at={done!r} with status {video.get('status')} (created_at={created})",
-                                 "completed_at set exactly when terminal, ≥ created_at", str(done), ex, job.job_id)
+                yield Finding.of(
+                    f"completed_at={done!r} with status {video.get('status')} (created_at={created})",
+                    "completed_at set exactly when terminal, ≥ created_at",
+                    str(done),
+                    ex,
+                    job.job_id,
+                )
                 break
 
 
@@ -145,9 +193,13 @@ def content_not_before_completion(ev: Evidence) -> Iterator[Finding]:
     for job, ex in probes:
         want = "409 Video is not ready yet. Current status: <status>"
         if ex.status != 409:
-            yield Finding.of(f"content served before completion (status {ex.status})", want, ex.summary(120), ex, job.job_id)
+            yield Finding.of(
+                f"content served before completion (status {ex.status})", want, ex.summary(120), ex, job.job_id
+            )
         elif problem := envelope_problem(409, ex.json()):
-            yield Finding.of(f"409 without the error envelope: {problem}", "error envelope", ex.summary(), ex, job.job_id)
+            yield Finding.of(
+                f"409 without the error envelope: {problem}", "error envelope", ex.summary(), ex, job.job_id
+            )
         elif not message_of(ex.json()).startswith("Video is not ready yet. Current status: "):
             yield Finding.of("409 with an unexpected message", want, ex.summary(), ex, job.job_id)
 
@@ -163,22 +215,40 @@ def content_bytes_and_ranges(ev: Evidence) -> Iterator[Finding]:
         data = first.response_body
         if not data or any(d.status != 200 or d.response_body != data for d in job.downloads):
             odd = next((d for d in job.downloads[1:] if d.status != 200 or d.response_body != data), first)
-            yield Finding.of("content not 200 or not stable across reads", "200, the same bytes on every full read",
-                             f"{'/'.join(str(d.status) for d in job.downloads)}, "
-                             f"{' vs '.join(str(len(d.response_body)) for d in job.downloads)} bytes", odd, job.job_id)
+            yield Finding.of(
+                "content not 200 or not stable across reads",
+                "200, the same bytes on every full read",
+                f"{'/'.join(str(d.status) for d in job.downloads)}, "
+                f"{' vs '.join(str(len(d.response_body)) for d in job.downloads)} bytes",
+                odd,
+                job.job_id,
+            )
             continue
         for rng, ex in job.ranges.items():
             want = expected_range(rng, len(data))
             if want is None:
                 continue  # a refusal: f_bad_range judges those
             start, end = want
-            if (ex.status != 206 or ex.response_body != data[start:end + 1]
-                    or ex.response_headers.get("content-range") != f"bytes {start}-{end}/{len(data)}"):
-                yield Finding.of(f"Range {rng} mishandled", f"206 bytes {start}-{end}/{len(data)}",
-                                 f"{ex.status} {ex.response_headers.get('content-range')} {len(ex.response_body)} bytes", ex, job.job_id)
+            if (
+                ex.status != 206
+                or ex.response_body != data[start : end + 1]
+                or ex.response_headers.get("content-range") != f"bytes {start}-{end}/{len(data)}"
+            ):
+                yield Finding.of(
+                    f"Range {rng} mishandled",
+                    f"206 bytes {start}-{end}/{len(data)}",
+                    f"{ex.status} {ex.response_headers.get('content-range')} {len(ex.response_body)} bytes",
+                    ex,
+                    job.job_id,
+                )
         if job.signed is not None and (job.signed.status != 200 or job.signed.response_body != data):
-            yield Finding.of("content[0].url (no key) does not serve the video", "200 with the same bytes",
-                             job.signed.summary(100), job.signed, job.job_id)
+            yield Finding.of(
+                "content[0].url (no key) does not serve the video",
+                "200 with the same bytes",
+                job.signed.summary(100),
+                job.signed,
+                job.job_id,
+            )
 
 
 @registry.check(family="G", name="g3_jobs_end_within_budget")
@@ -187,13 +257,20 @@ def jobs_end_within_budget(ev: Evidence) -> Iterator[Finding]:
     for job in _live(ev):
         if job.terminal_seen_at is None:
             last = job.videos()[-1][1].get("status") if job.videos() else "?"
-            yield Finding.of(f"{job.spec.label} still {last} after {ev.budget:.0f} s", f"terminal within {ev.budget:.0f} s",
-                             str(last), job.polls[-1] if job.polls else job.create, job.job_id)
+            yield Finding.of(
+                f"{job.spec.label} still {last} after {ev.budget:.0f} s",
+                f"terminal within {ev.budget:.0f} s",
+                str(last),
+                job.polls[-1] if job.polls else job.create,
+                job.job_id,
+            )
             continue
         videos = job.videos()
         created, done = videos[-1][1].get("created_at"), videos[-1][1].get("completed_at")
         if isinstance(created, int) and isinstance(done, int) and done - created > MAX_JOB_SECONDS:
-            yield Finding.of(f"job took {done - created} s", f"≤ {MAX_JOB_SECONDS} s", str(done - created), job.create, job.job_id)
+            yield Finding.of(
+                f"job took {done - created} s", f"≤ {MAX_JOB_SECONDS} s", str(done - created), job.create, job.job_id
+            )
 
 
 @registry.check(family="G", name="g1_create_latency")
@@ -201,6 +278,12 @@ def create_latency(ev: Evidence) -> Iterator[Finding]:
     """Create returns quickly (the render is asynchronous): under 10 s of wall time."""
     for job in ev.jobs:
         if job.create.elapsed > 10:
-            yield Finding.of(f"create took {job.create.elapsed:.1f} s", "< 10 s", f"{job.create.elapsed:.1f} s", job.create, job.job_id)
+            yield Finding.of(
+                f"create took {job.create.elapsed:.1f} s",
+                "< 10 s",
+                f"{job.create.elapsed:.1f} s",
+                job.create,
+                job.job_id,
+            )
     if not ev.jobs:
         raise Skip("no job was created")

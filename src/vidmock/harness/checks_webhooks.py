@@ -34,15 +34,19 @@ def _hooked(ev: Evidence) -> list[JobRun]:
 
 
 def _describe(d: Delivery) -> str:
-    return (f"webhook attempt {d.attempt} to {d.path}: webhook-id={d.headers.get('webhook-id')!r} "
-            f"webhook-timestamp={d.headers.get('webhook-timestamp')!r}")
+    return (
+        f"webhook attempt {d.attempt} to {d.path}: webhook-id={d.headers.get('webhook-id')!r} "
+        f"webhook-timestamp={d.headers.get('webhook-timestamp')!r}"
+    )
 
 
 def _finding(message: str, expected: str, actual: str, d: Delivery, job: JobRun | None, ev: Evidence) -> Finding:
     body = d.body.decode("utf-8", "replace")
-    repro = (f"from vidmock.webhooks import diagnose; print(diagnose({SCHEME!r}, {d.body!r}, "
-             f"{{k: v for k, v in {json.dumps({k: v for k, v in d.headers.items() if k.startswith('webhook-')})}.items()}}, "
-             f"{(job.secret if job else '')!r}, now={d.clock!r}).message)")
+    repro = (
+        f"from vidmock.webhooks import diagnose; print(diagnose({SCHEME!r}, {d.body!r}, "
+        f"{{k: v for k, v in {json.dumps({k: v for k, v in d.headers.items() if k.startswith('webhook-')})}.items()}}, "
+        f"{(job.secret if job else '')!r}, now={d.clock!r}).message)"
+    )
     return Finding(message, expected, actual, f"{_describe(d)} body={body[:300]}", repro, job.job_id if job else None)
 
 
@@ -65,14 +69,28 @@ def only_when_subscribed(ev: Evidence) -> Iterator[Finding]:
         if job is None:
             yield _finding("webhook sent to a URL no job subscribed", "no delivery", d.path, d, None, ev)
         elif d.method != "POST" or not d.headers.get("content-type", "").startswith("application/json"):
-            yield _finding("webhook is not a JSON POST", "POST, Content-Type: application/json",
-                           f"{d.method} {d.headers.get('content-type')}", d, job, ev)
+            yield _finding(
+                "webhook is not a JSON POST",
+                "POST, Content-Type: application/json",
+                f"{d.method} {d.headers.get('content-type')}",
+                d,
+                job,
+                ev,
+            )
         elif isinstance(data, dict) and data.get("id") != job.job_id:
-            yield _finding("webhook for another job delivered to this job's URL (cross-wired)", str(job.job_id),
-                           str(data.get("id")), d, job, ev)
+            yield _finding(
+                "webhook for another job delivered to this job's URL (cross-wired)",
+                str(job.job_id),
+                str(data.get("id")),
+                d,
+                job,
+                ev,
+            )
     for job in _hooked(ev):
         if job.terminal_seen_at is not None and not ev.job_deliveries(job):
-            yield Finding.of(f"no webhook for terminal job {job.job_id}", "one terminal event", "none", job.create, job.job_id)
+            yield Finding.of(
+                f"no webhook for terminal job {job.job_id}", "one terminal event", "none", job.create, job.job_id
+            )
 
 
 @registry.check(family="C", name="c2_one_terminal_event")
@@ -88,11 +106,18 @@ def one_terminal_event(ev: Evidence) -> Iterator[Finding]:
             ids.setdefault(str(header), d)
         if len(ids) > 1:
             first, *others = ids
-            yield _finding(f"job {job.job_id} got {len(ids)} distinct terminal events ({', '.join(ids)}): "
-                           "a second terminal event", f"one event id evt_{job.job_id}", ", ".join(ids),
-                           ids[others[0]], job, ev)
+            yield _finding(
+                f"job {job.job_id} got {len(ids)} distinct terminal events ({', '.join(ids)}): a second terminal event",
+                f"one event id evt_{job.job_id}",
+                ", ".join(ids),
+                ids[others[0]],
+                job,
+                ev,
+            )
         elif ids and next(iter(ids)) != f"evt_{job.job_id}":
-            yield _finding("event id is not evt_<video id>", f"evt_{job.job_id}", next(iter(ids)), ids[next(iter(ids))], job, ev)
+            yield _finding(
+                "event id is not evt_<video id>", f"evt_{job.job_id}", next(iter(ids)), ids[next(iter(ids))], job, ev
+            )
 
 
 @registry.check(family="C", name="c3_consistent_with_get")
@@ -105,10 +130,18 @@ def consistent_with_get(ev: Evidence) -> Iterator[Finding]:
             if not isinstance(data, dict) or not isinstance(d.job, dict):
                 continue
             fields = ("id", "status", "completed_at", "progress")
-            a = {k: data.get(k) for k in fields} | {"error": (data.get("error") or {}).get("code"), "content": "content" in data}
-            b = {k: d.job.get(k) for k in fields} | {"error": (d.job.get("error") or {}).get("code"), "content": "content" in d.job}
+            a = {k: data.get(k) for k in fields} | {
+                "error": (data.get("error") or {}).get("code"),
+                "content": "content" in data,
+            }
+            b = {k: d.job.get(k) for k in fields} | {
+                "error": (d.job.get("error") or {}).get("code"),
+                "content": "content" in d.job,
+            }
             if a != b:
-                yield _finding("webhook data disagrees with GET at delivery time", f"GET: {b}", f"webhook: {a}", d, job, ev)
+                yield _finding(
+                    "webhook data disagrees with GET at delivery time", f"GET: {b}", f"webhook: {a}", d, job, ev
+                )
                 break
 
 
@@ -123,8 +156,14 @@ def terminal_only_type_matches(ev: Evidence) -> Iterator[Finding]:
             status, kind = body["data"].get("status"), body.get("type")
             want = "video.completed" if status == "completed" else "video.failed"
             if status not in TERMINAL or kind != want:
-                yield _finding(f"event type {kind!r} for status {status!r}", f"{want} for a terminal status",
-                               f"{kind} / {status}", d, job, ev)
+                yield _finding(
+                    f"event type {kind!r} for status {status!r}",
+                    f"{want} for a terminal status",
+                    f"{kind} / {status}",
+                    d,
+                    job,
+                    ev,
+                )
                 break
 
 
@@ -135,8 +174,14 @@ def retry_triggers(ev: Evidence) -> Iterator[Finding]:
     for d in ev.deliveries:
         if d.path.startswith(REDIRECTED):
             owner = next((j for j in ev.jobs if j.token == d.path.removeprefix(REDIRECTED)), None)
-            yield _finding("followed the receiver's 3xx redirect", "a 3xx is a failed attempt, not followed",
-                           f"{d.method} {d.path}", d, owner, ev)
+            yield _finding(
+                "followed the receiver's 3xx redirect",
+                "a 3xx is a failed attempt, not followed",
+                f"{d.method} {d.path}",
+                d,
+                owner,
+                ev,
+            )
     scripted = [j for j in _hooked(ev) if j.spec.script]
     if not scripted:
         raise Skip("no scripted receiver failure (needs a virtual clock to wait out retries)")
@@ -145,12 +190,23 @@ def retry_triggers(ev: Evidence) -> Iterator[Finding]:
         for k, d in enumerate(got):
             last = k == len(got) - 1
             if not 200 <= d.answered < 300 and last and d.attempt < MAX_ATTEMPTS:
-                yield _finding(f"no retry after the receiver answered {d.answered}",
-                               "another attempt: any non-2xx answer is a failure", f"attempt {d.attempt} was the last",
-                               d, job, ev)
+                yield _finding(
+                    f"no retry after the receiver answered {d.answered}",
+                    "another attempt: any non-2xx answer is a failure",
+                    f"attempt {d.attempt} was the last",
+                    d,
+                    job,
+                    ev,
+                )
             if 200 <= d.answered < 300 and not last:
-                yield _finding(f"attempt {got[k + 1].attempt} sent after a {d.answered}", "no attempt after a 2xx",
-                               f"{len(got) - k - 1} more", got[k + 1], job, ev)
+                yield _finding(
+                    f"attempt {got[k + 1].attempt} sent after a {d.answered}",
+                    "no attempt after a 2xx",
+                    f"{len(got) - k - 1} more",
+                    got[k + 1],
+                    job,
+                    ev,
+                )
 
 
 @registry.check(family="C", name="c6_retry_schedule")
@@ -163,14 +219,25 @@ def retry_schedule(ev: Evidence) -> Iterator[Finding]:
         got = ev.job_deliveries(job)
         fails = len(job.spec.script)
         if len(got) != fails + 1:
-            yield Finding.of(f"{len(got)} attempts for {fails} scripted failures", f"{fails + 1} attempts",
-                             str(len(got)), job.create, job.job_id)
+            yield Finding.of(
+                f"{len(got)} attempts for {fails} scripted failures",
+                f"{fails + 1} attempts",
+                str(len(got)),
+                job.create,
+                job.job_id,
+            )
             continue
-        for k, (a, b) in enumerate(zip(got, got[1:]), start=1):
+        for k, (a, b) in enumerate(zip(got, got[1:], strict=False), start=1):
             gap, want = b.clock - a.clock, RETRY_DELAYS[k - 1]
             if not want <= gap <= want + GRANULARITY:
-                yield _finding(f"retry {k + 1} came {gap:.0f} s after attempt {k}", f"{want}–{want + GRANULARITY} s",
-                               f"{gap:.0f} s", b, job, ev)
+                yield _finding(
+                    f"retry {k + 1} came {gap:.0f} s after attempt {k}",
+                    f"{want}–{want + GRANULARITY} s",
+                    f"{gap:.0f} s",
+                    b,
+                    job,
+                    ev,
+                )
 
 
 @registry.check(family="C", name="c9_payload_schema")
@@ -179,7 +246,11 @@ def payload_schema(ev: Evidence) -> Iterator[Finding]:
     for job in _hooked(ev):
         for d in ev.job_deliveries(job):
             body = _payload(d)
-            name = "VideoCompletedEvent" if isinstance(body, dict) and body.get("type") == "video.completed" else "VideoFailedEvent"
+            name = (
+                "VideoCompletedEvent"
+                if isinstance(body, dict) and body.get("type") == "video.completed"
+                else "VideoFailedEvent"
+            )
             errors = ev.schemas.errors(name, body)
             if errors:
                 yield _finding(f"payload violates {name}", name, "; ".join(errors[:3]), d, job, ev)
@@ -196,9 +267,14 @@ def signature(ev: Evidence) -> Iterator[Finding]:
                 verify(SCHEME, d.body, d.headers, job.secret, now=d.clock, tolerance=None)
             except VerificationError as exc:
                 why = diagnose(SCHEME, d.body, d.headers, job.secret, now=d.clock, tolerance=10**9)
-                yield _finding(f"signature does not verify ({exc.reason}): {why.message}",
-                               "v1,<base64 HMAC-SHA256 of id.timestamp.raw body> under the job's secret",
-                               f"{d.headers.get('webhook-signature')} (likely: {why.likely_mistake or 'wrong secret'})", d, job, ev)
+                yield _finding(
+                    f"signature does not verify ({exc.reason}): {why.message}",
+                    "v1,<base64 HMAC-SHA256 of id.timestamp.raw body> under the job's secret",
+                    f"{d.headers.get('webhook-signature')} (likely: {why.likely_mistake or 'wrong secret'})",
+                    d,
+                    job,
+                    ev,
+                )
                 break
 
 
@@ -209,8 +285,14 @@ def timestamp_window(ev: Evidence) -> Iterator[Finding]:
         for d in ev.job_deliveries(job):
             raw = d.headers.get("webhook-timestamp", "")
             if not raw.isascii() or not raw.isdigit() or abs(int(raw) - d.clock) > TOLERANCE:
-                yield _finding("webhook-timestamp outside the window", f"unix seconds within ±{TOLERANCE} s of {d.clock:.0f}",
-                               raw, d, job, ev)
+                yield _finding(
+                    "webhook-timestamp outside the window",
+                    f"unix seconds within ±{TOLERANCE} s of {d.clock:.0f}",
+                    raw,
+                    d,
+                    job,
+                    ev,
+                )
                 break
 
 
@@ -222,7 +304,9 @@ def id_stable_unique(ev: Evidence) -> Iterator[Finding]:
         for d in ev.job_deliveries(job):
             wid = d.headers.get("webhook-id", "")
             if owner.setdefault(wid, str(job.job_id)) != job.job_id:
-                yield _finding(f"event id {wid} reused across jobs", "unique per job", f"{owner[wid]} and {job.job_id}", d, job, ev)
+                yield _finding(
+                    f"event id {wid} reused across jobs", "unique per job", f"{owner[wid]} and {job.job_id}", d, job, ev
+                )
 
 
 @registry.check(family="D", name="d6_secret_hygiene")
@@ -233,7 +317,9 @@ def secret_hygiene(ev: Evidence) -> Iterator[Finding]:
         text = ex.response_body.decode("utf-8", "replace")
         for secret, job in secrets.items():
             if secret in text or json.dumps(secret)[1:-1] in text:
-                yield Finding.of("the callback secret is echoed in a response", "never returned", ex.summary(120), ex, job.job_id)
+                yield Finding.of(
+                    "the callback secret is echoed in a response", "never returned", ex.summary(120), ex, job.job_id
+                )
                 return
     for d in ev.deliveries:
         text = d.body.decode("utf-8", "replace")

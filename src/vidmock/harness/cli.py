@@ -26,21 +26,36 @@ examples:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("check", help="run the conformance harness against a gateway",
-                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "check",
+        help="run the conformance harness against a gateway",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--base-url", required=True, help="the gateway to check, e.g. http://127.0.0.1:4001")
     p.add_argument("--api-key", required=True, help="an API key the gateway accepts")
-    p.add_argument("--callback-host", default="127.0.0.1", help="interface for the webhook receiver (default 127.0.0.1)")
+    p.add_argument(
+        "--callback-host", default="127.0.0.1", help="interface for the webhook receiver (default 127.0.0.1)"
+    )
     p.add_argument("--schema", metavar="FILE", help="contract to fuzz (default: the target's /openapi.yaml)")
     p.add_argument("--seed", type=int, default=0, help="seed for every generated choice (default 0)")
-    p.add_argument("--budget", type=float, default=600.0,
-                   help="seconds (target time) every job must end within (default 600)")
+    p.add_argument(
+        "--budget", type=float, default=600.0, help="seconds (target time) every job must end within (default 600)"
+    )
     p.add_argument("--max-examples", type=int, default=25, help="schemathesis examples per operation (default 25)")
-    p.add_argument("--lifecycle-examples", type=int, default=None,
-                   help="lifecycle state machine examples (default 40 on a virtual clock, 2 otherwise)")
+    p.add_argument(
+        "--lifecycle-examples",
+        type=int,
+        default=None,
+        help="lifecycle state machine examples (default 40 on a virtual clock, 2 otherwise)",
+    )
     p.add_argument("--lifecycle-steps", type=int, default=15, help="steps per state machine example (default 15)")
-    p.add_argument("--shrink-seconds", type=float, default=10.0,
-                   help="wall seconds to spend minimising a state machine failure (default 10)")
+    p.add_argument(
+        "--shrink-seconds",
+        type=float,
+        default=10.0,
+        help="wall seconds to spend minimising a state machine failure (default 10)",
+    )
     p.add_argument("--families", default=",".join(FAMILY_LETTERS), help="comma-separated subset of A,B,C,D,F,G")
     p.add_argument("--poll-every", type=float, default=2.0, help="wall seconds between polls on a real clock")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
@@ -54,12 +69,21 @@ def run(args: argparse.Namespace) -> int:
     families = [f.strip().upper() for f in str(args.families).split(",") if f.strip()]
     unknown = sorted(set(families) - set(FAMILY_LETTERS))
     if unknown or not families:
-        print(f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G", file=sys.stderr)
+        print(
+            f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G", file=sys.stderr
+        )
         return 2
-    if (args.budget <= 0 or args.max_examples < 1 or args.lifecycle_steps < 1
-            or (args.lifecycle_examples is not None and args.lifecycle_examples < 1) or args.shrink_seconds < 0):
-        print("vidmock check: --budget must be positive, --max-examples and --lifecycle-examples/-steps at least 1",
-              file=sys.stderr)
+    if (
+        args.budget <= 0
+        or args.max_examples < 1
+        or args.lifecycle_steps < 1
+        or (args.lifecycle_examples is not None and args.lifecycle_examples < 1)
+        or args.shrink_seconds < 0
+    ):
+        print(
+            "vidmock check: --budget must be positive, --max-examples and --lifecycle-examples/-steps at least 1",
+            file=sys.stderr,
+        )
         return 2
     # Hypothesis (the lifecycle state machine) keeps a small cache; keep it out of the caller's
     # working directory, where `vidmock check` runs in CI. Its example database is off anyway.
@@ -68,15 +92,28 @@ def run(args: argparse.Namespace) -> int:
     try:
         from .engine import Options, run_to_report
     except ModuleNotFoundError as exc:  # schemathesis/hypothesis are not core dependencies (yet)
-        print(f"vidmock check: missing dependency {exc.name!r}; install with: pip install 'vidmock[check]'", file=sys.stderr)
+        print(
+            f"vidmock check: missing dependency {exc.name!r}; install with: pip install 'vidmock[check]'",
+            file=sys.stderr,
+        )
         return 2
     from .reporters import html_report, json_report, junit
     from .reporters.console import Console
 
-    options = Options(args.base_url, args.api_key, callback_host=args.callback_host, seed=args.seed,
-                      budget=args.budget, max_examples=args.max_examples, families=families,
-                      schema=args.schema, poll_every=args.poll_every, lifecycle_examples=args.lifecycle_examples,
-                      lifecycle_steps=args.lifecycle_steps, shrink_seconds=args.shrink_seconds)
+    options = Options(
+        args.base_url,
+        args.api_key,
+        callback_host=args.callback_host,
+        seed=args.seed,
+        budget=args.budget,
+        max_examples=args.max_examples,
+        families=families,
+        schema=args.schema,
+        poll_every=args.poll_every,
+        lifecycle_examples=args.lifecycle_examples,
+        lifecycle_steps=args.lifecycle_steps,
+        shrink_seconds=args.shrink_seconds,
+    )
     try:
         report = run_to_report(options, Console(sys.stdout, verbose=args.verbose))
     except Exception as exc:  # unreachable target and the like: a runtime failure, said plainly

@@ -8,10 +8,14 @@ from typing import Any
 
 # Default error type and code per status (gateway.md §1.3); `None` means the key must be null.
 _META: dict[int, tuple[str, str | None]] = {
-    400: ("invalid_request_error", None), 401: ("invalid_request_error", "invalid_api_key"),
-    402: ("invalid_request_error", "billing_error"), 403: ("invalid_request_error", "permission_denied"),
-    404: ("invalid_request_error", "not_found"), 408: ("timeout_error", "timeout"),
-    429: ("rate_limit_error", "rate_limit_exceeded"), 504: ("timeout_error", "timeout"),
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    402: ("invalid_request_error", "billing_error"),
+    403: ("invalid_request_error", "permission_denied"),
+    404: ("invalid_request_error", "not_found"),
+    408: ("timeout_error", "timeout"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+    504: ("timeout_error", "timeout"),
 }
 # `<path>: <message>` entries joined by ", "; a path is dotted (`reference_videos.0`) or empty.
 VALIDATION = re.compile(r"^Invalid request parameters: [\w.\[\]-]*: .+")
@@ -32,7 +36,7 @@ def envelope_problem(status: int, body: Any, *, strict_meta: bool = True) -> str
     the status is known to come from the gateway rather than passed through from upstream).
     """
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
-        return f"body is not {{\"error\": {{...}}}}: {str(body)[:200]}"
+        return f'body is not {{"error": {{...}}}}: {str(body)[:200]}'
     err = body["error"]
     missing = [k for k in ("message", "type", "param", "code") if k not in err]
     if missing:

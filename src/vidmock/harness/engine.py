@@ -21,8 +21,20 @@ import yaml  # type: ignore[import-untyped]  # no stubs installed in this venv
 
 from . import checks_errors, checks_http, checks_lifecycle, checks_webhooks, lifecycle, machine  # noqa: F401  (registers checks)
 from .evidence import Evidence, Schemas
-from .model import (FAMILIES, CheckFinished, CheckResult, Event, Finding, PhaseStarted, Report, RunFinished,
-                    RunStarted, Timeline, TimelineEntry, Verdict)
+from .model import (
+    FAMILIES,
+    CheckFinished,
+    CheckResult,
+    Event,
+    Finding,
+    PhaseStarted,
+    Report,
+    RunFinished,
+    RunStarted,
+    Timeline,
+    TimelineEntry,
+    Verdict,
+)
 from .receiver import Receiver
 from .registry import CheckSpec, Registry, Skip, registry
 from .target import Target
@@ -56,7 +68,9 @@ def load_spec(target: Target, path: str | None) -> tuple[dict[str, Any], str]:
                 return spec, f"{target.base_url}/openapi.yaml"
     except Exception:  # any failure to fetch or parse falls back to the bundled contract
         pass
-    return yaml.safe_load(resources.files("vidmock").joinpath("openapi.yaml").read_bytes()), "vidmock's bundled openapi.yaml"
+    return yaml.safe_load(
+        resources.files("vidmock").joinpath("openapi.yaml").read_bytes()
+    ), "vidmock's bundled openapi.yaml"
 
 
 def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Report) -> Iterator[Event]:
@@ -102,17 +116,27 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
         if "lifecycle" in needs:
             yield PhaseStarted("lifecycle")
             if {"C", "D"} & set(families):
-                receiver = Receiver(target.base_url, target.api_key, target_clock=target.has_clock,
-                                    host=options.callback_host).start()
+                receiver = Receiver(
+                    target.base_url, target.api_key, target_clock=target.has_clock, host=options.callback_host
+                ).start()
             hooks = receiver
             yield from _pump(lambda emit: lifecycle.drive(ev, hooks, emit, poll_every=options.poll_every), report)
             # Family B's explorer: a hypothesis state machine whose invariants are the same checks.
             wanted = {c.name for c in selected} & machine.CHECKS
             if wanted:
                 yield PhaseStarted("lifecycle state machine")
-                yield from _pump(lambda emit: machine.explore(
-                    ev, emit, wanted, examples=options.lifecycle_examples, steps=options.lifecycle_steps,
-                    poll_every=options.poll_every, shrink_seconds=options.shrink_seconds), report)
+                yield from _pump(
+                    lambda emit: machine.explore(
+                        ev,
+                        emit,
+                        wanted,
+                        examples=options.lifecycle_examples,
+                        steps=options.lifecycle_steps,
+                        poll_every=options.poll_every,
+                        shrink_seconds=options.shrink_seconds,
+                    ),
+                    report,
+                )
         # Probes and schemathesis last: they create jobs nobody waits for.
         results = list(_judge(ev, [c for c in selected if c.needs == "lifecycle"]))
         for r in results:

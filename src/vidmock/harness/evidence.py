@@ -14,7 +14,7 @@ from .target import Target
 
 STATUSES = ("queued", "in_progress", "completed", "failed", "canceled", "expired")
 TERMINAL = frozenset({"completed", "failed", "canceled", "expired"})
-RANK = {"queued": 0, "in_progress": 1, **{s: 2 for s in TERMINAL}}
+RANK = {"queued": 0, "in_progress": 1, **dict.fromkeys(TERMINAL, 2)}
 
 
 @dataclass

@@ -23,26 +23,53 @@ from .receiver import Receiver
 
 STEP = 5.0  # the gateway's worker poll interval (gateway.md §4.1)
 SETTLE = 120.0  # target seconds to keep watching after the last job ends: absorption, retries, strays
-PROMPTS = ("a red fox running through fresh snow at dawn", "un renard roux dans la neige ❄",
-           "timelapse of clouds over a city, 東京", "a paper boat on a \"rainy\" street")
+PROMPTS = (
+    "a red fox running through fresh snow at dawn",
+    "un renard roux dans la neige ❄",
+    "timelapse of clouds over a city, 東京",
+    'a paper boat on a "rainy" street',
+)
 Emit = Callable[[TimelineEntry], None]
 
 
 def job_specs(rng: random.Random, *, vidmock: bool, retries: bool) -> list[JobSpec]:
     """A few models and inputs; receiver failures only when time can be moved (retries take minutes)."""
     specs = [
-        JobSpec("veo", {"prompt": rng.choice(PROMPTS), "seconds": rng.choice([4, 6, 8]),
-                        "size": rng.choice(["1280x720", "720x1280"])}),
-        JobSpec("sora", {"model": "sora-2", "prompt": rng.choice(PROMPTS), "seconds": rng.choice([4, 8]),
-                         "size": rng.choice(["1280x720", "720x1280"])}, script=[500, 302] if retries else []),
-        JobSpec("seedance-no-callback", {"model": "seedance-2-0", "prompt": rng.choice(PROMPTS),
-                                         "seconds": rng.choice([4, 5]), "size": "1280x720"}, callback=False),
-        JobSpec("veo-fast-silent", {"model": "veo-3.1-fast-generate-preview", "prompt": rng.choice(PROMPTS),
-                                    "seconds": 4, "audio": False}),
+        JobSpec(
+            "veo",
+            {
+                "prompt": rng.choice(PROMPTS),
+                "seconds": rng.choice([4, 6, 8]),
+                "size": rng.choice(["1280x720", "720x1280"]),
+            },
+        ),
+        JobSpec(
+            "sora",
+            {
+                "model": "sora-2",
+                "prompt": rng.choice(PROMPTS),
+                "seconds": rng.choice([4, 8]),
+                "size": rng.choice(["1280x720", "720x1280"]),
+            },
+            script=[500, 302] if retries else [],
+        ),
+        JobSpec(
+            "seedance-no-callback",
+            {"model": "seedance-2-0", "prompt": rng.choice(PROMPTS), "seconds": rng.choice([4, 5]), "size": "1280x720"},
+            callback=False,
+        ),
+        JobSpec(
+            "veo-fast-silent",
+            {"model": "veo-3.1-fast-generate-preview", "prompt": rng.choice(PROMPTS), "seconds": 4, "audio": False},
+        ),
     ]
     if vidmock:  # a prompt marker only vidmock understands: a job that ends `failed` upstream
-        specs.append(JobSpec("sora-moderated", {"model": "sora-2", "prompt": "a fox [vidmock:moderation_blocked]",
-                                                "seconds": 4, "size": "1280x720"}))
+        specs.append(
+            JobSpec(
+                "sora-moderated",
+                {"model": "sora-2", "prompt": "a fox [vidmock:moderation_blocked]", "seconds": 4, "size": "1280x720"},
+            )
+        )
     rng.shuffle(specs)
     return specs
 
@@ -72,8 +99,15 @@ def drive(ev: Evidence, receiver: Receiver | None, emit: Emit, *, poll_every: fl
             if token is not None and receiver is not None:
                 receiver.hooks[token].job_id = run.job_id
         ev.jobs.append(run)
-        emit(TimelineEntry(run.job_id or spec.label, ex.clock, "create",
-                           f"{spec.label}: POST /v1/videos → {ex.status}", ex.status == 200))
+        emit(
+            TimelineEntry(
+                run.job_id or spec.label,
+                ex.clock,
+                "create",
+                f"{spec.label}: POST /v1/videos → {ex.status}",
+                ex.status == 200,
+            )
+        )
     live = [j for j in ev.jobs if j.job_id]
     step = STEP if ev.virtual else poll_every
     deadline = ev.started_at + ev.budget
@@ -92,10 +126,16 @@ def drive(ev: Evidence, receiver: Receiver | None, emit: Emit, *, poll_every: fl
         for d in ev.deliveries:
             owner = next((j for j in ev.jobs if j.token == d.token), None)
             scripted = owner is not None and d.attempt <= len(owner.spec.script)
-            emit(TimelineEntry((owner.job_id if owner else None) or d.path, d.clock, "webhook",
-                               f"webhook attempt {d.attempt} id={d.headers.get('webhook-id')} type="
-                               f"{_event_type(d.body)} → answered {d.answered}{' (scripted failure)' if scripted else ''}",
-                               scripted or 200 <= d.answered < 300))
+            emit(
+                TimelineEntry(
+                    (owner.job_id if owner else None) or d.path,
+                    d.clock,
+                    "webhook",
+                    f"webhook attempt {d.attempt} id={d.headers.get('webhook-id')} type="
+                    f"{_event_type(d.body)} → answered {d.answered}{' (scripted failure)' if scripted else ''}",
+                    scripted or 200 <= d.answered < 300,
+                )
+            )
 
 
 def _event_type(body: bytes) -> str:
@@ -130,8 +170,15 @@ def _observe(ev: Evidence, job: JobRun, emit: Emit) -> None:
         if not job.early_content or status != _status_of(job.early_content[-1]):
             early = ev.target.get(f"/v1/videos/{job.job_id}/content")
             job.early_content.append(early)
-            emit(TimelineEntry(job.job_id, early.clock, "content", f"content before completion → {early.status}",
-                               early.status == 409))
+            emit(
+                TimelineEntry(
+                    job.job_id,
+                    early.clock,
+                    "content",
+                    f"content before completion → {early.status}",
+                    early.status == 409,
+                )
+            )
     elif status == "completed" and not job.downloads:
         _download(ev, job, body if isinstance(body, dict) else {}, emit)
 
@@ -139,7 +186,11 @@ def _observe(ev: Evidence, job: JobRun, emit: Emit) -> None:
 def _status_of(ex: Exchange) -> str:
     """The status named in a 409 message, to probe content again only when the status changed."""
     body = ex.json()
-    message = body.get("error", {}).get("message", "") if isinstance(body, dict) and isinstance(body.get("error"), dict) else ""
+    message = (
+        body.get("error", {}).get("message", "")
+        if isinstance(body, dict) and isinstance(body.get("error"), dict)
+        else ""
+    )
     return str(message).rsplit(": ", 1)[-1]
 
 
@@ -151,8 +202,20 @@ def _download(ev: Evidence, job: JobRun, video: dict[str, object], emit: Emit) -
     for rng in ("bytes=0-99", "bytes=-10", f"bytes={size}-", "bytes=5-2"):
         job.ranges[rng] = ev.target.get(path, headers={"Range": rng})
     content = video.get("content")
-    if isinstance(content, list) and content and isinstance(content[0], dict) and isinstance(content[0].get("url"), str):
+    if (
+        isinstance(content, list)
+        and content
+        and isinstance(content[0], dict)
+        and isinstance(content[0].get("url"), str)
+    ):
         job.signed = ev.target.get(content[0]["url"], auth=False)
-    emit(TimelineEntry(job.job_id or "", first.clock, "content",
-                       f"download → {first.status}, {size} bytes; ranges "
-                       + ", ".join(f"{k}→{v.status}" for k, v in job.ranges.items()), first.status == 200))
+    emit(
+        TimelineEntry(
+            job.job_id or "",
+            first.clock,
+            "content",
+            f"download → {first.status}, {size} bytes; ranges "
+            + ", ".join(f"{k}→{v.status}" for k, v in job.ranges.items()),
+            first.status == 200,
+        )
+    )

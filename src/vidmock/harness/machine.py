@@ -39,8 +39,15 @@ import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, reject, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, Unsatisfiable
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from .evidence import TERMINAL, Evidence, JobRun, JobSpec
 from .model import Exchange, Finding, TimelineEntry
@@ -50,9 +57,19 @@ from .target import CLOCK_PATH
 Emit = Callable[[TimelineEntry], None]
 
 # Checks run after every step, and at the end of every example (once its jobs had time to end).
-STEP_CHECKS = ("b1_create_returns_job", "b2_schema_every_step", "b3_monotonic_status", "b4_terminal_absorbing",
-               "b5_result_error_exclusive", "b6_progress", "b7_timestamps", "b10_content_not_before_completion",
-               "b10_content_bytes_and_ranges", "f_bad_range", "g1_create_latency")
+STEP_CHECKS = (
+    "b1_create_returns_job",
+    "b2_schema_every_step",
+    "b3_monotonic_status",
+    "b4_terminal_absorbing",
+    "b5_result_error_exclusive",
+    "b6_progress",
+    "b7_timestamps",
+    "b10_content_not_before_completion",
+    "b10_content_bytes_and_ranges",
+    "f_bad_range",
+    "g1_create_latency",
+)
 END_CHECKS = ("g3_jobs_end_within_budget",)
 CHECKS = frozenset(STEP_CHECKS + END_CHECKS)
 
@@ -66,10 +83,15 @@ WALL_LIMIT = 45.0  # wall seconds for the whole machine phase on a virtual clock
 SHRINK_SECONDS = 10.0  # default wall seconds of shrinking after the first violation
 EXAMPLES = {"virtual": 40, "real": 2}
 IF_RANGE = '"vidmock-check-no-such-etag"'  # never matches: the full body (RFC 9110 and the contract)
-PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5E"
-       "rkJggg==")
-PROMPTS = ("a red fox running through fresh snow at dawn", "un renard roux dans la neige ❄",
-           "timelapse of clouds over a city, 東京", "a paper boat on a \"rainy\" street")
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
+)
+PROMPTS = (
+    "a red fox running through fresh snow at dawn",
+    "un renard roux dans la neige ❄",
+    "timelapse of clouds over a city, 東京",
+    'a paper boat on a "rainy" street',
+)
 
 
 # -- what to create ------------------------------------------------------------------------------
@@ -87,13 +109,32 @@ class Profile:
 
 
 VIDMOCK_PROFILES = (
-    Profile(None, ("1280x720", "720x1280"), (4, 6, 8), (None, True, False), ("text", "image", "frames", "reference"),
-            reference=("reference_images", 1, (8,))),
+    Profile(
+        None,
+        ("1280x720", "720x1280"),
+        (4, 6, 8),
+        (None, True, False),
+        ("text", "image", "frames", "reference"),
+        reference=("reference_images", 1, (8,)),
+    ),
     Profile("veo-3.1-fast-generate-preview", ("1280x720", "720x1280"), (4, 6, 8), (None, False), ("text", "image")),
-    Profile("sora-2", ("1280x720", "720x1280"), (4, 8), (None, True), ("text", "reference"),
-            reference=("input_reference", 1, (4, 8)), failing_prompt="a fox [vidmock:moderation_blocked]"),
-    Profile("seedance-2-0", ("1280x720", "720x1280"), (4, 5), (None, False), ("text", "image", "frames", "reference"),
-            reference=("reference_images", 2, (4, 5))),
+    Profile(
+        "sora-2",
+        ("1280x720", "720x1280"),
+        (4, 8),
+        (None, True),
+        ("text", "reference"),
+        reference=("input_reference", 1, (4, 8)),
+        failing_prompt="a fox [vidmock:moderation_blocked]",
+    ),
+    Profile(
+        "seedance-2-0",
+        ("1280x720", "720x1280"),
+        (4, 5),
+        (None, False),
+        ("text", "image", "frames", "reference"),
+        reference=("reference_images", 2, (4, 5)),
+    ),
     Profile("kling-v3-0", ("1280x720",), (5,), (None, False), ("text", "image")),
     Profile("minimax-hailuo-2-3", ("1280x720",), (6,), (None, False), ("text", "image")),
     Profile("grok-imagine-video-1-5-preview", ("1280x720", "848x480"), (4,), (None, False), ("text", "image")),
@@ -126,21 +167,25 @@ def _input_fields(profile: Profile, mode: str) -> dict[str, Any]:
 def combinations(profile: Profile) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every (label, body) the profile allows, with the first prompt (for tests)."""
     for mode in profile.inputs:
-        for seconds in (profile.reference[2] if mode == "reference" and profile.reference else profile.seconds):
+        for seconds in profile.reference[2] if mode == "reference" and profile.reference else profile.seconds:
             for size in profile.sizes:
                 for audio in profile.audio:
                     yield _body(profile, mode, seconds, size, audio, PROMPTS[0])
 
 
-def _body(profile: Profile, mode: str, seconds: int, size: str, audio: bool | None, prompt: str) -> tuple[str, dict[str, Any]]:
+def _body(
+    profile: Profile, mode: str, seconds: int, size: str, audio: bool | None, prompt: str
+) -> tuple[str, dict[str, Any]]:
     body: dict[str, Any] = {"prompt": prompt, "seconds": seconds, "size": size}
     if profile.model is not None:
         body["model"] = profile.model
     if audio is not None:
         body["audio"] = audio
     body |= _input_fields(profile, mode)
-    label = (f"{profile.model or 'default model'} {size} {seconds}s{' silent' if audio is False else ''} {mode}"
-             f"{' (moderated)' if prompt == profile.failing_prompt else ''}")
+    label = (
+        f"{profile.model or 'default model'} {size} {seconds}s{' silent' if audio is False else ''} {mode}"
+        f"{' (moderated)' if prompt == profile.failing_prompt else ''}"
+    )
     return label, body
 
 
@@ -193,12 +238,19 @@ class Probe:
 
 def probes(vidmock: bool) -> st.SearchStrategy[Probe]:
     pos = st.one_of(st.integers(0, 2000), st.tuples(st.just("end"), st.integers(-3, 3)))
-    options = [st.just(Probe("full")), st.builds(Probe, st.just("span"), pos, pos),
-               st.builds(Probe, st.just("from"), pos), st.builds(Probe, st.just("suffix"), pos),
-               st.builds(Probe, st.just("if_range"), pos, pos)]
+    options = [
+        st.just(Probe("full")),
+        st.builds(Probe, st.just("span"), pos, pos),
+        st.builds(Probe, st.just("from"), pos),
+        st.builds(Probe, st.just("suffix"), pos),
+        st.builds(Probe, st.just("if_range"), pos, pos),
+    ]
     if vidmock:  # the contract says 416; a proxy in front of another upstream may pass a 200 through
-        options.append(st.builds(Probe, st.just("raw"),
-                                 st.sampled_from(["bytes=0-1,3-4", "items=0-5", "bytes=-", "bytes=x-5", "0-5"])))
+        options.append(
+            st.builds(
+                Probe, st.just("raw"), st.sampled_from(["bytes=0-1,3-4", "items=0-5", "bytes=-", "bytes=x-5", "0-5"])
+            )
+        )
     return st.one_of(options)
 
 
@@ -217,7 +269,9 @@ class Recorded:
     names: dict[str, str]  # job id -> shell variable
     signed: dict[str, str] = field(default_factory=dict)  # content[0].url -> job id
     in_teardown: bool = False
-    auth: str = ""  # the Authorization header, to read a job in the replay  # seen while the example's jobs were left to finish
+    auth: str = (
+        ""  # the Authorization header, to read a job in the replay  # seen while the example's jobs were left to finish
+    )
 
 
 class Violation(AssertionError):
@@ -261,19 +315,35 @@ class Run:
 
     def out_of_time(self) -> bool:
         now = time.monotonic()
-        return (self.error is not None or now - self.started > self.wall_limit
-                or (self.first_failure is not None and now - self.first_failure > self.shrink_limit))
+        return (
+            self.error is not None
+            or now - self.started > self.wall_limit
+            or (self.first_failure is not None and now - self.first_failure > self.shrink_limit)
+        )
 
-    def record(self, check: str, finding: Finding, steps: list[Step], names: dict[str, str], signed: dict[str, str],
-               in_teardown: bool) -> None:
+    def record(
+        self,
+        check: str,
+        finding: Finding,
+        steps: list[Step],
+        names: dict[str, str],
+        signed: dict[str, str],
+        in_teardown: bool,
+    ) -> None:
         if self.first_failure is None:
             self.first_failure = time.monotonic()
         old = self.failures.get(check)
         size = (len(steps), sum(len(s.exchanges) for s in steps))
         # `<=`: hypothesis only ever moves to smaller examples, so the latest of equal length is the most shrunk.
         if old is None or size <= (len(old.steps), sum(len(s.exchanges) for s in old.steps)):
-            self.failures[check] = Recorded(finding, list(steps), dict(names), dict(signed), in_teardown,
-                                            "Authorization: " + self.ev.target.auth()["Authorization"])
+            self.failures[check] = Recorded(
+                finding,
+                list(steps),
+                dict(names),
+                dict(signed),
+                in_teardown,
+                "Authorization: " + self.ev.target.auth()["Authorization"],
+            )
 
 
 def machine_class(run: Run) -> type[RuleBasedStateMachine]:
@@ -342,8 +412,10 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
                 except httpx.HTTPError as exc:
                     run.error = f"lifecycle state machine: advancing the clock: {type(exc).__name__}: {exc}"
                     raise Abort(run.error) from exc
-                return (f"curl -s -X POST {shlex.quote(ev.target.base_url + CLOCK_PATH + '/advance')} "
-                        f"-H 'Content-Type: application/json' --data-binary '{{\"seconds\": {seconds:g}}}'")
+                return (
+                    f"curl -s -X POST {shlex.quote(ev.target.base_url + CLOCK_PATH + '/advance')} "
+                    f"-H 'Content-Type: application/json' --data-binary '{{\"seconds\": {seconds:g}}}'"
+                )
             time.sleep(seconds)
             return f"sleep {seconds:g}"
 
@@ -352,8 +424,13 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             job.downloads.append(first)
             out = [first]
             content = video.get("content") if isinstance(video, dict) else None
-            if (job.signed is None and isinstance(content, list) and content and isinstance(content[0], dict)
-                    and isinstance(content[0].get("url"), str)):
+            if (
+                job.signed is None
+                and isinstance(content, list)
+                and content
+                and isinstance(content[0], dict)
+                and isinstance(content[0].get("url"), str)
+            ):
                 job.signed = self._request("GET", content[0]["url"], auth=False)
                 self.signed[content[0]["url"]] = job.job_id or ""
                 out.append(job.signed)
@@ -457,7 +534,9 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             while True:
                 for job in [j for j in live if j.terminal_seen_at is None]:
                     ex = self._observe(job)
-                    self._step(f"poll {self.names[job.job_id or '']} (→ {ex.status} {_status(ex) or ''})".rstrip(), [ex])
+                    self._step(
+                        f"poll {self.names[job.job_id or '']} (→ {ex.status} {_status(ex) or ''})".rstrip(), [ex]
+                    )
                 self._judge(run.checks)
                 pending = [j for j in live if j.terminal_seen_at is None]
                 now = ev.target.now()
@@ -484,10 +563,18 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             self._judge(run.checks)
             self._judge(run.end_checks)
             if run.first_failure is None and run.examples <= 50:
-                run.emit(TimelineEntry("lifecycle state machine", ev.target.now(), "note",
-                                       f"example {run.examples}: {len(self.steps)} steps; "
-                                       + ("; ".join(f"{j.spec.label} → {_status(j.polls[-1]) if j.polls else '?'}"
-                                                    for j in self.runs) or "no job")))
+                run.emit(
+                    TimelineEntry(
+                        "lifecycle state machine",
+                        ev.target.now(),
+                        "note",
+                        f"example {run.examples}: {len(self.steps)} steps; "
+                        + (
+                            "; ".join(f"{j.spec.label} → {_status(j.polls[-1]) if j.polls else '?'}" for j in self.runs)
+                            or "no job"
+                        ),
+                    )
+                )
 
     LifecycleMachine.__name__ = LifecycleMachine.__qualname__ = "LifecycleMachine"
     return LifecycleMachine
@@ -528,8 +615,10 @@ def _curl(ex: Exchange, rec: Recorded) -> str:
 
 
 def script(rec: Recorded, seed_: int) -> str:
-    lines = [f"# vidmock check --seed {seed_}: the minimal failing sequence the lifecycle state machine found "
-             f"({_steps(len(rec.steps))})"]
+    lines = [
+        f"# vidmock check --seed {seed_}: the minimal failing sequence the lifecycle state machine found "
+        f"({_steps(len(rec.steps))})"
+    ]
     for i, step in enumerate(rec.steps, start=1):
         lines.append(f"# {i}. {step.what}")
         if step.shell:
@@ -547,8 +636,14 @@ def script(rec: Recorded, seed_: int) -> str:
 def _finding(check: str, rec: Recorded, seed_: int) -> Finding:
     f = rec.finding
     n = len(rec.steps)
-    return Finding(f"{f.message} (lifecycle state machine, {n}-step reproduction)", f.expected, f.actual,
-                   f"{f.request} (step {n} of {n})" if f.request else _steps(n), script(rec, seed_), f.job_id)
+    return Finding(
+        f"{f.message} (lifecycle state machine, {n}-step reproduction)",
+        f.expected,
+        f.actual,
+        f"{f.request} (step {n} of {n})" if f.request else _steps(n),
+        script(rec, seed_),
+        f.job_id,
+    )
 
 
 def _steps(n: int) -> str:
@@ -556,21 +651,43 @@ def _steps(n: int) -> str:
 
 
 # -- the driver -----------------------------------------------------------------------------------
-def explore(ev: Evidence, emit: Emit, wanted: Iterable[str], *, examples: int | None = None, steps: int = 15,
-            poll_every: float = 2.0, shrink_seconds: float = SHRINK_SECONDS) -> None:
+def explore(
+    ev: Evidence,
+    emit: Emit,
+    wanted: Iterable[str],
+    *,
+    examples: int | None = None,
+    steps: int = 15,
+    poll_every: float = 2.0,
+    shrink_seconds: float = SHRINK_SECONDS,
+) -> None:
     """Run the machine against ``ev.target`` and put each violated check's minimal finding in
     ``ev.extra_findings``. Raises (a harness error) only when the target could not be reached or
     the machine itself broke."""
     wanted = set(wanted)
     specs = {s.name: s.fn for s in registry if s.name in wanted}
-    run = Run(ev, emit, [(n, specs[n]) for n in STEP_CHECKS if n in specs], [(n, specs[n]) for n in END_CHECKS if n in specs],
-              poll_every=poll_every, wall_limit=WALL_LIMIT if ev.virtual else ev.budget,
-              shrink_limit=shrink_seconds)
+    run = Run(
+        ev,
+        emit,
+        [(n, specs[n]) for n in STEP_CHECKS if n in specs],
+        [(n, specs[n]) for n in END_CHECKS if n in specs],
+        poll_every=poll_every,
+        wall_limit=WALL_LIMIT if ev.virtual else ev.budget,
+        shrink_limit=shrink_seconds,
+    )
     count = examples if examples is not None else EXAMPLES["virtual" if ev.virtual else "real"]
-    config = settings(max_examples=max(1, count), stateful_step_count=max(1, steps), deadline=None, database=None,
-                      derandomize=False, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-                      phases=(Phase.explicit, Phase.generate, Phase.shrink), print_blob=False,
-                      report_multiple_bugs=True)
+    config = settings(
+        max_examples=max(1, count),
+        stateful_step_count=max(1, steps),
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        print_blob=False,
+        report_multiple_bugs=True,
+    )
     factory = seed(ev.seed)(machine_class(run))
     try:
         run_state_machine_as_test(factory, settings=config)
@@ -580,11 +697,25 @@ def explore(ev: Evidence, emit: Emit, wanted: Iterable[str], *, examples: int | 
             raise unexpected[0]
     for check, rec in run.failures.items():
         ev.extra_findings.setdefault(check, []).append(_finding(check, rec, ev.seed))
-        emit(TimelineEntry("lifecycle state machine", None, "note",
-                           f"{check}: {rec.finding.message} — minimal sequence of {_steps(len(rec.steps))}", False))
-    emit(TimelineEntry("lifecycle state machine", ev.target.now(), "note",
-                       f"{run.examples} examples, {run.steps} steps, {run.jobs} jobs, "
-                       f"{len(run.failures)} checks violated, {time.monotonic() - run.started:.1f} s", not run.failures))
+        emit(
+            TimelineEntry(
+                "lifecycle state machine",
+                None,
+                "note",
+                f"{check}: {rec.finding.message} — minimal sequence of {_steps(len(rec.steps))}",
+                False,
+            )
+        )
+    emit(
+        TimelineEntry(
+            "lifecycle state machine",
+            ev.target.now(),
+            "note",
+            f"{run.examples} examples, {run.steps} steps, {run.jobs} jobs, "
+            f"{len(run.failures)} checks violated, {time.monotonic() - run.started:.1f} s",
+            not run.failures,
+        )
+    )
     if run.error is not None:
         raise RuntimeError(run.error)
 

@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FAMILIES: dict[str, str] = {
-    "A": "HTTP surface", "B": "Job lifecycle", "C": "Webhook delivery", "D": "Signatures",
-    "F": "Error mapping", "G": "Timing",
+    "A": "HTTP surface",
+    "B": "Job lifecycle",
+    "C": "Webhook delivery",
+    "D": "Signatures",
+    "F": "Error mapping",
+    "G": "Timing",
 }
 Verdict = Literal["passed", "failed", "skipped"]
 
@@ -63,8 +67,9 @@ class Finding:
     job_id: str | None = None
 
     @classmethod
-    def of(cls, message: str, expected: str, actual: str, exchange: Exchange | None = None,
-           job_id: str | None = None) -> "Finding":
+    def of(
+        cls, message: str, expected: str, actual: str, exchange: Exchange | None = None, job_id: str | None = None
+    ) -> Finding:
         if exchange is None:
             return cls(message, expected, actual, job_id=job_id)
         return cls(message, expected, actual, f"{exchange.method} {exchange.url}", exchange.curl(), job_id)
@@ -118,7 +123,7 @@ class Timeline:
 
 @dataclass
 class RunFinished:
-    report: "Report"
+    report: Report
 
 
 Event = RunStarted | PhaseStarted | CheckFinished | Timeline | RunFinished

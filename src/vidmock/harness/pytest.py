@@ -25,20 +25,43 @@ from .model import FAMILIES, Event, Report
 from .serve import ThreadServer, free_port
 
 
-def run_checks(base_url: str, api_key: str, *, families: str | Sequence[str] = tuple(FAMILIES), seed: int = 0,
-               max_examples: int = 10, budget: float = 600.0, callback_host: str = "127.0.0.1",
-               schema: str | None = None, junit: str | Path | None = None, json: str | Path | None = None,
-               html: str | Path | None = None, on_event: Callable[[Event], None] | None = None,
-               lifecycle_examples: int | None = None, lifecycle_steps: int = 15, shrink_seconds: float = 10.0) -> Report:
+def run_checks(
+    base_url: str,
+    api_key: str,
+    *,
+    families: str | Sequence[str] = tuple(FAMILIES),
+    seed: int = 0,
+    max_examples: int = 10,
+    budget: float = 600.0,
+    callback_host: str = "127.0.0.1",
+    schema: str | None = None,
+    junit: str | Path | None = None,
+    json: str | Path | None = None,
+    html: str | Path | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    lifecycle_examples: int | None = None,
+    lifecycle_steps: int = 15,
+    shrink_seconds: float = 10.0,
+) -> Report:
     """Run the selected families against ``base_url`` and return the report (never raises on a
     failed check: assert on ``report.ok`` so the failure text lands in the pytest output)."""
     wanted = families.split(",") if isinstance(families, str) else list(families)
-    options = Options(base_url, api_key, callback_host=callback_host, seed=seed, budget=budget,
-                      max_examples=max_examples, families=wanted, schema=schema,
-                      lifecycle_examples=lifecycle_examples, lifecycle_steps=lifecycle_steps,
-                      shrink_seconds=shrink_seconds)
+    options = Options(
+        base_url,
+        api_key,
+        callback_host=callback_host,
+        seed=seed,
+        budget=budget,
+        max_examples=max_examples,
+        families=wanted,
+        schema=schema,
+        lifecycle_examples=lifecycle_examples,
+        lifecycle_steps=lifecycle_steps,
+        shrink_seconds=shrink_seconds,
+    )
     report = run_to_report(options, on_event)
-    from .reporters import html_report, json_report, junit as junit_report
+    from .reporters import html_report, json_report
+    from .reporters import junit as junit_report
 
     if junit:
         junit_report.write(report, junit)

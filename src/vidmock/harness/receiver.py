@@ -22,7 +22,6 @@ from starlette.routing import Route
 
 from .serve import ThreadServer
 
-
 REDIRECTED = "/redirected/"  # where a scripted 3xx points; any request here followed a redirect
 
 
@@ -56,8 +55,9 @@ class Receiver:
         self.hooks: dict[str, Hook] = {}
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
-        self._server = ThreadServer(Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT"])]),
-                                    host=host)
+        self._server = ThreadServer(
+            Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT"])]), host=host
+        )
 
     @property
     def url(self) -> str:
@@ -89,13 +89,26 @@ class Receiver:
             answer = 204
             if hook is not None and attempt <= len(hook.script):
                 answer = hook.script[attempt - 1]
-            self.deliveries.append(Delivery(token, request.method, path, dict(request.headers), body, wall, clock,
-                                            answer, job_status, job, attempt))
+            self.deliveries.append(
+                Delivery(
+                    token,
+                    request.method,
+                    path,
+                    dict(request.headers),
+                    body,
+                    wall,
+                    clock,
+                    answer,
+                    job_status,
+                    job,
+                    attempt,
+                )
+            )
         if 300 <= answer < 400:  # a redirect a target must not follow (C5): where it points is recorded
             return Response(status_code=answer, headers={"Location": f"{self.url}{REDIRECTED}{token}"})
         return Response(status_code=answer)
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         self._server.start()
         return self
 

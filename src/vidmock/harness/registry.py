@@ -37,7 +37,9 @@ class Registry:
     def __init__(self) -> None:
         self._checks: dict[str, CheckSpec] = {}
 
-    def check(self, *, family: str, name: str, title: str = "", needs: str = "lifecycle") -> Callable[[CheckFn], CheckFn]:
+    def check(
+        self, *, family: str, name: str, title: str = "", needs: str = "lifecycle"
+    ) -> Callable[[CheckFn], CheckFn]:
         def decorate(fn: CheckFn) -> CheckFn:
             self.add(CheckSpec(family, name, title or (fn.__doc__ or name).strip().splitlines()[0], fn, needs))
             return fn

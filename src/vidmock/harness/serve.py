@@ -36,7 +36,7 @@ class ThreadServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "ThreadServer":
+    def start(self) -> ThreadServer:
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
@@ -49,7 +49,7 @@ class ThreadServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "ThreadServer":
+    def __enter__(self) -> ThreadServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

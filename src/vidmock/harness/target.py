@@ -63,8 +63,17 @@ class Target:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
-    def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
-                headers: dict[str, str] | None = None, auth: bool = True, record: bool = True) -> Exchange:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        record: bool = True,
+    ) -> Exchange:
         sent = {**(self.auth() if auth else {}), **(headers or {})}
         if json_body is not None:
             content = httpx.Request("POST", "/", json=json_body).content
@@ -73,8 +82,9 @@ class Target:
         started = time.monotonic()
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         r = self.http.request(method, url, content=content, headers=sent)
-        ex = Exchange(method, url, sent, content, r.status_code, dict(r.headers), r.content,
-                      time.monotonic() - started, clock)
+        ex = Exchange(
+            method, url, sent, content, r.status_code, dict(r.headers), r.content, time.monotonic() - started, clock
+        )
         if record:
             self.exchanges.append(ex)
         return ex

@@ -53,20 +53,33 @@ def _tolerance(text: str) -> int | None:
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "listen", help="run a local webhook receiver that verifies, shows and records every delivery",
+        "listen",
+        help="run a local webhook receiver that verifies, shows and records every delivery",
         description="A local webhook receiver: verifies each delivery, answers by script, records all.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=4002, help="port (default 4002; 0 picks a free one)")
-    p.add_argument("--secret", action="append", metavar="SECRET",
-                   help=f"secret to verify with; repeat for rotation (default: ${ENV_SECRET}; none: don't verify)")
-    p.add_argument("--scheme", choices=sorted(SCHEMES), default="llmgateway",
-                   help="signature scheme (default llmgateway)")
+    p.add_argument(
+        "--secret",
+        action="append",
+        metavar="SECRET",
+        help=f"secret to verify with; repeat for rotation (default: ${ENV_SECRET}; none: don't verify)",
+    )
+    p.add_argument(
+        "--scheme", choices=sorted(SCHEMES), default="llmgateway", help="signature scheme (default llmgateway)"
+    )
     p.add_argument("--respond", metavar="SCRIPT", default="", help="response script, see below (default: 200)")
     p.add_argument("--per-event", action="store_true", help="run the script once per event id, not globally")
     p.add_argument("--record", metavar="FILE", help="JSON record of every delivery, rewritten after each one")
-    p.add_argument("--tolerance", type=_tolerance, default=300, metavar="SECONDS",
-                   help="timestamp window in seconds, both directions, or 'none' (default 300)")
+    p.add_argument(
+        "--tolerance",
+        type=_tolerance,
+        default=300,
+        metavar="SECONDS",
+        help="timestamp window in seconds, both directions, or 'none' (default 300)",
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     p.set_defaults(handler=run)
 
@@ -110,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
     def started() -> None:
         keys = ", ".join(mask_secret(s) for s in receiver.secrets) or "none: deliveries are not verified"
         window = "none" if args.tolerance is None else f"{args.tolerance} s"
-        _error(f"receiving webhooks on {base_url(sock)}/ (scheme {args.scheme}; secret {keys}; "
-               f"tolerance {window}; script {script.describe()}"
-               f"{f'; record {record}' if record else ''})")
+        _error(
+            f"receiving webhooks on {base_url(sock)}/ (scheme {args.scheme}; secret {keys}; "
+            f"tolerance {window}; script {script.describe()}"
+            f"{f'; record {record}' if record else ''})"
+        )
         print(HEADER, file=sys.stderr, flush=True)
 
     server = make_server(receiver, sock, args.log_level, started)

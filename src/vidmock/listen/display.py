@@ -22,8 +22,10 @@ def _clock(at: float) -> str:
 
 def format_line(d: Delivery) -> str:
     answered = "hang" if d.answered.hang else str(d.answered.status)
-    line = (f"{_clock(d.received_at)}  {d.event_id or '-':<34} {d.event_type or '-':<16} "
-            f"{d.job_id or '-':<26} #{d.attempt:<7} {d.verdict.label} -> {answered}")
+    line = (
+        f"{_clock(d.received_at)}  {d.event_id or '-':<34} {d.event_type or '-':<16} "
+        f"{d.job_id or '-':<26} #{d.attempt:<7} {d.verdict.label} -> {answered}"
+    )
     if d.verdict.ok is False:
         message = d.verdict.message
         if len(message) > MESSAGE_LIMIT:

@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 from ..webhooks import SCHEMES, VerificationError, diagnose, verify
 from ..webhooks.schemes import KEY_DERIVATION, mask_secret
 from .hold import Holds
-from .record import Answer, Delivery, Verdict, UNVERIFIED, event_info, mask_headers, summarize
+from .record import UNVERIFIED, Answer, Delivery, Verdict, event_info, mask_headers, summarize
 from .script import ResponseScript, Step, StepSpec
 
 # diagnose() always applies a window; "no window" (tolerance=None) is a window no clock can leave.
@@ -61,9 +61,15 @@ class Receiver:
     ``ResponseScript``, a list of steps, or the compact CLI string; None answers 200 to everything.
     """
 
-    def __init__(self, secret: str | list[str] | None, *, scheme: str = "llmgateway",
-                 script: ResponseScript | Sequence[StepSpec] | str | None = None,
-                 tolerance: int | None = 300, now: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        secret: str | list[str] | None,
+        *,
+        scheme: str = "llmgateway",
+        script: ResponseScript | Sequence[StepSpec] | str | None = None,
+        tolerance: int | None = 300,
+        now: Callable[[], float] | None = None,
+    ) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown webhook scheme {scheme!r}; known: {sorted(SCHEMES)}")
         self.secrets: list[str] = [] if secret is None else [secret] if isinstance(secret, str) else list(secret)
@@ -115,10 +121,19 @@ class Receiver:
             key = info.event_id or ""
             self._attempts[key] = attempt = self._attempts.get(key, 0) + 1
             delivery = Delivery(
-                index=len(self._deliveries) + 1, received_at=received_at, method=request.method,
-                path=request.url.path + (f"?{query}" if query else ""), headers=mask_headers(request.headers),
-                body=body.decode("utf-8", "replace"), event_id=info.event_id, event_type=info.event_type,
-                job_id=info.job_id, attempt=attempt, verdict=verdict, answered=answer)
+                index=len(self._deliveries) + 1,
+                received_at=received_at,
+                method=request.method,
+                path=request.url.path + (f"?{query}" if query else ""),
+                headers=mask_headers(request.headers),
+                body=body.decode("utf-8", "replace"),
+                event_id=info.event_id,
+                event_type=info.event_type,
+                job_id=info.job_id,
+                attempt=attempt,
+                verdict=verdict,
+                answered=answer,
+            )
             self._deliveries.append(delivery)
             self._changed.notify_all()
         for listener in list(self._listeners):
@@ -162,9 +177,14 @@ class Receiver:
         return summarize(self.deliveries)
 
     def to_json(self) -> dict[str, Any]:
-        return {"scheme": self.scheme, "secrets": [mask_secret(s) for s in self.secrets],
-                "tolerance": self.tolerance, "script": self.script.describe(),
-                "deliveries": [d.to_json() for d in self.deliveries], "summary": self.summary()}
+        return {
+            "scheme": self.scheme,
+            "secrets": [mask_secret(s) for s in self.secrets],
+            "tolerance": self.tolerance,
+            "script": self.script.describe(),
+            "deliveries": [d.to_json() for d in self.deliveries],
+            "summary": self.summary(),
+        }
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write ``to_json()`` atomically: a reader never sees a half-written file."""

@@ -105,18 +105,28 @@ def event_info(headers: Mapping[str, str], body: bytes) -> EventInfo:
     event_type = payload.get("type")
     data = payload.get("data")
     job = data.get("id") if isinstance(data, dict) else None
-    return EventInfo(header_id or (body_id if isinstance(body_id, str) else None),
-                     event_type if isinstance(event_type, str) else None,
-                     job if isinstance(job, str) else None)
+    return EventInfo(
+        header_id or (body_id if isinstance(body_id, str) else None),
+        event_type if isinstance(event_type, str) else None,
+        job if isinstance(job, str) else None,
+    )
 
 
 def summarize(deliveries: list[Delivery]) -> dict[str, dict[str, Any]]:
     """Per event id: attempts, the final verdict, and the statuses answered (None for a hang)."""
     out: dict[str, dict[str, Any]] = {}
     for d in deliveries:
-        entry = out.setdefault(d.event_id or NO_EVENT_ID, {
-            "event_type": d.event_type, "job_id": d.job_id, "attempts": 0, "statuses": [],
-            "verdicts": [], "final_verdict": None})
+        entry = out.setdefault(
+            d.event_id or NO_EVENT_ID,
+            {
+                "event_type": d.event_type,
+                "job_id": d.job_id,
+                "attempts": 0,
+                "statuses": [],
+                "verdicts": [],
+                "final_verdict": None,
+            },
+        )
         entry["attempts"] += 1
         entry["statuses"].append(d.answered.status)
         entry["verdicts"].append(d.verdict.label)

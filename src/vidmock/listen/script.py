@@ -98,8 +98,9 @@ def step_from(spec: StepSpec, where: str = "step") -> Step:
         location, retry_after, body = spec.get("location"), spec.get("retry_after"), spec.get("body", "")
         if location is not None and not isinstance(location, str):
             raise ScriptError(f"{where}: location must be a string")
-        if retry_after is not None and (isinstance(retry_after, bool) or not isinstance(retry_after, int)
-                                        or retry_after < 0):
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+        ):
             raise ScriptError(f"{where}: retry_after must be a non-negative integer (seconds)")
         if not isinstance(body, str):
             raise ScriptError(f"{where}: body must be a string")
@@ -113,8 +114,10 @@ def parse_token(token: str, where: str = "token") -> Step:
         return HANG
     code, sep, arg = text.partition(":")
     if not _STATUS.fullmatch(code):
-        raise ScriptError(f"invalid response script {where} {token!r}: expected a status code "
-                          "200-599, 'hang', STATUS:ARG or COUNT*STEP")
+        raise ScriptError(
+            f"invalid response script {where} {token!r}: expected a status code "
+            "200-599, 'hang', STATUS:ARG or COUNT*STEP"
+        )
     status = _status(int(code), f"invalid response script {where} {token!r}")
     if not sep:
         return Step(status)
@@ -152,8 +155,9 @@ class ResponseScript:
     ``remaining`` from the main thread share it.
     """
 
-    def __init__(self, steps: Sequence[StepSpec] | str = (), *, default: StepSpec = 200,
-                 per_event: bool = False) -> None:
+    def __init__(
+        self, steps: Sequence[StepSpec] | str = (), *, default: StepSpec = 200, per_event: bool = False
+    ) -> None:
         if isinstance(steps, str):
             self.steps: tuple[Step, ...] = tuple(parse_script(steps))
         else:
@@ -164,7 +168,7 @@ class ResponseScript:
         self._lock = threading.Lock()
 
     @classmethod
-    def parse(cls, text: str, *, per_event: bool = False) -> "ResponseScript":
+    def parse(cls, text: str, *, per_event: bool = False) -> ResponseScript:
         return cls(parse_script(text), per_event=per_event)
 
     def next(self, event_id: str | None) -> Step:

@@ -43,8 +43,9 @@ class ReceiverServer(uvicorn.Server):
     forever; closing the receiver first lets them finish.
     """
 
-    def __init__(self, receiver: Receiver, config: uvicorn.Config,
-                 on_started: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, receiver: Receiver, config: uvicorn.Config, on_started: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
         self.receiver = receiver
         self.ready = threading.Event()
@@ -61,11 +62,19 @@ class ReceiverServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def make_server(receiver: Receiver, sock: socket.socket, log_level: str = "warning",
-                on_started: Callable[[], None] | None = None) -> ReceiverServer:
+def make_server(
+    receiver: Receiver, sock: socket.socket, log_level: str = "warning", on_started: Callable[[], None] | None = None
+) -> ReceiverServer:
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(receiver.app, host=host, port=port, log_level=log_level, lifespan="off",
-                            access_log=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        receiver.app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
     return ReceiverServer(receiver, config, on_started)
 
 

@@ -7,8 +7,9 @@ module, so adding a provider is a new package plus one registry line, never a co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from starlette.types import ASGIApp
@@ -112,7 +113,9 @@ class EmulatorContext:
 
     def __post_init__(self) -> None:
         if self.scenarios is None:
-            self.scenarios = make_engine(self.config, self.store)  # the provider served alone at the root (`serve --provider`)
+            self.scenarios = make_engine(
+                self.config, self.store
+            )  # the provider served alone at the root (`serve --provider`)
 
     def public_url(self, provider: str) -> str:
         """The externally reachable base of a provider emulator, for URLs it hands out."""
@@ -125,8 +128,9 @@ def make_engine(config: ServerConfig, store: Store) -> ScenarioEngine:
     from pathlib import Path
 
     directory = Path(config.scenarios_dir) if config.scenarios_dir else None
-    return ScenarioEngine.from_directory(directory, store, seed=config.seed, default=config.scenario,
-                                         provider_defaults=config.provider_scenarios)
+    return ScenarioEngine.from_directory(
+        directory, store, seed=config.seed, default=config.scenario, provider_defaults=config.provider_scenarios
+    )
 
 
 R = TypeVar("R", bound="PlannedRecord")
@@ -158,10 +162,24 @@ class ProviderPlugin:
 
 # -- helpers every client shares ----------------------------------------------------------------
 
-REASONS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
-           404: "Not Found", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 413: "Payload Too Large",
-           422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
-           501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def upstream_json(response: httpx.Response) -> dict[str, Any]:
@@ -199,7 +217,9 @@ async def poll_request(http: httpx.AsyncClient, method: str, url: Any, **kwargs:
 def poll_json(response: httpx.Response) -> dict[str, Any]:
     """A status-call body, or PollFailure for a non-2xx or a body that is not a JSON object."""
     if not response.is_success:
-        raise PollFailure(f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip())
+        raise PollFailure(
+            f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip()
+        )
     try:
         body = loads(response.content)
     except (ValueError, RecursionError) as exc:

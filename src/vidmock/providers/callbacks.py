@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -100,9 +101,20 @@ Sign = Callable[[Attempt, int, bytes], "dict[str, str] | None"]
 
 
 class CallbackDispatcher:
-    def __init__(self, service: str, clock: Clock, store: Store, ids: IdFactory, policy: RetryPolicy, *,
-                 observe: Observe, emit: Emit, terminal: frozenset[str], sign: Sign | None = None,
-                 http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        clock: Clock,
+        store: Store,
+        ids: IdFactory,
+        policy: RetryPolicy,
+        *,
+        observe: Observe,
+        emit: Emit,
+        terminal: frozenset[str],
+        sign: Sign | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.service, self.clock, self.store, self.ids, self.policy = service, clock, store, ids, policy
         self.observe, self.emit, self.terminal, self.sign = observe, emit, terminal, sign
         self.watch_kind, self.kind = f"{service}.callback_watch", f"{service}.callback"
@@ -151,10 +163,20 @@ class CallbackDispatcher:
             return
         if status != before:
             for event in self.emit(job_id, before, status, now):
-                self._save(Attempt(id=self._new_id(), job_id=job_id, event_id=event.event_id,
-                                   event_type=event.event_type, target_url=event.url, body=event.body, attempt=1,
-                                   seq=self.store.next_counter(f"{self.kind}.seq"), endpoint=event.endpoint,
-                                   next_retry_at=now))
+                self._save(
+                    Attempt(
+                        id=self._new_id(),
+                        job_id=job_id,
+                        event_id=event.event_id,
+                        event_type=event.event_type,
+                        target_url=event.url,
+                        body=event.body,
+                        attempt=1,
+                        seq=self.store.next_counter(f"{self.kind}.seq"),
+                        endpoint=event.endpoint,
+                        next_retry_at=now,
+                    )
+                )
             doc["notified"] = status
         # Still active: look again next tick. Terminal statuses are absorbing, so stop looking.
         self.store.put(self.watch_kind, job_id, doc, due=None if status in self.terminal else now)
@@ -175,8 +197,9 @@ class CallbackDispatcher:
         row.request_headers, row.last_tried_at = headers, now
         row.first_tried_at = row.first_tried_at if row.first_tried_at is not None else now
         try:
-            response = await self.http.post(row.target_url, content=body, headers=headers,
-                                            timeout=self.policy.timeout / self.clock.speed)
+            response = await self.http.post(
+                row.target_url, content=body, headers=headers, timeout=self.policy.timeout / self.clock.speed
+            )
         except httpx.HTTPError as exc:
             self._failed(row, str(exc) or type(exc).__name__)
             return
@@ -199,10 +222,19 @@ class CallbackDispatcher:
             return
         row.status = "retrying"
         self._save(row)
-        nxt = Attempt(id=self._new_id(), job_id=row.job_id, event_id=row.event_id, event_type=row.event_type,
-                      target_url=row.target_url, body=row.body, attempt=row.attempt + 1,
-                      seq=self.store.next_counter(f"{self.kind}.seq"), endpoint=row.endpoint,
-                      first_tried_at=first, next_retry_at=due)
+        nxt = Attempt(
+            id=self._new_id(),
+            job_id=row.job_id,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            target_url=row.target_url,
+            body=row.body,
+            attempt=row.attempt + 1,
+            seq=self.store.next_counter(f"{self.kind}.seq"),
+            endpoint=row.endpoint,
+            first_tried_at=first,
+            next_retry_at=due,
+        )
         self._save(nxt)
 
     def _new_id(self) -> str:
@@ -214,8 +246,13 @@ class CallbackDispatcher:
     def rows(self, job_id: str | None = None) -> list[dict[str, Any]]:
         """Every attempt in the order it was (or will be) made, optionally for one job."""
         rows = [d for d in self.store.all(self.kind) if job_id is None or d["job_id"] == job_id]
-        return sorted(rows, key=lambda d: (d["last_tried_at"] if d["last_tried_at"] is not None
-                                           else d["next_retry_at"] or 0.0, d["seq"]))
+        return sorted(
+            rows,
+            key=lambda d: (
+                d["last_tried_at"] if d["last_tried_at"] is not None else d["next_retry_at"] or 0.0,
+                d["seq"],
+            ),
+        )
 
 
 def attach(app: Any, dispatcher: CallbackDispatcher) -> None:
@@ -231,10 +268,19 @@ def dispatcher_of(app: Any) -> CallbackDispatcher:
     return dispatcher
 
 
-def object_callbacks(service: str, clock: Clock, store: Store, ids: IdFactory, policy: RetryPolicy, *,
-                     terminal: frozenset[str], load: Callable[[str], Any | None],
-                     state: Callable[[Any, float], str], render: Callable[[Any, float], Any],
-                     notified: frozenset[str] | None = None) -> CallbackDispatcher:
+def object_callbacks(
+    service: str,
+    clock: Clock,
+    store: Store,
+    ids: IdFactory,
+    policy: RetryPolicy,
+    *,
+    terminal: frozenset[str],
+    load: Callable[[str], Any | None],
+    state: Callable[[Any, float], str],
+    render: Callable[[Any, float], Any],
+    notified: frozenset[str] | None = None,
+) -> CallbackDispatcher:
     """The common provider callback: on each state a job enters (all, or those in ``notified``), POST
     the job object exactly as its GET renders it then (compact JSON, unsigned) to the job's
     ``callback_url`` (Seedance, Kling and Luma all do this). ``load`` returns the job or None."""

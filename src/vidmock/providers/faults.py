@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 from starlette.responses import Response
-from ..responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..clock import VIRTUAL_WAIT, Clock
+from ..responses import JSONResponse
 from ..scenarios import UnknownScenario
 
 ErrorBody = Callable[[int, str | None, str | None], Any]
@@ -31,8 +32,9 @@ class Hang(Exception):
     """The emulator never answers; an in-process caller sees its read timeout at once."""
 
 
-async def fault_response(fault: dict[str, Any] | None, error_body: ErrorBody, clock: Clock,
-                         normal: Callable[[], Any] | None = None) -> Response | None:
+async def fault_response(
+    fault: dict[str, Any] | None, error_body: ErrorBody, clock: Clock, normal: Callable[[], Any] | None = None
+) -> Response | None:
     """A Response for ``fault``, or None to behave normally. ``delay`` waits and then behaves normally."""
     if fault is None:
         return None
@@ -57,8 +59,9 @@ async def fault_response(fault: dict[str, Any] | None, error_body: ErrorBody, cl
     return None  # truncate applies to bodies; see truncate_body
 
 
-async def submit_fault_response(ctx: Any, service: str, headers: Any, prompt: Any,
-                                error_body: ErrorBody, *, raise_unknown: bool = False) -> Response | None:
+async def submit_fault_response(
+    ctx: Any, service: str, headers: Any, prompt: Any, error_body: ErrorBody, *, raise_unknown: bool = False
+) -> Response | None:
     """The chosen scenario's next submit fault for ``service``, rendered; None to create normally.
     A scenario name that does not exist is the caller's mistake: a 400 in the provider's envelope
     (or, with ``raise_unknown``, UnknownScenario for an emulator that answers it its own way)."""
@@ -81,7 +84,9 @@ def truncated(fault: dict[str, Any] | None, body: bytes, clock: Clock, media_typ
 class CutResponse(Response):
     """Sends the status line and ``partial`` bytes of a longer body, then drops the connection."""
 
-    def __init__(self, partial: bytes, clock: Clock, declared: int = 1024, media_type: str = "application/json") -> None:
+    def __init__(
+        self, partial: bytes, clock: Clock, declared: int = 1024, media_type: str = "application/json"
+    ) -> None:
         super().__init__(b"", media_type=media_type)
         self.partial, self.declared = partial, declared
         self.headers["content-length"] = str(declared)
@@ -113,8 +118,13 @@ TIMEOUT_MESSAGE = "The operation was aborted due to timeout"  # what the gateway
 T = TypeVar("T")
 
 
-async def exchange(call: Awaitable[T], request: Callable[[], httpx.Request], *, wall_timeout: float | None = None,
-                   clock_timeout: float | None = None) -> T:
+async def exchange(
+    call: Awaitable[T],
+    request: Callable[[], httpx.Request],
+    *,
+    wall_timeout: float | None = None,
+    clock_timeout: float | None = None,
+) -> T:
     """One in-process exchange, as a socket client would live it: emulator faults become httpx
     errors, and the caller's read timeout holds, in wall time on real and scaled clocks and, on the
     virtual clock, against the delay the emulator scripted (``Clock.wait`` adds it up there)."""
@@ -124,13 +134,15 @@ async def exchange(call: Awaitable[T], request: Callable[[], httpx.Request], *, 
         result = await (call if wall_timeout is None else asyncio.wait_for(call, wall_timeout))
     except ConnectionReset as exc:
         raise httpx.RemoteProtocolError(str(exc), request=request()) from exc
-    except (Hang, asyncio.TimeoutError) as exc:
+    except (TimeoutError, Hang) as exc:
         raise httpx.ReadTimeout(str(exc) or TIMEOUT_MESSAGE, request=request()) from exc
     finally:
         VIRTUAL_WAIT.reset(token)
     if clock_timeout is not None and waited[0] >= clock_timeout:
-        raise httpx.ReadTimeout(f"{TIMEOUT_MESSAGE} (a scripted {waited[0]:g} s delay; the timeout is "
-                                f"{clock_timeout:g} s)", request=request())
+        raise httpx.ReadTimeout(
+            f"{TIMEOUT_MESSAGE} (a scripted {waited[0]:g} s delay; the timeout is {clock_timeout:g} s)",
+            request=request(),
+        )
     return result
 
 
@@ -152,8 +164,12 @@ class InProcessTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         wall = (request.extensions.get("timeout") or {}).get("read") if self._wall_timeouts else None
-        return await exchange(self._inner.handle_async_request(request), lambda: request, wall_timeout=wall,
-                              clock_timeout=self._clock_timeout)
+        return await exchange(
+            self._inner.handle_async_request(request),
+            lambda: request,
+            wall_timeout=wall,
+            clock_timeout=self._clock_timeout,
+        )
 
 
 def json_dumps(value: Any) -> bytes:

@@ -9,9 +9,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock
-from ..ranges import Unsatisfiable, parse_range
-from ..jsonutil import loads
 from ..journal import RAW_CAP, Entry, Journal, Raw
+from ..jsonutil import loads
+from ..ranges import Unsatisfiable, parse_range
+
 
 class JournalMiddleware:
     """Records each request and its response in the journal under ``service``."""
@@ -37,8 +38,15 @@ class JournalMiddleware:
             return message
 
         raw_headers = scope["headers"]
-        entry = Entry(self.service, self.clock.now(), scope["method"], scope["path"],
-                      scope.get("query_string", b""), list(raw_headers), None)
+        entry = Entry(
+            self.service,
+            self.clock.now(),
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            list(raw_headers),
+            None,
+        )
         out: list[bytes] = []
         out_type = ""
         size_out = 0
@@ -95,8 +103,12 @@ def ranged_response(request: Request, data: bytes, media_type: str = "video/mp4"
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
     if part is None:
         return Response(data, media_type=media_type, headers=headers)
-    return Response(data[part.start:part.end + 1], status_code=206, media_type=media_type,
-                    headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"})
+    return Response(
+        data[part.start : part.end + 1],
+        status_code=206,
+        media_type=media_type,
+        headers={**headers, "Content-Range": f"bytes {part.start}-{part.end}/{len(data)}"},
+    )
 
 
 def bearer_token(request: Request) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import unquote, urlencode
 
 import httpx
@@ -28,14 +29,26 @@ _JSON_TYPE = (b"content-type", b"application/json")
 class InProcessClient(UpstreamClient):
     """An upstream client bound to an in-process ASGI app (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, base_url: str, forwarded: Callable[[], Mapping[str, str]],
-                 clock_timeout: float | None = None, wall_timeouts: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str,
+        forwarded: Callable[[], Mapping[str, str]],
+        clock_timeout: float | None = None,
+        wall_timeouts: bool = False,
+        **kwargs: Any,
+    ) -> None:
         async def forward(request: httpx.Request) -> None:
             for name, value in forwarded().items():
                 request.headers[name] = value
 
-        super().__init__(transport=InProcessTransport(app, clock_timeout=clock_timeout, wall_timeouts=wall_timeouts),
-                         base_url=base_url, event_hooks={"request": [forward]}, **kwargs)
+        super().__init__(
+            transport=InProcessTransport(app, clock_timeout=clock_timeout, wall_timeouts=wall_timeouts),
+            base_url=base_url,
+            event_hooks={"request": [forward]},
+            **kwargs,
+        )
         self._app = app
         self._clock_timeout = clock_timeout
         self._wall_timeout = self.timeout.read if wall_timeouts else None
@@ -47,14 +60,33 @@ class InProcessClient(UpstreamClient):
         self._defaults = [(k.lower(), v) for k, v in self.headers.raw]
         self._host = (b"host", url.netloc)
 
-    async def request(self, method: str, url: Any, *, content: Any = None, data: Any = None,  # type: ignore[override]
-                      files: Any = None, json: Any = None, params: Any = None, headers: Any = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        url: Any,
+        *,
+        content: Any = None,
+        data: Any = None,  # type: ignore[override]
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         target = self._target(url, params) if data is None and files is None and not kwargs.get("cookies") else None
         body = _body(content, json)
         if target is None or body is None:
-            return await super().request(method, url, content=content, data=data, files=files, json=json,
-                                         params=params, headers=headers, **kwargs)
+            return await super().request(
+                method,
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                **kwargs,
+            )
         return await self._call(method, target[0], target[1], headers, body, json is not None and content is None)
 
     def _target(self, url: Any, params: Any) -> tuple[str, bytes] | None:
@@ -78,13 +110,25 @@ class InProcessClient(UpstreamClient):
             return None
         return path, query.encode("ascii")
 
-    async def _call(self, method: str, raw_path: str, query: bytes, headers: Any, body: bytes,
-                    is_json: bool) -> httpx.Response:
+    async def _call(
+        self, method: str, raw_path: str, query: bytes, headers: Any, body: bytes, is_json: bool
+    ) -> httpx.Response:
         merged = self._merge(headers, body, is_json)
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-                 "scheme": "http", "path": unquote(raw_path), "raw_path": raw_path.encode("ascii"),
-                 "query_string": query, "headers": merged, "server": self._server,
-                 "client": ("127.0.0.1", 123), "root_path": "", IN_PROCESS: True}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode("ascii"),
+            "query_string": query,
+            "headers": merged,
+            "server": self._server,
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+            IN_PROCESS: True,
+        }
         sent = False
         status = 500
         out_headers: list[tuple[bytes, bytes]] = []
@@ -104,14 +148,18 @@ class InProcessClient(UpstreamClient):
             elif message["type"] == "http.response.body" and method != "HEAD":
                 parts.append(message.get("body", b""))
 
-        await exchange(self._app(scope, receive, send), lambda: self._request(method, raw_path, query),
-                       wall_timeout=self._wall_timeout, clock_timeout=self._clock_timeout)
+        await exchange(
+            self._app(scope, receive, send),
+            lambda: self._request(method, raw_path, query),
+            wall_timeout=self._wall_timeout,
+            clock_timeout=self._clock_timeout,
+        )
         return _response(status, out_headers, b"".join(parts), self._request(method, raw_path, query))
 
     def _merge(self, headers: Any, body: bytes, is_json: bool) -> list[tuple[bytes, bytes]]:
         given: dict[bytes, bytes] = {}
         if headers:
-            for k, v in (headers.items() if isinstance(headers, Mapping) else headers):
+            for k, v in headers.items() if isinstance(headers, Mapping) else headers:
                 given[_b(k).lower()] = _b(v)
         for k, v in self._forwarded().items():
             given[_b(k).lower()] = _b(v)
@@ -132,7 +180,7 @@ class InProcessClient(UpstreamClient):
 class _LazyRequest(httpx.Request):
     """An httpx.Request whose URL is only parsed if someone looks at it."""
 
-    def __init__(self, method: str, netloc: bytes, raw_path: str, query: bytes) -> None:  # noqa: D107
+    def __init__(self, method: str, netloc: bytes, raw_path: str, query: bytes) -> None:
         self.method = method
         self._parts = (netloc, raw_path, query)
         self.extensions = {}

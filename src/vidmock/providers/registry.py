@@ -17,5 +17,7 @@ from .runway import PLUGIN as RUNWAY
 from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
-PLUGINS: dict[str, ProviderPlugin] = {p.name: p for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE,
-                                                     LUMA, FAL, RUNWAY, KLING)}
+PLUGINS: dict[str, ProviderPlugin] = {
+    p.name: p
+    for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE, LUMA, FAL, RUNWAY, KLING)
+}

@@ -4,5 +4,17 @@ from .engine import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario, bundle
 from .model import Scenario, ScenarioError, load_file, parse
 from .plan import JobPlan, default_plan
 
-__all__ = ["HEADER", "SEED_HEADER", "JobPlan", "Scenario", "ScenarioEngine", "ScenarioError", "UnknownScenario",
-           "bundled_directory", "default_plan", "load_directory", "load_file", "parse"]
+__all__ = [
+    "HEADER",
+    "SEED_HEADER",
+    "JobPlan",
+    "Scenario",
+    "ScenarioEngine",
+    "ScenarioError",
+    "UnknownScenario",
+    "bundled_directory",
+    "default_plan",
+    "load_directory",
+    "load_file",
+    "parse",
+]

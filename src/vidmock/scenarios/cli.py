@@ -7,14 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 from .engine import bundled_directory, load_directory
 from .model import ScenarioError, load_file
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("scenarios", help="list, show and validate scripted scenarios",
-                            description="Scenarios script an upstream job's timeline, failures and HTTP faults.")
+    parser = sub.add_parser(
+        "scenarios",
+        help="list, show and validate scripted scenarios",
+        description="Scenarios script an upstream job's timeline, failures and HTTP faults.",
+    )
     parser.add_argument("--dir", metavar="DIR", help="scenario folder (default: the bundled catalogue)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", help="one line per scenario: name, provider, what it reproduces")

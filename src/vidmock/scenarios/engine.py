@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..store import Store
 from .model import Scenario, ScenarioError, load_file
@@ -40,8 +41,14 @@ class UnknownScenario(Exception):
 
 
 class ScenarioEngine:
-    def __init__(self, catalogue: dict[str, Scenario], store: Store, seed: int = 0,
-                 default: str | None = None, provider_defaults: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: dict[str, Scenario],
+        store: Store,
+        seed: int = 0,
+        default: str | None = None,
+        provider_defaults: Mapping[str, str] | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.store = store
         self.seed = seed
@@ -52,7 +59,7 @@ class ScenarioEngine:
             self.set_default(name, provider)
 
     @classmethod
-    def from_directory(cls, directory: Path | None, store: Store, **kw: Any) -> "ScenarioEngine":
+    def from_directory(cls, directory: Path | None, store: Store, **kw: Any) -> ScenarioEngine:
         path = directory or bundled_directory()
         return cls(load_directory(path) if path.is_dir() else {}, store, **kw)
 
@@ -74,8 +81,12 @@ class ScenarioEngine:
 
     def select(self, provider: str, headers: Mapping[str, str], prompt: str) -> tuple[str | None, int | None]:
         marker = MARKER.search(prompt or "")
-        candidates = (headers.get(HEADER) or None, marker.group(1) if marker else None,
-                      self.provider_defaults.get(provider), self.default)
+        candidates = (
+            headers.get(HEADER) or None,
+            marker.group(1) if marker else None,
+            self.provider_defaults.get(provider),
+            self.default,
+        )
         name = None
         for candidate in candidates:
             # A scenario written for another provider leaves this one alone (after a fallback, the
@@ -87,8 +98,9 @@ class ScenarioEngine:
         seed = int(raw_seed) if raw_seed and raw_seed.strip().lstrip("-").isdigit() else None
         return name, seed
 
-    def plan(self, provider: str, headers: Mapping[str, str], prompt: str, default_latency: float,
-             job_key: str) -> JobPlan:
+    def plan(
+        self, provider: str, headers: Mapping[str, str], prompt: str, default_latency: float, job_key: str
+    ) -> JobPlan:
         name, seed = self.select(provider, headers, prompt)
         if seed is None:
             scenario_seed = self.catalogue[name].seed if name else None

@@ -161,10 +161,19 @@ def parse(data: Any, source: str) -> Scenario:
     provider = data.get("provider")
     if provider is not None and not isinstance(provider, str):
         raise ScenarioError(source, "provider", "a provider id such as openai or google-vertex", provider)
-    return Scenario(name=name, description=_text(data, "description", source),
-                    reproduces=_text(data, "reproduces", source), provider=provider, seed=seed,
-                    timeline=timeline, error=error, safety_block=safety, faults=faults,
-                    content_expires_after=None if expires is None else float(expires), source=source)
+    return Scenario(
+        name=name,
+        description=_text(data, "description", source),
+        reproduces=_text(data, "reproduces", source),
+        provider=provider,
+        seed=seed,
+        timeline=timeline,
+        error=error,
+        safety_block=safety,
+        faults=faults,
+        content_expires_after=None if expires is None else float(expires),
+        source=source,
+    )
 
 
 def _text(data: dict[str, Any], key: str, source: str) -> str:
@@ -202,7 +211,9 @@ def _step(value: Any, key: str, source: str) -> Step:
     if status not in STATUSES:
         raise ScenarioError(source, f"{key}.status", f"one of {', '.join(STATUSES)}", status)
     progress = value.get("progress")
-    if progress is not None and (not isinstance(progress, int) or isinstance(progress, bool) or not 0 <= progress <= 100):
+    if progress is not None and (
+        not isinstance(progress, int) or isinstance(progress, bool) or not 0 <= progress <= 100
+    ):
         raise ScenarioError(source, f"{key}.progress", "an integer from 0 to 100", progress)
     return Step(duration(value.get("at"), f"{key}.at", source), status, progress)
 
@@ -219,8 +230,14 @@ def _fault(value: Any, key: str, source: str) -> Fault | None:
         retry = value.get("retry_after")
         if retry is not None and not _is_number(retry):
             raise ScenarioError(source, f"{key}.retry_after", "a number of seconds", retry)
-        return Fault("status", status=status, body=value.get("body"), retry_after=retry,
-                     code=value.get("code"), message=value.get("message"))
+        return Fault(
+            "status",
+            status=status,
+            body=value.get("body"),
+            retry_after=retry,
+            code=value.get("code"),
+            message=value.get("message"),
+        )
     for kind in ("reset", "hang", "malformed_json"):
         if value.get(kind) is True:
             return Fault(kind)
@@ -233,5 +250,6 @@ def _fault(value: Any, key: str, source: str) -> Fault | None:
         if not isinstance(size, int) or size < 0:
             raise ScenarioError(source, f"{key}.truncate", "a byte count", size)
         return Fault("truncate", bytes=size)
-    raise ScenarioError(source, key, "one of status, reset: true, hang: true, malformed_json: true, delay, truncate",
-                        value)
+    raise ScenarioError(
+        source, key, "one of status, reset: true, hang: true, malformed_json: true, delay, truncate", value
+    )

@@ -25,12 +25,18 @@ class JobPlan:
     faults: dict[str, list[dict[str, Any] | None]] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "seed": self.seed, "steps": [list(step) for step in self.steps],
-                "error": self.error, "safety_block": self.safety_block,
-                "content_expires_after": self.content_expires_after, "faults": self.faults}
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "steps": [list(step) for step in self.steps],
+            "error": self.error,
+            "safety_block": self.safety_block,
+            "content_expires_after": self.content_expires_after,
+            "faults": self.faults,
+        }
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "JobPlan":
+    def from_doc(cls, doc: dict[str, Any]) -> JobPlan:
         steps = [(float(a), str(s), p) for a, s, p in doc["steps"]]
         return cls(**{**doc, "steps": steps})
 
@@ -83,7 +89,10 @@ def resolve(scenario: Scenario, seed: int, default_latency: float) -> JobPlan:
             steps.append((round(at, 3), step.status, step.progress))
     else:
         steps = default_plan(default_latency, seed).steps
-    faults = {op: [None if f is None else {k: v for k, v in asdict(f).items() if v is not None} for f in seq]
-              for op, seq in scenario.faults.items()}
-    return JobPlan(scenario.name, seed, steps, scenario.error, scenario.safety_block,
-                   scenario.content_expires_after, faults)
+    faults = {
+        op: [None if f is None else {k: v for k, v in asdict(f).items() if v is not None} for f in seq]
+        for op, seq in scenario.faults.items()
+    }
+    return JobPlan(
+        scenario.name, seed, steps, scenario.error, scenario.safety_block, scenario.content_expires_after, faults
+    )

@@ -27,7 +27,8 @@ inside the fixtures, so installing vidmock does not slow down anyone's pytest st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -86,7 +87,7 @@ def make_config(options: dict[str, Any]) -> Any:
         pytest.fail(f"vidmock: {exc}", pytrace=False)
 
 
-def start_server(options: dict[str, Any]) -> "ServerThread":
+def start_server(options: dict[str, Any]) -> ServerThread:
     from .server import ServerThread
 
     return ServerThread(make_config(options)).start()
@@ -99,7 +100,7 @@ def vidmock_config() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def vidmock_server(vidmock_config: dict[str, Any]) -> Iterator["ServerThread"]:
+def vidmock_server(vidmock_config: dict[str, Any]) -> Iterator[ServerThread]:
     """vidmock for the whole session: virtual clock, free loopback port, background thread."""
     server = start_server(vidmock_config)
     try:
@@ -109,7 +110,7 @@ def vidmock_server(vidmock_config: dict[str, Any]) -> Iterator["ServerThread"]:
 
 
 @pytest.fixture
-def vidmock(request: pytest.FixtureRequest, vidmock_config: dict[str, Any]) -> Iterator["VidmockHandle"]:
+def vidmock(request: pytest.FixtureRequest, vidmock_config: dict[str, Any]) -> Iterator[VidmockHandle]:
     """A control handle on a freshly reset vidmock (its own one when the marker asks for options)."""
     from .server import VidmockHandle
 
@@ -139,7 +140,7 @@ _MISSING = object()
 
 
 @pytest.fixture
-def vidmock_receiver(vidmock: "VidmockHandle") -> Iterator["WebhookReceiver"]:
+def vidmock_receiver(vidmock: VidmockHandle) -> Iterator[WebhookReceiver]:
     """A webhook receiver on a free loopback port (``vidmock listen``'s): pass ``.url`` and
     ``.secret`` as callback_url and callback_secret; it verifies each delivery on vidmock's clock
     with the signing scheme in use, and answers 200 unless told otherwise (``respond_with``)."""
@@ -153,7 +154,7 @@ def vidmock_receiver(vidmock: "VidmockHandle") -> Iterator["WebhookReceiver"]:
 
 
 @pytest.fixture
-def vidmock_respx(request: pytest.FixtureRequest, vidmock: "VidmockHandle") -> Iterator[Any]:
+def vidmock_respx(request: pytest.FixtureRequest, vidmock: VidmockHandle) -> Iterator[Any]:
     """A started ``respx.MockRouter`` routing the gateway's and the providers' real base URLs to
     vidmock in-process. Unmatched requests raise ``AllMockedAssertionError``."""
     import respx

@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 DEFAULT_SECRET = "whsec_vidmock-test-receiver"
 PATH = "/webhooks"
@@ -28,8 +29,9 @@ class WebhookReceiver:
     ``deliveries`` (each with ``headers``, ``body``, ``verdict.ok``) and ``events()`` tell what
     arrived; ``respond_with(500, 500, 204)`` fails twice, then succeeds."""
 
-    def __init__(self, *, secret: str = DEFAULT_SECRET, scheme: str = "llmgateway",
-                 now: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, *, secret: str = DEFAULT_SECRET, scheme: str = "llmgateway", now: Callable[[], float] | None = None
+    ) -> None:
         self.secret, self.scheme = secret, scheme
         self._stack = contextlib.ExitStack()
         self.url = ""
@@ -59,7 +61,7 @@ class WebhookReceiver:
         """The JSON bodies received, in order."""
         return [json.loads(d.body) for d in self.deliveries]
 
-    def respond_with(self, status: int, *then: int) -> "WebhookReceiver":
+    def respond_with(self, status: int, *then: int) -> WebhookReceiver:
         """Answer ``status`` from now on; with more statuses, answer them in order, the last one for
         good: ``respond_with(500, 500, 204)``."""
         statuses = [status, *then]
@@ -124,8 +126,9 @@ class MinimalReceiver:
             verdict = MinimalVerdict(False, exc.reason, exc.message)
         with self._lock:
             status = self._steps.pop(0) if self._steps else self._default
-            self.deliveries.append(MinimalDelivery(method, path, lowered, body.decode("utf-8", "replace"),
-                                                   verdict, status))
+            self.deliveries.append(
+                MinimalDelivery(method, path, lowered, body.decode("utf-8", "replace"), verdict, status)
+            )
         return status
 
     @contextlib.contextmanager

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,8 +34,13 @@ REAL_BASE_URLS: dict[str, tuple[str, ...]] = {
 }
 
 
-def route_vidmock(router: respx.MockRouter, server: ServerThread, *, receiver: WebhookReceiver | None = None,
-                  base_urls: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[respx.Route]]:
+def route_vidmock(
+    router: respx.MockRouter,
+    server: ServerThread,
+    *,
+    receiver: WebhookReceiver | None = None,
+    base_urls: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, list[respx.Route]]:
     """Add routes to ``router``: the gateway's and each emulated provider's real hosts, vidmock's own
     loopback URL (signed content URLs, the control plane) and, if given, the receiver's URL.
     Returns the routes by service name, so a test can look at ``.calls``."""
@@ -51,14 +57,23 @@ def route_vidmock(router: respx.MockRouter, server: ServerThread, *, receiver: W
             route.side_effect = asgi_side_effect(target, server)
             out.setdefault(service, []).append(route)
     own = urlsplit(server.url)
-    out["vidmock"] = [router.route(scheme=own.scheme, host=own.hostname, port=own.port, name="vidmock:loopback")
-                      .mock(side_effect=asgi_side_effect(server.app, server))]
+    out["vidmock"] = [
+        router.route(scheme=own.scheme, host=own.hostname, port=own.port, name="vidmock:loopback").mock(
+            side_effect=asgi_side_effect(server.app, server)
+        )
+    ]
     if receiver is not None:
         hook = urlsplit(receiver.url)
-        effect = (asgi_side_effect(receiver.asgi_app, server) if receiver.asgi_app is not None
-                  else receiver_side_effect(receiver))
-        out["receiver"] = [router.route(scheme=hook.scheme, host=hook.hostname, port=hook.port,
-                                        name="vidmock:receiver").mock(side_effect=effect)]
+        effect = (
+            asgi_side_effect(receiver.asgi_app, server)
+            if receiver.asgi_app is not None
+            else receiver_side_effect(receiver)
+        )
+        out["receiver"] = [
+            router.route(scheme=hook.scheme, host=hook.hostname, port=hook.port, name="vidmock:receiver").mock(
+                side_effect=effect
+            )
+        ]
     return out
 
 
@@ -88,8 +103,9 @@ def asgi_side_effect(app: Any, server: ServerThread) -> Callable[[httpx.Request]
 
 def receiver_side_effect(receiver: WebhookReceiver) -> Callable[[httpx.Request], httpx.Response]:
     def side_effect(request: httpx.Request) -> httpx.Response:
-        status = receiver.handle(request.method, request.url.raw_path.decode(), request.headers.items(),
-                                 request.content)
+        status = receiver.handle(
+            request.method, request.url.raw_path.decode(), request.headers.items(), request.content
+        )
         return httpx.Response(status, request=request)
 
     return side_effect

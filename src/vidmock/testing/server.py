@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -53,7 +54,7 @@ class ServerThread:
         self._error: BaseException | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self, timeout: float = 20.0) -> "ServerThread":
+    def start(self, timeout: float = 20.0) -> ServerThread:
         import uvicorn
 
         ready = threading.Event()
@@ -94,7 +95,7 @@ class ServerThread:
         self._sock.close()
 
     # -- running on the server's loop --------------------------------------------------------------
-    def submit(self, coro: Awaitable[T]) -> "Future[T]":
+    def submit(self, coro: Awaitable[T]) -> Future[T]:
         if self.loop is None:
             raise RuntimeError("the vidmock server is not running")
         return asyncio.run_coroutine_threadsafe(_as_coroutine(coro), self.loop)
@@ -152,8 +153,9 @@ class VidmockHandle:
         """``advance`` for async tests (does not block their event loop)."""
         return float(await self.server.arun(self.runtime.advance(seconds)))
 
-    def wait_for_status(self, video_id: str, status: str = "completed", *, max_seconds: float = 3600.0,
-                        step: float = STEP_SECONDS) -> dict[str, Any]:
+    def wait_for_status(
+        self, video_id: str, status: str = "completed", *, max_seconds: float = 3600.0, step: float = STEP_SECONDS
+    ) -> dict[str, Any]:
         """Advance the virtual clock ``step`` seconds at a time until the job has ``status``; the video
         object as GET returns it. Never sleeps. Fails at once if the job ends in another terminal
         status, or after ``max_seconds`` of virtual time."""
@@ -165,10 +167,13 @@ class VidmockHandle:
             if doc["status"] == status:
                 return self.video(video_id)
             if doc["status"] in TERMINAL:
-                raise AssertionError(f"job {video_id} ended {doc['status']!r}, not {status!r}; error: {doc.get('error')}")
+                raise AssertionError(
+                    f"job {video_id} ended {doc['status']!r}, not {status!r}; error: {doc.get('error')}"
+                )
             if moved >= max_seconds:
-                raise AssertionError(f"job {video_id} still {doc['status']!r} after {moved:g} virtual seconds "
-                                     f"(waiting for {status!r})")
+                raise AssertionError(
+                    f"job {video_id} still {doc['status']!r} after {moved:g} virtual seconds (waiting for {status!r})"
+                )
             self.advance(step)
             moved += step
 
@@ -238,16 +243,18 @@ class VidmockHandle:
     def client(self, **kwargs: Any) -> httpx.Client:
         """A sync httpx client for this vidmock with the API key (closed at the end of the test)."""
         headers = {**self.default_headers, **kwargs.pop("headers", {})}
-        client = httpx.Client(base_url=kwargs.pop("base_url", self.url), headers=headers,
-                              timeout=kwargs.pop("timeout", 30.0), **kwargs)
+        client = httpx.Client(
+            base_url=kwargs.pop("base_url", self.url), headers=headers, timeout=kwargs.pop("timeout", 30.0), **kwargs
+        )
         self._clients.append(client)
         return client
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """The same, async. Close it yourself (``async with``)."""
         headers = {**self.default_headers, **kwargs.pop("headers", {})}
-        return httpx.AsyncClient(base_url=kwargs.pop("base_url", self.url), headers=headers,
-                                 timeout=kwargs.pop("timeout", 30.0), **kwargs)
+        return httpx.AsyncClient(
+            base_url=kwargs.pop("base_url", self.url), headers=headers, timeout=kwargs.pop("timeout", 30.0), **kwargs
+        )
 
     def close(self) -> None:
         for client in self._clients:

@@ -46,8 +46,7 @@ _MESSAGES = {
     "secret; {scheme} uses the whole secret, prefix included",
     "hex_instead_of_base64": "the signature matches when encoded as lowercase hex; {scheme} "
     "sends base64 (standard alphabet, padded)",
-    "base64_instead_of_hex": "the signature matches when encoded as base64; {scheme} sends "
-    "lowercase hex",
+    "base64_instead_of_hex": "the signature matches when encoded as base64; {scheme} sends lowercase hex",
     "wrong_id": "the signature matches if the id is {note} instead of the id header {msg_id!r}: "
     "sign with the exact id sent in the header",
 }
@@ -69,9 +68,7 @@ def _keys(scheme: str, secrets: list[str]) -> list[_Option]:
     out: list[_Option] = []
     for secret in secrets:
         stripped = secret[len(WHSEC_PREFIX) :] if secret.startswith(WHSEC_PREFIX) else None
-        tries: list[tuple[str | None, str, str, _Derive]] = [
-            (None, "", secret, KEY_DERIVATION[scheme])
-        ]
+        tries: list[tuple[str | None, str, str, _Derive]] = [(None, "", secret, KEY_DERIVATION[scheme])]
         if scheme == "standard":
             tries.append(("secret_not_base64_decoded", "whole secret", secret, raw_key))
             if stripped:
@@ -91,8 +88,7 @@ def _keys(scheme: str, secrets: list[str]) -> list[_Option]:
 def _bodies(body: bytes) -> list[_Option]:
     # Newline slips come before re-serialisation: json.dumps(json.loads(b)) also drops a trailing
     # newline, and the simpler explanation should win the tie.
-    out: list[_Option] = [(None, "", body), ("trailing_newline", "with a trailing newline added",
-                                             body + b"\n")]
+    out: list[_Option] = [(None, "", body), ("trailing_newline", "with a trailing newline added", body + b"\n")]
     if body.endswith(b"\n"):
         out.append(("trailing_newline", "without its trailing newline", body.rstrip(b"\r\n")))
     try:
@@ -105,8 +101,7 @@ def _bodies(body: bytes) -> list[_Option]:
         "compact separators": {"separators": (",", ":")},
         "compact, sorted keys": {"separators": (",", ":"), "sort_keys": True},
         "ensure_ascii=False": {"ensure_ascii": False},
-        "compact, ensure_ascii=False (JSON.stringify)": {
-            "separators": (",", ":"), "ensure_ascii": False},
+        "compact, ensure_ascii=False (JSON.stringify)": {"separators": (",", ":"), "ensure_ascii": False},
     }
     seen = {v for _, _, v in out}
     for note, kwargs in forms.items():
@@ -143,8 +138,7 @@ def _encodings(scheme: str) -> list[_Option]:
 
 
 def _search(scheme: str, secrets: list[str], signed: SignedHeaders, body: bytes) -> list[_Option]:
-    axes = [_keys(scheme, secrets), _bodies(body), _ids(scheme, signed.msg_id or "", body),
-            _encodings(scheme)]
+    axes = [_keys(scheme, secrets), _bodies(body), _ids(scheme, signed.msg_id or "", body), _encodings(scheme)]
     combos = sorted(itertools.product(*axes), key=lambda c: sum(o[0] is not None for o in c))
     for combo in combos:
         slips = [o for o in combo if o[0] is not None]
@@ -158,12 +152,20 @@ def _search(scheme: str, secrets: list[str], signed: SignedHeaders, body: bytes)
     return []
 
 
-def _timestamp(err: VerificationError, scheme: str, body: bytes, headers: Mapping[str, str],
-               secrets: list[str], now: float, tolerance: int) -> Diagnosis:
+def _timestamp(
+    err: VerificationError,
+    scheme: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    secrets: list[str],
+    now: float,
+    tolerance: int,
+) -> Diagnosis:
     ts = int(parse_headers(scheme, headers).timestamp or 0)
     if ts > 10**11 and abs(ts / 1000 - now) <= tolerance:
-        return Diagnosis(False, err.reason, "timestamp_in_milliseconds",
-                         f"The timestamp {ts} is in milliseconds: send unix seconds.")
+        return Diagnosis(
+            False, err.reason, "timestamp_in_milliseconds", f"The timestamp {ts} is in milliseconds: send unix seconds."
+        )
     skew = now - ts
     try:
         verify(scheme, body, headers, secrets, now, tolerance=None)
@@ -171,16 +173,25 @@ def _timestamp(err: VerificationError, scheme: str, body: bytes, headers: Mappin
     except VerificationError:
         sig = "the signature does not match either"
     if err.reason == "timestamp_too_old":
-        return Diagnosis(False, err.reason, "stale_timestamp",
-                         f"The timestamp is {skew:.0f} s old (tolerance {tolerance} s; {sig}): "
-                         "re-sign every attempt with a fresh timestamp, or fix the clock.")
-    return Diagnosis(False, err.reason, "future_timestamp",
-                     f"The timestamp is {-skew:.0f} s in the future (tolerance {tolerance} s; "
-                     f"{sig}): the sender's clock is ahead; reject, never accept, such messages.")
+        return Diagnosis(
+            False,
+            err.reason,
+            "stale_timestamp",
+            f"The timestamp is {skew:.0f} s old (tolerance {tolerance} s; {sig}): "
+            "re-sign every attempt with a fresh timestamp, or fix the clock.",
+        )
+    return Diagnosis(
+        False,
+        err.reason,
+        "future_timestamp",
+        f"The timestamp is {-skew:.0f} s in the future (tolerance {tolerance} s; "
+        f"{sig}): the sender's clock is ahead; reject, never accept, such messages.",
+    )
 
 
-def diagnose(scheme: str, body: bytes, headers: Mapping[str, str], secret: Secrets, now: float,
-             tolerance: int = 300) -> Diagnosis:
+def diagnose(
+    scheme: str, body: bytes, headers: Mapping[str, str], secret: Secrets, now: float, tolerance: int = 300
+) -> Diagnosis:
     """Verify, and on failure name the likely mistake with an actionable message."""
     secrets = as_secret_list(secret)
     try:
@@ -192,22 +203,30 @@ def diagnose(scheme: str, body: bytes, headers: Mapping[str, str], secret: Secre
     if reason in ("timestamp_too_old", "timestamp_too_new"):
         return _timestamp(failure, scheme, body, headers, secrets, now, tolerance)
     if reason == "missing_header":
-        return Diagnosis(False, reason, "missing_signature_headers",
-                         f"{failure.message}: every attempt, retries included, must carry them.")
+        return Diagnosis(
+            False,
+            reason,
+            "missing_signature_headers",
+            f"{failure.message}: every attempt, retries included, must carry them.",
+        )
     if reason in ("malformed_header", "invalid_timestamp"):
         return Diagnosis(False, reason, reason, f"{failure.message}.")
     if reason == "invalid_json":
         return Diagnosis(False, reason, "body_not_json", f"{failure.message}.")
     signed = parse_headers(scheme, headers)
     if not signed.candidates:
-        return Diagnosis(False, reason, "no_supported_signature",
-                         "No signature with the scheme's version prefix: send at least one.")
+        return Diagnosis(
+            False, reason, "no_supported_signature", "No signature with the scheme's version prefix: send at least one."
+        )
     slips = _search(scheme, secrets, signed, body)
     if not slips:
-        return Diagnosis(False, reason, None,
-                         f"{failure.message}; no known mistake explains it: check that this is "
-                         "the right secret and that the body was not altered after signing.")
-    parts = [_MESSAGES[m or ""].format(note=n, scheme=scheme, msg_id=signed.msg_id)
-             for m, n, _ in slips]
+        return Diagnosis(
+            False,
+            reason,
+            None,
+            f"{failure.message}; no known mistake explains it: check that this is "
+            "the right secret and that the body was not altered after signing.",
+        )
+    parts = [_MESSAGES[m or ""].format(note=n, scheme=scheme, msg_id=signed.msg_id) for m, n, _ in slips]
     mistake = "+".join(m or "" for m, _, _ in slips)
     return Diagnosis(False, reason, mistake, "Mismatch: " + "; and ".join(parts) + ".")

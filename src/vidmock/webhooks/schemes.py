@@ -97,9 +97,7 @@ def mac(key: bytes, content: bytes) -> bytes:
     return hmac.new(key, content, hashlib.sha256).digest()
 
 
-def signature_token(
-    scheme: str, secret: str, msg_id: str, timestamp: int | str, body: bytes
-) -> str:
+def signature_token(scheme: str, secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:
     """The bare signature (no ``v1,`` / ``v1=`` / ``sha256=``) for one secret."""
     content = signed_content(scheme, msg_id, timestamp, body)
     return encode_digest(mac(KEY_DERIVATION[scheme](secret), content), ENCODING[scheme])
@@ -113,9 +111,7 @@ def _tokens(scheme: str, secrets: Sequence[str], msg_id: str, ts: int, body: byt
     return [signature_token(scheme, s, msg_id, ts, body) for s in secrets]
 
 
-def _sign_webhook_headers(
-    scheme: str, secrets: Sequence[str], msg_id: str, ts: int, body: bytes
-) -> dict[str, str]:
+def _sign_webhook_headers(scheme: str, secrets: Sequence[str], msg_id: str, ts: int, body: bytes) -> dict[str, str]:
     # Rotation: one space-separated ``v1,<b64>`` entry per key, so receivers holding either the
     # old or the new secret verify during the overlap (Standard Webhooks "zero downtime").
     sigs = " ".join(f"v1,{t}" for t in _tokens(scheme, secrets, msg_id, ts, body))

@@ -93,9 +93,7 @@ def _parse_webhook(scheme: str, h: dict[str, str]) -> SignedHeaders:
     msg_id, ts, sig = _require(h, *names)
     entries = sig.split()
     if not entries or any("," not in e for e in entries):
-        raise VerificationError(
-            "malformed_header", f"{names[2]} must be space-separated '<version>,<sig>' entries"
-        )
+        raise VerificationError("malformed_header", f"{names[2]} must be space-separated '<version>,<sig>' entries")
     pairs = [e.split(",", 1) for e in entries]
     cands = tuple(s for v, s in pairs if v == "v1")
     return SignedHeaders(msg_id, ts, cands, len(pairs) - len(cands))
@@ -142,9 +140,7 @@ def check_timestamp(raw: str, now: float, tolerance: int | None) -> int:
     if tolerance is not None:
         skew = now - ts
         if skew > tolerance:
-            raise VerificationError(
-                "timestamp_too_old", f"timestamp is {skew:.0f} s old (tolerance {tolerance} s)"
-            )
+            raise VerificationError("timestamp_too_old", f"timestamp is {skew:.0f} s old (tolerance {tolerance} s)")
         if -skew > tolerance:
             raise VerificationError(
                 "timestamp_too_new",
@@ -153,9 +149,7 @@ def check_timestamp(raw: str, now: float, tolerance: int | None) -> int:
     return ts
 
 
-def matching_secret(
-    scheme: str, secrets: list[str], signed: SignedHeaders, body: bytes
-) -> int | None:
+def matching_secret(scheme: str, secrets: list[str], signed: SignedHeaders, body: bytes) -> int | None:
     """Index of the first secret whose signature is among the candidates, else None.
 
     Every comparison goes through ``hmac.compare_digest`` (looked up on the module at call time,
@@ -165,9 +159,7 @@ def matching_secret(
         if not secret:
             raise VerificationError("invalid_secret", "secrets must be non-empty strings")
         try:
-            expected = signature_token(
-                scheme, secret, signed.msg_id or "", signed.timestamp or "", body
-            ).encode()
+            expected = signature_token(scheme, secret, signed.msg_id or "", signed.timestamp or "", body).encode()
         except ValueError:
             raise VerificationError(
                 "invalid_secret", f"secret {mask_secret(secret)} is not usable for {scheme}"

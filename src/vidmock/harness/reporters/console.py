@@ -18,8 +18,10 @@ class Console:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            self._line(f"vidmock check {event.base_url}  seed={event.seed}  clock={event.clock_mode}  "
-                       f"families={','.join(event.families)}")
+            self._line(
+                f"vidmock check {event.base_url}  seed={event.seed}  clock={event.clock_mode}  "
+                f"families={','.join(event.families)}"
+            )
         elif isinstance(event, PhaseStarted):
             self._line(f"== {event.name}")
         elif isinstance(event, Timeline):

@@ -37,19 +37,22 @@ def _family_tables(report: Report) -> list[str]:
     for fam in report.families:
         results = [r for r in report.results if r.family == fam]
         c = report.counts(fam)
-        out.append(f"<h2>{_e(fam)} {_e(FAMILIES[fam])} — {c['passed']} passed, {c['failed']} failed, "
-                   f"{c['skipped']} skipped</h2>")
+        out.append(
+            f"<h2>{_e(fam)} {_e(FAMILIES[fam])} — {c['passed']} passed, {c['failed']} failed, "
+            f"{c['skipped']} skipped</h2>"
+        )
         out.append("<table><tr><th>check</th><th>what it checks</th><th>verdict</th></tr>")
         for r in results:
             verdict = r.verdict + (f" ({_e(r.detail)})" if r.detail else "")
-            out.append(f"<tr><td>{_e(r.name)}</td><td>{_e(r.title)}</td><td class=\"{r.verdict}\">{verdict}</td></tr>")
+            out.append(f'<tr><td>{_e(r.name)}</td><td>{_e(r.title)}</td><td class="{r.verdict}">{verdict}</td></tr>')
             for f in r.findings:
                 out.append(
-                    f"<tr><td></td><td colspan=\"2\"><b>{_e(f.message)}</b>"
+                    f'<tr><td></td><td colspan="2"><b>{_e(f.message)}</b>'
                     f"<div>expected: <code>{_e(f.expected)}</code></div><div>actual: <code>{_e(f.actual)}</code></div>"
                     + (f"<div>request: <code>{_e(f.request)}</code></div>" if f.request else "")
                     + (f"<div>reproduce (seed {report.seed}):</div><pre>{_e(f.curl)}</pre>" if f.curl else "")
-                    + "</td></tr>")
+                    + "</td></tr>"
+                )
         out.append("</table>")
     return out
 
@@ -60,16 +63,20 @@ def _timelines(entries: list[TimelineEntry]) -> list[str]:
         by_job[e.job_id].append(e)
     out = ["<h2>Job timelines</h2>"]
     for job, items in by_job.items():
-        items.sort(key=lambda e: (e.clock if e.clock is not None else 0.0))
+        items.sort(key=lambda e: e.clock if e.clock is not None else 0.0)
         t0 = items[0].clock or 0.0
         bad = sum(1 for e in items if not e.ok)
-        out.append(f"<details open=\"open\"><summary><code>{_e(job)}</code> — {len(items)} events"
-                   f"{f', {bad} unexpected' if bad else ''}</summary><table class=\"tl\">"
-                   "<tr><th>t+ (s)</th><th>kind</th><th>what happened</th></tr>")
+        out.append(
+            f'<details open="open"><summary><code>{_e(job)}</code> — {len(items)} events'
+            f'{f", {bad} unexpected" if bad else ""}</summary><table class="tl">'
+            "<tr><th>t+ (s)</th><th>kind</th><th>what happened</th></tr>"
+        )
         for e in items:
             cls = "err" if not e.ok else e.kind
             offset = f"{(e.clock or 0.0) - t0:.0f}" if e.clock is not None else ""
-            out.append(f"<tr class=\"{cls}\"><td>{offset}</td><td class=\"kind\">{_e(e.kind)}</td><td>{_e(e.text)}</td></tr>")
+            out.append(
+                f'<tr class="{cls}"><td>{offset}</td><td class="kind">{_e(e.kind)}</td><td>{_e(e.text)}</td></tr>'
+            )
         out.append("</table></details>")
     return out
 
@@ -79,10 +86,10 @@ def render(report: Report) -> str:
     banner = "ok" if report.ok else "bad"
     parts = [
         "<!DOCTYPE html>",
-        "<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>vidmock check report</title>",
+        '<html lang="en"><head><meta charset="utf-8"/><title>vidmock check report</title>',
         f"<style>{CSS}</style></head><body>",
         f"<h1>vidmock check — {_e(report.base_url)}</h1>",
-        f"<div class=\"banner {banner}\">{'PASSED' if report.ok else 'FAILED'}: {total['passed']} passed, "
+        f'<div class="banner {banner}">{"PASSED" if report.ok else "FAILED"}: {total["passed"]} passed, '
         f"{total['failed']} failed, {total['skipped']} skipped in {report.elapsed:.1f} s "
         f"({_e(report.clock_mode)} clock, seed {report.seed})</div>",
     ]

@@ -34,8 +34,11 @@ class AlibabaClient:
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
-        body = {"model": ctx.mapping.external_id, "input": {"prompt": req.prompt},
-                "parameters": {"size": req.routing_size.replace("x", "*"), "duration": req.seconds}}
+        body = {
+            "model": ctx.mapping.external_id,
+            "input": {"prompt": req.prompt},
+            "parameters": {"size": req.routing_size.replace("x", "*"), "duration": req.seconds},
+        }
         response = await http.post(SYNTHESIS, json=body, headers={**self._headers(), "X-DashScope-Async": "enable"})
         data = upstream_json(response)
         output = _object(data.get("output"))

@@ -15,10 +15,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...media import VideoSpec
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import bearer_token, journaled, ranged_response, read_json
@@ -60,8 +60,13 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             task_id = ctx.ids.uuid("alibaba.task")
             latency = float(ctx.config.latency.get(model, MODELS[model].latency))
             plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, task_id)
-            task = Task(id=task_id, model=model, created_at=ctx.clock.now(), plan=plan.to_doc(),
-                        **{**fields, "seed": fields["seed"] or plan.seed})
+            task = Task(
+                id=task_id,
+                model=model,
+                created_at=ctx.clock.now(),
+                plan=plan.to_doc(),
+                **{**fields, "seed": fields["seed"] or plan.seed},
+            )
             ctx.store.put(KIND, task_id, task.to_doc())
             return JSONResponse({"request_id": rid, "output": {"task_id": task_id, "task_status": "PENDING"}})
         except DashScopeError as err:
@@ -89,8 +94,11 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             now = ctx.clock.now()
             task = Task.from_doc(doc) if doc is not None else None
             if task is None or task.status_at(now) != "queued":
-                raise DashScopeError(400, "Failed to cancel the task, please confirm if the task is in "
-                                          "PENDING status.", "UnsupportedOperation")
+                raise DashScopeError(
+                    400,
+                    "Failed to cancel the task, please confirm if the task is in PENDING status.",
+                    "UnsupportedOperation",
+                )
             task.canceled_at = now
             ctx.store.put(KIND, task.id, task.to_doc())
             return JSONResponse({"request_id": rid})
@@ -128,10 +136,10 @@ def _authenticate(request: Request) -> None:
         raise NO_API_KEY
 
 
-
-
 def _oss_error(status: int, code: str, message: str) -> Response:
     """Alibaba Cloud OSS answers object errors in XML."""
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>{code}</Code>\n  <Message>{message}</Message>\n'
-            "</Error>\n")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>{code}</Code>\n  <Message>{message}</Message>\n'
+        "</Error>\n"
+    )
     return Response(body, status_code=status, media_type="application/xml")

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from ...responses import JSONResponse
 
-CODES = {400: "InvalidParameter", 401: "InvalidApiKey", 403: "AccessDenied", 404: "NotFound",
-         413: "InvalidParameter", 429: "Throttling.RateQuota", 500: "InternalError", 503: "ServiceUnavailable"}
-MESSAGES = {429: "Requests rate limit exceeded, please try again later.",
-            500: "An internal error has occured, please try again later or contact service support.",
-            503: "The service is temporarily unavailable, please try again later."}  # 503 text chosen
+CODES = {
+    400: "InvalidParameter",
+    401: "InvalidApiKey",
+    403: "AccessDenied",
+    404: "NotFound",
+    413: "InvalidParameter",
+    429: "Throttling.RateQuota",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
+MESSAGES = {
+    429: "Requests rate limit exceeded, please try again later.",
+    500: "An internal error has occured, please try again later or contact service support.",
+    503: "The service is temporarily unavailable, please try again later.",
+}  # 503 text chosen
 
 
 class DashScopeError(Exception):

@@ -19,15 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .errors import invalid
 from ..base import PlannedRecord
+from .errors import invalid
 
 KIND = "alibaba.task"
 RETENTION = 24 * 3600.0
 CONTENT_TTL = 24 * 3600.0
 TZ = timezone(timedelta(hours=8))
-STATUS = {"queued": "PENDING", "in_progress": "RUNNING", "completed": "SUCCEEDED", "failed": "FAILED",
-          "canceled": "CANCELED", "expired": "UNKNOWN"}
+STATUS = {
+    "queued": "PENDING",
+    "in_progress": "RUNNING",
+    "completed": "SUCCEEDED",
+    "failed": "FAILED",
+    "canceled": "CANCELED",
+    "expired": "UNKNOWN",
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,11 @@ class Task(PlannedRecord):
         status = self.status_at(now)
         if STATUS[status] == "UNKNOWN":
             return unknown(self.id, request_id)
-        output: dict[str, Any] = {"task_id": self.id, "task_status": STATUS[status],
-                                  "submit_time": stamp(self.created_at)}
+        output: dict[str, Any] = {
+            "task_id": self.id,
+            "task_status": STATUS[status],
+            "submit_time": stamp(self.created_at),
+        }
         started = self._step_time(("in_progress", "completed", "failed"))
         if status != "queued" and started is not None and started <= now:
             output["scheduled_time"] = stamp(started)
@@ -99,8 +108,11 @@ class Task(PlannedRecord):
         if status == "completed":
             output["orig_prompt"] = self.prompt
             output["video_url"] = f"{base_url}/files/{self.id}.mp4"
-            body["usage"] = {"video_duration": self.duration, "video_ratio": f"{self.width}*{self.height}",
-                             "video_count": 1}
+            body["usage"] = {
+                "video_duration": self.duration,
+                "video_ratio": f"{self.width}*{self.height}",
+                "video_count": 1,
+            }
         elif status == "failed":
             error = self.job_plan().error or {}
             output["code"] = error.get("code") or "InternalError"
@@ -146,8 +158,14 @@ def parse_create(body: Any) -> tuple[str, dict[str, Any]]:
         raise invalid("The audio parameter must be a boolean.")
     if audio and not spec.audio:
         raise invalid(f"The audio parameter is not supported by {model}.")
-    return model, {"prompt": prompt, "width": width, "height": height, "duration": duration, "audio": audio,
-                   "seed": seed}
+    return model, {
+        "prompt": prompt,
+        "width": width,
+        "height": height,
+        "duration": duration,
+        "audio": audio,
+        "seed": seed,
+    }
 
 
 def _size(value: Any) -> tuple[int, int]:
@@ -156,8 +174,9 @@ def _size(value: Any) -> tuple[int, int]:
     try:
         w, h = (int(x) for x in str(value).split("*"))
     except ValueError:
-        raise invalid("The size parameter is invalid: expected width*height such as 1280*720, "
-                      f"got {value!r}.") from None
+        raise invalid(
+            f"The size parameter is invalid: expected width*height such as 1280*720, got {value!r}."
+        ) from None
     if not (256 <= w <= 4096 and 256 <= h <= 4096) or w % 2 or h % 2:
         raise invalid(f"The size parameter is invalid: {value} is not a supported resolution.")
     return w, h

@@ -69,9 +69,12 @@ class AtlasCloudClient:
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
         frames = req.input_mode == "frames"
-        body: dict[str, Any] = {"model": upstream_model(ctx.mapping.external_id, req.resolution, frames),
-                                "prompt": req.prompt, "duration": req.seconds,
-                                "aspect_ratio": "9:16" if is_portrait(req.routing_size) else "16:9"}
+        body: dict[str, Any] = {
+            "model": upstream_model(ctx.mapping.external_id, req.resolution, frames),
+            "prompt": req.prompt,
+            "duration": req.seconds,
+            "aspect_ratio": "9:16" if is_portrait(req.routing_size) else "16:9",
+        }
         if not ctx.mapping.external_id.endswith("-turbo"):
             body["sound"] = req.audio  # turbo always renders sound; the gateway never sends it (§5.4)
         if req.image is not None and ctx.first_frame is not None:
@@ -79,8 +82,10 @@ class AtlasCloudClient:
         if req.last_frame is not None and ctx.last_frame is not None:
             body["end_image"] = await self._image_url(http, req.last_frame, ctx.last_frame)
         if ctx.references:
-            body["reference_image_urls"] = [await self._image_url(http, original, prepared)
-                                            for original, prepared in zip(req.reference_images, ctx.references)]
+            body["reference_image_urls"] = [
+                await self._image_url(http, original, prepared)
+                for original, prepared in zip(req.reference_images, ctx.references, strict=False)
+            ]
         if req.reference_videos:
             body["reference_video_urls"] = list(req.reference_videos)
         response = await http.post(GENERATE, json=body, headers={**self._headers(), "x-request-id": ctx.request_id})

@@ -17,9 +17,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import bearer_token, journaled, ranged_response, read_json
@@ -146,4 +146,3 @@ def _file_part(body: bytes, content_type: str) -> tuple[str, bytes]:
             if isinstance(data, bytes) and data:
                 return part.get_content_type(), data
     raise AtlasError(400, "file is required")
-

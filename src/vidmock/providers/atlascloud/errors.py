@@ -22,9 +22,16 @@ class AtlasError(Exception):
         return JSONResponse(self.body(), status_code=self.status)
 
 
-DEFAULT_MESSAGES = {400: "Invalid request parameters", 401: "Unauthorized: invalid or missing API key",
-                    404: "Not found", 413: "Request entity too large", 429: "Too many requests, please retry later",
-                    500: "Internal server error", 502: "Bad gateway", 503: "Service temporarily unavailable"}
+DEFAULT_MESSAGES = {
+    400: "Invalid request parameters",
+    401: "Unauthorized: invalid or missing API key",
+    404: "Not found",
+    413: "Request entity too large",
+    429: "Too many requests, please retry later",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service temporarily unavailable",
+}
 
 
 def error_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:

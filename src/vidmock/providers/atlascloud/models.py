@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...media import VideoSpec
-from .errors import AtlasError
 from ..base import PlannedRecord
+from .errors import AtlasError
 
 KIND = "atlascloud.prediction"
 UPLOAD_KIND = "atlascloud.upload"
 TIERS = ("std", "turbo", "4k")
 TASKS = ("text-to-video", "image-to-video")
 # The upstream model names LLMGateway computes (gateway.md §5.3, providers.md §5.7).
-MODELS: dict[str, tuple[str, str]] = {f"kwaivgi/kling-v3.0-{tier}/{task}": (tier, task)
-                                      for tier in TIERS for task in TASKS}
+MODELS: dict[str, tuple[str, str]] = {
+    f"kwaivgi/kling-v3.0-{tier}/{task}": (tier, task) for tier in TIERS for task in TASKS
+}
 # Seconds from submit to done. Kling renders take minutes (providers.md §5.6); the split between
 # tiers is chosen: turbo is the fast variant, 4k the slow one.
 DEFAULT_LATENCY = {"std": 120.0, "turbo": 60.0, "4k": 240.0}
@@ -33,8 +34,11 @@ ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 # 4k renders 2160p; std and turbo render 720p (chosen, the reference does not say).
 SHORT_SIDE = {"std": 720, "turbo": 720, "4k": 2160}
 WIRE_STATUS = {"queued": "created", "in_progress": "processing", "completed": "completed"}
-FAILURE_MESSAGES = {"failed": "Video generation failed due to an internal error",
-                    "canceled": "The prediction was cancelled", "expired": "The prediction expired in the queue"}
+FAILURE_MESSAGES = {
+    "failed": "Video generation failed due to an internal error",
+    "canceled": "The prediction was cancelled",
+    "expired": "The prediction expired in the queue",
+}
 
 
 @dataclass
@@ -89,11 +93,14 @@ class Prediction(PlannedRecord):
         done = wire in ("completed", "failed")
         finished = self.finished_at()
         return {
-            "id": self.id, "model": self.model, "status": wire,
+            "id": self.id,
+            "model": self.model,
+            "status": wire,
             "outputs": [f"{base_url}/files/{self.id}.mp4"] if wire == "completed" else [],
             "urls": {"get": f"{base_url}/api/v1/model/prediction/{self.id}"},
             "has_nsfw_contents": [False] if wire == "completed" else [],
-            "created_at": _iso(self.created_at), "error": error,
+            "created_at": _iso(self.created_at),
+            "error": error,
             "executionTime": int(((finished or now) - self.created_at) * 1000) if done else 0,
         }
 
@@ -142,5 +149,14 @@ def parse_generate_body(body: Any) -> dict[str, Any]:
         raise AtlasError(400, f"image is not supported by {model}; use the image-to-video model")
     if body.get("reference_image_urls") or body.get("reference_video_urls"):
         raise AtlasError(400, f"reference inputs are not supported by {model}")
-    return {"model": model, "tier": tier, "task": task, "prompt": prompt, "duration": duration,
-            "aspect_ratio": aspect, "sound": sound, "image": image, "end_image": end_image}
+    return {
+        "model": model,
+        "tier": tier,
+        "task": task,
+        "prompt": prompt,
+        "duration": duration,
+        "aspect_ratio": aspect,
+        "sound": sound,
+        "image": image,
+        "end_image": end_image,
+    }

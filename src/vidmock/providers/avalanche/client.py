@@ -17,8 +17,16 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.request import RESOLUTION, is_portrait
-from ..base import (PollFailure, PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError, poll_json,
-                    upstream_json)
+from ..base import (
+    PollFailure,
+    PollResult,
+    PreparedImage,
+    SubmitContext,
+    SubmitResult,
+    UpstreamError,
+    poll_json,
+    upstream_json,
+)
 
 TOKEN = "vidmock-avalanche-key"
 UPLOAD_PATH = "videos/input-images"
@@ -40,9 +48,11 @@ class AvalancheClient:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def _upload(self, http: httpx.AsyncClient, image: PreparedImage) -> str:
-        response = await http.post("/api/file-base64-upload", headers=self._headers(),
-                                   json={"base64Data": f"data:{image.mime_type};base64,{image.base64}",
-                                         "uploadPath": UPLOAD_PATH})
+        response = await http.post(
+            "/api/file-base64-upload",
+            headers=self._headers(),
+            json={"base64Data": f"data:{image.mime_type};base64,{image.base64}", "uploadPath": UPLOAD_PATH},
+        )
         data = _dict(upstream_json(response).get("data"))
         for key in ("fileUrl", "downloadUrl"):
             if isinstance(data.get(key), str) and data[key].startswith(("http://", "https://")):
@@ -56,21 +66,33 @@ class AvalancheClient:
         urls = [await self._upload(http, image) for image in (*frames, *ctx.references)]
         headers = {**self._headers(), "x-request-id": ctx.request_id}
         if external_id in SORA_IDS:
-            task_input: dict[str, Any] = {"prompt": req.prompt, "aspect_ratio": "portrait" if portrait else "landscape",
-                                          "n_frames": str(req.seconds), "remove_watermark": True,
-                                          "upload_method": "s3"}
+            task_input: dict[str, Any] = {
+                "prompt": req.prompt,
+                "aspect_ratio": "portrait" if portrait else "landscape",
+                "n_frames": str(req.seconds),
+                "remove_watermark": True,
+                "upload_method": "s3",
+            }
             if urls:
                 task_input["image_urls"] = urls
             if external_id == "sora-2-pro":
                 task_input["size"] = "high" if req.resolution == "1080p" else "standard"
-            body: dict[str, Any] = {"model": f"{external_id}-{'image' if urls else 'text'}-to-video",
-                                    "input": task_input}
+            body: dict[str, Any] = {
+                "model": f"{external_id}-{'image' if urls else 'text'}-to-video",
+                "input": task_input,
+            }
             response = await http.post("/api/v1/jobs/createTask", json=body, headers=headers)
         else:
-            kind = ("FIRST_AND_LAST_FRAMES_2_VIDEO" if frames else "REFERENCE_2_VIDEO" if ctx.references
-                    else "TEXT_2_VIDEO")
-            body = {"prompt": req.prompt, "model": external_id, "aspect_ratio": "9:16" if portrait else "16:9",
-                    "generationType": kind, "enableFallback": False}
+            kind = (
+                "FIRST_AND_LAST_FRAMES_2_VIDEO" if frames else "REFERENCE_2_VIDEO" if ctx.references else "TEXT_2_VIDEO"
+            )
+            body = {
+                "prompt": req.prompt,
+                "model": external_id,
+                "aspect_ratio": "9:16" if portrait else "16:9",
+                "generationType": kind,
+                "enableFallback": False,
+            }
             if urls:
                 body["imageUrls"] = urls
             response = await http.post("/api/v1/veo/generate", json=body, headers=headers)
@@ -95,7 +117,9 @@ class AvalancheClient:
         except httpx.HTTPError as exc:
             raise PollFailure(str(exc) or type(exc).__name__) from exc
 
-    async def _get_data(self, http: httpx.AsyncClient, path: str, upstream_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def _get_data(
+        self, http: httpx.AsyncClient, path: str, upstream_id: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         body = poll_json(await http.get(path, params={"taskId": upstream_id}, headers=self._headers()))
         if body.get("code") != 200 or not isinstance(body.get("data"), dict):
             raise PollFailure(f"Avalanche status request failed: {body.get('msg')} (code {body.get('code')})")
@@ -116,17 +140,18 @@ class AvalancheClient:
             if url is None:
                 return PollResult("in_progress", UPGRADE_PROGRESS, raw=body)
             return PollResult("completed", 100, content_url=url, raw=body)
-        return PollResult("completed", 100, content_url=_first(_dict(data.get("response")).get("resultUrls")),
-                          raw=body)
+        return PollResult("completed", 100, content_url=_first(_dict(data.get("response")).get("resultUrls")), raw=body)
 
     async def _upgrade(self, http: httpx.AsyncClient, upstream_id: str, resolution: str) -> str | None:
         """The 1080p/4k URL, or None while the upgrade is pending (any code other than 200)."""
         if resolution == "1080p":
-            response = await http.get("/api/v1/veo/get-1080p-video", params={"taskId": upstream_id, "index": 0},
-                                      headers=self._headers())
+            response = await http.get(
+                "/api/v1/veo/get-1080p-video", params={"taskId": upstream_id, "index": 0}, headers=self._headers()
+            )
         else:
-            response = await http.post("/api/v1/veo/get-4k-video", json={"taskId": upstream_id, "index": 0},
-                                       headers=self._headers())
+            response = await http.post(
+                "/api/v1/veo/get-4k-video", json={"taskId": upstream_id, "index": 0}, headers=self._headers()
+            )
         body = poll_json(response)
         data = _dict(body.get("data"))
         if body.get("code") != 200:

@@ -17,14 +17,15 @@ content faults at the video files; a scenario written for another provider is ig
 from __future__ import annotations
 
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
+from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
@@ -58,6 +59,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             except UnknownScenario as exc:
                 return KieError(422, str(exc)).response()
             return result if isinstance(result, Response) else JSONResponse(result)
+
         return endpoint
 
     async def body_of(request: Request) -> Any:
@@ -78,16 +80,16 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     async def submit(request: Request, variant: str) -> Any:
         body = await body_of(request)
         headers, prompt = request.headers, _prompt_of(body, variant)
-        faulted = await submit_fault_response(ctx, SERVICE, headers, prompt, fault_body,
-                                              raise_unknown=True)  # `{code: 422, msg}` in a 200, below
+        faulted = await submit_fault_response(
+            ctx, SERVICE, headers, prompt, fault_body, raise_unknown=True
+        )  # `{code: 422, msg}` in a 200, below
         if faulted is not None:
             return faulted
         fields = parse_veo(body) if variant == "veo" else parse_sora(body)
         task_id = ctx.ids.new("avalanche.task", 32, HEX)
         latency = float(ctx.config.latency.get(fields["model"], DEFAULT_LATENCY[fields["model"]]))
         plan = ctx.scenarios.plan(SERVICE, headers, prompt, latency, task_id)
-        task = Task(id=task_id, variant=variant, created_at=ctx.clock.now(), params=body, plan=plan.to_doc(),
-                    **fields)
+        task = Task(id=task_id, variant=variant, created_at=ctx.clock.now(), params=body, plan=plan.to_doc(), **fields)
         ctx.store.put(KIND, task_id, task.to_doc())
         return ok({"taskId": task_id})
 
@@ -132,8 +134,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             ctx.store.put(KIND, task.id, task.to_doc())
             return ok(pending)
         if not task.file_ready("4k.mp4", now):
-            raise KieError(422, "4k is processing. It should be ready in 5-10 minutes. Please check back shortly.",
-                           pending)
+            raise KieError(
+                422, "4k is processing. It should be ready in 5-10 minutes. Please check back shortly.", pending
+            )
         return ok({**pending, "resultUrls": [task.file_url(base_url, "4k.mp4")]})
 
     async def upload(request: Request) -> Any:
@@ -141,13 +144,24 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         upload_id = ctx.ids.new("avalanche.upload", 24, HEX)
         name = name or f"{upload_id}.{EXTENSIONS.get(mime, 'bin')}"
         now = ctx.clock.now()
-        ctx.store.put(UPLOAD_KIND, upload_id, {"blob": ctx.store.put_blob(data), "mime": mime, "name": name,
-                                               "created_at": now})
+        ctx.store.put(
+            UPLOAD_KIND, upload_id, {"blob": ctx.store.put_blob(data), "mime": mime, "name": name, "created_at": now}
+        )
         url = f"{base_url}/files/uploads/{upload_id}/{name}"
-        return {"success": True, "code": 200, "msg": "File uploaded successfully",
-                "data": {"fileName": name, "filePath": f"{path}/{name}", "downloadUrl": url, "fileUrl": url,
-                         "fileSize": len(data), "mimeType": mime,
-                         "uploadedAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now))}}
+        return {
+            "success": True,
+            "code": 200,
+            "msg": "File uploaded successfully",
+            "data": {
+                "fileName": name,
+                "filePath": f"{path}/{name}",
+                "downloadUrl": url,
+                "fileUrl": url,
+                "fileSize": len(data),
+                "mimeType": mime,
+                "uploadedAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now)),
+            },
+        }
 
     async def video_file(request: Request) -> Response:
         task_id, name = request.path_params["task_id"], request.path_params["name"]
@@ -165,7 +179,11 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
 
     async def upload_file(request: Request) -> Response:
         doc = ctx.store.get(UPLOAD_KIND, request.path_params["upload_id"])
-        if doc is None or doc["name"] != request.path_params["name"] or ctx.clock.now() >= doc["created_at"] + UPLOAD_TTL:
+        if (
+            doc is None
+            or doc["name"] != request.path_params["name"]
+            or ctx.clock.now() >= doc["created_at"] + UPLOAD_TTL
+        ):
             return _missing()
         data = ctx.store.get_blob(doc["blob"])
         return _missing() if data is None else ranged_response(request, data, doc["mime"])
@@ -193,8 +211,6 @@ def _prompt_of(body: Any, variant: str) -> str:
 
 def _missing() -> Response:
     return JSONResponse({"code": 404, "msg": "File not found", "data": None}, status_code=404)
-
-
 
 
 __all__ = ["build_emulator", "SERVICE"]

@@ -23,9 +23,13 @@ UPGRADE_1080P = 60.0
 UPGRADE_4K = 300.0
 # Seconds from submit to success (chosen: Kie's fast model usually answers in 1–2 minutes).
 DEFAULT_LATENCY: dict[str, float] = {
-    "veo3_fast": 75.0, "veo3_lite": 60.0, "veo3": 150.0,
-    "sora-2-text-to-video": 120.0, "sora-2-image-to-video": 120.0,
-    "sora-2-pro-text-to-video": 240.0, "sora-2-pro-image-to-video": 240.0,
+    "veo3_fast": 75.0,
+    "veo3_lite": 60.0,
+    "veo3": 150.0,
+    "sora-2-text-to-video": 120.0,
+    "sora-2-image-to-video": 120.0,
+    "sora-2-pro-text-to-video": 240.0,
+    "sora-2-pro-image-to-video": 240.0,
 }
 # Output sizes: Veo's original is 720p (the point of the 1080P/4K upgrades); Sora per its size.
 BASE = {"16:9": (1280, 720), "9:16": (720, 1280)}
@@ -35,11 +39,19 @@ FILES = {"video.mp4": BASE, "1080p.mp4": HD, "4k.mp4": UHD}
 # Generic plan status → Veo successFlag: 0 generating, 1 success, 2 failed before completion,
 # 3 generation failed (Kie's table).
 SUCCESS_FLAG = {"queued": 0, "in_progress": 0, "completed": 1, "failed": 3, "canceled": 2, "expired": 2}
-SORA_STATE = {"queued": "waiting", "in_progress": "generating", "completed": "success", "failed": "fail",
-              "canceled": "fail", "expired": "fail"}
-DEFAULT_ERRORS = {"failed": (501, "Video generation failed. Please try again later."),
-                  "canceled": (400, "The task was cancelled before completion."),
-                  "expired": (400, "The task timed out before completion.")}
+SORA_STATE = {
+    "queued": "waiting",
+    "in_progress": "generating",
+    "completed": "success",
+    "failed": "fail",
+    "canceled": "fail",
+    "expired": "fail",
+}
+DEFAULT_ERRORS = {
+    "failed": (501, "Video generation failed. Please try again later."),
+    "canceled": (400, "The task was cancelled before completion."),
+    "expired": (400, "The task timed out before completion."),
+}
 
 
 @dataclass
@@ -60,7 +72,7 @@ class Task:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
+    def from_doc(cls, doc: dict[str, Any]) -> Task:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
@@ -131,13 +143,24 @@ class Task:
         status = self.status(now)
         flag = SUCCESS_FLAG[status]
         done = status in ("completed", "failed", "canceled", "expired")
-        out: dict[str, Any] = {"taskId": self.id, "paramJson": json.dumps(self.params, separators=(",", ":")),
-                               "completeTime": _wall(self.finished_at()) if done else None,
-                               "response": None, "successFlag": flag, "errorCode": None, "errorMessage": "",
-                               "createTime": _wall(self.created_at), "fallbackFlag": False}
+        out: dict[str, Any] = {
+            "taskId": self.id,
+            "paramJson": json.dumps(self.params, separators=(",", ":")),
+            "completeTime": _wall(self.finished_at()) if done else None,
+            "response": None,
+            "successFlag": flag,
+            "errorCode": None,
+            "errorMessage": "",
+            "createTime": _wall(self.created_at),
+            "fallbackFlag": False,
+        }
         if self.succeeded(now):
-            out["response"] = {"taskId": self.id, "resultUrls": [self.file_url(base_url, "video.mp4")],
-                               "originUrls": [], "resolution": "720p"}
+            out["response"] = {
+                "taskId": self.id,
+                "resultUrls": [self.file_url(base_url, "video.mp4")],
+                "originUrls": [],
+                "resolution": "720p",
+            }
         elif done:
             out["successFlag"] = flag if status != "completed" else 3  # a safety block is a failed generation
             out["errorCode"], out["errorMessage"] = self.error(status)
@@ -150,10 +173,19 @@ class Task:
         if status == "completed" and not self.succeeded(now):
             state = "fail"
         end = self.finished_at()
-        out: dict[str, Any] = {"taskId": self.id, "model": self.model, "state": state,
-                               "param": json.dumps(self.params, separators=(",", ":")), "resultJson": "",
-                               "failCode": "", "failMsg": "", "costTime": None, "completeTime": None,
-                               "createTime": int(self.created_at * 1000), "updateTime": int(now * 1000)}
+        out: dict[str, Any] = {
+            "taskId": self.id,
+            "model": self.model,
+            "state": state,
+            "param": json.dumps(self.params, separators=(",", ":")),
+            "resultJson": "",
+            "failCode": "",
+            "failMsg": "",
+            "costTime": None,
+            "completeTime": None,
+            "createTime": int(self.created_at * 1000),
+            "updateTime": int(now * 1000),
+        }
         if state in ("success", "fail") and end is not None:
             out["costTime"], out["completeTime"] = int((end - self.created_at) * 1000), int(end * 1000)
         if state == "success":

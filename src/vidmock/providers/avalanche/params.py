@@ -16,8 +16,7 @@ VEO_MODELS = ("veo3", "veo3_fast", "veo3_lite")
 REFERENCE_MODELS = ("veo3_fast", "veo3_lite")
 GENERATION_TYPES = ("TEXT_2_VIDEO", "FIRST_AND_LAST_FRAMES_2_VIDEO", "REFERENCE_2_VIDEO")
 VEO_ASPECTS = ("16:9", "9:16", "Auto")
-SORA_MODELS = ("sora-2-text-to-video", "sora-2-image-to-video", "sora-2-pro-text-to-video",
-               "sora-2-pro-image-to-video")
+SORA_MODELS = ("sora-2-text-to-video", "sora-2-image-to-video", "sora-2-pro-text-to-video", "sora-2-pro-image-to-video")
 SORA_FRAMES = ("10", "15")  # Kie's Sora 2 durations, as strings
 SORA_ASPECTS = ("landscape", "portrait")
 MAX_PROMPT = 5000  # chosen
@@ -35,8 +34,9 @@ def _prompt(value: Any, limit: int = MAX_PROMPT) -> str:
 def _urls(value: Any, field: str) -> list[str]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(u, str) and u.startswith(("http://", "https://"))
-                                              for u in value):
+    if not isinstance(value, list) or not all(
+        isinstance(u, str) and u.startswith(("http://", "https://")) for u in value
+    ):
         raise invalid(f"{field} must be a list of http(s) URLs")
     return list(value)
 
@@ -69,8 +69,15 @@ def parse_veo(body: Any) -> dict[str, Any]:
     for flag in ("enableFallback", "enableTranslation"):
         if flag in body and not isinstance(body[flag], bool):
             raise invalid(f"{flag} must be a boolean")
-    return {"prompt": prompt, "model": model, "aspect": "9:16" if aspect == "9:16" else "16:9",
-            "generation_type": kind, "image_urls": images, "seconds": 8, "size": None}
+    return {
+        "prompt": prompt,
+        "model": model,
+        "aspect": "9:16" if aspect == "9:16" else "16:9",
+        "generation_type": kind,
+        "image_urls": images,
+        "seconds": 8,
+        "size": None,
+    }
 
 
 def parse_sora(body: Any) -> dict[str, Any]:
@@ -89,7 +96,7 @@ def parse_sora(body: Any) -> dict[str, Any]:
         raise invalid("input.aspect_ratio must be landscape or portrait")
     frames = data.get("n_frames", "10")
     if str(frames) not in SORA_FRAMES:
-        raise invalid("input.n_frames must be \"10\" or \"15\"")
+        raise invalid('input.n_frames must be "10" or "15"')
     images = _urls(data.get("image_urls"), "input.image_urls")
     if model.endswith("image-to-video") and len(images) != 1:
         raise invalid("input.image_urls must hold exactly 1 image for image-to-video")
@@ -102,8 +109,15 @@ def parse_sora(body: Any) -> dict[str, Any]:
         raise invalid("input.remove_watermark must be a boolean")
     if "upload_method" in data and data["upload_method"] not in ("s3", "oss"):
         raise invalid("input.upload_method must be s3 or oss")
-    return {"prompt": prompt, "model": model, "aspect": "9:16" if aspect == "portrait" else "16:9",
-            "generation_type": None, "image_urls": images, "seconds": int(frames), "size": size}
+    return {
+        "prompt": prompt,
+        "model": model,
+        "aspect": "9:16" if aspect == "portrait" else "16:9",
+        "generation_type": None,
+        "image_urls": images,
+        "seconds": int(frames),
+        "size": size,
+    }
 
 
 def parse_upload(body: Any) -> tuple[bytes, str, str, str]:

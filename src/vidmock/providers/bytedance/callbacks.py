@@ -32,5 +32,14 @@ def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
         doc = ctx.store.get(KIND, job_id)
         return None if doc is None else Task.from_doc(doc)
 
-    return object_callbacks(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, terminal=TERMINAL, load=load,
-                            state=lambda job, now: job.status_at(now)[0], render=lambda job, now: job.render(now, base_url))
+    return object_callbacks(
+        SERVICE,
+        ctx.clock,
+        ctx.store,
+        ctx.ids,
+        POLICY,
+        terminal=TERMINAL,
+        load=load,
+        state=lambda job, now: job.status_at(now)[0],
+        render=lambda job, now: job.render(now, base_url),
+    )

@@ -35,18 +35,32 @@ class BytedanceClient:
         content: list[dict[str, Any]] = [{"type": "text", "text": req.prompt}]
         for image, role in ((ctx.first_frame, "first_frame"), (ctx.last_frame, "last_frame")):
             if image is not None:
-                content.append({"type": "image_url", "image_url": {"url": f"data:{image.mime_type};base64,{image.base64}"},
-                                "role": role})
+                content.append(
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": f"data:{image.mime_type};base64,{image.base64}"},
+                        "role": role,
+                    }
+                )
         for image in ctx.references:
-            content.append({"type": "image_url", "image_url": {"url": f"data:{image.mime_type};base64,{image.base64}"},
-                            "role": "reference_image"})
+            content.append(
+                {
+                    "type": "image_url",
+                    "image_url": {"url": f"data:{image.mime_type};base64,{image.base64}"},
+                    "role": "reference_image",
+                }
+            )
         for url in req.reference_videos:
             content.append({"type": "video_url", "video_url": {"url": url}, "role": "reference_video"})
         for url in req.reference_audios:
             content.append({"type": "audio_url", "audio_url": {"url": url}, "role": "reference_audio"})
-        body: dict[str, Any] = {"model": external_id, "content": content, "duration": req.seconds,
-                                "ratio": "9:16" if is_portrait(req.routing_size) else "16:9",
-                                "generate_audio": req.audio}
+        body: dict[str, Any] = {
+            "model": external_id,
+            "content": content,
+            "duration": req.seconds,
+            "ratio": "9:16" if is_portrait(req.routing_size) else "16:9",
+            "generate_audio": req.audio,
+        }
         if external_id.startswith("dreamina-"):
             body["resolution"] = req.resolution if req.resolution in ("1080p", "480p") else "720p"
         response = await http.post(TASKS, json=body, headers={**self._headers(), "x-request-id": ctx.request_id})
@@ -77,7 +91,9 @@ class BytedanceClient:
         if status == "failed":
             error = data.get("error")
             if isinstance(error, dict):
-                message = error.get("message") if isinstance(error.get("message"), str) and error.get("message") else FAILED
+                message = (
+                    error.get("message") if isinstance(error.get("message"), str) and error.get("message") else FAILED
+                )
                 out: dict[str, Any] = {"message": message, "details": error}
                 if isinstance(error.get("code"), str):
                     out = {"code": error["code"], **out}

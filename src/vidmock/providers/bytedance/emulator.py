@@ -23,10 +23,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...ranges import Unsatisfiable, parse_range
+from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
@@ -34,8 +34,18 @@ from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
 from ..http import bearer_token, journaled, read_json
 from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
-from .models import (KIND, QUEUE_SECONDS, Task, default_steps, parse_create_body, render_video, resolve_seed,
-                     scenario_prompt, task_id, validate_create)
+from .models import (
+    KIND,
+    QUEUE_SECONDS,
+    Task,
+    default_steps,
+    parse_create_body,
+    render_video,
+    resolve_seed,
+    scenario_prompt,
+    task_id,
+    validate_create,
+)
 
 SERVICE = "bytedance"
 MAX_BODY = 64 * 1024 * 1024
@@ -67,6 +77,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
                 return result
             body, status = result
             return JSONResponse(body, status_code=status, headers={"X-Request-Id": rid})
+
         return endpoint
 
     def ark_body(request: Request) -> ErrorBody:
@@ -80,7 +91,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
 
     async def create(request: Request) -> tuple[dict[str, Any], int] | Response:
         value, problem = await read_json(request, MAX_BODY)
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue), ark_body(request))
+        faulted = await submit_fault_response(
+            ctx, SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue), ark_body(request)
+        )
         if faulted is not None:
             return faulted
         if problem == "too_large":
@@ -92,12 +105,14 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             raise model_not_found(model)
         fields = validate_create(spec, body)
         now = ctx.clock.now()
-        tid = task_id(now, ctx.ids.new("bytedance.task", 5, "0123456789abcdefghijklmnopqrstuvwxyz"),
-                      fields["service_tier"])
+        tid = task_id(
+            now, ctx.ids.new("bytedance.task", 5, "0123456789abcdefghijklmnopqrstuvwxyz"), fields["service_tier"]
+        )
         fields["seed"] = resolve_seed(fields["seed"], tid)
         queue, latency = QUEUE_SECONDS[fields["service_tier"]], float(ctx.config.latency.get(model, spec.latency))
-        plan = ctx.scenarios.plan(SERVICE, request.headers, scenario_prompt(fields["prompt"], ctx.scenarios.catalogue),
-                                  latency, tid)
+        plan = ctx.scenarios.plan(
+            SERVICE, request.headers, scenario_prompt(fields["prompt"], ctx.scenarios.catalogue), latency, tid
+        )
         if plan.scenario is None or not ctx.scenarios.catalogue[plan.scenario].timeline:
             plan.steps = default_steps(queue, latency)  # Ark's own queue per service tier
         task = Task(id=tid, model=model, created_at=now, queue=queue, latency=latency, plan=plan.to_doc(), **fields)
@@ -132,7 +147,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
                 continue
             items.append(rendered)
         start = (page_num - 1) * page_size
-        return {"total": len(items), "items": items[start:start + page_size]}, 200
+        return {"total": len(items), "items": items[start : start + page_size]}, 200
 
     async def delete(request: Request) -> tuple[dict[str, Any], int]:
         # Queued → cancelled; terminal → record deleted (§4.1). A running task can be neither
@@ -170,7 +185,7 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
         except Unsatisfiable:
             return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-        status, body = (200, data) if part is None else (206, data[part.start:part.end + 1])
+        status, body = (200, data) if part is None else (206, data[part.start : part.end + 1])
         if part is not None:
             headers["Content-Range"] = f"bytes {part.start}-{part.end}/{len(data)}"
         cut = truncated(fault, body, ctx.clock, "video/mp4")
@@ -218,9 +233,12 @@ def _tos_error(status: int, code: str, message: str) -> Response:
     return JSONResponse({"Code": code, "Message": message}, status_code=status)
 
 
-_TOS_FAULTS = {403: ("AccessDenied", "Access Denied."), 404: ("NoSuchKey", "The specified key does not exist."),
-               429: ("TooManyRequests", "Request rate exceeded, please slow down."),
-               503: ("ServiceUnavailable", "Service is unavailable, please try again later.")}
+_TOS_FAULTS = {
+    403: ("AccessDenied", "Access Denied."),
+    404: ("NoSuchKey", "The specified key does not exist."),
+    429: ("TooManyRequests", "Request rate exceeded, please slow down."),
+    503: ("ServiceUnavailable", "Service is unavailable, please try again later."),
+}
 
 
 def _tos_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:

@@ -47,20 +47,44 @@ INPUT_MODERATION_MARKER = "[vidmock:input_moderation]"
 OUTPUT_MODERATION_MARKER = "[vidmock:output_moderation]"
 MARKER_SCENARIOS = {OUTPUT_MODERATION_MARKER: "seedance-output-moderation"}
 # Scenario statuses → Ark's (§4.3).
-STATUS = {"queued": "queued", "in_progress": "running", "completed": "succeeded", "failed": "failed",
-          "canceled": "cancelled", "expired": "expired"}
+STATUS = {
+    "queued": "queued",
+    "in_progress": "running",
+    "completed": "succeeded",
+    "failed": "failed",
+    "canceled": "cancelled",
+    "expired": "expired",
+}
 # A failed plan without an error of its own (code from §4.4's table, message chosen).
 DEFAULT_ERROR = {"code": "InternalServiceError", "message": "The service encountered an unexpected internal error."}
 
 # Output sizes per resolution and ratio. Not in the reference except 720p 16:9 = 1248x704 (the
 # §4.3 token example); the rest follow Ark's published table (chosen). ``adaptive`` renders 16:9.
 DIMENSIONS: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {"16:9": (864, 480), "4:3": (736, 544), "1:1": (640, 640), "3:4": (544, 736), "9:16": (480, 864),
-             "21:9": (960, 416)},
-    "720p": {"16:9": (1248, 704), "4:3": (1120, 832), "1:1": (960, 960), "3:4": (832, 1120), "9:16": (704, 1248),
-             "21:9": (1504, 640)},
-    "1080p": {"16:9": (1920, 1088), "4:3": (1664, 1248), "1:1": (1440, 1440), "3:4": (1248, 1664),
-              "9:16": (1088, 1920), "21:9": (2176, 928)},
+    "480p": {
+        "16:9": (864, 480),
+        "4:3": (736, 544),
+        "1:1": (640, 640),
+        "3:4": (544, 736),
+        "9:16": (480, 864),
+        "21:9": (960, 416),
+    },
+    "720p": {
+        "16:9": (1248, 704),
+        "4:3": (1120, 832),
+        "1:1": (960, 960),
+        "3:4": (832, 1120),
+        "9:16": (704, 1248),
+        "21:9": (1504, 640),
+    },
+    "1080p": {
+        "16:9": (1920, 1088),
+        "4:3": (1664, 1248),
+        "1:1": (1440, 1440),
+        "3:4": (1248, 1664),
+        "9:16": (1088, 1920),
+        "21:9": (2176, 928),
+    },
 }
 
 
@@ -94,14 +118,18 @@ _SEEDANCE_1 = {
     "seedance-1-0-lite-i2v-250428": ModelSpec((2, 12), _V1_RES, "720p", 30.0, reference_images=4),
 }
 _SEEDANCE_2 = {
-    "seedance-2-0-260128": ModelSpec((4, 15), _V1_RES, "720p", 150.0, reference_images=9, reference_media=True,
-                                     audio=True),
-    "seedance-2-0-fast-260128": ModelSpec((4, 15), ("480p", "720p"), "720p", 90.0, reference_images=9,
-                                          reference_media=True, audio=True),
-    "seedance-2-0-mini-260615": ModelSpec((4, 15), ("480p", "720p"), "720p", 90.0, reference_images=9,
-                                          reference_media=True, audio=True),
-    "seedance-2-5-260628": ModelSpec((4, 30), _V1_RES, "720p", 240.0, reference_images=9, reference_media=True,
-                                     audio=True),
+    "seedance-2-0-260128": ModelSpec(
+        (4, 15), _V1_RES, "720p", 150.0, reference_images=9, reference_media=True, audio=True
+    ),
+    "seedance-2-0-fast-260128": ModelSpec(
+        (4, 15), ("480p", "720p"), "720p", 90.0, reference_images=9, reference_media=True, audio=True
+    ),
+    "seedance-2-0-mini-260615": ModelSpec(
+        (4, 15), ("480p", "720p"), "720p", 90.0, reference_images=9, reference_media=True, audio=True
+    ),
+    "seedance-2-5-260628": ModelSpec(
+        (4, 30), _V1_RES, "720p", 240.0, reference_images=9, reference_media=True, audio=True
+    ),
 }
 MODELS: dict[str, ModelSpec] = {
     **_SEEDANCE_1,
@@ -133,9 +161,8 @@ class Task:
     cancelled_at: float | None = None
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = Ark's default
 
-
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Task":
+    def from_doc(cls, doc: dict[str, Any]) -> Task:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
@@ -171,8 +198,10 @@ class Task:
 
     def error(self) -> dict[str, Any]:
         given = self.job_plan().error or {}
-        return {"code": str(given.get("code") or DEFAULT_ERROR["code"]),
-                "message": str(given.get("message") or DEFAULT_ERROR["message"])}
+        return {
+            "code": str(given.get("code") or DEFAULT_ERROR["code"]),
+            "message": str(given.get("message") or DEFAULT_ERROR["message"]),
+        }
 
     def size(self) -> tuple[int, int]:
         ratio = "16:9" if self.ratio == "adaptive" else self.ratio
@@ -193,13 +222,23 @@ class Task:
             w, h = self.size()
             tokens = w * h * FPS * self.duration // 1024
             out["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
-        out.update({
-            "created_at": int(self.created_at), "updated_at": int(updated), "seed": self.seed,
-            "resolution": self.resolution, "ratio": self.ratio, "duration": self.duration,
-            "framespersecond": FPS, "frames": self.duration * FPS + 1, "generate_audio": self.generate_audio,
-            "draft": False, "service_tier": self.service_tier,
-            "execution_expires_after": self.execution_expires_after, "priority": self.priority,
-        })
+        out.update(
+            {
+                "created_at": int(self.created_at),
+                "updated_at": int(updated),
+                "seed": self.seed,
+                "resolution": self.resolution,
+                "ratio": self.ratio,
+                "duration": self.duration,
+                "framespersecond": FPS,
+                "frames": self.duration * FPS + 1,
+                "generate_audio": self.generate_audio,
+                "draft": False,
+                "service_tier": self.service_tier,
+                "execution_expires_after": self.execution_expires_after,
+                "priority": self.priority,
+            }
+        )
         return out
 
 
@@ -262,8 +301,11 @@ def _check_data_url(url: str, where: str, kind: str, formats: tuple[str, ...] | 
         raise invalid(where, "the image exceeds 30 MB")
 
 
-_ROLES = {"image_url": ("first_frame", "last_frame", "reference_image"), "video_url": ("reference_video",),
-          "audio_url": ("reference_audio",)}
+_ROLES = {
+    "image_url": ("first_frame", "last_frame", "reference_image"),
+    "video_url": ("reference_video",),
+    "audio_url": ("reference_audio",),
+}
 
 
 def parse_create_body(body: Any) -> tuple[str, ModelSpec | None, dict[str, Any]]:
@@ -307,16 +349,18 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
             kept.append({"type": "text", "text": text})
             continue
         if kind not in _ROLES:
-            raise invalid(f"{where}.type", f"unsupported content type {kind!r}; expected text, image_url, "
-                                           "video_url or audio_url")
+            raise invalid(
+                f"{where}.type", f"unsupported content type {kind!r}; expected text, image_url, video_url or audio_url"
+            )
         media = item.get(kind)
         url = media.get("url") if isinstance(media, dict) else None
         if not isinstance(url, str) or not url:
             raise missing(f"{where}.{kind}.url")
         role = item.get("role", _ROLES[kind][0])
         if role not in _ROLES[kind]:
-            raise invalid(f"{where}.role", f"role {role!r} is not valid for {kind}; expected "
-                                           f"{' or '.join(_ROLES[kind])}")
+            raise invalid(
+                f"{where}.role", f"role {role!r} is not valid for {kind}; expected {' or '.join(_ROLES[kind])}"
+            )
         if kind == "image_url" and not (_is_web_url(url) or url.startswith("asset://")):
             _check_data_url(url, f"{where}.image_url.url", "image", IMAGE_FORMATS)
         elif kind == "video_url" and not _is_web_url(url):
@@ -324,8 +368,9 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
         elif kind == "audio_url" and not _is_web_url(url):
             _check_data_url(url, f"{where}.audio_url.url", "audio", ("wav", "x-wav", "mp3", "mpeg"))
         roles.append(role)
-        kept.append({"type": kind, kind: {"url": url if _is_web_url(url) else url.split(",", 1)[0] + ",…"},
-                     "role": role})
+        kept.append(
+            {"type": kind, kind: {"url": url if _is_web_url(url) else url.split(",", 1)[0] + ",…"}, "role": role}
+        )
 
     _check_roles(spec, roles)
     images = sum(r in ("first_frame", "last_frame", "reference_image") for r in roles)
@@ -361,8 +406,11 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid("service_tier", f"expected default or flex, but received {tier!r}")
     expires = _opt(body, "execution_expires_after", DEFAULT_EXPIRES_AFTER)
     if not _is_int(expires) or not EXPIRES_AFTER_RANGE[0] <= expires <= EXPIRES_AFTER_RANGE[1]:
-        raise invalid("execution_expires_after", f"expected an integer between {EXPIRES_AFTER_RANGE[0]} and "
-                                                 f"{EXPIRES_AFTER_RANGE[1]}, but received {expires!r}")
+        raise invalid(
+            "execution_expires_after",
+            f"expected an integer between {EXPIRES_AFTER_RANGE[0]} and "
+            f"{EXPIRES_AFTER_RANGE[1]}, but received {expires!r}",
+        )
     priority = _opt(body, "priority", 0)
     if not _is_int(priority):
         raise invalid("priority", "expected an integer")
@@ -371,10 +419,20 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
             raise invalid(flag, "expected a boolean")
     if body.get("draft") is True:
         raise invalid("draft", "draft mode is not supported by this model")  # not emulated (chosen)
-    return {"prompt": prompt, "content": kept, "duration": duration, "ratio": ratio, "resolution": resolution,
-            "generate_audio": audio, "seed": seed, "callback_url": callback, "service_tier": tier,
-            "execution_expires_after": expires, "priority": priority,
-            "return_last_frame": body.get("return_last_frame") is True}
+    return {
+        "prompt": prompt,
+        "content": kept,
+        "duration": duration,
+        "ratio": ratio,
+        "resolution": resolution,
+        "generate_audio": audio,
+        "seed": seed,
+        "callback_url": callback,
+        "service_tier": tier,
+        "execution_expires_after": expires,
+        "priority": priority,
+        "return_last_frame": body.get("return_last_frame") is True,
+    }
 
 
 def _check_roles(spec: ModelSpec, roles: list[str]) -> None:

@@ -113,15 +113,20 @@ class FalClient:
         error = body.get("error")
         if error:
             kind = body.get("error_type")
-            return PollResult("canceled" if kind == "request_cancelled" else "failed",
-                              error={"code": kind if isinstance(kind, str) else None, "message": str(error),
-                                     "details": body}, raw=body)
+            return PollResult(
+                "canceled" if kind == "request_cancelled" else "failed",
+                error={"code": kind if isinstance(kind, str) else None, "message": str(error), "details": body},
+                raw=body,
+            )
         result = await poll_request(http, "GET", root, headers=self._headers())
         video = result.get("video")
         url = video.get("url") if isinstance(video, dict) else None
         if not isinstance(url, str) or not url:
-            return PollResult("failed", error={"code": None, "message": "fal result did not include a video URL",
-                                               "details": result}, raw=result)
+            return PollResult(
+                "failed",
+                error={"code": None, "message": "fal result did not include a video URL", "details": result},
+                raw=result,
+            )
         return PollResult("completed", 100, content_url=url, raw={**body, "result": result})
 
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -47,10 +48,20 @@ from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import journaled, ranged_response, read_json
 from . import webhooks
-from .errors import (ALREADY_COMPLETED, BAD_AUTH_SCHEME, BAD_KEY_FORMAT, CANCEL_NOT_FOUND, MISSING_AUTH,
-                     REQUEST_NOT_FOUND, STILL_RUNNING, UNKNOWN_KEY, FalError, error_body, validation_error)
-from .models import (ENDPOINTS, KIND, Endpoint, FalOptions, FalRequest, generic_endpoint, split_model_id,
-                     validate_input)
+from .errors import (
+    ALREADY_COMPLETED,
+    BAD_AUTH_SCHEME,
+    BAD_KEY_FORMAT,
+    CANCEL_NOT_FOUND,
+    MISSING_AUTH,
+    REQUEST_NOT_FOUND,
+    STILL_RUNNING,
+    UNKNOWN_KEY,
+    FalError,
+    error_body,
+    validation_error,
+)
+from .models import ENDPOINTS, KIND, Endpoint, FalOptions, FalRequest, generic_endpoint, split_model_id, validate_input
 
 SERVICE = "fal"
 MAX_BODY = 32 * 1024 * 1024
@@ -146,17 +157,36 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
         request_id = ctx.ids.uuid("fal.request")
         plan = ctx.scenarios.plan(SERVICE, request.headers, fields.get("prompt") or "", spec.latency, request_id)
         now = ctx.clock.now()
-        req = FalRequest(id=request_id, model_id=path.strip("/"), owner=ids[0], app=ids[1], created_at=now,
-                         user_id=user_id, prompt=fields.get("prompt", ""), width=fields.get("width", 1280),
-                         height=fields.get("height", 720), seconds=fields.get("seconds", 5),
-                         audio=fields.get("audio", False), seed=fields.get("seed") or plan.seed,
-                         plan=plan.to_doc(), errors=errors, webhook_url=webhook_url,
-                         seq=ctx.store.next_counter("fal.request.seq"))
+        req = FalRequest(
+            id=request_id,
+            model_id=path.strip("/"),
+            owner=ids[0],
+            app=ids[1],
+            created_at=now,
+            user_id=user_id,
+            prompt=fields.get("prompt", ""),
+            width=fields.get("width", 1280),
+            height=fields.get("height", 720),
+            seconds=fields.get("seconds", 5),
+            audio=fields.get("audio", False),
+            seed=fields.get("seed") or plan.seed,
+            plan=plan.to_doc(),
+            errors=errors,
+            webhook_url=webhook_url,
+            seq=ctx.store.next_counter("fal.request.seq"),
+        )
         ctx.store.put(KIND, request_id, req.to_doc())
         if webhook_url:
             dispatcher.watch(request_id)
-        return JSONResponse({"status": "IN_QUEUE", "request_id": request_id, "gateway_request_id": request_id,
-                             **req.urls(base_url), "queue_position": queue_position(req, now)})
+        return JSONResponse(
+            {
+                "status": "IN_QUEUE",
+                "request_id": request_id,
+                "gateway_request_id": request_id,
+                **req.urls(base_url),
+                "queue_position": queue_position(req, now),
+            }
+        )
 
     def with_logs(request: Request) -> bool:
         return request.query_params.get("logs", "").strip().lower() in ("1", "true")
@@ -192,8 +222,7 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
                 due = min(filter(None, (current.next_change(now), now + STREAM_TICK)))
                 await _until(ctx, due)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     async def result(request: Request, req: FalRequest) -> Response:
         now = ctx.clock.now()
@@ -215,8 +244,11 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
         return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
 
     queue_ops: dict[tuple[str, tuple[str, ...]], Callable[[Request, FalRequest], Awaitable[Response]]] = {
-        ("GET", ()): result, ("GET", ("status",)): status, ("GET", ("status", "stream")): stream,
-        ("PUT", ("cancel",)): cancel}
+        ("GET", ()): result,
+        ("GET", ("status",)): status,
+        ("GET", ("status", "stream")): stream,
+        ("PUT", ("cancel",)): cancel,
+    }
 
     async def dispatch(request: Request) -> Response:
         path: str = request.path_params["path"]
@@ -237,8 +269,10 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
             if request.method == "POST":
                 return await submit(request, path)
             authenticate(request)
-            raise FalError(405 if split_model_id(path) is not None else 404,
-                           "Method Not Allowed" if split_model_id(path) is not None else "Not Found")
+            raise FalError(
+                405 if split_model_id(path) is not None else 404,
+                "Method Not Allowed" if split_model_id(path) is not None else "Not Found",
+            )
         except FalError as err:
             return err.response()
         except UnknownScenario as exc:

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from .errors import validation_error
 from ..base import PlannedRecord
+from .errors import validation_error
 
 KIND = "fal.request"
 CONTENT_TTL = 7 * 24 * 3600.0  # fal.media file URLs (chosen: the reference gives no lifetime)
@@ -65,19 +65,38 @@ class Endpoint:
     audio: bool | None = None  # None: no generate_audio input (silent clip); else its default
 
 
-_KLING = dict(durations=("5", "10"), default_duration="5", aspect_ratios=("16:9", "9:16", "1:1"), default_aspect="16:9")
-_VEO = dict(durations=("8s",), default_duration="8s", aspect_ratios=("16:9", "9:16"), default_aspect="16:9",
-            resolutions=("720p", "1080p"), default_resolution="720p", audio=True)
+_KLING = {
+    "durations": ("5", "10"),
+    "default_duration": "5",
+    "aspect_ratios": ("16:9", "9:16", "1:1"),
+    "default_aspect": "16:9",
+}
+_VEO = {
+    "durations": ("8s",),
+    "default_duration": "8s",
+    "aspect_ratios": ("16:9", "9:16"),
+    "default_aspect": "16:9",
+    "resolutions": ("720p", "1080p"),
+    "default_resolution": "720p",
+    "audio": True,
+}
 ENDPOINTS: dict[str, Endpoint] = {
     "fal-ai/kling-video/v2/master/text-to-video": Endpoint(180.0, **_KLING),  # type: ignore[arg-type]
     "fal-ai/kling-video/v2/master/image-to-video": Endpoint(180.0, image=True, **_KLING),  # type: ignore[arg-type]
     "fal-ai/veo3": Endpoint(90.0, **_VEO),  # type: ignore[arg-type]
     "fal-ai/veo3/fast": Endpoint(60.0, **_VEO),  # type: ignore[arg-type]
     "fal-ai/minimax/hailuo-02/standard/text-to-video": Endpoint(
-        120.0, ("6", "10"), "6", ("16:9",), "16:9", ("768p",), "768p"),
+        120.0, ("6", "10"), "6", ("16:9",), "16:9", ("768p",), "768p"
+    ),
     "fal-ai/bytedance/seedance/v1/pro/text-to-video": Endpoint(
-        60.0, tuple(str(n) for n in range(2, 13)), "5", ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16"), "16:9",
-        ("480p", "720p", "1080p"), "1080p"),
+        60.0,
+        tuple(str(n) for n in range(2, 13)),
+        "5",
+        ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16"),
+        "16:9",
+        ("480p", "720p", "1080p"),
+        "1080p",
+    ),
 }
 # Seconds from submit to COMPLETED per model id, overridable by ``config.latency[model_id]``.
 DEFAULT_LATENCY: dict[str, float] = {name: spec.latency for name, spec in ENDPOINTS.items()}
@@ -98,17 +117,20 @@ def split_model_id(path: str) -> tuple[str, str, str] | None:
 
 # -- input validation (the model app's pydantic, as error objects) -----------------------------------
 
+
 def _choices(values: tuple[str, ...]) -> str:
     quoted = [f"'{v}'" for v in values]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def _literal(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
-             errors: list[dict[str, Any]]) -> str:
+def _literal(
+    body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str, errors: list[dict[str, Any]]
+) -> str:
     value = body.get(key, default)
     if value not in allowed or not isinstance(value, str):
-        errors.append({**validation_error(["body", key], f"Input should be {_choices(allowed)}", "literal_error"),
-                       "input": value})
+        errors.append(
+            {**validation_error(["body", key], f"Input should be {_choices(allowed)}", "literal_error"), "input": value}
+        )
         return default
     return value
 
@@ -116,8 +138,11 @@ def _literal(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: 
 def validate_input(spec: Endpoint, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(fields, errors): what the request renders, and pydantic's errors for a 422 (empty when valid)."""
     if not isinstance(body, dict):
-        return {}, [validation_error(["body"], "Input should be a valid dictionary or object to extract fields from",
-                                     "model_attributes_type")]
+        return {}, [
+            validation_error(
+                ["body"], "Input should be a valid dictionary or object to extract fields from", "model_attributes_type"
+            )
+        ]
     errors: list[dict[str, Any]] = []
     prompt = body.get("prompt")
     if prompt is None:
@@ -125,11 +150,15 @@ def validate_input(spec: Endpoint, body: Any) -> tuple[dict[str, Any], list[dict
     elif not isinstance(prompt, str):
         errors.append(validation_error(["body", "prompt"], "Input should be a valid string", "string_type"))
     elif not prompt.strip():
-        errors.append(validation_error(["body", "prompt"], "String should have at least 1 character",
-                                       "string_too_short"))
+        errors.append(
+            validation_error(["body", "prompt"], "String should have at least 1 character", "string_too_short")
+        )
     elif len(prompt) > MAX_PROMPT:
-        errors.append(validation_error(["body", "prompt"], f"String should have at most {MAX_PROMPT} characters",
-                                       "string_too_long"))
+        errors.append(
+            validation_error(
+                ["body", "prompt"], f"String should have at most {MAX_PROMPT} characters", "string_too_long"
+            )
+        )
     image_url = body.get("image_url")
     if spec.image and image_url is None:
         errors.append(validation_error(["body", "image_url"], "Field required", "missing"))
@@ -149,8 +178,14 @@ def validate_input(spec: Endpoint, body: Any) -> tuple[dict[str, Any], list[dict
         errors.append(validation_error(["body", "seed"], "Input should be a valid integer", "int_type"))
         seed = None
     width, height = dimensions(aspect, resolution)
-    fields = {"prompt": prompt if isinstance(prompt, str) else "", "width": width, "height": height,
-              "seconds": int(duration.rstrip("s")), "audio": audio, "seed": seed or 0}
+    fields = {
+        "prompt": prompt if isinstance(prompt, str) else "",
+        "width": width,
+        "height": height,
+        "seconds": int(duration.rstrip("s")),
+        "audio": audio,
+        "seed": seed or 0,
+    }
     return fields, errors
 
 
@@ -164,8 +199,9 @@ def dimensions(aspect: str, resolution: str) -> tuple[int, int]:
 
 # -- a request over time -------------------------------------------------------------------------------
 
+
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

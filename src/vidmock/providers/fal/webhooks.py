@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -55,8 +55,18 @@ def public_bytes(key: Ed25519PrivateKey) -> bytes:
 def jwks(key: Ed25519PrivateKey) -> dict[str, list[dict[str, str]]]:
     """The public key as an RFC 8037 OKP JWK set."""
     raw = public_bytes(key)
-    return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "kid": hashlib.sha256(raw).hexdigest()[:16],
-                      "use": "sig", "alg": "EdDSA"}]}
+    return {
+        "keys": [
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": _b64url(raw),
+                "kid": hashlib.sha256(raw).hexdigest()[:16],
+                "use": "sig",
+                "alg": "EdDSA",
+            }
+        ]
+    }
 
 
 def message(request_id: str, user_id: str, timestamp: int, body: bytes) -> bytes:
@@ -64,13 +74,17 @@ def message(request_id: str, user_id: str, timestamp: int, body: bytes) -> bytes
 
 
 def sign(key: Ed25519PrivateKey, request_id: str, user_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"X-Fal-Webhook-Request-Id": request_id, "X-Fal-Webhook-User-Id": user_id,
-            "X-Fal-Webhook-Timestamp": str(timestamp),
-            "X-Fal-Webhook-Signature": key.sign(message(request_id, user_id, timestamp, body)).hex()}
+    return {
+        "X-Fal-Webhook-Request-Id": request_id,
+        "X-Fal-Webhook-User-Id": user_id,
+        "X-Fal-Webhook-Timestamp": str(timestamp),
+        "X-Fal-Webhook-Signature": key.sign(message(request_id, user_id, timestamp, body)).hex(),
+    }
 
 
-def verify(public_keys: list[Ed25519PublicKey], headers: dict[str, str], body: bytes, now: float,
-           tolerance: int = TOLERANCE) -> bool:
+def verify(
+    public_keys: list[Ed25519PublicKey], headers: dict[str, str], body: bytes, now: float, tolerance: int = TOLERANCE
+) -> bool:
     """What a receiver does (for tests and users of the emulator): any key of the JWKS may match."""
     lower = {k.lower(): v for k, v in headers.items()}
     try:
@@ -113,8 +127,12 @@ def build_dispatcher(ctx: EmulatorContext, key: Ed25519PrivateKey, result_body: 
         if req is None or not req.webhook_url or status != "COMPLETED":
             return []
         code, payload = result_body(req, now)
-        body: dict[str, object] = {"request_id": req.id, "gateway_request_id": req.id,
-                                   "status": "OK" if code < 400 else "ERROR", "payload": payload}
+        body: dict[str, object] = {
+            "request_id": req.id,
+            "gateway_request_id": req.id,
+            "status": "OK" if code < 400 else "ERROR",
+            "payload": payload,
+        }
         if code >= 400:
             body["error"] = f"Invalid status code: {code}"
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
@@ -125,5 +143,6 @@ def build_dispatcher(ctx: EmulatorContext, key: Ed25519PrivateKey, result_body: 
         user_id = req.user_id if req is not None else ""
         return sign(key, row.job_id, user_id, timestamp, body)
 
-    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
-                              terminal=TERMINAL, sign=signer)
+    return CallbackDispatcher(
+        SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit, terminal=TERMINAL, sign=signer
+    )

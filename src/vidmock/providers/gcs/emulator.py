@@ -20,8 +20,10 @@ SERVICE = "gcs"
 
 
 def xml_error(status: int, code: str, message: str) -> Response:
-    body = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{escape(code)}</Code>"
-            f"<Message>{escape(message)}</Message></Error>")
+    body = (
+        f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error>"
+    )
     return Response(body, status_code=status, media_type="application/xml; charset=UTF-8")
 
 
@@ -33,14 +35,24 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         bucket, name = request.path_params["bucket"], request.path_params["name"]
         query = parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if not any(k.startswith("X-Goog-") for k, _ in query):
-            return xml_error(403, "AccessDenied", "Anonymous caller does not have storage.objects.get access to "
-                                                  "the Google Cloud Storage object. Permission 'storage.objects.get' "
-                                                  "denied on resource (or it may not exist).")
+            return xml_error(
+                403,
+                "AccessDenied",
+                "Anonymous caller does not have storage.objects.get access to "
+                "the Google Cloud Storage object. Permission 'storage.objects.get' "
+                "denied on resource (or it may not exist).",
+            )
         # The signature covers the path exactly as sent (percent-encoded, mount prefix included).
         raw_path = request.scope["raw_path"].decode("latin-1").split("?")[0]
         try:
-            verify(request.method if request.method != "HEAD" else "GET", request.headers.get("host", ""),
-                   raw_path, query, keys, ctx.clock.now())
+            verify(
+                request.method if request.method != "HEAD" else "GET",
+                request.headers.get("host", ""),
+                raw_path,
+                query,
+                keys,
+                ctx.clock.now(),
+            )
         except SignedUrlError as err:
             return xml_error(err.status, err.code, err.message)
         found = get_object(ctx.store, bucket, name)

@@ -15,8 +15,18 @@ def put_object(store: Store, uri: str, data: bytes, content_type: str, now: floa
     bucket, name = parse_gs_uri(uri)
     key = f"{bucket}/{name}"
     if store.get(KIND, key) is None:
-        store.put(KIND, key, {"bucket": bucket, "name": name, "blob": store.put_blob(data), "size": len(data),
-                              "content_type": content_type, "created": now})
+        store.put(
+            KIND,
+            key,
+            {
+                "bucket": bucket,
+                "name": name,
+                "blob": store.put_blob(data),
+                "size": len(data),
+                "content_type": content_type,
+                "created": now,
+            },
+        )
 
 
 def get_object(store: Store, bucket: str, name: str) -> tuple[dict[str, Any], bytes] | None:

@@ -38,14 +38,22 @@ class GeminiClient:
             if image is not None:
                 instance[key] = {"bytesBase64Encoded": image.base64, "mimeType": image.mime_type}
         if ctx.references:
-            instance["referenceImages"] = [{"image": {"bytesBase64Encoded": r.base64, "mimeType": r.mime_type},
-                                            "referenceType": "asset"} for r in ctx.references]
-        body = {"instances": [instance],
-                "parameters": {"aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
-                               "durationSeconds": req.seconds, "sampleCount": 1,
-                               "resolution": req.resolution if req.resolution in ("1080p", "4k") else "720p"}}
-        response = await http.post(f"/v1beta/models/{ctx.mapping.external_id}:predictLongRunning", json=body,
-                                   headers=self._headers())
+            instance["referenceImages"] = [
+                {"image": {"bytesBase64Encoded": r.base64, "mimeType": r.mime_type}, "referenceType": "asset"}
+                for r in ctx.references
+            ]
+        body = {
+            "instances": [instance],
+            "parameters": {
+                "aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
+                "durationSeconds": req.seconds,
+                "sampleCount": 1,
+                "resolution": req.resolution if req.resolution in ("1080p", "4k") else "720p",
+            },
+        }
+        response = await http.post(
+            f"/v1beta/models/{ctx.mapping.external_id}:predictLongRunning", json=body, headers=self._headers()
+        )
         data = upstream_json(response)
         name = data.get("name")
         if not isinstance(name, str) or not name:
@@ -65,9 +73,13 @@ class GeminiClient:
         error = op.get("error")
         if isinstance(error, dict):
             message = error.get("message") if isinstance(error.get("message"), str) else None
-            return PollResult("failed", 100, error={"code": str(error.get("code")), "message": message or FAILED,
-                                                    "details": error}, raw=op)
-        generated = ((op.get("response") or {}).get("generateVideoResponse") or {})
+            return PollResult(
+                "failed",
+                100,
+                error={"code": str(error.get("code")), "message": message or FAILED, "details": error},
+                raw=op,
+            )
+        generated = (op.get("response") or {}).get("generateVideoResponse") or {}
         samples = generated.get("generatedSamples") or []
         video = samples[0].get("video") if samples and isinstance(samples[0], dict) else None
         uri = video.get("uri") if isinstance(video, dict) and isinstance(video.get("uri"), str) else None

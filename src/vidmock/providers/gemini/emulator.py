@@ -20,10 +20,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...media import VideoSpec
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import journaled, ranged_response, read_json
@@ -47,15 +47,19 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
                 return response
             except GoogleError as err:
                 return err.response()
+
         return endpoint
 
     async def model_action(request: Request) -> Response:
         model, _, action = request.path_params["model_action"].rpartition(":")
         latency = ctx.config.latency.get(model, DEFAULT_LATENCY.get(model)) if model else None
         if action != "predictLongRunning" or latency is None:
-            raise GoogleError(404, f"models/{model or action} is not found for API version v1beta, or is not "
-                                   f"supported for {action or 'this method'}. Call ListModels to see the list of "
-                                   "available models and their supported methods.")
+            raise GoogleError(
+                404,
+                f"models/{model or action} is not found for API version v1beta, or is not "
+                f"supported for {action or 'this method'}. Call ListModels to see the list of "
+                "available models and their supported methods.",
+            )
         value, problem = await read_json(request, MAX_BODY)
         faulted = await submit_fault_response(ctx, SERVICE, request.headers, _prompt(value), error_body)
         if faulted is not None:
@@ -69,8 +73,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         name = f"models/{model}/operations/{op_id}"
         plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, name)
         files = [ctx.ids.new("gemini.file", 12, ALPHABET) for _ in range(fields["sample_count"])]
-        op = Operation(id=op_id, model=model, created_at=ctx.clock.now(), seed=plan.seed, plan=plan.to_doc(),
-                       files=files, **fields)
+        op = Operation(
+            id=op_id, model=model, created_at=ctx.clock.now(), seed=plan.seed, plan=plan.to_doc(), files=files, **fields
+        )
         ctx.store.put(KIND, op_id, op.to_doc())
         for index, file_id in enumerate(files):
             ctx.store.put(FILE_KIND, file_id, {"operation": op_id, "index": index})
@@ -94,8 +99,12 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         # ?alt=media:download?alt=media. Read the id from that too, so the SDK works unchanged here.
         file_id, _, action = raw.rsplit("/files/", 1)[-1].partition(":")
         if action != "download":
-            raise GoogleError(404, f"Method files/{file_id}:{action} not found." if action else
-                                   "Only generated videos are emulated: use files/{id}:download?alt=media.")
+            raise GoogleError(
+                404,
+                f"Method files/{file_id}:{action} not found."
+                if action
+                else "Only generated videos are emulated: use files/{id}:download?alt=media.",
+            )
         if request.query_params.get("alt", "").split(":")[0] != "media":
             raise GoogleError(400, "Download requires alt=media.")
         ref = ctx.store.get(FILE_KIND, file_id)
@@ -130,4 +139,3 @@ def _prompt(value: Any) -> str:
     except (TypeError, KeyError, IndexError, AttributeError):
         return ""
     return prompt if isinstance(prompt, str) else ""
-

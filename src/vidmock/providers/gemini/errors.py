@@ -6,13 +6,25 @@ from typing import Any
 
 from ...responses import JSONResponse
 
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                409: "ALREADY_EXISTS", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-                503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-MESSAGES = {429: "Resource has been exhausted (e.g. check quota).", 500: "An internal error has occurred. Please "
-            "retry or report in https://developers.generativeai.google/guide/troubleshooting",
-            503: "The model is overloaded. Please try again later.",
-            504: "Deadline expired before operation could complete."}
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+MESSAGES = {
+    429: "Resource has been exhausted (e.g. check quota).",
+    500: "An internal error has occurred. Please "
+    "retry or report in https://developers.generativeai.google/guide/troubleshooting",
+    503: "The model is overloaded. Please try again later.",
+    504: "Deadline expired before operation could complete.",
+}
 
 
 class GoogleError(Exception):
@@ -37,5 +49,8 @@ def error_body(status: int, code: str | None, message: str | None) -> dict[str, 
 
 
 # What generativelanguage.googleapis.com answers a call without an API key.
-NO_KEY = GoogleError(403, "Method doesn't allow unregistered callers (callers without established identity). "
-                          "Please use API Key or other form of API consumer identity to call this API.")
+NO_KEY = GoogleError(
+    403,
+    "Method doesn't allow unregistered callers (callers without established identity). "
+    "Please use API Key or other form of API consumer identity to call this API.",
+)

@@ -23,18 +23,40 @@ RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.Predict
 FILE_RETENTION = 2 * 24 * 3600.0  # "Video retention 2 days" (§2.2, §2.7 item 5)
 # Seconds from submit to done (chosen within §2.6: 11 s to 6 min, usually 1–2 min).
 DEFAULT_LATENCY: dict[str, float] = {
-    "veo-3.1-generate-preview": 90.0, "veo-3.1-generate-001": 90.0,
-    "veo-3.1-fast-generate-preview": 45.0, "veo-3.1-fast-generate-001": 45.0,
-    "veo-3.0-generate-001": 90.0, "veo-3.0-fast-generate-001": 45.0, "veo-2.0-generate-001": 60.0,
+    "veo-3.1-generate-preview": 90.0,
+    "veo-3.1-generate-001": 90.0,
+    "veo-3.1-fast-generate-preview": 45.0,
+    "veo-3.1-fast-generate-001": 45.0,
+    "veo-3.0-generate-001": 90.0,
+    "veo-3.0-fast-generate-001": 45.0,
+    "veo-2.0-generate-001": 60.0,
 }
 # Parameters the Gemini API does not take (the SDK refuses them in Gemini API mode, §2.2).
-VERTEX_ONLY = ("generateAudio", "seed", "storageUri", "fps", "pubsubTopic", "compressionQuality", "resizeMode",
-               "mask", "labels")
-DIMENSIONS = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280), ("16:9", "1080p"): (1920, 1080),
-              ("9:16", "1080p"): (1080, 1920), ("16:9", "4k"): (3840, 2160), ("9:16", "4k"): (2160, 3840)}
+VERTEX_ONLY = (
+    "generateAudio",
+    "seed",
+    "storageUri",
+    "fps",
+    "pubsubTopic",
+    "compressionQuality",
+    "resizeMode",
+    "mask",
+    "labels",
+)
+DIMENSIONS = {
+    ("16:9", "720p"): (1280, 720),
+    ("9:16", "720p"): (720, 1280),
+    ("16:9", "1080p"): (1920, 1080),
+    ("9:16", "1080p"): (1080, 1920),
+    ("16:9", "4k"): (3840, 2160),
+    ("9:16", "4k"): (2160, 3840),
+}
 _GRPC = {"failed": 13, "canceled": 1, "expired": 4}  # INTERNAL, CANCELLED, DEADLINE_EXCEEDED
-_MESSAGES = {"failed": "Video generation failed due to an internal server issue. Please try again.",
-             "canceled": "The operation was cancelled.", "expired": "The operation exceeded its deadline."}
+_MESSAGES = {
+    "failed": "Video generation failed due to an internal server issue. Please try again.",
+    "canceled": "The operation was cancelled.",
+    "expired": "The operation exceeded its deadline.",
+}
 
 
 @dataclass
@@ -52,7 +74,7 @@ class Operation:
     files: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Operation":
+    def from_doc(cls, doc: dict[str, Any]) -> Operation:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
@@ -88,22 +110,35 @@ class Operation:
         if status != "completed":
             error = plan.error or {}
             code = str(error.get("code", ""))
-            return {"name": self.name, "done": True,
-                    "error": {"code": int(code) if code.isdigit() else _GRPC.get(status, 13),
-                              "message": error.get("message") or _MESSAGES.get(status, _MESSAGES["failed"])}}
+            return {
+                "name": self.name,
+                "done": True,
+                "error": {
+                    "code": int(code) if code.isdigit() else _GRPC.get(status, 13),
+                    "message": error.get("message") or _MESSAGES.get(status, _MESSAGES["failed"]),
+                },
+            }
         if plan.safety_block is not None:
             # Success-shaped: done, no error, and no samples (§2.3, §2.4 case 2).
             reasons = list(plan.safety_block.get("reasons") or [])
             codes = [str(c) for c in plan.safety_block.get("support_codes") or []]
             if not reasons:
-                reasons = ["Veo could not generate videos based on the prompt provided. You have not been charged "
-                           "for this attempt." + (f" Support codes: {', '.join(codes)}" if codes else "")]
+                reasons = [
+                    "Veo could not generate videos based on the prompt provided. You have not been charged "
+                    "for this attempt." + (f" Support codes: {', '.join(codes)}" if codes else "")
+                ]
             generated: dict[str, Any] = {"raiMediaFilteredCount": self.sample_count, "raiMediaFilteredReasons": reasons}
         else:
-            generated = {"generatedSamples": [{"video": {"uri": f"{base_url}/v1beta/files/{f}:download?alt=media"}}
-                                              for f in self.files]}
-        return {"name": self.name, "done": True,
-                "response": {"@type": RESPONSE_TYPE, "generateVideoResponse": generated}}
+            generated = {
+                "generatedSamples": [
+                    {"video": {"uri": f"{base_url}/v1beta/files/{f}:download?alt=media"}} for f in self.files
+                ]
+            }
+        return {
+            "name": self.name,
+            "done": True,
+            "response": {"@type": RESPONSE_TYPE, "generateVideoResponse": generated},
+        }
 
 
 def parse_predict(model: str, body: Any) -> dict[str, Any]:
@@ -129,22 +164,29 @@ def parse_predict(model: str, body: Any) -> dict[str, Any]:
         raise GoogleError(400, "referenceImages supports at most 3 images.")
     for i, ref in enumerate(refs):
         if not isinstance(ref, dict) or ref.get("referenceType", "asset") not in ("asset", "style"):
-            raise GoogleError(400, f"instances[0].referenceImages[{i}] must be an object with referenceType "
-                                   "asset or style.")
+            raise GoogleError(
+                400, f"instances[0].referenceImages[{i}] must be an object with referenceType asset or style."
+            )
         _check_image(ref.get("image"), f"instances[0].referenceImages[{i}].image")
     params = body.get("parameters", {})
     if not isinstance(params, dict):
         raise GoogleError(400, "parameters must be an object.")
     for key in VERTEX_ONLY:
         if key in params:
-            raise GoogleError(400, f"`{key}` isn't supported by this model. Please remove it or refer to the "
-                                   "Gemini API documentation for supported usage.")
+            raise GoogleError(
+                400,
+                f"`{key}` isn't supported by this model. Please remove it or refer to the "
+                "Gemini API documentation for supported usage.",
+            )
     veo2 = model.startswith("veo-2")
     allowed = range(5, 9) if veo2 else (4, 6, 8)
     duration = params.get("durationSeconds", 8)
     if not isinstance(duration, int) or isinstance(duration, bool) or duration not in allowed:
-        raise GoogleError(400, f"The number value for `durationSeconds` is out of bound. Please provide a value "
-                               f"between {min(allowed)} and {max(allowed)}, inclusive.")
+        raise GoogleError(
+            400,
+            f"The number value for `durationSeconds` is out of bound. Please provide a value "
+            f"between {min(allowed)} and {max(allowed)}, inclusive.",
+        )
     aspect = params.get("aspectRatio", "16:9")
     if aspect not in ("16:9", "9:16"):
         raise GoogleError(400, f"Unsupported aspect ratio: {aspect}. Supported values are 16:9 and 9:16.")
@@ -159,8 +201,13 @@ def parse_predict(model: str, body: Any) -> dict[str, Any]:
     person = params.get("personGeneration")
     if person is not None and person not in ("dont_allow", "allow_adult", "allow_all"):
         raise GoogleError(400, "personGeneration must be one of dont_allow, allow_adult, allow_all.")
-    return {"prompt": prompt, "duration": duration, "aspect_ratio": aspect, "resolution": resolution,
-            "sample_count": samples}
+    return {
+        "prompt": prompt,
+        "duration": duration,
+        "aspect_ratio": aspect,
+        "resolution": resolution,
+        "sample_count": samples,
+    }
 
 
 def dimensions(op: Operation) -> tuple[int, int]:

@@ -50,8 +50,14 @@ def _sign(secret: bytes, signing_input: bytes) -> bytes:
     return hmac.new(secret, signing_input, hashlib.sha256).digest()
 
 
-def encode(access_key: str, secret_key: str, now: float, ttl: float = TOKEN_TTL,
-           not_before: float = NOT_BEFORE_SKEW, **claims: Any) -> str:
+def encode(
+    access_key: str,
+    secret_key: str,
+    now: float,
+    ttl: float = TOKEN_TTL,
+    not_before: float = NOT_BEFORE_SKEW,
+    **claims: Any,
+) -> str:
     """The token the official example builds at ``now`` (whole seconds, like ``int(time.time())``)."""
     header = {"alg": "HS256", "typ": "JWT"}
     payload = {"iss": access_key, "exp": int(now + ttl), "nbf": int(now - not_before), **claims}
@@ -94,13 +100,16 @@ def verify(authorization: str | None, keys: Mapping[str, str], now: float, leewa
     except (ValueError, binascii.Error):
         raise KlingError(1002) from None
     issuer, expires, not_before = payload.get("iss"), payload.get("exp"), payload.get("nbf")
-    if header.get("alg") != "HS256" or not isinstance(issuer, str) or not _number(expires) \
-            or (not_before is not None and not _number(not_before)):
+    if (
+        header.get("alg") != "HS256"
+        or not isinstance(issuer, str)
+        or not _number(expires)
+        or (not_before is not None and not _number(not_before))
+    ):
         raise KlingError(1002)
     expires = cast(float, expires)  # checked just above (an int may be too large for a float)
     secret = keys.get(issuer)
-    expected = _sign(secret.encode() if secret is not None else _DUMMY_SECRET,
-                     f"{parts[0]}.{parts[1]}".encode("ascii"))
+    expected = _sign(secret.encode() if secret is not None else _DUMMY_SECRET, f"{parts[0]}.{parts[1]}".encode("ascii"))
     if not hmac.compare_digest(expected, signature) or secret is None:
         raise KlingError(1000)
     if not_before is not None and now + leeway < not_before:

@@ -24,8 +24,9 @@ client is written the way a gateway would use the documented API, and chosen whe
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -45,8 +46,9 @@ SKEW_CODES = (1003, 1004)
 class KlingClient:
     provider = "kling"
 
-    def __init__(self, access_key: str = DEV_ACCESS_KEY, secret_key: str = DEV_SECRET_KEY,
-                 now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, access_key: str = DEV_ACCESS_KEY, secret_key: str = DEV_SECRET_KEY, now: Callable[[], float] = time.time
+    ) -> None:
         # Wall time is right here: this is the caller's side, which signs with its own clock; the
         # offset learned from the server's Date header aligns it with the emulator's clock.
         self.access_key, self.secret_key, self.now = access_key, secret_key, now
@@ -78,8 +80,12 @@ class KlingClient:
         if ctx.references or req.reference_videos or req.reference_audios:
             raise UpstreamError(400, "reference inputs are unsupported on Kling video models")
         model = ctx.mapping.external_id
-        body: dict[str, Any] = {"model_name": model, "prompt": req.prompt, "duration": str(req.seconds),
-                                "mode": "pro" if req.resolution in ("1080p", "4k") else "std"}
+        body: dict[str, Any] = {
+            "model_name": model,
+            "prompt": req.prompt,
+            "duration": str(req.seconds),
+            "mode": "pro" if req.resolution in ("1080p", "4k") else "std",
+        }
         if ctx.first_frame is None and ctx.last_frame is None:
             kind = "text2video"
             body["aspect_ratio"] = _aspect(req.routing_size)
@@ -125,8 +131,14 @@ class KlingClient:
         if status == "succeed":
             updated = data.get("updated_at")
             done = updated / 1000 if isinstance(updated, (int, float)) and not isinstance(updated, bool) else None
-            return PollResult("completed", 100, content_url=_video_url(data), completed_at=done,
-                              expires_at=done + MEDIA_TTL if done is not None else None, raw=body)
+            return PollResult(
+                "completed",
+                100,
+                content_url=_video_url(data),
+                completed_at=done,
+                expires_at=done + MEDIA_TTL if done is not None else None,
+                raw=body,
+            )
         if status == "failed":
             message = data.get("task_status_msg")
             error = {"message": message if isinstance(message, str) and message else FAILED, "details": data}
@@ -158,8 +170,11 @@ def _envelope(response: httpx.Response) -> dict[str, Any]:
     message = body.get("message") if isinstance(body, dict) else None
     code = body.get("code") if isinstance(body, dict) else None
     if not response.is_success:
-        text = f"Kling video API error: {message} (code {code})" if isinstance(message, str) and message \
+        text = (
+            f"Kling video API error: {message} (code {code})"
+            if isinstance(message, str) and message
             else f"Upstream provider error ({response.status_code})"
+        )
         raise UpstreamError(response.status_code, text)
     if not isinstance(body, dict):
         raise UpstreamError(502, response.text or "Upstream provider returned an empty response")

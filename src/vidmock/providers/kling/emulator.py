@@ -24,8 +24,9 @@ after running with a risk-control ``task_status_msg``. ``callback_url`` posts: `
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -43,8 +44,17 @@ from ..http import journaled, ranged_response, read_json
 from . import auth
 from .callbacks import build_dispatcher
 from .errors import KlingError, fault_body, invalid
-from .models import (EXTERNAL_KIND, KIND, OUTPUT_MODERATION_MARKER, RISK_CONTROL, TYPES, KlingOptions, Task,
-                     latency, moderation_steps)
+from .models import (
+    EXTERNAL_KIND,
+    KIND,
+    OUTPUT_MODERATION_MARKER,
+    RISK_CONTROL,
+    TYPES,
+    KlingOptions,
+    Task,
+    latency,
+    moderation_steps,
+)
 from .params import parse_create
 
 SERVICE = "kling"
@@ -66,6 +76,7 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
 
     def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """Auth, then the handler; its data is wrapped in the envelope, its KlingError rendered."""
+
         async def endpoint(request: Request) -> Response:
             rid = request.state.rid = new_request_id()
             try:
@@ -78,6 +89,7 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
             if isinstance(result, Response):  # a scenario fault, already rendered
                 return result
             return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": rid, "data": result})
+
         return endpoint
 
     def error_body(request: Request) -> ErrorBody:
@@ -115,14 +127,23 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
             plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], seconds, task_id)
             if plan.scenario is None and OUTPUT_MODERATION_MARKER in fields["prompt"]:
                 plan.steps, plan.error = moderation_steps(seconds), {"message": RISK_CONTROL}
-            task = Task(id=task_id, type=kind, account=account, video_id=ctx.ids.uuid("kling.video"), seed=plan.seed,
-                        created_at=now, plan=plan.to_doc(), **fields)
+            task = Task(
+                id=task_id,
+                type=kind,
+                account=account,
+                video_id=ctx.ids.uuid("kling.video"),
+                seed=plan.seed,
+                created_at=now,
+                plan=plan.to_doc(),
+                **fields,
+            )
             ctx.store.put(KIND, task_id, task.to_doc())
             if external is not None:
                 ctx.store.put(EXTERNAL_KIND, f"{account}:{external}", {"task_id": task_id})
             if task.callback_url:
                 dispatcher.watch(task_id)
             return task.created(now)
+
         return create
 
     async def get(request: Request, account: str) -> Result:
@@ -137,7 +158,7 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
         size = _page_param(request, "pageSize", PAGE_SIZE)
         now = ctx.clock.now()
         tasks = [Task.from_doc(d) for d in ctx.store.all(KIND) if d["account"] == account and d["type"] == kind]
-        return [t.render(now, base_url) for t in tasks[(page - 1) * size:page * size]]
+        return [t.render(now, base_url) for t in tasks[(page - 1) * size : page * size]]
 
     async def video_file(request: Request) -> Response:
         rid = new_request_id()
@@ -147,8 +168,9 @@ def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) ->
         if task is None or request.path_params["name"] != f"{task.video_id}.mp4" or task.status_at(now) != "succeed":
             return KlingError(1203, "The requested video does not exist").response(rid)
         if not task.media_available(now):
-            return KlingError(1203, "The requested video has been deleted: generated media are kept for 30 days"
-                              ).response(rid)
+            return KlingError(
+                1203, "The requested video has been deleted: generated media are kept for 30 days"
+            ).response(rid)
         fault = ctx.scenarios.take_fault(task.plan.get("faults") or {}, "content", task.id)
         faulted = await fault_response(fault, lambda s, c, m: fault_body(s, c, m, rid), ctx.clock)
         if faulted is not None:
@@ -214,4 +236,3 @@ def _page_param(request: Request, name: str, bounds: tuple[int, int, int]) -> in
 
 def _clip(text: str, limit: int = 64) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
-

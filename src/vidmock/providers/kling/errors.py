@@ -37,8 +37,18 @@ CODES: dict[int, tuple[int, str]] = {
     5002: (504, "Server internal timeout, usually due to a backlog"),
 }
 # The code a scripted fault gets when its scenario names only an HTTP status (chosen per status).
-STATUS_CODES = {400: 1200, 401: 1000, 403: 1103, 404: 1203, 413: 1200, 429: 1302, 500: 5000, 502: 5000,
-                503: 5001, 504: 5002}
+STATUS_CODES = {
+    400: 1200,
+    401: 1000,
+    403: 1103,
+    404: 1203,
+    413: 1200,
+    429: 1302,
+    500: 5000,
+    502: 5000,
+    503: 5001,
+    504: 5002,
+}
 
 
 class KlingError(Exception):
@@ -77,5 +87,6 @@ def fault_body(status: int, code: str | None, message: str | None, request_id: s
 
 
 def input_moderation() -> KlingError:
-    return KlingError(1301, "The input triggered the content security policy of the platform, please modify it "
-                            "and try again")
+    return KlingError(
+        1301, "The input triggered the content security policy of the platform, please modify it and try again"
+    )

@@ -81,13 +81,26 @@ MODELS: dict[str, ModelSpec] = {
 DEFAULT_MODEL = "kling-v1"  # model_name is optional; the docs give kling-v1 as its default
 # Seconds from submit to ``succeed`` for a 5 s std clip (chosen: "minutes", §5.6).
 DEFAULT_LATENCY: dict[str, float] = {
-    "kling-v1": 120.0, "kling-v1-5": 150.0, "kling-v1-6": 150.0, "kling-v2-master": 300.0, "kling-v2-1": 180.0,
-    "kling-v2-1-master": 300.0, "kling-v2-5-turbo": 90.0, "kling-v2-6": 120.0}
+    "kling-v1": 120.0,
+    "kling-v1-5": 150.0,
+    "kling-v1-6": 150.0,
+    "kling-v2-master": 300.0,
+    "kling-v2-1": 180.0,
+    "kling-v2-1-master": 300.0,
+    "kling-v2-5-turbo": 90.0,
+    "kling-v2-6": 120.0,
+}
 MEDIA_TTL = 30 * 86400.0  # "Generated media is deleted after 30 days" (§5.3)
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 
-STATUS = {"queued": "submitted", "in_progress": "processing", "completed": "succeed", "failed": "failed",
-          "canceled": "failed", "expired": "failed"}
+STATUS = {
+    "queued": "submitted",
+    "in_progress": "processing",
+    "completed": "succeed",
+    "failed": "failed",
+    "canceled": "failed",
+    "expired": "failed",
+}
 TERMINAL = frozenset({"succeed", "failed"})
 DEFAULT_FAILURE = "Video generation failed due to an internal error, please try again later"
 FAILURES = {"canceled": "The task was cancelled", "expired": "The task expired before it was processed"}
@@ -173,12 +186,18 @@ class Task(PlannedRecord):
         info: dict[str, Any] = {}
         if self.external_task_id is not None:
             info["external_task_id"] = self.external_task_id
-        out: dict[str, Any] = {"task_id": self.id, "task_status": wire,
-                               "task_status_msg": self.failure_message(status) if wire == "failed" else "",
-                               "task_info": info, "created_at": _ms(self.created_at), "updated_at": _ms(since)}
+        out: dict[str, Any] = {
+            "task_id": self.id,
+            "task_status": wire,
+            "task_status_msg": self.failure_message(status) if wire == "failed" else "",
+            "task_info": info,
+            "created_at": _ms(self.created_at),
+            "updated_at": _ms(since),
+        }
         if wire == "succeed":
-            out["task_result"] = {"videos": [{"id": self.video_id, "url": self.video_url(base_url),
-                                              "duration": f"{self.duration:.1f}"}]}
+            out["task_result"] = {
+                "videos": [{"id": self.video_id, "url": self.video_url(base_url), "duration": f"{self.duration:.1f}"}]
+            }
         if self.watermark is not None:
             out["watermark_info"] = {"enabled": self.watermark}
         return out

@@ -19,8 +19,16 @@ import struct
 from typing import Any
 
 from .errors import KlingError, input_moderation, invalid
-from .models import (ASPECTS, DEFAULT_MODEL, INPUT_MODERATION_MARKER, MODELS, KlingOptions, ModelSpec,
-                     dimensions, nearest_aspect)
+from .models import (
+    ASPECTS,
+    DEFAULT_MODEL,
+    INPUT_MODERATION_MARKER,
+    MODELS,
+    KlingOptions,
+    ModelSpec,
+    dimensions,
+    nearest_aspect,
+)
 
 MAX_TEXT = 2500
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -108,28 +116,51 @@ def parse_create(kind: str, body: Any, options: KlingOptions) -> dict[str, Any]:
     camera = _camera(_opt(body, "camera_control"))
     watermark = _watermark(_opt(body, "watermark_info"))
     callback = _opt(body, "callback_url")
-    if callback is not None and (not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
-                                 or len(callback) > MAX_URL):
+    if callback is not None and (
+        not isinstance(callback, str) or not callback.startswith(("http://", "https://")) or len(callback) > MAX_URL
+    ):
         raise invalid("callback_url must be an http(s) URL")
     external = _opt(body, "external_task_id")
     if external is not None and (not isinstance(external, str) or not external or len(external) > MAX_ID):
         raise invalid(f"external_task_id must be a non-empty string of at most {MAX_ID} characters")
 
     short = spec.pro if mode == "pro" else spec.std
-    params: dict[str, Any] = {"negative_prompt": negative, "cfg_scale": cfg if spec.cfg_scale else None,
-                              "camera_control": camera}
+    params: dict[str, Any] = {
+        "negative_prompt": negative,
+        "cfg_scale": cfg if spec.cfg_scale else None,
+        "camera_control": camera,
+    }
     if kind == "text2video":
         aspect = _enum(body, "aspect_ratio", tuple(ASPECTS), "16:9")
     else:
         aspect = _image2video(body, spec, model, mode, sound, camera is not None, options, params)
     width, height = dimensions(short, aspect)
-    return {"model_name": model, "mode": mode, "prompt": prompt, "duration": int(duration), "aspect_ratio": aspect,
-            "width": width, "height": height, "sound": sound, "external_task_id": external,
-            "callback_url": callback, "watermark": watermark, "params": params}
+    return {
+        "model_name": model,
+        "mode": mode,
+        "prompt": prompt,
+        "duration": int(duration),
+        "aspect_ratio": aspect,
+        "width": width,
+        "height": height,
+        "sound": sound,
+        "external_task_id": external,
+        "callback_url": callback,
+        "watermark": watermark,
+        "params": params,
+    }
 
 
-def _image2video(body: dict[str, Any], spec: ModelSpec, model: str, mode: str, sound: bool, camera: bool,
-                 options: KlingOptions, params: dict[str, Any]) -> str:
+def _image2video(
+    body: dict[str, Any],
+    spec: ModelSpec,
+    model: str,
+    mode: str,
+    sound: bool,
+    camera: bool,
+    options: KlingOptions,
+    params: dict[str, Any],
+) -> str:
     image, tail = _opt(body, "image"), _opt(body, "image_tail")
     if (image is None or image == "") and (tail is None or tail == ""):
         raise invalid("image is required")
@@ -149,15 +180,19 @@ def _image2video(body: dict[str, Any], spec: ModelSpec, model: str, mode: str, s
         raise invalid("image_tail, static_mask/dynamic_masks and camera_control cannot be used together")
     voices = _opt(body, "voice_list")
     if voices is not None:
-        if not isinstance(voices, list) or len(voices) > 2 or not all(
-                isinstance(v, dict) and isinstance(v.get("voice_id"), str) and v["voice_id"] for v in voices):
+        if (
+            not isinstance(voices, list)
+            or len(voices) > 2
+            or not all(isinstance(v, dict) and isinstance(v.get("voice_id"), str) and v["voice_id"] for v in voices)
+        ):
             raise invalid("voice_list must be a list of at most 2 objects with a voice_id")
         if voices and not spec.sound:
             raise invalid(f"voice_list is not supported by model_name {model}")
         if voices and not sound:
             raise invalid("voice_list requires sound on")
-    params.update({"image": _describe(image), "image_tail": _describe(tail), "motion_brush": brush,
-                   "voices": len(voices or [])})
+    params.update(
+        {"image": _describe(image), "image_tail": _describe(tail), "motion_brush": brush, "voices": len(voices or [])}
+    )
     shape = size or tail_size
     return nearest_aspect(*shape) if shape else "16:9"
 
@@ -212,11 +247,11 @@ def image_size(data: bytes) -> tuple[int, int] | None:
         if marker in (0x01, *range(0xD0, 0xDA)):  # markers without a length
             i += 2
             continue
-        length = int.from_bytes(data[i + 2:i + 4], "big")
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
         if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
             if i + 9 > len(data):
                 return None
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
             return width, height
         if length < 2:
             return None
@@ -267,7 +302,13 @@ def _dynamic_masks(value: Any) -> None:
         if not isinstance(item, dict) or not isinstance(item.get("mask"), str) or not item["mask"]:
             raise invalid(f"dynamic_masks[{i}].mask is required")
         points = item.get("trajectories")
-        if not isinstance(points, list) or not 2 <= len(points) <= 77 or not all(
-                isinstance(p, dict) and all(isinstance(p.get(c), int) and not isinstance(p.get(c), bool)
-                                            for c in ("x", "y")) for p in points):
+        if (
+            not isinstance(points, list)
+            or not 2 <= len(points) <= 77
+            or not all(
+                isinstance(p, dict)
+                and all(isinstance(p.get(c), int) and not isinstance(p.get(c), bool) for c in ("x", "y"))
+                for p in points
+            )
+        ):
             raise invalid(f"dynamic_masks[{i}].trajectories must be 2 to 77 points with integer x and y")

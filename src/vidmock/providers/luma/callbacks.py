@@ -28,5 +28,15 @@ def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
         doc = ctx.store.get(KIND, job_id)
         return None if doc is None else Generation.from_doc(doc)
 
-    return object_callbacks(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, terminal=TERMINAL, load=load,
-                            state=lambda job, now: job.state_at(now), render=lambda job, now: job.render(now, base_url), notified=NOTIFIED)
+    return object_callbacks(
+        SERVICE,
+        ctx.clock,
+        ctx.store,
+        ctx.ids,
+        POLICY,
+        terminal=TERMINAL,
+        load=load,
+        state=lambda job, now: job.state_at(now),
+        render=lambda job, now: job.render(now, base_url),
+        notified=NOTIFIED,
+    )

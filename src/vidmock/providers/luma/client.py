@@ -66,12 +66,18 @@ class LumaClient:
 
     def body(self, ctx: SubmitContext) -> dict[str, Any]:
         req = ctx.request
-        body: dict[str, Any] = {"model": ctx.mapping.external_id, "prompt": req.prompt,
-                                "aspect_ratio": "9:16" if is_portrait(req.routing_size) else "16:9",
-                                "resolution": RESOLUTIONS.get(req.resolution, "720p"),
-                                "duration": "5s" if req.seconds <= 7 else "9s"}
-        keyframes = {name: _frame(image) for name, image in (("frame0", req.image), ("frame1", req.last_frame))
-                     if image is not None}
+        body: dict[str, Any] = {
+            "model": ctx.mapping.external_id,
+            "prompt": req.prompt,
+            "aspect_ratio": "9:16" if is_portrait(req.routing_size) else "16:9",
+            "resolution": RESOLUTIONS.get(req.resolution, "720p"),
+            "duration": "5s" if req.seconds <= 7 else "9s",
+        }
+        keyframes = {
+            name: _frame(image)
+            for name, image in (("frame0", req.image), ("frame1", req.last_frame))
+            if image is not None
+        }
         if keyframes:
             body["keyframes"] = keyframes
         return body

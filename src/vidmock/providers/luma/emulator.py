@@ -29,9 +29,10 @@ A generation created with ``callback_url`` is watched by the callback dispatcher
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import av
 from starlette.applications import Starlette
@@ -48,10 +49,18 @@ from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import journaled, ranged_response, read_json
 from . import callbacks
-from .errors import (INVALID_KEY, NOT_AUTHENTICATED, TOO_LARGE, LumaError, bad_request, error_body,
-                     generation_not_found, invalid, issue)
-from .models import (CONCEPTS, DEFAULT_LATENCY, KIND, Generation, LumaOptions, parse_audio, parse_create,
-                     parse_upscale)
+from .errors import (
+    INVALID_KEY,
+    NOT_AUTHENTICATED,
+    TOO_LARGE,
+    LumaError,
+    bad_request,
+    error_body,
+    generation_not_found,
+    invalid,
+    issue,
+)
+from .models import CONCEPTS, DEFAULT_LATENCY, KIND, Generation, LumaOptions, parse_audio, parse_create, parse_upscale
 
 SERVICE = "luma"
 PREFIX = "/dream-machine/v1"
@@ -75,6 +84,7 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
                 return err.response()
             except UnknownScenario as exc:
                 return bad_request(str(exc)).response()
+
         return endpoint
 
     def lookup(generation_id: str) -> Generation | None:
@@ -87,8 +97,9 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
             raise generation_not_found(generation_id)
         return generation
 
-    async def submit(request: Request, parse: Callable[[Any], dict[str, Any]],
-                     latency_key: Callable[[dict[str, Any]], str]) -> Response:
+    async def submit(
+        request: Request, parse: Callable[[Any], dict[str, Any]], latency_key: Callable[[dict[str, Any]], str]
+    ) -> Response:
         value, problem = await read_json(request, MAX_BODY)
         prompt = value.get("prompt") if isinstance(value, dict) else None
         faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body)
@@ -104,16 +115,23 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
         generation_id = ctx.ids.uuid("luma.generation")
         plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, generation_id)
         now = ctx.clock.now()
-        generation = Generation(id=generation_id, seq=ctx.store.next_counter("luma.generation.seq"), created_at=now,
-                                seed=plan.seed, plan=plan.to_doc(), **fields)
+        generation = Generation(
+            id=generation_id,
+            seq=ctx.store.next_counter("luma.generation.seq"),
+            created_at=now,
+            seed=plan.seed,
+            plan=plan.to_doc(),
+            **fields,
+        )
         ctx.store.put(KIND, generation_id, generation.to_doc())
         if generation.callback_url:
             dispatcher.watch(generation_id)
         return JSONResponse(generation.render(now, base_url), status_code=201)
 
     async def create(request: Request) -> Response:
-        return await submit(request, lambda body: parse_create(body, lookup, ctx.clock.now()),
-                            lambda fields: str(fields["model"]))
+        return await submit(
+            request, lambda body: parse_create(body, lookup, ctx.clock.now()), lambda fields: str(fields["model"])
+        )
 
     async def upscale(request: Request) -> Response:
         source = load(request.path_params["generation_id"])
@@ -134,9 +152,16 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
         offset = _query_int(request, "offset", 0, 0, None)
         everything = sorted((Generation.from_doc(d) for d in ctx.store.all(KIND)), key=lambda g: -g.seq)
         now = ctx.clock.now()
-        page = [g.render(now, base_url) for g in everything[offset:offset + limit]]
-        return JSONResponse({"generations": page, "count": len(page), "has_more": offset + len(page) < len(everything),
-                             "limit": limit, "offset": offset})
+        page = [g.render(now, base_url) for g in everything[offset : offset + limit]]
+        return JSONResponse(
+            {
+                "generations": page,
+                "count": len(page),
+                "has_more": offset + len(page) < len(everything),
+                "limit": limit,
+                "offset": offset,
+            }
+        )
 
     async def delete(request: Request) -> Response:
         generation = load(request.path_params["generation_id"])
@@ -164,8 +189,9 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
         faulted = await fault_response(fault, error_body, ctx.clock)
         if faulted is not None:
             return faulted
-        data = await ctx.media.aget(VideoSpec(generation.width, generation.height, generation.seconds,
-                                              generation.audio, generation.seed))
+        data = await ctx.media.aget(
+            VideoSpec(generation.width, generation.height, generation.seconds, generation.audio, generation.seed)
+        )
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
 
     routes = [
@@ -211,14 +237,22 @@ def _query_int(request: Request, name: str, default: int, lo: int, hi: int | Non
     try:
         value = int(raw.strip())
     except ValueError:
-        raise invalid([issue("int_parsing", loc, "Input should be a valid integer, unable to parse string as an "
-                             "integer", raw)]) from None
+        raise invalid(
+            [issue("int_parsing", loc, "Input should be a valid integer, unable to parse string as an integer", raw)]
+        ) from None
     if value < lo:
-        raise invalid([{**issue("greater_than_equal", loc, f"Input should be greater than or equal to {lo}", raw),
-                        "ctx": {"ge": lo}}])
+        raise invalid(
+            [
+                {
+                    **issue("greater_than_equal", loc, f"Input should be greater than or equal to {lo}", raw),
+                    "ctx": {"ge": lo},
+                }
+            ]
+        )
     if hi is not None and value > hi:
-        raise invalid([{**issue("less_than_equal", loc, f"Input should be less than or equal to {hi}", raw),
-                        "ctx": {"le": hi}}])
+        raise invalid(
+            [{**issue("less_than_equal", loc, f"Input should be less than or equal to {hi}", raw), "ctx": {"le": hi}}]
+        )
     return value
 
 
@@ -228,7 +262,9 @@ def _thumbnail(width: int, height: int, seed: int) -> bytes:
     w, h = max(2, width // 4 - width // 4 % 2), max(2, height // 4 - height // 4 % 2)
     frame = av.VideoFrame(w, h, "yuvj420p")
     mix = (seed * 2654435761) & 0xFFFFFF
-    for plane, value in zip(frame.planes, (60 + (mix & 0x7F), 64 + (mix >> 8 & 0x7F), 64 + (mix >> 16 & 0x7F))):
+    for plane, value in zip(
+        frame.planes, (60 + (mix & 0x7F), 64 + (mix >> 8 & 0x7F), 64 + (mix >> 16 & 0x7F)), strict=False
+    ):
         plane.update(bytes([value]) * (plane.line_size * plane.height))
     frame.pts = 0
     codec = av.CodecContext.create("mjpeg", "w")

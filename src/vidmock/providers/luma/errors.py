@@ -19,10 +19,19 @@ from ...responses import JSONResponse
 
 # What a scripted fault says when the scenario gives no message (texts chosen; FastAPI's phrase
 # for the status where Luma's own text is unknown).
-MESSAGES = {400: "Bad Request", 401: "Invalid API key", 403: "Forbidden", 404: "Not Found",
-            408: "Request Timeout", 409: "Conflict", 429: "Too many requests, please slow down",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}
+MESSAGES = {
+    400: "Bad Request",
+    401: "Invalid API key",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    409: "Conflict",
+    429: "Too many requests, please slow down",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class LumaError(Exception):

@@ -20,20 +20,26 @@ Choices where the reference is silent (not in the reference: chosen):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import bad_request, invalid, issue
 from ..base import PlannedRecord
+from .errors import bad_request, invalid, issue
 
 KIND = "luma.generation"
 MODELS = ("ray-2", "ray-flash-2", "ray-1-6")
 # Seconds from submit to completed (not in the reference: chosen; Ray 2 takes a couple of minutes,
 # Flash well under one). ``ctx.config.latency[key]`` overrides, upscale and audio included.
-DEFAULT_LATENCY: dict[str, float] = {"ray-2": 120.0, "ray-flash-2": 45.0, "ray-1-6": 90.0,
-                                     "upscale": 60.0, "add_audio": 30.0}
+DEFAULT_LATENCY: dict[str, float] = {
+    "ray-2": 120.0,
+    "ray-flash-2": 45.0,
+    "ray-1-6": 90.0,
+    "upscale": 60.0,
+    "add_audio": 30.0,
+}
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = ("540p", "720p", "1080p", "4k")
 SHORT_SIDE = {"540p": 540, "720p": 720, "1080p": 1080, "4k": 2160}
@@ -43,13 +49,50 @@ MODEL_RESOLUTIONS = {"ray-2": RESOLUTIONS, "ray-flash-2": RESOLUTIONS, "ray-1-6"
 MODEL_DURATIONS = {"ray-2": ("5s", "9s"), "ray-flash-2": ("5s", "9s"), "ray-1-6": ("5s",)}
 DEFAULT_RESOLUTION, DEFAULT_DURATION, DEFAULT_ASPECT = "720p", "5s", "16:9"
 # ``GET /generations/concepts/list`` (keys chosen: Luma's camera-motion concepts).
-CONCEPTS = ("aerial", "aerial_drone", "bolt_cam", "crane_down", "crane_up", "dolly_zoom", "elevator_doors",
-            "eye_level", "ground_level", "handheld", "high_angle", "low_angle", "orbit_left", "orbit_right",
-            "over_the_shoulder", "overhead", "pan_left", "pan_right", "pedestal_down", "pedestal_up", "pov",
-            "pull_out", "push_in", "roll_left", "roll_right", "selfie", "static", "tilt_down", "tilt_up",
-            "tiny_planet", "truck_left", "truck_right", "zoom_in", "zoom_out")
-STATES = {"queued": "queued", "in_progress": "dreaming", "completed": "completed", "failed": "failed",
-          "expired": "failed", "canceled": "failed"}
+CONCEPTS = (
+    "aerial",
+    "aerial_drone",
+    "bolt_cam",
+    "crane_down",
+    "crane_up",
+    "dolly_zoom",
+    "elevator_doors",
+    "eye_level",
+    "ground_level",
+    "handheld",
+    "high_angle",
+    "low_angle",
+    "orbit_left",
+    "orbit_right",
+    "over_the_shoulder",
+    "overhead",
+    "pan_left",
+    "pan_right",
+    "pedestal_down",
+    "pedestal_up",
+    "pov",
+    "pull_out",
+    "push_in",
+    "roll_left",
+    "roll_right",
+    "selfie",
+    "static",
+    "tilt_down",
+    "tilt_up",
+    "tiny_planet",
+    "truck_left",
+    "truck_right",
+    "zoom_in",
+    "zoom_out",
+)
+STATES = {
+    "queued": "queued",
+    "in_progress": "dreaming",
+    "completed": "completed",
+    "failed": "failed",
+    "expired": "failed",
+    "canceled": "failed",
+}
 TERMINAL = frozenset({"completed", "failed"})
 FAILURE_REASONS = {"failed": "Job failed", "expired": "Generation expired", "canceled": "Generation cancelled"}
 
@@ -106,14 +149,20 @@ class Generation(PlannedRecord):
         assets = None
         if state == "completed":
             assets = {"video": f"{base_url}/files/{self.id}.mp4", "image": f"{base_url}/files/{self.id}.jpg"}
-        return {"id": self.id, "generation_type": "video", "state": state,
-                "failure_reason": self.failure_reason(status) if state == "failed" else None,
-                "created_at": iso(self.created_at), "assets": assets, "model": self.model,
-                "request": self.request}
+        return {
+            "id": self.id,
+            "generation_type": "video",
+            "state": state,
+            "failure_reason": self.failure_reason(status) if state == "failed" else None,
+            "created_at": iso(self.created_at),
+            "assets": assets,
+            "model": self.model,
+            "request": self.request,
+        }
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def dimensions(aspect_ratio: str, resolution: str) -> tuple[int, int]:
@@ -191,8 +240,11 @@ class _Schema:
             if not isinstance(item, dict):
                 self.add("model_attributes_type", ("concepts", i), OBJECT, item)
             elif not isinstance(item.get("key"), str):
-                kind, msg = (("missing", "Field required") if "key" not in item
-                             else ("string_type", "Input should be a valid string"))
+                kind, msg = (
+                    ("missing", "Field required")
+                    if "key" not in item
+                    else ("string_type", "Input should be a valid string")
+                )
                 self.add(kind, ("concepts", i, "key"), msg, item if kind == "missing" else item["key"])
             else:
                 keys.append(item["key"])
@@ -218,8 +270,13 @@ class _Schema:
                 if "type" not in frame:
                     self.add("union_tag_not_found", loc, "Unable to extract tag using discriminator 'type'", frame)
                 else:
-                    self.add("union_tag_invalid", loc, f"Input tag '{kind}' found using 'type' does not match any "
-                             "of the expected tags: 'generation', 'image'", frame)
+                    self.add(
+                        "union_tag_invalid",
+                        loc,
+                        f"Input tag '{kind}' found using 'type' does not match any "
+                        "of the expected tags: 'generation', 'image'",
+                        frame,
+                    )
                 continue
             field = "url" if kind == "image" else "id"
             value = frame.get(field)
@@ -252,10 +309,14 @@ def _web_host(url: str) -> str | None:
     return host if parts.scheme in ("http", "https") and host else None
 
 
-LOOP_MESSAGES = {("image", "image"): "keyframes", ("generation", "image"): "interpolate video to image",
-                 ("image", "generation"): "interpolate image to video",
-                 ("generation", "generation"): "interpolate between two videos",
-                 (None, "image"): "end frame", (None, "generation"): "extend reverse"}
+LOOP_MESSAGES = {
+    ("image", "image"): "keyframes",
+    ("generation", "image"): "interpolate video to image",
+    ("image", "generation"): "interpolate image to video",
+    ("generation", "generation"): "interpolate between two videos",
+    (None, "image"): "end frame",
+    (None, "generation"): "extend reverse",
+}
 
 
 def parse_create(body: Any, lookup: Lookup, now: float) -> dict[str, Any]:
@@ -297,24 +358,44 @@ def parse_create(body: Any, lookup: Lookup, now: float) -> dict[str, Any]:
                 raise bad_request(f"Keyframe generation {frame['id']} is not completed")
     resolution = resolution or DEFAULT_RESOLUTION
     if resolution not in MODEL_RESOLUTIONS[model]:
-        raise bad_request(f"Resolution {resolution} is not supported for {model}; supported resolutions are "
-                          f"{', '.join(MODEL_RESOLUTIONS[model])}")
+        raise bad_request(
+            f"Resolution {resolution} is not supported for {model}; supported resolutions are "
+            f"{', '.join(MODEL_RESOLUTIONS[model])}"
+        )
     duration = duration or DEFAULT_DURATION
     if duration not in MODEL_DURATIONS[model]:
-        raise bad_request(f"Duration {duration} is not supported for {model}; supported durations are "
-                          f"{', '.join(MODEL_DURATIONS[model])}")
+        raise bad_request(
+            f"Duration {duration} is not supported for {model}; supported durations are "
+            f"{', '.join(MODEL_DURATIONS[model])}"
+        )
     for key in concepts or []:
         if key not in CONCEPTS:
             raise bad_request(f"Unknown concept: {key}")
     _check_callback(callback)
     aspect = aspect or DEFAULT_ASPECT
     width, height = dimensions(aspect, resolution)
-    request = {"generation_type": "video", "model": model, "prompt": prompt, "aspect_ratio": aspect,
-               "loop": bool(loop), "keyframes": frames or None, "callback_url": callback,
-               "resolution": resolution, "duration": duration,
-               "concepts": [{"key": k} for k in concepts] if concepts else None}
-    return {"model": model, "prompt": prompt or "", "request": request, "width": width, "height": height,
-            "seconds": DURATIONS[duration], "audio": False, "callback_url": callback}
+    request = {
+        "generation_type": "video",
+        "model": model,
+        "prompt": prompt,
+        "aspect_ratio": aspect,
+        "loop": bool(loop),
+        "keyframes": frames or None,
+        "callback_url": callback,
+        "resolution": resolution,
+        "duration": duration,
+        "concepts": [{"key": k} for k in concepts] if concepts else None,
+    }
+    return {
+        "model": model,
+        "prompt": prompt or "",
+        "request": request,
+        "width": width,
+        "height": height,
+        "seconds": DURATIONS[duration],
+        "audio": False,
+        "callback_url": callback,
+    }
 
 
 def parse_upscale(body: Any, source: Generation, now: float) -> dict[str, Any]:
@@ -327,8 +408,9 @@ def parse_upscale(body: Any, source: Generation, now: float) -> dict[str, Any]:
     _check_source(source, now)
     resolution = resolution or "1080p"
     if resolution not in RESOLUTIONS:
-        raise bad_request(f"Resolution {resolution} is not supported; supported resolutions are "
-                          f"{', '.join(RESOLUTIONS)}")
+        raise bad_request(
+            f"Resolution {resolution} is not supported; supported resolutions are {', '.join(RESOLUTIONS)}"
+        )
     current = resolution_of(source.width, source.height)
     if SHORT_SIDE[resolution] <= SHORT_SIDE[current]:
         raise bad_request(f"Cannot upscale a {current} generation to {resolution}")
@@ -336,9 +418,17 @@ def parse_upscale(body: Any, source: Generation, now: float) -> dict[str, Any]:
     aspect = source.request.get("aspect_ratio") or DEFAULT_ASPECT
     width, height = dimensions(aspect, resolution)
     request = {"generation_type": "upscale_video", "resolution": resolution, "callback_url": callback}
-    return {"model": source.model, "prompt": source.prompt, "request": request, "width": width,
-            "height": height, "seconds": source.seconds, "audio": source.audio, "callback_url": callback,
-            "source": source.id}
+    return {
+        "model": source.model,
+        "prompt": source.prompt,
+        "request": request,
+        "width": width,
+        "height": height,
+        "seconds": source.seconds,
+        "audio": source.audio,
+        "callback_url": callback,
+        "source": source.id,
+    }
 
 
 def parse_audio(body: Any, source: Generation, now: float) -> dict[str, Any]:
@@ -353,11 +443,18 @@ def parse_audio(body: Any, source: Generation, now: float) -> dict[str, Any]:
     if len(prompt or "") > MAX_PROMPT or len(negative or "") > MAX_PROMPT:
         raise bad_request("Prompt is too long, maximum length is 5000 characters")
     _check_callback(callback)
-    request = {"generation_type": "add_audio", "prompt": prompt, "negative_prompt": negative,
-               "callback_url": callback}
-    return {"model": source.model, "prompt": prompt or source.prompt, "request": request, "width": source.width,
-            "height": source.height, "seconds": source.seconds, "audio": True, "callback_url": callback,
-            "source": source.id}
+    request = {"generation_type": "add_audio", "prompt": prompt, "negative_prompt": negative, "callback_url": callback}
+    return {
+        "model": source.model,
+        "prompt": prompt or source.prompt,
+        "request": request,
+        "width": source.width,
+        "height": source.height,
+        "seconds": source.seconds,
+        "audio": True,
+        "callback_url": callback,
+        "source": source.id,
+    }
 
 
 def _check_source(source: Generation, now: float) -> None:

@@ -12,8 +12,11 @@ from .errors import MinimaxError, invalid
 from .models import V1_MODELS, V1_SHORT_SIDE, V2_MODELS, V2_RATIOS, V2_SHORT_SIDE
 
 MAX_PROMPT = 2000
-V2_ROLES = {"image_url": ("first_frame", "last_frame", "reference_image"), "video_url": ("reference_video",),
-            "audio_url": ("reference_audio",)}
+V2_ROLES = {
+    "image_url": ("first_frame", "last_frame", "reference_image"),
+    "video_url": ("reference_video",),
+    "audio_url": ("reference_audio",),
+}
 
 
 def _image_ref(value: Any) -> bool:
@@ -52,9 +55,18 @@ def parse_v1(body: Any) -> dict[str, Any]:
     callback = body.get("callback_url")
     if callback is not None and not (isinstance(callback, str) and callback.startswith(("http://", "https://"))):
         raise invalid("callback_url must be an http(s) URL")
-    return {"version": 1, "model": model, "prompt": prompt, "duration": duration, "resolution": resolution,
-            "ratio": "16:9", "audio": False, "first_frame": first is not None, "last_frame": last is not None,
-            "callback_url": callback}
+    return {
+        "version": 1,
+        "model": model,
+        "prompt": prompt,
+        "duration": duration,
+        "resolution": resolution,
+        "ratio": "16:9",
+        "audio": False,
+        "first_frame": first is not None,
+        "last_frame": last is not None,
+        "callback_url": callback,
+    }
 
 
 def parse_v2(body: Any) -> dict[str, Any]:
@@ -110,9 +122,18 @@ def parse_v2(body: Any) -> dict[str, Any]:
     callback = body.get("callback_url")
     if callback is not None and not isinstance(callback, str):
         raise invalid("callback_url must be a string")
-    return {"version": 2, "model": model, "prompt": texts[0], "duration": duration, "resolution": resolution,
-            "ratio": ratio, "audio": True, "first_frame": "first_frame" in frames,
-            "last_frame": "last_frame" in frames, "callback_url": callback}
+    return {
+        "version": 2,
+        "model": model,
+        "prompt": texts[0],
+        "duration": duration,
+        "resolution": resolution,
+        "ratio": ratio,
+        "audio": True,
+        "first_frame": "first_frame" in frames,
+        "last_frame": "last_frame" in frames,
+        "callback_url": callback,
+    }
 
 
 __all__ = ["MinimaxError", "parse_v1", "parse_v2"]

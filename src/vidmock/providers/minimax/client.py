@@ -69,19 +69,30 @@ class MinimaxClient:
             content: list[dict[str, Any]] = [{"type": "text", "text": req.prompt}]
             for image, role in ((ctx.first_frame, "first_frame"), (ctx.last_frame, "last_frame")):
                 if image is not None:
-                    content.append({"type": "image_url", "image_url": {"url": _data_url(image.mime_type, image.base64)},
-                                    "role": role})
+                    content.append(
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": _data_url(image.mime_type, image.base64)},
+                            "role": role,
+                        }
+                    )
             frames = ctx.first_frame is not None or ctx.last_frame is not None
             body: dict[str, Any] = {
-                "model": ctx.mapping.external_id, "content": content,
-                "resolution": "480P" if req.resolution == "480p" else "768P", "duration": req.seconds,
-                "ratio": "adaptive" if frames else ("9:16" if is_portrait(req.routing_size) else "16:9")}
+                "model": ctx.mapping.external_id,
+                "content": content,
+                "resolution": "480P" if req.resolution == "480p" else "768P",
+                "duration": req.seconds,
+                "ratio": "adaptive" if frames else ("9:16" if is_portrait(req.routing_size) else "16:9"),
+            }
             path = "/v2/video_generation"
         else:
             resolution = "1080P" if req.resolution in ("1080p", "4k") else "768P"
-            body = {"model": ctx.mapping.external_id, "prompt": req.prompt,
-                    "duration": min(req.seconds, 6) if resolution == "1080P" else req.seconds,
-                    "resolution": resolution}
+            body = {
+                "model": ctx.mapping.external_id,
+                "prompt": req.prompt,
+                "duration": min(req.seconds, 6) if resolution == "1080P" else req.seconds,
+                "resolution": resolution,
+            }
             if ctx.first_frame is not None:
                 body["first_frame_image"] = _data_url(ctx.first_frame.mime_type, ctx.first_frame.base64)
             path = "/v1/video_generation"
@@ -110,8 +121,9 @@ class MinimaxClient:
         if v2_route:
             body = await poll_request(http, "GET", f"/v2/query/video_generation/{upstream_id}", headers=self._headers())
         else:
-            body = await poll_request(http, "GET", "/v1/query/video_generation", params={"task_id": upstream_id},
-                                      headers=self._headers())
+            body = await poll_request(
+                http, "GET", "/v1/query/video_generation", params={"task_id": upstream_id}, headers=self._headers()
+            )
         return _v2_result(body) if v2_route else _v1_result(body)
 
 

@@ -14,14 +14,15 @@ A gateway pointed at the real MiniMax cannot use this route.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import journaled, ranged_response, read_json
@@ -57,7 +58,9 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
 
     async def create(request: Request, version: int) -> Response:
         value, problem = await read_json(request, MAX_BODY)
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, _prompt(value), v1_error_body if version == 1 else v2_error_body)
+        faulted = await submit_fault_response(
+            ctx, SERVICE, request.headers, _prompt(value), v1_error_body if version == 1 else v2_error_body
+        )
         if faulted is not None:
             return faulted
         if problem:
@@ -66,8 +69,14 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
         task_id = numeric_id("minimax.task")
         latency = float(ctx.config.latency.get(fields["model"], DEFAULT_LATENCY[version]))
         plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, task_id)
-        task = Task(id=task_id, created_at=ctx.clock.now(), file_id=numeric_id("minimax.file"), seed=plan.seed,
-                    plan=plan.to_doc(), **fields)
+        task = Task(
+            id=task_id,
+            created_at=ctx.clock.now(),
+            file_id=numeric_id("minimax.file"),
+            seed=plan.seed,
+            plan=plan.to_doc(),
+            **fields,
+        )
         ctx.store.put(KIND, task_id, task.to_doc())
         ctx.store.put(FILE_KIND, task.file_id, {"task_id": task_id})
         if version == 2:
@@ -82,6 +91,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
                 return await handler(request)
             except MinimaxError as err:
                 return err.v1_response(opts.http_errors)
+
         return endpoint
 
     def v2(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -92,6 +102,7 @@ def build_emulator(ctx: EmulatorContext, options: MinimaxOptions | None = None) 
                 return await handler(request)
             except MinimaxError as err:
                 return err.v2_response(request_id())
+
         return endpoint
 
     async def query_v1(request: Request) -> Response:
@@ -175,4 +186,3 @@ def _prompt(value: Any) -> str:
         if isinstance(item, dict) and item.get("type") == "text" and isinstance(item.get("text"), str):
             return str(item["text"])
     return ""
-

@@ -15,12 +15,25 @@ from ...responses import JSONResponse
 
 # base_resp codes (providers.md §6.4) with the HTTP status the V2 API pairs them with.
 HTTP_STATUS = {1000: 500, 1001: 504, 1002: 429, 1004: 401, 1008: 402, 1024: 500, 1026: 422, 1027: 422, 2013: 400}
-MESSAGES = {1000: "unknown error", 1001: "request timeout", 1002: "rate limit, please retry later",
-            1004: "login fail: Please carry the API secret key in the 'Authorization' field of the request header",
-            1008: "insufficient balance", 1024: "internal error", 1026: "input contains sensitive content",
-            1027: "generated video contains sensitive content", 2013: "invalid params"}
-V2_TYPES = {400: "bad_request_error", 401: "authorized_error", 402: "insufficient_balance_error",
-            404: "not_found_error", 422: "unprocessable_entity_error", 429: "rate_limit_error"}
+MESSAGES = {
+    1000: "unknown error",
+    1001: "request timeout",
+    1002: "rate limit, please retry later",
+    1004: "login fail: Please carry the API secret key in the 'Authorization' field of the request header",
+    1008: "insufficient balance",
+    1024: "internal error",
+    1026: "input contains sensitive content",
+    1027: "generated video contains sensitive content",
+    2013: "invalid params",
+}
+V2_TYPES = {
+    400: "bad_request_error",
+    401: "authorized_error",
+    402: "insufficient_balance_error",
+    404: "not_found_error",
+    422: "unprocessable_entity_error",
+    429: "rate_limit_error",
+}
 CODE_FOR_STATUS = {400: 2013, 401: 1004, 402: 1008, 404: 2013, 413: 2013, 422: 1026, 429: 1002, 504: 1001}
 
 
@@ -42,9 +55,15 @@ class MinimaxError(Exception):
 
     def v2_body(self, request_id: str) -> dict[str, Any]:
         status = self.http_status
-        return {"type": "error", "error": {"type": V2_TYPES.get(status, "server_error"),
-                                           "message": f"{self.message} ({self.code})", "http_code": str(status)},
-                "request_id": request_id}
+        return {
+            "type": "error",
+            "error": {
+                "type": V2_TYPES.get(status, "server_error"),
+                "message": f"{self.message} ({self.code})",
+                "http_code": str(status),
+            },
+            "request_id": request_id,
+        }
 
     def v2_response(self, request_id: str) -> JSONResponse:
         return JSONResponse(self.v2_body(request_id), status_code=self.http_status)

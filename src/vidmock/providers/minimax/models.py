@@ -20,8 +20,17 @@ from ..base import PlannedRecord
 
 KIND = "minimax.task"
 FILE_KIND = "minimax.file"
-V1_MODELS = ("MiniMax-Hailuo-2.3", "MiniMax-Hailuo-2.3-Fast", "MiniMax-Hailuo-02", "T2V-01", "T2V-01-Director",
-             "I2V-01", "I2V-01-Director", "I2V-01-live", "S2V-01")
+V1_MODELS = (
+    "MiniMax-Hailuo-2.3",
+    "MiniMax-Hailuo-2.3-Fast",
+    "MiniMax-Hailuo-02",
+    "T2V-01",
+    "T2V-01-Director",
+    "I2V-01",
+    "I2V-01-Director",
+    "I2V-01-live",
+    "S2V-01",
+)
 V2_MODELS = ("MiniMax-H3", "MiniMax-H3-Max")
 # Seconds from submit to done (chosen: the reference gives no MiniMax latency; Hailuo renders take minutes).
 DEFAULT_LATENCY = {1: 180.0, 2: 240.0}
@@ -29,11 +38,20 @@ V1_SHORT_SIDE = {"512P": 512, "768P": 768, "1080P": 1080}
 V2_SHORT_SIDE = {"480P": 480, "720P": 720, "768P": 768, "1080P": 1080}
 V2_RATIOS = ("adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
 V1_STATUS = {"in_progress": "Processing", "completed": "Success"}
-V2_STATUS = {"queued": "queued", "in_progress": "running", "completed": "succeeded", "failed": "failed",
-             "canceled": "cancelled", "expired": "expired"}
+V2_STATUS = {
+    "queued": "queued",
+    "in_progress": "running",
+    "completed": "succeeded",
+    "failed": "failed",
+    "canceled": "cancelled",
+    "expired": "expired",
+}
 PREPARING_SECONDS = 3.0  # a queued v1 task shows Preparing first, then Queueing (chosen)
-FAILURE = {"failed": (1000, "video generation failed"), "canceled": (1000, "task cancelled"),
-           "expired": (1001, "task expired before it started")}
+FAILURE = {
+    "failed": (1000, "video generation failed"),
+    "canceled": (1000, "task cancelled"),
+    "expired": (1001, "task expired before it started"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,9 +138,16 @@ class Task(PlannedRecord):
 
     def render_v2(self, now: float, base_url: str) -> dict[str, Any]:
         status = self.state(now)
-        task: dict[str, Any] = {"id": self.id, "model": self.model, "type": "video_generation",
-                                "status": V2_STATUS[status], "ratio": self.ratio, "resolution": self.resolution,
-                                "duration": self.duration, "created_at": int(self.created_at)}
+        task: dict[str, Any] = {
+            "id": self.id,
+            "model": self.model,
+            "type": "video_generation",
+            "status": V2_STATUS[status],
+            "ratio": self.ratio,
+            "resolution": self.resolution,
+            "duration": self.duration,
+            "created_at": int(self.created_at),
+        }
         if status == "completed":
             task["content"] = {"url": file_url(base_url, self.file_id), "duration": self.duration}
             task["usage"] = {"duration": self.duration}
@@ -135,10 +160,18 @@ class Task(PlannedRecord):
         """``GET /v1/files/retrieve`` (providers.md §6.3)."""
         url = file_url(base_url, self.file_id)
         finished = self.created_at + (self.job_plan().finishes_at or 0.0)
-        return {"file": {"file_id": int(self.file_id), "bytes": size, "created_at": int(finished),
-                         "filename": "output.mp4", "purpose": "video_generation", "download_url": url,
-                         "backup_download_url": url + "?backup=1"},
-                "base_resp": {"status_code": 0, "status_msg": "success"}}
+        return {
+            "file": {
+                "file_id": int(self.file_id),
+                "bytes": size,
+                "created_at": int(finished),
+                "filename": "output.mp4",
+                "purpose": "video_generation",
+                "download_url": url,
+                "backup_download_url": url + "?backup=1",
+            },
+            "base_resp": {"status_code": 0, "status_msg": "success"},
+        }
 
 
 def file_url(base_url: str, file_id: str) -> str:

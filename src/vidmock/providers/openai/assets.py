@@ -15,7 +15,7 @@ import av
 
 MIME = "image/webp"
 TILE = 64
-_cache: "OrderedDict[tuple[str, int, int, int, int], bytes]" = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int, int, int], bytes] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -28,7 +28,7 @@ def _even(n: int) -> int:
     return max(2, n - n % 2)
 
 
-def _encode(width: int, height: int, pixel: "callable") -> bytes:  # type: ignore[valid-type]
+def _encode(width: int, height: int, pixel: callable) -> bytes:  # type: ignore[valid-type]
     frame = av.VideoFrame(width, height, "yuv420p")
     for index, plane in enumerate(frame.planes):
         shift = 0 if index == 0 else 1
@@ -61,8 +61,7 @@ def render(variant: str, width: int, height: int, seconds: int, seed: int) -> by
         tile_h = _even(TILE * height // width)
         cols = min(4, seconds)
         rows = -(-seconds // cols)
-        data = _encode(tile_w * cols, tile_h * rows,
-                       lambda x, y: _colour(seed, (y // tile_h) * cols + x // tile_w))
+        data = _encode(tile_w * cols, tile_h * rows, lambda x, y: _colour(seed, (y // tile_h) * cols + x // tile_w))
     with _lock:
         _cache[key] = data
         while len(_cache) > 32:

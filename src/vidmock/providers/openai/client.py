@@ -28,13 +28,25 @@ class OpenAIClient:
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
-        fields = {"model": ctx.mapping.external_id, "prompt": req.prompt, "size": req.routing_size,
-                  "seconds": str(req.seconds)}
+        fields = {
+            "model": ctx.mapping.external_id,
+            "prompt": req.prompt,
+            "size": req.routing_size,
+            "seconds": str(req.seconds),
+        }
         headers = {**self._headers, "x-request-id": ctx.request_id}
         if ctx.references:
-            files = [("input_reference", (f"input_reference_{i}.{EXTENSIONS.get(ref.mime_type, 'png')}",
-                                          base64.b64decode(ref.base64), ref.mime_type))
-                     for i, ref in enumerate(ctx.references)]
+            files = [
+                (
+                    "input_reference",
+                    (
+                        f"input_reference_{i}.{EXTENSIONS.get(ref.mime_type, 'png')}",
+                        base64.b64decode(ref.base64),
+                        ref.mime_type,
+                    ),
+                )
+                for i, ref in enumerate(ctx.references)
+            ]
             response = await http.post("/v1/videos", data=fields, files=files, headers=headers)
         else:
             response = await http.post("/v1/videos", json=fields, headers=headers)
@@ -43,8 +55,12 @@ class OpenAIClient:
         if not isinstance(video_id, str) or not video_id:
             raise UpstreamError(502, "OpenAI video response did not include an id")
         progress = data.get("progress")
-        return SubmitResult(video_id, data.get("status") if isinstance(data.get("status"), str) else "queued",
-                            progress if isinstance(progress, int) and not isinstance(progress, bool) else 0, data)
+        return SubmitResult(
+            video_id,
+            data.get("status") if isinstance(data.get("status"), str) else "queued",
+            progress if isinstance(progress, int) and not isinstance(progress, bool) else 0,
+            data,
+        )
 
     def content_path(self, upstream_id: str) -> str | None:
         return f"/v1/videos/{upstream_id}/content"
@@ -65,18 +81,30 @@ class OpenAIClient:
         raw_error = body.get("error")
         if isinstance(raw_error, dict):
             message = raw_error.get("message")
-            error = {"code": raw_error.get("code") if isinstance(raw_error.get("code"), str) else None,
-                     "message": message if isinstance(message, str) and message else "Video generation failed",
-                     "details": raw_error}
-        return PollResult(status, progress, error=error, expires_at=_number(body.get("expires_at")),
-                          completed_at=_number(body.get("completed_at")), raw=body)
+            error = {
+                "code": raw_error.get("code") if isinstance(raw_error.get("code"), str) else None,
+                "message": message if isinstance(message, str) and message else "Video generation failed",
+                "details": raw_error,
+            }
+        return PollResult(
+            status,
+            progress,
+            error=error,
+            expires_at=_number(body.get("expires_at")),
+            completed_at=_number(body.get("completed_at")),
+            raw=body,
+        )
 
     async def _content_json(self, http: httpx.AsyncClient, upstream_id: str) -> dict[str, Any]:
         """G1 also asks the content route for JSON (redirects not followed) and merges a JSON reply
         into the status; the binary reply is not read."""
         try:
-            async with http.stream("GET", self.content_path(upstream_id) or "", follow_redirects=False,
-                                   headers={**self._headers, "Accept": "application/json"}) as response:
+            async with http.stream(
+                "GET",
+                self.content_path(upstream_id) or "",
+                follow_redirects=False,
+                headers={**self._headers, "Accept": "application/json"},
+            ) as response:
                 if not response.is_success or "json" not in response.headers.get("content-type", ""):
                     return {}
                 value = (await response.aread()) or b"{}"

@@ -22,12 +22,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...media import VideoSpec
 from ...ranges import Unsatisfiable, parse_range
+from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
@@ -60,11 +60,21 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         if latency is None:
             latency = default_latency(model, int(seconds))
         video_id = "video_" + ctx.ids.new("openai.video", 48, "0123456789abcdef")
-        plan = ctx.scenarios.plan(SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue),
-                                  float(latency), video_id)
-        video = Video(id=video_id, model=model, prompt=prompt, seconds=seconds, size=size,
-                      created_at=ctx.clock.now(), latency=float(latency), seq=ctx.store.next_counter(SEQ_COUNTER),
-                      plan=plan.to_doc(), **extra)
+        plan = ctx.scenarios.plan(
+            SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue), float(latency), video_id
+        )
+        video = Video(
+            id=video_id,
+            model=model,
+            prompt=prompt,
+            seconds=seconds,
+            size=size,
+            created_at=ctx.clock.now(),
+            latency=float(latency),
+            seq=ctx.store.next_counter(SEQ_COUNTER),
+            plan=plan.to_doc(),
+            **extra,
+        )
         ctx.store.put(KIND, video.id, video.to_doc())
         webhooks.track(ctx, dispatcher, video)
         return video
@@ -79,14 +89,17 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             fields, files, problem = {}, [], err
         raw_prompt = fields.get("prompt")
         prompt = raw_prompt if isinstance(raw_prompt, str) else ""
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue), fault_body)
+        faulted = await submit_fault_response(
+            ctx, SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue), fault_body
+        )
         if faulted is not None:
             return faulted
         if problem is not None:
             raise problem
         params = parse_create(fields, files, extended=extended)
-        video = new_video(request, params.model, params.prompt, params.seconds, params.size,
-                          reference_count=params.reference_count)
+        video = new_video(
+            request, params.model, params.prompt, params.seconds, params.size, reference_count=params.reference_count
+        )
         return JSONResponse(video.render(ctx.clock.now()))
 
     async def retrieve(request: Request) -> Response:
@@ -103,26 +116,39 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         order = q.get("order", "desc")
         if order not in ("asc", "desc"):
             raise invalid_value(order, ("asc", "desc"), "order")
-        videos = sorted((Video.from_doc(d) for d in ctx.store.all(KIND)), key=lambda v: (v.created_at, v.seq),
-                        reverse=order == "desc")
+        videos = sorted(
+            (Video.from_doc(d) for d in ctx.store.all(KIND)),
+            key=lambda v: (v.created_at, v.seq),
+            reverse=order == "desc",
+        )
         after = q.get("after")
         if after is not None:
             ids = [v.id for v in videos]
             # An unknown cursor gives an empty page (real behaviour unverified).
-            videos = videos[ids.index(after) + 1:] if after in ids else []
+            videos = videos[ids.index(after) + 1 :] if after in ids else []
         page = videos[:limit]
         now = ctx.clock.now()
-        return JSONResponse({"object": "list", "data": [v.render(now) for v in page],
-                             "first_id": page[0].id if page else None, "last_id": page[-1].id if page else None,
-                             "has_more": len(videos) > len(page)})
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [v.render(now) for v in page],
+                "first_id": page[0].id if page else None,
+                "last_id": page[-1].id if page else None,
+                "has_more": len(videos) > len(page),
+            }
+        )
 
     async def delete(request: Request) -> Response:
         video = load(request.path_params["video_id"])
         status = video.status(ctx.clock.now())
         if status not in TERMINAL:
             # DELETE is documented for completed or failed videos only (§1.1); wording unverified.
-            raise OpenAIError(400, f"Video '{video.id}' cannot be deleted while its status is '{status}'. "
-                                   "Only completed or failed videos can be deleted.", param="video_id")
+            raise OpenAIError(
+                400,
+                f"Video '{video.id}' cannot be deleted while its status is '{status}'. "
+                "Only completed or failed videos can be deleted.",
+                param="video_id",
+            )
         ctx.store.delete(KIND, video.id)
         return JSONResponse({"id": video.id, "object": "video.deleted", "deleted": True})
 
@@ -135,12 +161,17 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         status = video.status(now)
         if status != "completed":
             # §1.5 "content before completed": 400 or 404; wording unverified.
-            raise OpenAIError(404, f"Video '{video.id}' is not ready for download (status: '{status}'). "
-                                   "Content is available once the video is completed.", param="video_id")
+            raise OpenAIError(
+                404,
+                f"Video '{video.id}' is not ready for download (status: '{status}'). "
+                "Content is available once the video is completed.",
+                param="video_id",
+            )
         if video.expired(now):
             # Text from the field (§1.3 "Download expiry"); status code unverified.
-            raise OpenAIError(404, "The video is no longer available. Downloads expire after 1 hours.",
-                              param="video_id")
+            raise OpenAIError(
+                404, "The video is no longer available. Downloads expire after 1 hours.", param="video_id"
+            )
         width, height = video.dimensions
         if variant == "video":
             data = await ctx.media.aget(VideoSpec(width, height, int(video.seconds), True, video.seed))
@@ -162,7 +193,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             part = parse_range(request.headers.get("range"), size, request.headers.get("if-range"))
         except Unsatisfiable:
             return Response(b"", status_code=416, headers={**headers, "content-range": f"bytes */{size}"})
-        status_code, body = (200, data) if part is None else (206, data[part.start:part.end + 1])
+        status_code, body = (200, data) if part is None else (206, data[part.start : part.end + 1])
         if part is not None:
             headers["content-range"] = f"bytes {part.start}-{part.end}/{size}"
         cut = truncated(fault, body, ctx.clock, mime)
@@ -182,8 +213,12 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         status = source.status(ctx.clock.now())
         if status != "completed":
             # "Create a remix of a completed video" (§1.2); wording unverified.
-            raise OpenAIError(400, f"Video '{source.id}' cannot be remixed while its status is '{status}'. "
-                                   "Only completed videos can be remixed.", param="video_id")
+            raise OpenAIError(
+                400,
+                f"Video '{source.id}' cannot be remixed while its status is '{status}'. "
+                "Only completed videos can be remixed.",
+                param="video_id",
+            )
         video = new_video(request, source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id)
         return JSONResponse(video.render(ctx.clock.now()))
 
@@ -197,6 +232,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
                 return err.response()
             except UnknownScenario as exc:
                 return OpenAIError(400, str(exc), param="X-Vidmock-Scenario").response()
+
         return endpoint
 
     async def not_found_route(request: Request) -> Response:
@@ -234,8 +270,7 @@ class RequestIdMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode())]}
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
@@ -254,14 +289,23 @@ def _limit(raw: str | None) -> int:
     try:
         limit = int(raw)
     except ValueError:
-        raise OpenAIError(400, f"Invalid 'limit': expected an integer, but got '{raw}' instead.",
-                          param="limit", code="invalid_type") from None
+        raise OpenAIError(
+            400, f"Invalid 'limit': expected an integer, but got '{raw}' instead.", param="limit", code="invalid_type"
+        ) from None
     if limit < 0:
-        raise OpenAIError(400, f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got "
-                               f"{limit} instead.", param="limit", code="integer_below_min_value")
+        raise OpenAIError(
+            400,
+            f"Invalid 'limit': integer below minimum value. Expected a value >= 0, but got {limit} instead.",
+            param="limit",
+            code="integer_below_min_value",
+        )
     if limit > 100:
-        raise OpenAIError(400, f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got "
-                               f"{limit} instead.", param="limit", code="integer_above_max_value")
+        raise OpenAIError(
+            400,
+            f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {limit} instead.",
+            param="limit",
+            code="integer_above_max_value",
+        )
     return limit
 
 
@@ -281,8 +325,12 @@ async def _read_body(request: Request) -> tuple[dict[str, Any], list[tuple[str, 
         fields: dict[str, Any] = {}
         for name, value in pairs:
             if name == "input_reference":
-                raise OpenAIError(400, "Invalid 'input_reference': expected a file upload.",
-                                  param="input_reference", code="invalid_type")
+                raise OpenAIError(
+                    400,
+                    "Invalid 'input_reference': expected a file upload.",
+                    param="input_reference",
+                    code="invalid_type",
+                )
             fields[name] = value
         files: list[tuple[str, bytes]] = []
         for part in parts:
@@ -294,11 +342,17 @@ async def _read_body(request: Request) -> tuple[dict[str, Any], list[tuple[str, 
     if problem == "too_large":
         raise OpenAIError(413, "Request body too large.", code="request_too_large")
     if problem:
-        raise OpenAIError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
-                               "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-                               "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
-                               "this, please contact us through our help center at help.openai.com.)")
+        raise OpenAIError(
+            400,
+            "We could not parse the JSON body of your request. (HINT: This likely means you "
+            "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
+            "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
+            "this, please contact us through our help center at help.openai.com.)",
+        )
     if not isinstance(value, dict):
-        raise OpenAIError(400, f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
-                          code="invalid_type")
+        raise OpenAIError(
+            400,
+            f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
+            code="invalid_type",
+        )
     return value, []

@@ -10,8 +10,15 @@ from ...responses import JSONResponse
 
 
 class OpenAIError(Exception):
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
 
@@ -26,8 +33,12 @@ class OpenAIError(Exception):
 # The 500 and 503 texts are the API's well-known ones; the 429 wording and the ``requests`` type
 # follow the general API's rate-limit errors (unverified for videos, providers.md §1.5).
 _FAULTS: dict[int, tuple[str, str | None, str]] = {
-    429: ("requests", "rate_limit_exceeded", "Rate limit reached for videos per min (RPM). Please try again later. "
-                                             "Visit https://platform.openai.com/account/rate-limits to learn more."),
+    429: (
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for videos per min (RPM). Please try again later. "
+        "Visit https://platform.openai.com/account/rate-limits to learn more.",
+    ),
     500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
     503: ("server_error", None, "The engine is currently overloaded, please try again later."),
 }
@@ -36,7 +47,8 @@ _FAULTS: dict[int, tuple[str, str | None, str]] = {
 def fault_body(status: int, code: str | None, message: str | None) -> dict[str, object]:
     """OpenAI's error envelope for a scenario fault (``providers.faults.ErrorBody``)."""
     kind, default_code, default_message = _FAULTS.get(
-        status, ("server_error" if status >= 500 else "invalid_request_error", None, f"Request failed ({status})."))
+        status, ("server_error" if status >= 500 else "invalid_request_error", None, f"Request failed ({status}).")
+    )
     return OpenAIError(status, message or default_message, type=kind, code=code or default_code).body()
 
 
@@ -50,13 +62,18 @@ def supported(values: tuple[str, ...] | list[str]) -> str:
 
 def invalid_value(value: object, allowed: tuple[str, ...] | list[str], param: str) -> OpenAIError:
     # Text from the field (providers.md §1.2); the code value is unverified (§1.5).
-    return OpenAIError(400, f"Invalid value: '{value}'. Supported values are: {supported(allowed)}.",
-                       param=param, code="invalid_value")
+    return OpenAIError(
+        400, f"Invalid value: '{value}'. Supported values are: {supported(allowed)}.", param=param, code="invalid_value"
+    )
 
 
 def invalid_type(param: str, expected: str, value: object) -> OpenAIError:
-    return OpenAIError(400, f"Invalid type for '{param}': expected {expected}, but got {_json_type(value)} instead.",
-                       param=param, code="invalid_type")
+    return OpenAIError(
+        400,
+        f"Invalid type for '{param}': expected {expected}, but got {_json_type(value)} instead.",
+        param=param,
+        code="invalid_type",
+    )
 
 
 def missing(param: str) -> OpenAIError:

@@ -50,8 +50,14 @@ MARKER_SCENARIOS = {MODERATION_MARKER: "sora-moderation-blocked", CONTENT_FILTER
 
 # Scenario statuses → Sora's. Sora has no cancelled state; a cancelled plan reads as failed.
 # ``expired`` is the unofficial status integrators saw past retention (providers.md §1.3).
-STATUS = {"queued": "queued", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
-          "canceled": "failed", "expired": "expired"}
+STATUS = {
+    "queued": "queued",
+    "in_progress": "in_progress",
+    "completed": "completed",
+    "failed": "failed",
+    "canceled": "failed",
+    "expired": "expired",
+}
 TERMINAL = frozenset({"completed", "failed", "expired"})
 # Wording unverified; codes from the field (providers.md §1.4). Used when a plan's error has no message.
 FAILURE_MESSAGES = {
@@ -95,7 +101,7 @@ class Video:
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = the default plan
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Video":
+    def from_doc(cls, doc: dict[str, Any]) -> Video:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
@@ -168,7 +174,7 @@ class Video:
 
     @property
     def seed(self) -> int:
-        return int(self.id[len("video_"):][:8], 16)
+        return int(self.id[len("video_") :][:8], 16)
 
 
 # -- request validation ------------------------------------------------------------------------------
@@ -188,12 +194,21 @@ def check_prompt(fields: dict[str, Any]) -> str:
     if not isinstance(prompt, str):
         raise invalid_type("prompt", "a string", prompt)
     if not prompt:
-        raise OpenAIError(400, "Invalid 'prompt': string too short. Expected a string with minimum length 1, "
-                               "but got an empty string instead.", param="prompt", code="string_below_min_length")
+        raise OpenAIError(
+            400,
+            "Invalid 'prompt': string too short. Expected a string with minimum length 1, "
+            "but got an empty string instead.",
+            param="prompt",
+            code="string_below_min_length",
+        )
     if len(prompt) > PROMPT_MAX:
-        raise OpenAIError(400, f"Invalid 'prompt': string too long. Expected a string with maximum length "
-                               f"{PROMPT_MAX}, but got a string with length {len(prompt)} instead.",
-                          param="prompt", code="string_above_max_length")
+        raise OpenAIError(
+            400,
+            f"Invalid 'prompt': string too long. Expected a string with maximum length "
+            f"{PROMPT_MAX}, but got a string with length {len(prompt)} instead.",
+            param="prompt",
+            code="string_above_max_length",
+        )
     return prompt
 
 
@@ -209,8 +224,12 @@ def parse_create(fields: dict[str, Any], files: list[tuple[str, bytes]], *, exte
     if not isinstance(model, str):
         raise invalid_type("model", "a string", model)
     if model not in MODELS:
-        raise OpenAIError(404, f"The model `{model}` does not exist or you do not have access to it.",
-                          param="model", code="model_not_found")
+        raise OpenAIError(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
     seconds = fields.get("seconds", DEFAULT_SECONDS)
     if not isinstance(seconds, str):
         raise invalid_type("seconds", "a string", seconds)
@@ -234,9 +253,13 @@ def parse_create(fields: dict[str, Any], files: list[tuple[str, bytes]], *, exte
     for mime, data in files:
         if _sniff(data, mime) not in IMAGE_TYPES:
             # Wording unverified; the supported types are from the video guide.
-            raise OpenAIError(400, f"Invalid file format for 'input_reference': {mime or 'unknown'}. "
-                                   "Supported formats are: 'image/jpeg', 'image/png', and 'image/webp'.",
-                              param="input_reference", code="invalid_value")
+            raise OpenAIError(
+                400,
+                f"Invalid file format for 'input_reference': {mime or 'unknown'}. "
+                "Supported formats are: 'image/jpeg', 'image/png', and 'image/webp'.",
+                param="input_reference",
+                code="invalid_value",
+            )
     return CreateParams(prompt, model, seconds, size, count)
 
 
@@ -246,18 +269,30 @@ def _check_json_reference(value: Any) -> None:
     keys = [k for k in ("image_url", "file_id") if value.get(k) is not None]
     extra = [k for k in value if k not in ("image_url", "file_id")]
     if extra:
-        raise OpenAIError(400, f"Unknown parameter: 'input_reference.{extra[0]}'.",
-                          param=f"input_reference.{extra[0]}", code="unknown_parameter")
+        raise OpenAIError(
+            400,
+            f"Unknown parameter: 'input_reference.{extra[0]}'.",
+            param=f"input_reference.{extra[0]}",
+            code="unknown_parameter",
+        )
     if len(keys) != 1:
-        raise OpenAIError(400, "Invalid 'input_reference': provide exactly one of 'image_url' or 'file_id'.",
-                          param="input_reference", code="invalid_value")
+        raise OpenAIError(
+            400,
+            "Invalid 'input_reference': provide exactly one of 'image_url' or 'file_id'.",
+            param="input_reference",
+            code="invalid_value",
+        )
     key = keys[0]
     if not isinstance(value[key], str) or not value[key]:
         raise invalid_type(f"input_reference.{key}", "a non-empty string", value[key])
     if len(value[key]) > IMAGE_URL_MAX:
-        raise OpenAIError(400, f"Invalid 'input_reference.{key}': string too long. Expected a string with maximum "
-                               f"length {IMAGE_URL_MAX}, but got a string with length {len(value[key])} instead.",
-                          param=f"input_reference.{key}", code="string_above_max_length")
+        raise OpenAIError(
+            400,
+            f"Invalid 'input_reference.{key}': string too long. Expected a string with maximum "
+            f"length {IMAGE_URL_MAX}, but got a string with length {len(value[key])} instead.",
+            param=f"input_reference.{key}",
+            code="string_above_max_length",
+        )
 
 
 def _sniff(data: bytes, declared: str) -> str:

@@ -36,9 +36,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
+from ...responses import JSONResponse
 from ...webhooks import sign
 from ...webhooks.schemes import WHSEC_PREFIX, mask_secret, standard_key
 from ..base import EmulatorContext
@@ -50,8 +50,7 @@ from .models import KIND, TERMINAL, Video
 SERVICE = "openai"
 ENDPOINT_KIND = "openai.webhook_endpoint"
 EVENTS = ("video.completed", "video.failed")
-POLICY = RetryPolicy(max_attempts=100, first_delay=60.0, max_delay=86400.0, timeout=30.0,
-                     give_up_after=72 * 3600.0)
+POLICY = RetryPolicy(max_attempts=100, first_delay=60.0, max_delay=86400.0, timeout=30.0, give_up_after=72 * 3600.0)
 KEY_BYTES = (24, 64)  # Standard Webhooks: secrets are 24–64 random bytes
 
 
@@ -74,8 +73,13 @@ def build_dispatcher(ctx: EmulatorContext) -> CallbackDispatcher:
         video = Video.from_doc(ctx.store.get(KIND, video_id) or {})
         event_id = "evt_" + ctx.ids.new("openai.event", 32, "0123456789abcdef")
         created = video.finished_at if video.finished_at is not None else now
-        payload = {"id": event_id, "object": "event", "created_at": int(created), "type": kind,
-                   "data": {"id": video_id}}
+        payload = {
+            "id": event_id,
+            "object": "event",
+            "created_at": int(created),
+            "type": kind,
+            "data": {"id": video_id},
+        }
         body = json.dumps(payload, separators=(",", ":"))
         return [Event(event_id, kind, e["url"], body, endpoint=e["id"]) for e in reversed(targets)]
 
@@ -85,8 +89,9 @@ def build_dispatcher(ctx: EmulatorContext) -> CallbackDispatcher:
             return None
         return sign("standard", endpoint["secret"], row.event_id, timestamp, body)
 
-    return CallbackDispatcher(SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit,
-                              terminal=TERMINAL, sign=signer)
+    return CallbackDispatcher(
+        SERVICE, ctx.clock, ctx.store, ctx.ids, POLICY, observe=observe, emit=emit, terminal=TERMINAL, sign=signer
+    )
 
 
 def track(ctx: EmulatorContext, dispatcher: CallbackDispatcher, video: Video) -> None:
@@ -104,17 +109,26 @@ def dashboard_routes(ctx: EmulatorContext, dispatcher: CallbackDispatcher) -> li
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise OpenAIError(400, "Invalid 'url': expected an http(s) URL.", param="url", code="invalid_value")
         if not isinstance(events, list) or not events or any(e not in EVENTS for e in events):
-            raise OpenAIError(400, f"Invalid 'events': expected a non-empty subset of {list(EVENTS)}.",
-                              param="events", code="invalid_value")
+            raise OpenAIError(
+                400,
+                f"Invalid 'events': expected a non-empty subset of {list(EVENTS)}.",
+                param="events",
+                code="invalid_value",
+            )
         if secret is None:
             raw = bytes.fromhex(ctx.ids.new("openai.webhook_secret", 64, "0123456789abcdef"))
             secret = WHSEC_PREFIX + base64.b64encode(raw).decode()
         _check_secret(secret)
         now = ctx.clock.now()
         endpoint_id = "we_" + ctx.ids.new("openai.webhook_endpoint", 32, "0123456789abcdef")
-        endpoint: dict[str, Any] = {"id": endpoint_id, "object": "webhook_endpoint", "url": url,
-                                    "events": list(dict.fromkeys(events)), "secret": secret,
-                                    "created_at": int(now)}
+        endpoint: dict[str, Any] = {
+            "id": endpoint_id,
+            "object": "webhook_endpoint",
+            "url": url,
+            "events": list(dict.fromkeys(events)),
+            "secret": secret,
+            "created_at": int(now),
+        }
         ctx.store.put(ENDPOINT_KIND, endpoint_id, endpoint)
         for doc in ctx.store.all(KIND):  # videos still running now will be reported to it too
             status = Video.from_doc(doc).status(now)
@@ -143,6 +157,7 @@ def dashboard_routes(ctx: EmulatorContext, dispatcher: CallbackDispatcher) -> li
                 return response
             except OpenAIError as err:
                 return err.response()
+
         return endpoint
 
     return [
@@ -155,12 +170,17 @@ def dashboard_routes(ctx: EmulatorContext, dispatcher: CallbackDispatcher) -> li
 
 def _check_secret(secret: Any) -> None:
     if not isinstance(secret, str) or not secret.startswith(WHSEC_PREFIX):
-        raise OpenAIError(400, "Invalid 'secret': expected 'whsec_' followed by base64.", param="secret",
-                          code="invalid_value")
+        raise OpenAIError(
+            400, "Invalid 'secret': expected 'whsec_' followed by base64.", param="secret", code="invalid_value"
+        )
     try:
         key = standard_key(secret)
     except ValueError as exc:
         raise OpenAIError(400, f"Invalid 'secret': {exc}.", param="secret", code="invalid_value") from None
     if not KEY_BYTES[0] <= len(key) <= KEY_BYTES[1]:
-        raise OpenAIError(400, f"Invalid 'secret': the key must decode to {KEY_BYTES[0]}–{KEY_BYTES[1]} bytes.",
-                          param="secret", code="invalid_value")
+        raise OpenAIError(
+            400,
+            f"Invalid 'secret': the key must decode to {KEY_BYTES[0]}–{KEY_BYTES[1]} bytes.",
+            param="secret",
+            code="invalid_value",
+        )

@@ -37,8 +37,11 @@ def upstream_error(response: httpx.Response) -> UpstreamError:
     if not isinstance(error, str) or not error:
         return UpstreamError(response.status_code, response.text or f"Upstream provider error ({response.status_code})")
     issues = body.get("issues") if isinstance(body.get("issues"), list) else []
-    details = [f"{'.'.join(str(p) for p in issue.get('path') or []) or '(body)'}: {issue.get('message')}"
-               for issue in issues if isinstance(issue, dict)]
+    details = [
+        f"{'.'.join(str(p) for p in issue.get('path') or []) or '(body)'}: {issue.get('message')}"
+        for issue in issues
+        if isinstance(issue, dict)
+    ]
     return UpstreamError(response.status_code, f"{error}: {'; '.join(details)}" if details else error)
 
 
@@ -53,8 +56,12 @@ class RunwayClient:
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req, model = ctx.request, ctx.mapping.external_id
-        body: dict[str, Any] = {"model": model, "promptText": req.prompt,
-                                "ratio": req.routing_size.replace("x", ":"), "duration": req.seconds}
+        body: dict[str, Any] = {
+            "model": model,
+            "promptText": req.prompt,
+            "ratio": req.routing_size.replace("x", ":"),
+            "duration": req.seconds,
+        }
         endpoint = "/v1/text_to_video"
         if ctx.first_frame is not None:
             endpoint = "/v1/image_to_video"
@@ -106,5 +113,6 @@ class RunwayClient:
 
 def build_client(config: ServerConfig, options: RunwayOptions | None = None) -> RunwayClient:
     opts = options or RunwayOptions()
-    return RunwayClient(token=opts.api_keys[0] if opts.api_keys else TOKEN,
-                        version=opts.versions[0] if opts.versions else VERSION)
+    return RunwayClient(
+        token=opts.api_keys[0] if opts.api_keys else TOKEN, version=opts.versions[0] if opts.versions else VERSION
+    )

@@ -55,8 +55,9 @@ def build_emulator(ctx: EmulatorContext, options: RunwayOptions | None = None) -
             if not version:
                 raise RunwayError(400, f"The X-Runway-Version header is required (for example {VERSION}).")
             if version not in opts.versions:
-                raise RunwayError(400, f"Unsupported X-Runway-Version {version!r}. Supported versions: "
-                                       f"{', '.join(opts.versions)}.")
+                raise RunwayError(
+                    400, f"Unsupported X-Runway-Version {version!r}. Supported versions: {', '.join(opts.versions)}."
+                )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def load(task_id: str) -> Task:
@@ -102,10 +103,23 @@ def build_emulator(ctx: EmulatorContext, options: RunwayOptions | None = None) -
                 plan = ctx.scenarios.plan(SERVICE, request.headers, fields.prompt, latency, task_id)
                 now = ctx.clock.now()
                 start = throttle(owner, task_id, fields.model, now, plan.finishes_at)
-                task = Task(id=task_id, endpoint=endpoint, model=fields.model, created_at=now, prompt=fields.prompt,
-                            width=fields.width, height=fields.height, duration=fields.duration, audio=fields.audio,
-                            seed=plan.seed if fields.seed is None else fields.seed, estimate=fields.estimate,
-                            cost=fields.cost, plan=plan.to_doc(), owner=owner, start_at=start)
+                task = Task(
+                    id=task_id,
+                    endpoint=endpoint,
+                    model=fields.model,
+                    created_at=now,
+                    prompt=fields.prompt,
+                    width=fields.width,
+                    height=fields.height,
+                    duration=fields.duration,
+                    audio=fields.audio,
+                    seed=plan.seed if fields.seed is None else fields.seed,
+                    estimate=fields.estimate,
+                    cost=fields.cost,
+                    plan=plan.to_doc(),
+                    owner=owner,
+                    start_at=start,
+                )
                 ctx.store.put(KIND, task_id, task.to_doc())
                 return JSONResponse({"id": task_id, "estimatedCost": {"credits": fields.estimate}})
             except RunwayError as err:

@@ -18,12 +18,19 @@ from ...responses import JSONResponse
 DOC_URL = "https://docs.dev.runwayml.com/api"
 VALIDATION_FAILED = "Validation of body failed"
 TASK_NOT_FOUND = "Could not find Task"
-MESSAGES = {400: "Bad request.", 401: "Invalid API key.", 403: "Forbidden.", 404: "Not found.",
-            405: "Method not allowed.", 413: "Request body is too large.",
-            429: "You have exceeded the rate limit for your organization. Please retry later.",
-            500: "An unexpected error occurred.", 502: "Runway is temporarily shedding load. Please retry.",
-            503: "Runway is temporarily shedding load. Please retry.",
-            504: "Runway is overloaded and could not complete the request. Please retry."}
+MESSAGES = {
+    400: "Bad request.",
+    401: "Invalid API key.",
+    403: "Forbidden.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "Request body is too large.",
+    429: "You have exceeded the rate limit for your organization. Please retry later.",
+    500: "An unexpected error occurred.",
+    502: "Runway is temporarily shedding load. Please retry.",
+    503: "Runway is temporarily shedding load. Please retry.",
+    504: "Runway is overloaded and could not complete the request. Please retry.",
+}
 
 Issue = dict[str, Any]
 
@@ -54,6 +61,7 @@ def error_body(status: int, code: str | None, message: str | None) -> dict[str, 
 
 # -- zod v4 issue shapes ------------------------------------------------------------------------------
 
+
 def type_name(value: Any) -> str:
     """What zod calls a received value in ``Invalid input: expected X, received Y``."""
     if value is None:
@@ -71,47 +79,92 @@ def type_name(value: Any) -> str:
 
 def invalid_type(path: list[Any], expected: str, value: Any, missing: bool = False) -> Issue:
     received = "undefined" if missing else type_name(value)
-    return {"expected": expected, "code": "invalid_type", "path": path,
-            "message": f"Invalid input: expected {expected}, received {received}"}
+    return {
+        "expected": expected,
+        "code": "invalid_type",
+        "path": path,
+        "message": f"Invalid input: expected {expected}, received {received}",
+    }
 
 
 def not_int(path: list[Any]) -> Issue:
-    return {"expected": "int", "format": "safeint", "code": "invalid_type", "path": path,
-            "message": "Invalid input: expected int, received number"}
+    return {
+        "expected": "int",
+        "format": "safeint",
+        "code": "invalid_type",
+        "path": path,
+        "message": "Invalid input: expected int, received number",
+    }
 
 
 def invalid_value(path: list[Any], values: tuple[Any, ...]) -> Issue:
     shown = "|".join(f'"{v}"' if isinstance(v, str) else str(v) for v in values)
     if len(values) == 1:
-        return {"code": "invalid_value", "values": list(values), "path": path,
-                "message": f"Invalid input: expected {shown}"}
-    return {"code": "invalid_value", "values": list(values), "path": path,
-            "message": f"Invalid option: expected one of {shown}"}
+        return {
+            "code": "invalid_value",
+            "values": list(values),
+            "path": path,
+            "message": f"Invalid input: expected {shown}",
+        }
+    return {
+        "code": "invalid_value",
+        "values": list(values),
+        "path": path,
+        "message": f"Invalid option: expected one of {shown}",
+    }
 
 
 def too_small(path: list[Any], origin: str, minimum: int) -> Issue:
-    what = {"number": f"number to be >={minimum}", "string": f"string to have >={minimum} characters",
-            "array": f"array to have >={minimum} items"}[origin]
-    return {"origin": origin, "code": "too_small", "minimum": minimum, "inclusive": True, "path": path,
-            "message": f"Too small: expected {what}"}
+    what = {
+        "number": f"number to be >={minimum}",
+        "string": f"string to have >={minimum} characters",
+        "array": f"array to have >={minimum} items",
+    }[origin]
+    return {
+        "origin": origin,
+        "code": "too_small",
+        "minimum": minimum,
+        "inclusive": True,
+        "path": path,
+        "message": f"Too small: expected {what}",
+    }
 
 
 def too_big(path: list[Any], origin: str, maximum: int) -> Issue:
-    what = {"number": f"number to be <={maximum}", "string": f"string to have <={maximum} characters",
-            "array": f"array to have <={maximum} items"}[origin]
-    return {"origin": origin, "code": "too_big", "maximum": maximum, "inclusive": True, "path": path,
-            "message": f"Too big: expected {what}"}
+    what = {
+        "number": f"number to be <={maximum}",
+        "string": f"string to have <={maximum} characters",
+        "array": f"array to have <={maximum} items",
+    }[origin]
+    return {
+        "origin": origin,
+        "code": "too_big",
+        "maximum": maximum,
+        "inclusive": True,
+        "path": path,
+        "message": f"Too big: expected {what}",
+    }
 
 
 def no_discriminator(path: list[Any]) -> Issue:
-    return {"code": "invalid_union", "errors": [], "note": "No matching discriminator", "discriminator": "model",
-            "path": path, "message": "Invalid input"}
+    return {
+        "code": "invalid_union",
+        "errors": [],
+        "note": "No matching discriminator",
+        "discriminator": "model",
+        "path": path,
+        "message": "Invalid input",
+    }
 
 
 def unrecognized(keys: list[str]) -> Issue:
     quoted = ", ".join(f'"{k}"' for k in keys)
-    return {"code": "unrecognized_keys", "keys": keys, "path": [],
-            "message": f"Unrecognized key{'s' if len(keys) > 1 else ''}: {quoted}"}
+    return {
+        "code": "unrecognized_keys",
+        "keys": keys,
+        "path": [],
+        "message": f"Unrecognized key{'s' if len(keys) > 1 else ''}: {quoted}",
+    }
 
 
 def custom(path: list[Any], message: str) -> Issue:

@@ -32,7 +32,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..base import PlannedRecord
@@ -113,7 +113,9 @@ class Task(PlannedRecord):
         plan = self.job_plan()
         if plan.safety_block:
             reasons = plan.safety_block.get("reasons") or []
-            return "SAFETY.OUTPUT.VIDEO", str(reasons[0]) if reasons else "The output was flagged by content moderation."
+            return "SAFETY.OUTPUT.VIDEO", str(
+                reasons[0]
+            ) if reasons else "The output was flagged by content moderation."
         if plan.outcome == "expired":
             return "INTERNAL.TIMEOUT", "The task did not run before it timed out."
         error = plan.error or {}
@@ -141,10 +143,11 @@ class Task(PlannedRecord):
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- THROTTLED: per key and model slots ----------------------------------------------------------------
+
 
 def slot_start(slots: list[list[Any]], now: float, concurrency: int | None) -> tuple[float, list[list[Any]]]:
     """When a new task may start, and the slot list without finished entries.
@@ -160,6 +163,7 @@ def slot_start(slots: list[list[Any]], now: float, concurrency: int | None) -> t
 
 
 # -- output URLs: an HS256 token in ``_jwt``, like Runway's CDN links ------------------------------------
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

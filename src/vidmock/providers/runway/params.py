@@ -16,20 +16,42 @@ import base64
 import binascii
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import (Issue, custom, invalid_type, invalid_value, no_discriminator, not_int, too_big, too_small,
-                     unrecognized, validation_error)
+from .errors import (
+    Issue,
+    custom,
+    invalid_type,
+    invalid_value,
+    no_discriminator,
+    not_int,
+    too_big,
+    too_small,
+    unrecognized,
+    validation_error,
+)
 from .specs import MODELS, TIERS, VIDEO_INPUT_SECONDS, ModelSpec, Variant
 
 MB = 1024 * 1024
 MAX_SEED = 4294967295
-MIME = {"image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
-        "video": ("video/mp4", "video/webm", "video/quicktime", "video/mov", "video/ogg", "video/h264"),
-        "audio": ("audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/wave", "audio/ogg", "audio/aac",
-                  "audio/flac", "audio/mp4")}
+MIME = {
+    "image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
+    "video": ("video/mp4", "video/webm", "video/quicktime", "video/mov", "video/ogg", "video/h264"),
+    "audio": (
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/wave",
+        "audio/ogg",
+        "audio/aac",
+        "audio/flac",
+        "audio/mp4",
+    ),
+}
 FREE_RATIO = re.compile(r"^(\d{2,4}):(\d{2,4})$")
 
 
@@ -53,8 +75,9 @@ def parse_create(endpoint: str, body: Any, strict: bool = True) -> CreateFields:
         raise validation_error([invalid_type([], "object", body)])
     model = body.get("model")
     if "model" not in body or not isinstance(model, str):
-        raise validation_error([invalid_type(["model"], "string", model, missing="model" not in body),
-                                no_discriminator(["model"])])
+        raise validation_error(
+            [invalid_type(["model"], "string", model, missing="model" not in body), no_discriminator(["model"])]
+        )
     spec = MODELS.get(model)
     if spec is None or endpoint not in spec.variants:
         raise validation_error([no_discriminator(["model"])])
@@ -91,8 +114,9 @@ def parse_create(endpoint: str, body: Any, strict: bool = True) -> CreateFields:
         rate = spec.credits_silent
     most = max(spec.durations.allowed) if auto and spec.durations else seconds  # "auto" is billed at the maximum
     seed = int(body["seed"]) if "seed" in body else None  # 7.0 is a valid integer to zod
-    return CreateFields(endpoint, spec.name, prompt, width, height, seconds, audio, seed,
-                        round(rate * most), round(rate * seconds))
+    return CreateFields(
+        endpoint, spec.name, prompt, width, height, seconds, audio, seed, round(rate * most), round(rate * seconds)
+    )
 
 
 def _allowed(spec: ModelSpec, variant: Variant) -> set[str]:
@@ -281,6 +305,7 @@ def _string(most: int) -> Check:
             issues.append(invalid_type(path, "string", value))
         elif len(value.encode("utf-16-le", "surrogatepass")) // 2 > most:
             issues.append(too_big(path, "string", most))
+
     return check
 
 
@@ -289,6 +314,7 @@ def _enum(values: tuple[str, ...] | None) -> Check:
         allowed = values or spec.resolutions
         if value not in allowed:
             issues.append(invalid_value(path, allowed))
+
     return check
 
 
@@ -310,6 +336,7 @@ def _moderation(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue
 
 def _assets(kind: str, most: int, typed: bool) -> Check:
     """An array of ``{uri}`` objects (``{type, uri}`` for audio and video references)."""
+
     def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
         if not isinstance(value, list):
             issues.append(invalid_type(path, "array", value))
@@ -323,12 +350,21 @@ def _assets(kind: str, most: int, typed: bool) -> Check:
             if typed and item.get("type") != kind:
                 issues.append(invalid_value([*path, i, "type"], (kind,)))
             _asset(item.get("uri"), [*path, i, "uri"], kind, issues)
+
     return check
 
 
 CHECKS: dict[str, Check] = {
-    "negativePrompt": _string(1000), "contentModeration": _moderation, "resolution": _enum(None),
-    "creativity": _percent, "sharpen": _percent, "smartGrain": _percent, "flavor": _enum(("vivid", "natural")),
-    "fpsBoost": _boolean, "referenceAudio": _assets("audio", 3, True), "references": _assets("image", 9, False),
-    "referenceVideos": _assets("video", 3, True), "keyframes": _assets("image", 5, False),
+    "negativePrompt": _string(1000),
+    "contentModeration": _moderation,
+    "resolution": _enum(None),
+    "creativity": _percent,
+    "sharpen": _percent,
+    "smartGrain": _percent,
+    "flavor": _enum(("vivid", "natural")),
+    "fpsBoost": _boolean,
+    "referenceAudio": _assets("audio", 3, True),
+    "references": _assets("image", 9, False),
+    "referenceVideos": _assets("video", 3, True),
+    "keyframes": _assets("image", 5, False),
 }

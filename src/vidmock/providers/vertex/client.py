@@ -19,8 +19,9 @@ TOKEN = "vidmock-vertex-key"
 class VertexClient:
     provider = "google-vertex"
 
-    def __init__(self, project: str = PROJECT, region: str = REGION, token: str = TOKEN,
-                 storage_uri: str | None = None) -> None:
+    def __init__(
+        self, project: str = PROJECT, region: str = REGION, token: str = TOKEN, storage_uri: str | None = None
+    ) -> None:
         self.project, self.region, self.token = project, region, token
         self.storage_uri = storage_uri  # the output bucket: videos are written there, not returned inline
         # Parsing URLs was a third of a poll's cost in httpx; an operation is polled every 5 s, so
@@ -53,14 +54,23 @@ class VertexClient:
                 for r in ctx.references
             ]
         resolution = req.resolution if req.resolution in ("1080p", "4k") else "720p"
-        body: dict[str, Any] = {"instances": [instance],
-                "parameters": {"aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
-                               "durationSeconds": req.seconds, "generateAudio": req.audio,
-                               "resolution": resolution, "sampleCount": 1}}
+        body: dict[str, Any] = {
+            "instances": [instance],
+            "parameters": {
+                "aspectRatio": "9:16" if is_portrait(req.routing_size) else "16:9",
+                "durationSeconds": req.seconds,
+                "generateAudio": req.audio,
+                "resolution": resolution,
+                "sampleCount": 1,
+            },
+        }
         if self.storage_uri:
             body["parameters"]["storageUri"] = self.storage_uri
-        response = await http.post(self._url(http, ctx.mapping.external_id, "predictLongRunning"), json=body,
-                                   headers={"x-request-id": ctx.request_id})
+        response = await http.post(
+            self._url(http, ctx.mapping.external_id, "predictLongRunning"),
+            json=body,
+            headers={"x-request-id": ctx.request_id},
+        )
         data = upstream_json(response)
         name = data.get("name")
         if not isinstance(name, str) or not name:
@@ -75,16 +85,24 @@ class VertexClient:
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         model = upstream_id.split("/models/", 1)[-1].split("/", 1)[0]
-        op = await poll_request(http, "POST", self._url(http, model, "fetchPredictOperation"),
-                                json={"operationName": upstream_id})
+        op = await poll_request(
+            http, "POST", self._url(http, model, "fetchPredictOperation"), json={"operationName": upstream_id}
+        )
         if op.get("done") is not True:
             return PollResult("in_progress", 50, raw=op)
         error = op.get("error")
         if isinstance(error, dict):
             message = error.get("message") if isinstance(error.get("message"), str) else None
-            return PollResult("failed", 100, error={"code": str(error.get("code")),
-                                                    "message": message or "Google Vertex video generation failed",
-                                                    "details": error}, raw=op)
+            return PollResult(
+                "failed",
+                100,
+                error={
+                    "code": str(error.get("code")),
+                    "message": message or "Google Vertex video generation failed",
+                    "details": error,
+                },
+                raw=op,
+            )
         videos = (op.get("response") or {}).get("videos") or []
         first = videos[0] if videos and isinstance(videos[0], dict) else {}
         inline = None
@@ -93,15 +111,24 @@ class VertexClient:
                 inline = base64.b64decode(first["bytesBase64Encoded"])
             except ValueError as exc:
                 raise PollFailure(f"Google Vertex returned invalid base64 video bytes: {exc}") from exc
-        return PollResult("completed", 100, storage_uri=first.get("gcsUri"), inline=inline,
-                          content_type=first.get("mimeType"), raw=_without_bytes(op))
+        return PollResult(
+            "completed",
+            100,
+            storage_uri=first.get("gcsUri"),
+            inline=inline,
+            content_type=first.get("mimeType"),
+            raw=_without_bytes(op),
+        )
 
 
 def _without_bytes(op: dict[str, Any]) -> dict[str, Any]:
     """The operation without megabytes of base64, for what the gateway keeps on the job."""
     response = dict(op.get("response") or {})
-    response["videos"] = [{k: v for k, v in video.items() if k != "bytesBase64Encoded"}
-                          for video in response.get("videos") or [] if isinstance(video, dict)]
+    response["videos"] = [
+        {k: v for k, v in video.items() if k != "bytesBase64Encoded"}
+        for video in response.get("videos") or []
+        if isinstance(video, dict)
+    ]
     return {**op, "response": response}
 
 

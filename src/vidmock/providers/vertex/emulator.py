@@ -12,9 +12,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response
 from ..gcs.objects import put_object
@@ -34,7 +34,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             location = request.path_params.get("location")
             model, _, action = request.path_params["model_action"].rpartition(":")
             if action == "predictLongRunning":
-                faulted = await submit_fault_response(ctx, SERVICE, request.headers, await _prompt(request), _google_body)
+                faulted = await submit_fault_response(
+                    ctx, SERVICE, request.headers, await _prompt(request), _google_body
+                )
                 return faulted or JSONResponse(await _predict(request, project, location, model))
             if action == "fetchPredictOperation":
                 result = await _fetch(request, model)
@@ -47,13 +49,22 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         prefix = f"projects/{project}/locations/{location}/" if project else ""
         latency = ctx.config.latency.get(model, DEFAULT_LATENCY.get(model))
         if latency is None or not model:
-            raise GoogleError(404, f"Publisher Model `{prefix}publishers/google/models/{model}` was not found "
-                                   "or your project does not have access to it.")
+            raise GoogleError(
+                404,
+                f"Publisher Model `{prefix}publishers/google/models/{model}` was not found "
+                "or your project does not have access to it.",
+            )
         params = parse_predict_body(await _body(request))
         name = f"{prefix}publishers/google/models/{model}/operations/{ctx.ids.uuid('vertex.op')}"
         plan = ctx.scenarios.plan(SERVICE, request.headers, params["prompt"], latency, name)
-        op = Operation(name=name, model=model, created_at=ctx.clock.now(), latency=latency, plan=plan.to_doc(),
-                       **{**params, "seed": params["seed"] or plan.seed})
+        op = Operation(
+            name=name,
+            model=model,
+            created_at=ctx.clock.now(),
+            latency=latency,
+            plan=plan.to_doc(),
+            **{**params, "seed": params["seed"] or plan.seed},
+        )
         ctx.store.put(KIND, op.name, op.to_doc())
         return await _render(op, ctx)
 
@@ -74,12 +85,16 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     async def get_operation(request: Request) -> Response:
         # Real Vertex answers a GET of a Veo operation name with 404; clients must use
         # fetchPredictOperation (providers.md §3.1 pitfall).
-        return GoogleError(404, "The requested operation was not found. Use fetchPredictOperation for "
-                                "Veo long-running operations.").response()
+        return GoogleError(
+            404, "The requested operation was not found. Use fetchPredictOperation for Veo long-running operations."
+        ).response()
 
     routes = [
-        Route("/v1/projects/{project}/locations/{location}/publishers/google/models/{model_action}",
-              model_action, methods=["POST"]),
+        Route(
+            "/v1/projects/{project}/locations/{location}/publishers/google/models/{model_action}",
+            model_action,
+            methods=["POST"],
+        ),
         Route("/v1/publishers/google/models/{model_action}", model_action, methods=["POST"]),
         Route("/v1/{name:path}", get_operation, methods=["GET"]),
     ]
@@ -91,7 +106,7 @@ async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
     if op.plan_status(now) == "completed" and not op.blocked():
         # Made (or found in memory) before the synchronous render uses them; with an output bucket
         # the videos are written there, as Vertex does, for the gateway to read through signed URLs.
-        for spec, uri in zip(op.video_specs(), op.object_uris()):
+        for spec, uri in zip(op.video_specs(), op.object_uris(), strict=False):
             data = await ctx.media.aget(spec)
             if op.storage_uri:
                 put_object(ctx.store, uri, data, "video/mp4", now)
@@ -99,12 +114,17 @@ async def _render(op: Operation, ctx: EmulatorContext) -> dict[str, Any]:
 
 
 def _google_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
-    return GoogleError(status, message or _DEFAULT_MESSAGES.get(status, "The service is currently unavailable.")).response_body()
+    return GoogleError(
+        status, message or _DEFAULT_MESSAGES.get(status, "The service is currently unavailable.")
+    ).response_body()
 
 
-_DEFAULT_MESSAGES = {429: "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model "
-                          "with base model: veo-3.1-generate-001. Please submit a quota increase request.",
-                     500: "Internal error encountered.", 503: "The service is currently unavailable."}
+_DEFAULT_MESSAGES = {
+    429: "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model "
+    "with base model: veo-3.1-generate-001. Please submit a quota increase request.",
+    500: "Internal error encountered.",
+    503: "The service is currently unavailable.",
+}
 
 
 async def _prompt(request: Request) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...media import MediaCache, VideoSpec
-from ...store.base import record_doc
 from ...scenarios import JobPlan
+from ...store.base import record_doc
 from .errors import GoogleError
 
 KIND = "vertex.operation"
@@ -30,8 +30,14 @@ DEFAULT_LATENCY: dict[str, float] = {
     "veo-2.0-generate-001": 60.0,
 }
 DURATIONS = range(4, 11)  # Veo 3.x accepts 4–8 s, and the gateway sends 10 for 3.1 (§5.4)
-DIMENSIONS = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280), ("16:9", "1080p"): (1920, 1080),
-              ("9:16", "1080p"): (1080, 1920), ("16:9", "4k"): (3840, 2160), ("9:16", "4k"): (2160, 3840)}
+DIMENSIONS = {
+    ("16:9", "720p"): (1280, 720),
+    ("9:16", "720p"): (720, 1280),
+    ("16:9", "1080p"): (1920, 1080),
+    ("9:16", "1080p"): (1080, 1920),
+    ("16:9", "4k"): (3840, 2160),
+    ("9:16", "4k"): (2160, 3840),
+}
 
 
 @dataclass
@@ -51,7 +57,7 @@ class Operation:
     plan: dict[str, Any] | None = None  # the scenario plan (vidmock.scenarios.JobPlan); None = latency only
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Operation":
+    def from_doc(cls, doc: dict[str, Any]) -> Operation:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
@@ -80,27 +86,45 @@ class Operation:
         if status != "completed":
             error = plan.error or {}
             code = error.get("code", _GRPC.get(status, "13"))
-            return {"name": self.name, "done": True,
-                    "error": {"code": int(code) if str(code).isdigit() else _GRPC["failed"],
-                              "message": error.get("message") or _MESSAGES[status]}}
+            return {
+                "name": self.name,
+                "done": True,
+                "error": {
+                    "code": int(code) if str(code).isdigit() else _GRPC["failed"],
+                    "message": error.get("message") or _MESSAGES[status],
+                },
+            }
         if plan.safety_block is not None:
             # The success-shaped safety block: done, no error, no videos (providers.md §2.4, §3.4).
             reasons = list(plan.safety_block.get("reasons") or [])
             codes = [str(c) for c in plan.safety_block.get("support_codes") or []]
             if codes and not reasons:
-                reasons = [f"Veo could not generate {self.sample_count} videos based on the prompt provided. You "
-                           "will not be charged for this request. Try rephrasing the prompt. Support codes: "
-                           + ", ".join(codes)]
-            return {"name": self.name, "done": True,
-                    "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": self.sample_count,
-                                 "raiMediaFilteredReasons": reasons}}
+                reasons = [
+                    f"Veo could not generate {self.sample_count} videos based on the prompt provided. You "
+                    "will not be charged for this request. Try rephrasing the prompt. Support codes: "
+                    + ", ".join(codes)
+                ]
+            return {
+                "name": self.name,
+                "done": True,
+                "response": {
+                    "@type": RESPONSE_TYPE,
+                    "raiMediaFilteredCount": self.sample_count,
+                    "raiMediaFilteredReasons": reasons,
+                },
+            }
         if self.storage_uri:
             videos = [{"gcsUri": uri, "mimeType": "video/mp4"} for uri in self.object_uris()]
         else:
-            videos = [{"bytesBase64Encoded": base64.b64encode(media.get(spec)).decode(), "mimeType": "video/mp4"}
-                      for spec in self.video_specs()]
-        return {"name": self.name, "done": True,
-                "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos}}
+            videos = [
+                {"bytesBase64Encoded": base64.b64encode(media.get(spec)).decode(), "mimeType": "video/mp4"}
+                for spec in self.video_specs()
+            ]
+        return {
+            "name": self.name,
+            "done": True,
+            "response": {"@type": RESPONSE_TYPE, "raiMediaFilteredCount": 0, "videos": videos},
+        }
 
     def video_specs(self) -> list[VideoSpec]:
         """The videos a completed operation made (inline, or objects in the output bucket)."""
@@ -117,8 +141,11 @@ class Operation:
 
 
 _GRPC = {"failed": "13", "canceled": "1", "expired": "4"}  # INTERNAL, CANCELLED, DEADLINE_EXCEEDED
-_MESSAGES = {"failed": "Video generation failed due to an internal error.", "canceled": "The operation was cancelled.",
-             "expired": "The operation exceeded its deadline."}
+_MESSAGES = {
+    "failed": "Video generation failed due to an internal error.",
+    "canceled": "The operation was cancelled.",
+    "expired": "The operation exceeded its deadline.",
+}
 
 
 def parse_predict_body(body: Any) -> dict[str, Any]:
@@ -147,7 +174,9 @@ def parse_predict_body(body: Any) -> dict[str, Any]:
         raise GoogleError(400, "parameters must be an object.")
     duration = params.get("durationSeconds", 8)
     if not isinstance(duration, int) or isinstance(duration, bool) or duration not in DURATIONS:
-        raise GoogleError(400, f"Unsupported duration: {duration}. Supported durations are 4 to 8 seconds (10 for Veo 3.1).")
+        raise GoogleError(
+            400, f"Unsupported duration: {duration}. Supported durations are 4 to 8 seconds (10 for Veo 3.1)."
+        )
     aspect = params.get("aspectRatio", "16:9")
     if aspect not in ("16:9", "9:16"):
         raise GoogleError(400, f"Unsupported aspect ratio: {aspect}. Supported values are 16:9 and 9:16.")
@@ -166,8 +195,16 @@ def parse_predict_body(body: Any) -> dict[str, Any]:
     seed = params.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise GoogleError(400, "seed must be an unsigned 32-bit integer.")
-    return {"prompt": prompt, "duration": duration, "aspect_ratio": aspect, "resolution": resolution,
-            "audio": audio, "sample_count": samples, "storage_uri": storage, "seed": seed}
+    return {
+        "prompt": prompt,
+        "duration": duration,
+        "aspect_ratio": aspect,
+        "resolution": resolution,
+        "audio": audio,
+        "sample_count": samples,
+        "storage_uri": storage,
+        "seed": seed,
+    }
 
 
 def _check_image(value: Any, where: str) -> None:

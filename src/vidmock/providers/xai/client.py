@@ -49,9 +49,11 @@ def extract_error(body: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(error, dict):
         return None
     message = error.get("message")
-    return {"code": error["code"] if isinstance(error.get("code"), str) else None,
-            "message": message if isinstance(message, str) and message else "Video generation failed",
-            "details": error}
+    return {
+        "code": error["code"] if isinstance(error.get("code"), str) else None,
+        "message": message if isinstance(message, str) and message else "Video generation failed",
+        "details": error,
+    }
 
 
 class XaiClient:
@@ -65,8 +67,12 @@ class XaiClient:
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
-        body: dict[str, Any] = {"model": ctx.mapping.external_id, "prompt": req.prompt, "size": req.routing_size,
-                                "duration": req.seconds}
+        body: dict[str, Any] = {
+            "model": ctx.mapping.external_id,
+            "prompt": req.prompt,
+            "size": req.routing_size,
+            "duration": req.seconds,
+        }
         if ctx.first_frame is not None:  # xAI takes the first frame only, inlined as a data URL
             body["image"] = {"url": f"data:{ctx.first_frame.mime_type};base64,{ctx.first_frame.base64}"}
         data = upstream_json(await http.post("/v1/videos/generations", json=body, headers=self._headers()))
@@ -85,8 +91,13 @@ class XaiClient:
         body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers())
         status, raw = body.get("status"), body.get("progress")
         progress = int(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
-        return PollResult(status if isinstance(status, str) else "queued", progress,
-                          error=extract_error(body), content_url=content_url(body), raw=body)
+        return PollResult(
+            status if isinstance(status, str) else "queued",
+            progress,
+            error=extract_error(body),
+            content_url=content_url(body),
+            raw=body,
+        )
 
 
 def build_client(config: ServerConfig) -> XaiClient:

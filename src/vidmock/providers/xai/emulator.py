@@ -19,10 +19,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from ...responses import JSONResponse
 from starlette.routing import Route
 
 from ...media import VideoSpec
+from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import bearer_token, journaled, ranged_response, read_json
@@ -57,12 +57,17 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             fields = parse_create(value)
             latency = ctx.config.latency.get(fields["model"], DEFAULT_LATENCY.get(fields["model"]))
             if latency is None:
-                raise XaiError(404, f"The model {fields['model']} does not exist or your team does not have "
-                                    "access to it.")
+                raise XaiError(
+                    404, f"The model {fields['model']} does not exist or your team does not have access to it."
+                )
             video_id = ctx.ids.uuid("xai.request")
             plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], latency, video_id)
-            video = Video(id=video_id, created_at=ctx.clock.now(), plan=plan.to_doc(),
-                          **{**fields, "seed": fields["seed"] or plan.seed})
+            video = Video(
+                id=video_id,
+                created_at=ctx.clock.now(),
+                plan=plan.to_doc(),
+                **{**fields, "seed": fields["seed"] or plan.seed},
+            )
             ctx.store.put(KIND, video_id, video.to_doc())
             return JSONResponse({"request_id": video_id})
         except XaiError as err:
@@ -96,8 +101,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
     async def serve(request: Request, video: Video, doc: dict[str, Any]) -> Response:
         now = ctx.clock.now()
         if video.status_at(now) != "completed":
-            return XaiError(404, f"The video for request {video.id} is not available: the request is not "
-                                 "done.").response()
+            return XaiError(
+                404, f"The video for request {video.id} is not available: the request is not done."
+            ).response()
         if not video.content_available(now):
             return XaiError(404, f"The video for request {video.id} has expired.").response()
         fault = ctx.scenarios.take_fault(doc["plan"].get("faults") or {}, "content", video.id)
@@ -115,8 +121,6 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         Route("/files/{name}", video_file, methods=["GET"]),
     ]
     return journaled(Starlette(routes=routes), SERVICE, ctx)
-
-
 
 
 def _authenticate(request: Request) -> None:

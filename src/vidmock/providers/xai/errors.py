@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from ...responses import JSONResponse
 
-SLUGS = {400: "invalid-argument", 401: "unauthenticated:no-credentials", 403: "permission-denied",
-         404: "not-found", 409: "failed-precondition", 413: "invalid-argument", 429: "resource-exhausted",
-         500: "internal", 502: "unavailable", 503: "unavailable", 504: "deadline-exceeded"}
-MESSAGES = {429: "Too many requests: you are sending requests too frequently.",
-            500: "An internal error occurred. Please try again later.",
-            503: "The service is currently unavailable. Please try again later."}
+SLUGS = {
+    400: "invalid-argument",
+    401: "unauthenticated:no-credentials",
+    403: "permission-denied",
+    404: "not-found",
+    409: "failed-precondition",
+    413: "invalid-argument",
+    429: "resource-exhausted",
+    500: "internal",
+    502: "unavailable",
+    503: "unavailable",
+    504: "deadline-exceeded",
+}
+MESSAGES = {
+    429: "Too many requests: you are sending requests too frequently.",
+    500: "An internal error occurred. Please try again later.",
+    503: "The service is currently unavailable. Please try again later.",
+}
 
 
 class XaiError(Exception):

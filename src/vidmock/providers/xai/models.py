@@ -18,8 +18,8 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import XaiError
 from ..base import PlannedRecord
+from .errors import XaiError
 
 KIND = "xai.video"
 # Seconds from submit to done per model (not in the reference: chosen; Grok Imagine renders a
@@ -31,9 +31,14 @@ MAX_SIDE = 4096
 # aspect_ratio → (480p, 720p) pixels, for callers that use xAI's own parameters instead of `size`
 # (not in the reference: chosen; 16:9 at 480p is the gateway's 848x480).
 DIMENSIONS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
-    "16:9": ((848, 480), (1280, 720)), "9:16": ((480, 848), (720, 1280)), "1:1": ((480, 480), (720, 720)),
-    "4:3": ((640, 480), (960, 720)), "3:4": ((480, 640), (720, 960)), "3:2": ((720, 480), (1080, 720)),
-    "2:3": ((480, 720), (720, 1080))}
+    "16:9": ((848, 480), (1280, 720)),
+    "9:16": ((480, 848), (720, 1280)),
+    "1:1": ((480, 480), (720, 720)),
+    "4:3": ((640, 480), (960, 720)),
+    "3:4": ((480, 640), (720, 960)),
+    "3:2": ((720, 480), (1080, 720)),
+    "2:3": ((480, 720), (720, 1080)),
+}
 
 
 @dataclass
@@ -69,13 +74,24 @@ class Video(PlannedRecord):
         if status in ("queued", "in_progress"):
             return {"status": "pending"}
         if status == "completed":
-            return {"status": "done", "model": self.model,
-                    "video": {"url": f"{base_url}/files/{self.id}.mp4", "duration": self.duration,
-                              "respect_moderation": True}}
+            return {
+                "status": "done",
+                "model": self.model,
+                "video": {
+                    "url": f"{base_url}/files/{self.id}.mp4",
+                    "duration": self.duration,
+                    "respect_moderation": True,
+                },
+            }
         if status == "failed":
             error = plan.error or {}
-            return {"status": "failed", "error": {"code": error.get("code") or "internal",
-                                                  "message": error.get("message") or "Video generation failed."}}
+            return {
+                "status": "failed",
+                "error": {
+                    "code": error.get("code") or "internal",
+                    "message": error.get("message") or "Video generation failed.",
+                },
+            }
         return {"status": status}  # expired, or canceled (scenario only)
 
 
@@ -99,8 +115,15 @@ def parse_create(body: Any) -> dict[str, Any]:
     seed = body.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise XaiError(400, "seed must be a non-negative integer.")
-    return {"model": model, "prompt": prompt, "width": width, "height": height, "duration": duration,
-            "image": image is not None, "seed": seed}
+    return {
+        "model": model,
+        "prompt": prompt,
+        "width": width,
+        "height": height,
+        "duration": duration,
+        "image": image is not None,
+        "seed": seed,
+    }
 
 
 def _dimensions(body: dict[str, Any]) -> tuple[int, int]:
