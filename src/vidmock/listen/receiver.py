@@ -1,7 +1,7 @@
 """``Receiver``: an ASGI webhook endpoint that verifies, records and answers by script.
 
 It accepts ``POST`` on any path, reads the raw body (verification must see the exact bytes sent,
-webhooks.md §5.1), checks it with ``vidmock.webhooks.verify`` and, when that fails, asks
+webhooks.md §5 item 1), checks it with ``vidmock.webhooks.verify`` and, when that fails, asks
 ``diagnose`` for the likely mistake. Every delivery is recorded, then answered with the next step of
 the response script.
 

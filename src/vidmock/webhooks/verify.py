@@ -1,7 +1,7 @@
 """Verify a received webhook against its raw bytes, for any scheme in ``SCHEMES``.
 
 Order matters: headers, then the timestamp window, then the MAC over the *raw* body, and only then
-JSON. Parsing first invites the most common bug there is (webhooks.md §5.1): re-serialising the
+JSON. Parsing first invites the most common bug there is (webhooks.md §5 item 1): re-serialising the
 payload and MACing bytes the sender never sent. ``now`` is an argument, so tests (and vidmock's
 virtual clock) decide what time it is.
 

@@ -1,6 +1,6 @@
 """How a gateway calls Runway: submit a task, then poll ``GET /v1/tasks/{id}``.
 
-LLMGateway has no Runway integration (gateway.md §14), so this follows LiteLLM's mapping of the
+LLMGateway has no Runway integration (gateway.md §8), so this follows LiteLLM's mapping of the
 OpenAI-style request onto Runway (providers.md §12): ``size "WxH"`` → ``ratio "W:H"``, ``seconds`` →
 ``duration``, an input image → ``promptImage`` (on ``/v1/image_to_video``; with a last frame, the
 ``[{uri, position}]`` array), and audio → ``audio`` for the Veo models that take it. Every call sends
