@@ -133,7 +133,7 @@ def parse_headers(scheme: str, headers: Mapping[str, str]) -> SignedHeaders:
 
 
 def check_timestamp(raw: str, now: float, tolerance: int | None) -> int:
-    """Both directions (§5.4): a far-future timestamp is as suspect as a stale one."""
+    """Both directions (§5 item 4): a far-future timestamp is as suspect as a stale one."""
     if not _TIMESTAMP.fullmatch(raw):
         raise VerificationError("invalid_timestamp", f"timestamp {raw[:32]!r} is not unix seconds")
     ts = int(raw)
@@ -153,7 +153,7 @@ def matching_secret(scheme: str, secrets: list[str], signed: SignedHeaders, body
     """Index of the first secret whose signature is among the candidates, else None.
 
     Every comparison goes through ``hmac.compare_digest`` (looked up on the module at call time,
-    so tests can observe it): ``==`` leaks how many leading characters matched (§5.5).
+    so tests can observe it): ``==`` leaks how many leading characters matched (§5 item 5).
     """
     for index, secret in enumerate(secrets):
         if not secret:
