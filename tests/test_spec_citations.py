@@ -47,6 +47,8 @@ _CITATION = re.compile(
     rf"(?P<named>{_FILE})|(?P<section>{_SECTION})"
     rf"|(?P<edge>\bedge\s+cases?\s+(?P<edge_items>\d+(?:\s*(?:,|and|then|–|-)\s*\d+)*))"
 )
+# A § right after another document's name cites that document, not docs/spec.
+_FOREIGN = re.compile(r"\b(?:RFC|AIP)[\s-]?\d+\s*$")
 # Keys of the source tables and the check catalogue: one capital and one or two digits (G1, W2, S3, C5, A12).
 _KEY = re.compile(r"(?<![\w#$.-])(?P<key>[A-G]\d{1,2}|[SW]\d)(?![\w-])")
 
@@ -122,6 +124,8 @@ def citations(text: str, where: str) -> list[Citation]:
             named_end = m.end()
             found.append(Citation(loc, (m["file"],), "", m[0]))  # the file itself must exist
         elif m["section"]:
+            if _FOREIGN.search(text, max(0, m.start() - 40), m.start()):  # "RFC 9110 §6.6.1" is not ours
+                continue
             if named and not text[named_end : m.start()].strip():  # "gateway.md §5.3": that file only
                 files: tuple[str, ...] = (named[-1],)
             else:  # a bare §: the file named last, or the one the source file named first
@@ -234,6 +238,10 @@ def test_a_citation_of_a_missing_spec_file_fails(tmp_path: Path) -> None:
     spec = load_spec(tmp_path)
     found = citations("gateway.md §1 #1, G1; providers.md §1\n", "x.py")
     assert [str(c.anchor) for c in dangling(found, spec)] == ["", "1"]  # providers.md itself, and its §1
+
+
+def test_sections_of_other_documents_are_not_spec_citations() -> None:
+    assert citations("the Date header (RFC 9110 §6.6.1), AIP-151 §2\n", "z.py") == []
 
 
 def test_a_bare_section_follows_the_file_named_last() -> None:
