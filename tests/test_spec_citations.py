@@ -14,6 +14,7 @@ spec it follows); in a source file that names none, in at least one spec file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,11 +112,7 @@ def citations(text: str, where: str) -> list[Citation]:
     line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
     def at(pos: int) -> str:
-        lo, hi = 0, len(line_starts)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if line_starts[mid] <= pos else (lo, mid)
-        return f"{where}:{lo + 1}"
+        return f"{where}:{bisect.bisect_right(line_starts, pos)}"
 
     for m in _CITATION.finditer(text):
         loc = at(m.start())
