@@ -167,12 +167,14 @@ def dangling(found: list[Citation], spec: dict[str, set[str]], skip: tuple[str, 
     """The citations that resolve nowhere; citations into a file in ``skip`` are left out."""
     bad: list[Citation] = []
     for c in found:
-        if c.file in skip:
+        if c.files and all(f in skip for f in c.files):
             continue
         if not c.files:
             ok = any(c.anchor in a for a in spec.values())
         else:
             ok = any(f in spec and (c.anchor == "" or c.anchor in spec[f]) for f in c.files)
+        if not ok and any(f in skip and f not in spec for f in c.files):
+            continue  # a bare § that may point into a file not written yet
         if not ok:
             bad.append(c)
     return bad
@@ -204,7 +206,7 @@ def test_every_citation_resolves() -> None:
 
 @pytest.mark.parametrize("stem", LATER)
 def test_citations_of_files_that_land_later(stem: str) -> None:
-    mine = [c for c in scan() if c.file == stem]
+    mine = [c for c in scan() if stem in c.files]
     if not (SPEC / f"{stem}.md").is_file():
         pytest.skip(f"docs/spec/{stem}.md is not written yet (another engineer's file); {len(mine)} citation(s) wait")
     bad = dangling(mine, load_spec())
@@ -253,3 +255,11 @@ def test_a_bare_section_follows_the_file_named_last() -> None:
         ("webhooks", "7.8"),
         ("webhooks", "6.3"),
     ]
+
+
+def test_citations_of_a_later_file_wait_for_it_then_resolve(tmp_path: Path) -> None:
+    (tmp_path / "gateway.md").write_text("## 1. Endpoints\n", encoding="utf-8")
+    found = citations("changes-2026-12.md §5, then §3\n", "w.py")
+    assert dangling(found, load_spec(tmp_path), skip=LATER) == []  # not written yet: skipped
+    (tmp_path / "changes-2026-12.md").write_text("## 5. The gateway content filter (videos)\n", encoding="utf-8")
+    assert [c.anchor for c in dangling(found, load_spec(tmp_path))] == ["3"]  # written: §3 is missing
