@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import AUTH
+from conftest import AUTH, KEY
 
 from vidmock.testing.receiver import WebhookReceiver
 
@@ -33,6 +35,15 @@ CHROMIUM_ARGS = [
 
 
 # -- the HTML, in-process --------------------------------------------------------------------------
+def _job_ids(html: str) -> list[str]:
+    return re.findall(r'<tr class="job" data-id="([^"]+)"', html)
+
+
+def _copied(html: str) -> list[str]:
+    """The commands behind each copy-as-curl button, as the browser reads the attribute."""
+    return [unescape(c) for c in re.findall(r'<button type="button" class="copy" data-copy="([^"]*)"', html)]
+
+
 @pytest.mark.anyio
 async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncClient, runtime: Any) -> None:
     hook = "http://127.0.0.1:9/hooks?x=<script>alert(1)</script>&token=abcdefghijkl"
@@ -54,9 +65,10 @@ async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncC
     page = await client.get("/_vidmock/ui")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    assert html.index(second) < html.index(first)  # newest first
+    assert _job_ids(html) == [second, first]  # newest first
     assert "openai/sora-2" in html and "google-vertex/veo-3.1-generate-preview" in html
-    assert '<td class="scenario">—</td>' in html  # no scenario: a dash
+    assert '<span class="scenario">—</span>' in html  # no scenario: a dash
+    assert '<td class="prompt" title="two">two</td>' in html  # the prompt, from the provider's submit
     job = (await client.get(f"/_vidmock/ui/jobs/{second}")).text
     assert "whsec_do-not-show" not in job and "whse…ow" in job  # the callback secret, masked
     assert "<script>alert" not in job and "x=&lt;script&gt;alert(1)&lt;/script&gt;" in job  # escaped
@@ -65,6 +77,61 @@ async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncC
     assert (await client.get("/_vidmock/ui/")).status_code == 200
     missing = await client.get("/_vidmock/ui/jobs/nope")
     assert missing.status_code == 404 and "No job" in missing.text
+
+
+@pytest.mark.anyio
+async def test_a_script_in_a_prompt_is_shown_as_text(client: httpx.AsyncClient) -> None:
+    prompt = '<script>alert("p")</script><img src=x onerror=alert(2)> "quoted" & more'
+    vid = (await client.post("/v1/videos", json={"prompt": prompt, "seconds": 4}, headers=AUTH)).json()["id"]
+    shown = "&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &quot;quoted&quot; &amp; more"
+    for url in ("/_vidmock/ui", f"/_vidmock/ui/jobs/{vid}", f"/_vidmock/ui?q={prompt}"):
+        html = (await client.get(url)).text
+        body = html.split("<main>")[1].split("</main>")[0]
+        assert "<script" not in body and "<img" not in body, url  # the only script is the page's own
+        assert shown in body, url
+    # The search box echoes the query escaped, inside its attribute.
+    assert f'value="{shown}"' in (await client.get("/_vidmock/ui", params={"q": prompt})).text
+
+
+@pytest.mark.anyio
+async def test_filter_and_search_are_server_side_query_parameters(client: httpx.AsyncClient, runtime: Any) -> None:
+    async def create(prompt: str, model: str | None = None, scenario: str | None = None) -> str:
+        body = {"prompt": prompt, "seconds": 4, **({"model": model} if model else {})}
+        headers = {**AUTH, **({"X-Vidmock-Scenario": scenario} if scenario else {})}
+        created = await client.post("/v1/videos", json=body, headers=headers)
+        assert created.status_code == 200, created.text
+        await runtime.advance(1)
+        return str(created.json()["id"])
+
+    fox = await create("a red fox in snow")
+    cat = await create("a grey cat on a sofa", "sora-2")
+    blocked = await create("a blocked cat", "sora-2", "sora-moderation-blocked")
+    await runtime.advance(30)
+
+    async def ids(**params: str) -> list[str]:
+        page = await client.get("/_vidmock/ui", params=params)
+        assert page.status_code == 200
+        return _job_ids(page.text)
+
+    assert await ids() == [blocked, cat, fox]
+    assert await ids(provider="openai") == [blocked, cat]
+    assert await ids(provider="google-vertex") == [fox]
+    assert await ids(model="openai/sora-2") == [blocked, cat]
+    assert await ids(status="failed") == [blocked]
+    assert await ids(q="CAT") == [blocked, cat]  # case-insensitive, over the prompt (not Vertex's "locations/")
+    assert await ids(q="grey sofa") == [cat]  # every word must match
+    assert await ids(q=fox[:10]) == [fox]  # over the job id
+    upstream = runtime.store.get("gateway.job", fox)["upstream_id"]
+    assert await ids(q=upstream.rsplit("/", 1)[1]) == [fox]  # an upstream id, as a provider's log shows it
+    assert await ids(q="cat", status="failed") == [blocked]
+    assert await ids(status="bogus") == []
+    html = (await client.get("/_vidmock/ui", params={"provider": "openai", "q": "fox"})).text
+    assert _job_ids(html) == [] and "No job matches these filters." in html
+    assert '<small id="job-count">0 of 3</small>' in html
+    # The form shows what is chosen, so the filtered page is a link one can share.
+    openai = (await client.get("/_vidmock/ui", params={"provider": "openai"})).text
+    assert '<option value="openai" selected>openai</option>' in openai
+    assert '<small id="job-count">2 of 3</small>' in openai
 
 
 @pytest.mark.anyio
@@ -87,9 +154,177 @@ async def test_job_page_timeline_verdicts_and_download(
     assert html.count('class="attempt"') == 2
     assert html.count("valid llmgateway signature") == 4  # two attempts, each in the table and the timeline
     assert '<span class="http bad">500</span>' in html and '<span class="http ok">204</span>' in html
-    assert html.count("poll:") >= 17 and "submit:" in html and "predictLongRunning" in html
+    assert "submit:" in html and "predictLongRunning" in html
     assert 'id="download" href="http://127.0.0.1:4001/v1/videos/logs/' in html
     assert "?token=eyJ" in html and "key=vidmock" not in html  # link works; shown text and journal masked
+
+
+@pytest.mark.anyio
+async def test_identical_polls_collapse_into_one_row(client: httpx.AsyncClient, runtime: Any) -> None:
+    vid = (await client.post("/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH)).json()["id"]
+    await runtime.advance(95)
+    polls = [e for e in runtime.journal.entries if "fetchPredictOperation" in e.path]
+    assert len(polls) == 18  # every 5 s for 90 s: what the timeline used to list row by row
+    html = (await client.get(f"/_vidmock/ui/jobs/{vid}")).text
+    timeline = html.split('id="timeline"')[1].split("</table>")[0]
+    # The first poll (the job still queued) and the last (done) differ from the 16 in between.
+    assert timeline.count('<tr class="event upstream') == 4  # submit, poll, the run, poll
+    (run,) = re.findall(r'<tr class="event upstream collapsed" data-count="(\d+)">', timeline)
+    assert run == "16"
+    assert "poll × 16, 5 s apart, from t=+10 s to t=+85 s:" in timeline
+    assert "at t=+10 s, +15 s, +20 s, +25 s, +30 s, +35 s, +40 s, +45 s, +50 s, +55 s, +60 s, +65 s" in timeline
+    assert timeline.count("fetchPredictOperation") == 3 * 2 + 3  # each row: the call, its curl, its request body
+
+
+def test_collapse_keeps_order_and_breaks_on_any_difference() -> None:
+    from vidmock.inspector.timeline import Event, Run, collapse, run_summary
+
+    def poll(at: float, same: str) -> Event:
+        return Event(at, 1, "upstream x", "poll:", "", same=(same,))
+
+    items = [poll(5, "a"), poll(10, "a"), poll(15, "a"), poll(20, "b"), Event(21, 2, "status", "s", ""), poll(25, "b")]
+    out = collapse(items)
+    assert [type(x).__name__ for x in out] == ["Run", "Event", "Event", "Event"]
+    run = out[0]
+    assert isinstance(run, Run) and [e.at for e in run.events] == [5, 10, 15]
+    assert run_summary(run, 0) == "× 3, 5 s apart, from t=+5 s to t=+15 s"
+    uneven = Run([poll(1, "a"), poll(3.5, "a"), poll(8.5, "a")])
+    assert run_summary(uneven, 0) == "× 3, 2.5 s to 5 s apart, from t=+1 s to t=+8.5 s"
+    assert collapse([Event(1, 0, "status", "s", ""), Event(1, 0, "status", "s", "")])[1].what == "s"  # no key: kept
+
+
+@pytest.mark.anyio
+async def test_copy_as_curl_masks_every_secret_as_a_variable(client: httpx.AsyncClient, runtime: Any) -> None:
+    vid = (
+        await client.post(
+            "/v1/videos",
+            json={
+                "prompt": 'it\'s a "fox" for $HOME',
+                "seconds": 4,
+                "callback_url": "http://127.0.0.1:9/hooks",
+                "callback_secret": "whsec_curl-secret",
+            },
+            headers={**AUTH, "X-Vidmock-Scenario": "veo-rai-celebrity"},
+        )
+    ).json()["id"]
+    sora = (
+        await client.post("/v1/videos", json={"prompt": "cat", "seconds": 4, "model": "sora-2"}, headers=AUTH)
+    ).json()
+    await runtime.advance(20)
+    html = (await client.get(f"/_vidmock/ui/jobs/{vid}")).text
+    create, *upstream = _copied(html)
+    seed = runtime.store.get("gateway.job", vid)["seed"]
+    assert create == (
+        "curl -sS -X POST http://127.0.0.1:4001/v1/videos \\\n"
+        '  -H "Authorization: Bearer ${VIDMOCK_API_KEY}" \\\n'
+        "  -H 'Content-Type: application/json' \\\n"
+        "  -H 'x-vidmock-scenario: veo-rai-celebrity' \\\n"
+        f"  -H 'x-vidmock-seed: {seed}' \\\n"
+        """  --data-raw '{"model":"google-vertex/veo-3.1-generate-preview","prompt":"it'"'"'s a \\"fox\\" for $HOME","""
+        """"seconds":4,"size":"1280x720","callback_url":"http://127.0.0.1:9/hooks","callback_secret":"'"${VIDMOCK_CALLBACK_SECRET}"'"}'"""
+    )
+    submit = upstream[0]
+    assert submit.startswith(
+        "curl -sS -X POST "
+        '"http://127.0.0.1:4001/providers/google-vertex/v1/projects/vidmock-project/locations/us-central1/publishers/'
+        'google/models/veo-3.1-generate-001:predictLongRunning?key=${GOOGLE_VERTEX_API_KEY}"'
+    )
+    assert "-H 'content-type: application/json'" in submit and "host:" not in submit
+    for command in [create, *upstream]:
+        assert (
+            KEY not in command and "whsec_curl-secret" not in command and "…" not in command
+        )  # nothing masked-looking
+    openai = (await client.get(f"/_vidmock/ui/jobs/{sora['id']}")).text
+    poll = _copied(openai)[2]
+    assert poll.startswith("curl -sS http://127.0.0.1:4001/providers/openai/v1/videos/video_")
+    assert '-H "authorization: Bearer ${OPENAI_API_KEY}"' in poll
+
+
+def test_a_curl_argument_survives_the_shell(tmp_path: Path) -> None:
+    """What the shell makes of each quoted argument is the text, with the variable's value in place."""
+    from vidmock.inspector.curl import shell_arg, var
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    cases = [
+        ("plain", "plain"),
+        ('it\'s "quoted" $HOME `x` \\ !', 'it\'s "quoted" $HOME `x` \\ !'),
+        ("Bearer " + var("SECRET_ONE"), "Bearer s3cr et"),
+        ('{"a":"' + var("SECRET_ONE") + '","b":"$HOME\'s"}', '{"a":"s3cr et","b":"$HOME\'s"}'),
+        ("x=" + var("SECRET_ONE") + "tail", "x=s3cr ettail"),
+    ]
+    for given, expected in cases:
+        out = subprocess.run(
+            [bash, "-c", "printf %s " + shell_arg(given)],
+            env={"SECRET_ONE": "s3cr et", "HOME": "/nowhere"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout == expected, (given, shell_arg(given))
+
+
+@pytest.mark.anyio
+async def test_requests_panel_reads_a_pluggable_source(runtime: Any) -> None:
+    """The Requests panel takes any callable returning rows; the journal of upstream calls is the default."""
+    from starlette.applications import Starlette
+
+    from vidmock.inspector import RequestRow, inspector_routes
+
+    rows: list[RequestRow] = [
+        RequestRow(method="POST", path="/v1/videos", status=400, time=1773600000.0, surface="gateway", error="bad <b>"),
+        *(
+            RequestRow(
+                method="GET", path="/v1/videos/v1", status=200, time=1773600001.0 + i, surface="gateway", error=None
+            )
+            for i in range(5)
+        ),
+        RequestRow(method="GET", path="/<img src=x>", status=404, time=1773600009.0, surface="openai", error=None),
+    ]
+    app = Starlette(routes=inspector_routes(runtime, requests=lambda: rows))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
+        html = (await c.get("/_vidmock/ui")).text
+        panel = html.split('id="requests"')[1].split("</table>")[0]
+        assert re.findall(r'<tr class="request[^"]*" data-count="(\d+)"', panel) == ["1", "5", "1"]  # newest first
+        assert "× 5 over 4 s" in panel
+        assert '<div class="error">bad &lt;b&gt;</div>' in panel and "&lt;img src=x&gt;" in panel
+        only = (await c.get("/_vidmock/ui", params={"provider": "openai"})).text
+        assert re.findall(r'<tr class="request[^"]*" data-count="(\d+)"', only) == ["1"]
+
+
+@pytest.mark.anyio
+async def test_requests_panel_defaults_to_the_upstream_journal(client: httpx.AsyncClient, runtime: Any) -> None:
+    await client.post("/v1/videos", json={"prompt": "cat", "seconds": 4, "model": "sora-2"}, headers=AUTH)
+    await client.post(
+        "/v1/videos",
+        json={"prompt": "cat", "seconds": 4, "model": "sora-2"},
+        headers={**AUTH, "X-Vidmock-Scenario": "sora-submit-429-burst"},
+    )
+    await runtime.advance(30)
+    html = (await client.get("/_vidmock/ui")).text
+    panel = html.split('id="requests"')[1].split("</table>")[0]
+    assert "<td>openai</td>" in panel and "POST /v1/videos" in panel and "GET /v1/videos/video_" in panel
+    assert '<span class="http bad">429</span>' in panel and '<div class="error">' in panel  # the error message
+
+
+@pytest.mark.anyio
+async def test_live_state_changes_when_the_clock_or_a_job_does(client: httpx.AsyncClient, runtime: Any) -> None:
+    async def state() -> dict[str, Any]:
+        got = await client.get("/_vidmock/ui/state")
+        assert got.status_code == 200 and got.headers["cache-control"] == "no-store"
+        return dict(got.json())
+
+    first = await state()
+    assert first["mode"] == "virtual" and first["clock"] == "virtual clock · 2026-03-15 18:40:00Z"
+    assert (await state())["version"] == first["version"]  # nothing happened: nothing to re-render
+    page = (await client.get("/_vidmock/ui")).text
+    assert f'data-version="{first["version"]}"' in page  # the page knows which state it shows
+    await client.post("/_vidmock/clock/advance", json={"seconds": 5})  # as another process would
+    moved = await state()
+    assert moved["version"] != first["version"] and moved["now"] == first["now"] + 5
+    await client.post("/v1/videos", json={"prompt": "cat", "seconds": 4}, headers=AUTH)
+    assert (await state())["version"] != moved["version"]
 
 
 @pytest.mark.anyio
@@ -120,7 +355,10 @@ async def test_advance_control_only_on_the_virtual_clock(make_app: Any) -> None:
     app = make_app(test_config(clock="real"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
         html = (await c.get("/_vidmock/ui")).text
+        state = (await c.get("/_vidmock/ui/state")).json()
+        again = (await c.get("/_vidmock/ui/state")).json()
     assert 'id="advance"' not in html and 'id="live"' in html
+    assert state["mode"] == "real" and state["version"] == again["version"]  # time passing alone re-renders nothing
 
 
 # -- in a real browser ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 MAX_ROWS = 200  # rows rendered at once: a page of 10,000 jobs helps nobody; the filter narrows it
 _DEPTH = 6
+UPSTREAM_MIN = 8
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,13 @@ class JobFilter:
         if self.model and self.model not in (row.model, str(doc.get("model"))):
             return False
         if self.q:
-            haystack = " ".join(
-                str(x) for x in (doc.get("id"), row.prompt, doc.get("upstream_id"), doc.get("scenario")) if x
-            ).lower()
-            return all(word in haystack for word in self.q.lower().split())
+            q = self.q.lower()
+            # An upstream id ("projects/…/locations/…/operations/…") contains common words: it matches
+            # only a query of 8+ characters found in it whole (an id pasted from a provider's log).
+            if len(q) >= UPSTREAM_MIN and q in str(doc.get("upstream_id") or "").lower():
+                return True
+            haystack = " ".join(str(x) for x in (doc.get("id"), row.prompt, doc.get("scenario")) if x).lower()
+            return all(word in haystack for word in q.split())
         return True
 
 
