@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -281,12 +282,14 @@ async def test_requests_panel_reads_a_pluggable_source(runtime: Any) -> None:
             for i in range(5)
         ),
         RequestRow(method="GET", path="/<img src=x>", status=404, time=1773600009.0, surface="openai", error=None),
+        # The same poll minutes later is a row of its own, not the tail of the earlier run.
+        RequestRow(method="GET", path="/v1/videos/v1", status=200, time=1773600200.0, surface="gateway", error=None),
     ]
     app = Starlette(routes=inspector_routes(runtime, requests=lambda: rows))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
         html = (await c.get("/_vidmock/ui")).text
         panel = html.split('id="requests"')[1].split("</table>")[0]
-        assert re.findall(r'<tr class="request[^"]*" data-count="(\d+)"', panel) == ["1", "5", "1"]  # newest first
+        assert re.findall(r'<tr class="request[^"]*" data-count="(\d+)"', panel) == ["1", "1", "5", "1"]  # newest first
         assert "× 5 over 4 s" in panel
         assert '<div class="error">bad &lt;b&gt;</div>' in panel and "&lt;img src=x&gt;" in panel
         only = (await c.get("/_vidmock/ui", params={"provider": "openai"})).text
@@ -397,24 +400,43 @@ def served(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def _non_trivial_png(path: Path) -> None:
+def _non_trivial_png(path: Path, width: int) -> None:
+    """A real picture of the page: a PNG exactly as wide as the window (nothing overflowed), tall
+    enough to hold the page, and not one flat colour."""
     import av
 
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000, len(data)
     with av.open(io.BytesIO(data)) as container:
         frame = next(container.decode(video=0))
-        assert frame.width >= 800 and frame.height >= 400
+        assert frame.width == width and frame.height >= 400, (frame.width, frame.height)
         gray = frame.reformat(format="gray")
         plane = gray.planes[0]
         values = set(bytes(plane))
     assert len(values) > 16, f"the screenshot is nearly one colour: {sorted(values)[:20]}"
 
 
+def _no_overflow(page: Any) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways: scrollWidth {widths[0]} > innerWidth {widths[1]}"
+
+
+def _open_every_details(page: Any) -> int:
+    return int(
+        page.evaluate(
+            "document.querySelectorAll('details').forEach(d => d.open = true) || document.querySelectorAll('details[open]').length"
+        )
+    )
+
+
 def test_inspector_in_chromium(served: str, tmp_path: Path) -> None:
+    """One user session: filter the jobs, watch them finish while someone else advances the clock,
+    open a job with every detail expanded, copy its create request as curl and run it."""
     playwright_api = pytest.importorskip("playwright.sync_api")
+    expect = playwright_api.expect
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    expect.set_options(timeout=30_000)  # a deadline against a hang, not a speed target: expect polls the DOM
     receiver = WebhookReceiver(secret="whsec_browser")
     try:
         with httpx.Client(base_url=served, headers={"Authorization": "Bearer vm-dev-key"}, timeout=30) as api:
@@ -423,39 +445,116 @@ def test_inspector_in_chromium(served: str, tmp_path: Path) -> None:
                 json={
                     "prompt": "a red fox in snow",
                     "seconds": 4,
-                    "callback_url": receiver.url,
+                    "callback_url": receiver.url + "?" + "&".join(f"long-parameter-{i}=value-{i}" for i in range(40)),
                     "callback_secret": receiver.secret,
                 },
             )
             assert created.status_code == 200, created.text
             vid = created.json()["id"]
+            cats = [
+                api.post("/v1/videos", json={"prompt": f"a cat, take {i}", "seconds": 4, "model": "sora-2"}).json()[
+                    "id"
+                ]
+                for i in range(2)
+            ]
             with playwright_api.sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
                 try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 900})
+                    context = browser.new_context(
+                        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+                    )
+                    page = context.new_page()
                     page.goto(f"{served}/_vidmock/ui")
-                    row = page.locator(f'tr.job[data-id="{vid}"]')
-                    playwright_api.expect(row.locator(".status")).to_have_text("queued")
-                    page.fill("#advance-seconds", "95")
-                    with page.expect_navigation():
-                        page.click("#advance")
-                    playwright_api.expect(row.locator(".status")).to_have_text("completed")
-                    assert api.get(f"/v1/videos/{vid}").json()["status"] == "completed"
+                    rows = page.locator("#jobs tr.job")
+                    expect(rows).to_have_count(3)
+                    expect(page.locator("#requests tr.request").first).to_be_visible()
+                    page.evaluate("window.sameDocument = true")  # gone if anything below reloads the page
+
+                    # Filters narrow the rows in place, and the URL follows so the view can be shared.
+                    page.select_option("#f-provider", "openai")
+                    expect(rows).to_have_count(2)
+                    expect(page).to_have_url(f"{served}/_vidmock/ui?provider=openai")
+                    page.fill("#q", "take 1")
+                    expect(rows).to_have_count(1)
+                    expect(rows.first).to_have_attribute("data-id", cats[1])
+                    page.fill("#q", "")
+                    page.select_option("#f-provider", "")
+                    expect(rows).to_have_count(3)
+
+                    # Live refresh: the clock advanced by someone else (a test, curl) shows up by itself.
+                    fox = page.locator(f'tr.job[data-id="{vid}"] .status')
+                    expect(fox).to_have_text("queued")
+                    advanced = api.post("/_vidmock/clock/advance", json={"seconds": 95})
+                    assert advanced.status_code == 200, advanced.text
+                    expect(fox).to_have_text("completed")
+                    expect(page.locator("#clock")).to_contain_text("18:41:35Z")
+                    # ...and the header's own control advances it too, still without a reload.
+                    page.click("button.quick[data-seconds='30']")
+                    expect(page.locator("#clock")).to_contain_text("18:42:05Z")
+                    assert page.evaluate("window.sameDocument") is True
+
                     page.click(f'tr.job[data-id="{vid}"] a.job-link')
                     page.wait_for_url(f"**/_vidmock/ui/jobs/{vid}")
                     attempts = page.locator("#webhooks tr.attempt")
-                    playwright_api.expect(attempts).to_have_count(1)
-                    playwright_api.expect(attempts.first.locator(".response")).to_have_text("200")
-                    playwright_api.expect(attempts.first.locator(".verdict")).to_have_text("valid llmgateway signature")
-                    playwright_api.expect(page.locator("#timeline tr.event.upstream").first).to_contain_text("submit")
+                    expect(attempts).to_have_count(1)
+                    expect(attempts.first.locator(".response")).to_have_text("200")
+                    expect(attempts.first.locator(".verdict")).to_have_text("valid llmgateway signature")
+                    expect(page.locator("#timeline tr.event.upstream").first).to_contain_text("submit")
+                    expect(page.locator("#timeline tr.collapsed")).to_contain_text("poll × 16, 5 s apart")
                     href = page.get_attribute("#download", "href")
                     assert href and href.startswith(f"{served}/v1/videos/logs/")
                     assert httpx.get(href, timeout=30).content[4:8] == b"ftyp"  # the link downloads the MP4
+
+                    # Every detail open: long URLs and bodies wrap or scroll in their own box.
+                    opened = _open_every_details(page)
+                    assert opened >= 6
+                    for selector in ("#timeline", "#webhooks", "dl.summary", "button.copy"):
+                        expect(page.locator(selector).first).to_be_visible()
+                    _no_overflow(page)
+                    page.set_viewport_size({"width": 760, "height": 900})
+                    _no_overflow(page)
+                    page.set_viewport_size({"width": 1280, "height": 900})
+
+                    # Live refresh on the job page keeps open what the user opened.
+                    page.evaluate("window.sameDocument = true")
+                    api.post("/_vidmock/clock/advance", json={"seconds": 5})
+                    expect(page.locator("#clock")).to_contain_text("18:42:10Z")
+                    state = api.get("/_vidmock/ui/state").json()
+                    expect(page.locator("body")).to_have_attribute("data-version", state["version"])
+                    assert page.evaluate("document.querySelectorAll('details[open]').length") == opened
+                    assert page.evaluate("window.sameDocument") is True
+
+                    # Copy as curl: the clipboard gets a command with variables, which runs as it is.
+                    page.locator(".create button.copy").click()
+                    expect(page.locator(".create button.copy")).to_have_text("copied")
+                    command = page.evaluate("navigator.clipboard.readText()")
+                    assert "${VIDMOCK_API_KEY}" in command and "vm-dev-key" not in command
+                    assert "whsec_browser" not in command and "${VIDMOCK_CALLBACK_SECRET}" in command
+                    ran = subprocess.run(
+                        ["bash", "-c", command],
+                        env={**os.environ, "VIDMOCK_API_KEY": "vm-dev-key", "VIDMOCK_CALLBACK_SECRET": "whsec_again"},
+                        capture_output=True,
+                        text=True,
+                        timeout=60,
+                    )
+                    again = json.loads(ran.stdout)
+                    assert again["status"] == "queued" and again["model"] == "google-vertex/veo-3.1-generate-preview"
+                    assert (
+                        api.get(f"/_vidmock/jobs/{again['id']}").json()["seed"]
+                        == api.get(f"/_vidmock/jobs/{vid}").json()["seed"]
+                    )  # the same seed: the same timeline
+
                     shot = tmp_path / "job.png"
                     page.screenshot(path=str(shot), full_page=True)
-                    _non_trivial_png(shot)
+                    _non_trivial_png(shot, width=1280)
+                    index = tmp_path / "index.png"
+                    page.goto(f"{served}/_vidmock/ui")
+                    expect(page.locator("#requests")).to_be_visible()
+                    page.screenshot(path=str(index), full_page=True)
+                    _non_trivial_png(index, width=1280)
                     if os.environ.get("VIDMOCK_KEEP_SCREENSHOT"):
                         shutil.copy(shot, os.environ["VIDMOCK_KEEP_SCREENSHOT"])
+                        shutil.copy(index, os.environ["VIDMOCK_KEEP_SCREENSHOT"] + ".index.png")
                 finally:
                     browser.close()
         assert len(receiver.deliveries) == 1

@@ -27,7 +27,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e6ee; v
 th { background: #eceff6; font-weight: 600; }
 col.w-id { width: 12em; } col.w-model { width: 11em; } col.w-status { width: 8.5em; } col.w-scenario { width: 9em; }
 col.w-time { width: 10.5em; } col.w-rel { width: 5.5em; } col.w-source { width: 10em; } col.w-http { width: 4.5em; }
-col.w-clock { width: 6.5em; } col.w-resp { width: 6.5em; } col.w-surface { width: 7.5em; } col.w-num { width: 3em; }
+col.w-clock { width: 6.5em; } col.w-resp { width: 6.5em; } col.w-surface { width: 7.5em; } col.w-num { width: 3em; } col.w-verdict { width: 13em; }
 code, pre { font: 12px ui-monospace, monospace; }
 code { overflow-wrap: anywhere; }
 pre { background: #f0f2f7; padding: 8px; margin: 4px 0; overflow: auto; max-height: 360px; max-width: 100%;
@@ -52,6 +52,7 @@ button { cursor: pointer; }
 button.copy { font-size: 11px; padding: 1px 6px; margin-left: 4px; }
 button.copy.copied { background: #c9f0d3; }
 tr.collapsed td { background: #fafbff; }
+tr.attempt td { border-bottom: none; }
 .repeat { background: #eceff6; border-radius: 8px; padding: 0 6px; font-size: 12px; white-space: nowrap; }
 .request .error { color: #8c1010; font-size: 12px; }
 #clock-message { color: #ffb3b3; }

@@ -68,13 +68,16 @@ def attempts_table(runtime: Runtime, doc: dict[str, Any]) -> str:
             f"<td>{time_tag(row.get('last_tried_at'))}</td><td>{time_tag(row.get('next_retry_at'))}</td>"
             f'<td class="response">{http(row.get("response_status"))}</td>'
             f'<td><span class="verdict {cls}">{escape(shown)}</span></td>'
-            f"<td>{text(row.get('error'))}{bodies}</td></tr>"
+            f"<td>{text(row.get('error'))}</td></tr>"
         )
+        if bodies:  # a row of its own, the table's full width: a body in a narrow cell is unreadable
+            out.append(f'<tr class="attempt-bodies"><td></td><td colspan="7">{bodies}</td></tr>')
     return (
-        '<div class="box"><table id="webhooks" class="fixed"><colgroup><col class="w-num"><col><col class="w-status">'
-        '<col class="w-time"><col class="w-time"><col class="w-resp"><col><col></colgroup>'
+        '<div class="box"><table id="webhooks" class="fixed"><colgroup><col class="w-num"><col class="w-id">'
+        '<col class="w-status"><col class="w-time"><col class="w-time"><col class="w-resp"><col class="w-verdict"><col>'
+        "</colgroup>"
         "<thead><tr><th>#</th><th>event</th><th>status</th><th>tried</th>"
-        "<th>next retry</th><th>response</th><th>signature</th><th>error and bodies</th></tr></thead><tbody>"
+        "<th>next retry</th><th>response</th><th>signature</th><th>error</th></tr></thead><tbody>"
         + "".join(out)
         + "</tbody></table></div>"
     )

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from ..server import Runtime
 
 MAX_REQUESTS = 100  # request rows shown (after collapsing repeats), newest first
-REPEAT_WINDOW = 12  # how many rows back an identical request still joins its row
+# An identical request joins a row at most this many rows back and this many seconds after the row's
+# last one: a job's polls between other jobs' polls, not two submits minutes apart.
+REPEAT_WINDOW = 12
+REPEAT_GAP = 30.0
 PROMPT_SHOWN = 120  # characters of a prompt in the jobs list
 
 
@@ -120,14 +123,17 @@ def _requests_table(requests: Sequence[Mapping[str, Any]], flt: JobFilter) -> st
     groups: list[_Group] = []
     for r in chosen:
         key = _same(r)
-        near = next((g for g in reversed(groups[-REPEAT_WINDOW:]) if g.key == key), None)
+        at = float(r.get("time") or 0)
+        near = next(
+            (g for g in reversed(groups[-REPEAT_WINDOW:]) if g.key == key and g.oldest - at <= REPEAT_GAP), None
+        )
         if near is not None:
             near.count += 1
-            near.oldest = float(r.get("time") or 0)
+            near.oldest = at
         elif len(groups) == MAX_REQUESTS:
             break
         else:
-            groups.append(_Group(key, r, 1, float(r.get("time") or 0)))
+            groups.append(_Group(key, r, 1, at))
     rows = "".join(_request_row(g) for g in groups)
     if not rows:
         rows = '<tr class="empty"><td colspan="4">No requests yet.</td></tr>'
