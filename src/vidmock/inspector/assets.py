@@ -67,13 +67,17 @@ SCRIPT = r"""
   var message = document.getElementById("clock-message");
   var live = document.getElementById("live");
   var rendering = null;
+  var again = null;
   var OFFLINE = "server not reachable";
 
   // Re-render: fetch the page again and swap each [data-live] block, keeping the <details> the user opened.
   function render(url) {
-    if (rendering) { return rendering; }
+    if (rendering) { again = url; return rendering; }  // one at a time; the newest URL wins
     rendering = fetch(url, {headers: {"Accept": "text/html"}, cache: "no-store"})
-      .then(function (r) { return r.text(); })
+      .then(function (r) {
+        if (!r.ok) { window.location.reload(); }  // the job is gone (a reset): show the page that says so
+        return r.text();
+      })
       .then(function (html) {
         var next = new DOMParser().parseFromString(html, "text/html");
         var open = {};
@@ -90,7 +94,10 @@ SCRIPT = r"""
         body.setAttribute("data-version", next.body.getAttribute("data-version") || "");
         document.title = next.title;
       })
-      .finally(function () { rendering = null; });
+      .finally(function () {
+        rendering = null;
+        if (again) { var next = again; again = null; render(next); }
+      });
     return rendering;
   }
 
