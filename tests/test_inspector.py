@@ -544,6 +544,20 @@ def test_inspector_in_chromium(served: str, tmp_path: Path) -> None:
                         == api.get(f"/_vidmock/jobs/{vid}").json()["seed"]
                     )  # the same seed: the same timeline
 
+                    # An upstream call's command reaches the emulator as the gateway's call did.
+                    poll = page.locator("#timeline tr.collapsed button.copy").get_attribute("data-copy")
+                    assert poll and "${GOOGLE_VERTEX_API_KEY}" in poll and "vidmock-vertex-key" not in poll
+                    ran = subprocess.run(
+                        ["bash", "-c", poll],
+                        env={**os.environ, "GOOGLE_VERTEX_API_KEY": "any-key"},
+                        capture_output=True,
+                        text=True,
+                        timeout=60,
+                    )
+                    assert json.loads(ran.stdout)["name"].endswith(
+                        api.get(f"/_vidmock/jobs/{vid}").json()["upstream_id"]
+                    )
+
                     shot = tmp_path / "job.png"
                     page.screenshot(path=str(shot), full_page=True)
                     _non_trivial_png(shot, width=1280)
