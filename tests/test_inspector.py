@@ -308,7 +308,12 @@ async def test_requests_panel_defaults_to_the_upstream_journal(client: httpx.Asy
     html = (await client.get("/_vidmock/ui")).text
     panel = html.split('id="requests"')[1].split("</table>")[0]
     assert "<td>openai</td>" in panel and "POST /v1/videos" in panel and "GET /v1/videos/video_" in panel
-    assert '<span class="http bad">429</span>' in panel and '<div class="error">' in panel  # the error message
+    # The rejected submit (no job was made) is there, with the provider's message.
+    assert (
+        '<td>openai</td><td><code>POST /v1/videos</code><div class="error">Rate limit reached for videos per min '
+        "(RPM). Please try again later. Visit https://platform.openai.com/account/rate-limits to learn more.</div>"
+        '</td><td><span class="http bad">429</span></td></tr>'
+    ) in panel
 
 
 @pytest.mark.anyio
