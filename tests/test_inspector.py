@@ -254,6 +254,7 @@ def test_a_curl_argument_survives_the_shell(tmp_path: Path) -> None:
         ("Bearer " + var("SECRET_ONE"), "Bearer s3cr et"),
         ('{"a":"' + var("SECRET_ONE") + '","b":"$HOME\'s"}', '{"a":"s3cr et","b":"$HOME\'s"}'),
         ("x=" + var("SECRET_ONE") + "tail", "x=s3cr ettail"),
+        ("@@VAR:SECRET_ONE@@ ${SECRET_ONE}", "@@VAR:SECRET_ONE@@ ${SECRET_ONE}"),  # text cannot forge a variable
     ]
     for given, expected in cases:
         out = subprocess.run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shlex
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -27,13 +28,17 @@ _CLIENT_HEADERS = frozenset(
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key"})
 _SECRET_PARAMS = frozenset({"key", "api_key", "token", "access_token"})
 _SCHEMES = ("Bearer ", "Key ", "Basic ", "Token ")
-_VAR = re.compile(r"@@VAR:([A-Z0-9_]+)@@")
+# The placeholder marker carries a random nonce so that text from a request (a prompt saying
+# "@@VAR…") cannot forge one and have the shell expand a variable of the user's choosing. The nonce
+# never reaches the output, which stays deterministic.
+_NONCE = secrets.token_hex(8)
+_VAR = re.compile(rf"@@{_NONCE}:([A-Z0-9_]+)@@")
 _DOUBLE_QUOTE_UNSAFE = re.compile(r'["$`\\!]')
 
 
 def var(name: str) -> str:
     """A placeholder inside any text given to ``command``; it becomes ``"$NAME"`` in the shell."""
-    return f"@@VAR:{name}@@"
+    return f"@@{_NONCE}:{name}@@"
 
 
 def env_name(service: str, what: str = "API_KEY") -> str:
@@ -106,7 +111,7 @@ def upstream_command(base_url: str, entry: Any) -> str:
         value = (
             var(env_name(service, "TOKEN" if "token" in k.lower() else "API_KEY")) if k.lower() in _SECRET_PARAMS else v
         )
-        params.append(f"{quote(k, safe='')}={value if value.startswith('@@VAR') else quote(value, safe='')}")
+        params.append(f"{quote(k, safe='')}={value if _VAR.fullmatch(value) else quote(value, safe='')}")
     url = f"{base_url}/providers/{service}{entry.path}" + ("?" + "&".join(params) if params else "")
     headers: list[tuple[str, str]] = []
     content_type = ""
