@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
             "responses",
             "gcs",
             "webhooks/",
+            "shared",
         ),
         0,
     ),
