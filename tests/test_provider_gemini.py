@@ -296,6 +296,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()  # else a ResourceWarning (an error in this suite) when it is collected
 
 
 def test_google_genai_sdk_generates_polls_and_downloads(served: str) -> None:

@@ -54,13 +54,14 @@ class Server:
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
         self.log = tmp / f"serve-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"),
-            preexec_fn=_raise_fd_limit,
-        )
+        with self.log.open("wb") as err:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                preexec_fn=_raise_fd_limit,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
