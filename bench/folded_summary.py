@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import collections
 import re
+from pathlib import Path
 
 
 def load(path: str) -> list[tuple[list[str], int]]:
     stacks = []
-    for line in open(path):
-        line = line.rstrip("\n")
+    for line in Path(path).read_text().splitlines():
         if not line:
             continue
         stack, _, count = line.rpartition(" ")

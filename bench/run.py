@@ -85,9 +85,9 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float, headers: 
             return
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}: {' '.join(map(str, proc.args))}")
+                raise RuntimeError(f"server exited with {proc.returncode}: {' '.join(map(str, proc.args))}") from None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer {url} within {timeout} s")
+                raise RuntimeError(f"server did not answer {url} within {timeout} s") from None
             time.sleep(0.1)
 
 

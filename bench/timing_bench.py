@@ -65,7 +65,7 @@ def start(config: dict[str, Any], work: Path) -> tuple[subprocess.Popen[bytes], 
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("vidmock serve did not start")
+                raise RuntimeError("vidmock serve did not start") from None
             time.sleep(0.05)
 
 

@@ -16,13 +16,21 @@ from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext
+from vidmock.scenarios import ScenarioEngine, load_file
 from vidmock.server import Runtime, build_app
+from vidmock.shared import SharedSetup
 from vidmock.store import MemoryStore
 
-# In CI every property test sees the same examples, so a red build is reproducible locally with CI=true.
-settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# Hypothesis profiles. No deadline in either: a deadline is a wall-clock assertion, and this suite runs
+# on a shared two-core machine. In CI every property test sees the same examples (derandomize), so a red
+# build is reproducible locally with CI=true, and a failure prints the blob that replays it.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True, database=None)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev"))
+
+# Set-up every app in this test process shares: the TLS context and the parsed scenario files
+# (`vidmock.shared`). One per process, so each xdist worker has its own; nothing in it is mutable.
+SHARED = SharedSetup()
 
 KEY = "vm-test-key"
 OTHER_KEY = "vm-other-key"
@@ -52,7 +60,7 @@ def test_config(**changes: Any) -> ServerConfig:
 @pytest.fixture
 def make_app(media: MediaCache) -> Callable[..., Any]:
     def factory(config: ServerConfig | None = None, **kw: Any) -> Any:
-        return build_app(config or test_config(), media=media, **kw)
+        return build_app(config or test_config(), media=media, **{"shared": SHARED, **kw})
 
     return factory
 
@@ -76,11 +84,13 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 def make_ctx(media: MediaCache, **config: Any) -> EmulatorContext:
     """An emulator's context on its own (virtual clock, memory store), for testing one emulator alone."""
     store = MemoryStore()
+    server_config = ServerConfig(clock="virtual", **config)
     return EmulatorContext(
         clock=Clock.virtual(),
         store=store,
         ids=IdFactory(store, 0),
         media=media,
         journal=Journal(),
-        config=ServerConfig(clock="virtual", **config),
+        config=server_config,
+        scenarios=ScenarioEngine.for_config(server_config, store, SHARED.loader(load_file)),
     )

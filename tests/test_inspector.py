@@ -404,6 +404,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()  # else a ResourceWarning (an error in this suite) when it is collected
 
 
 def _non_trivial_png(path: Path, width: int) -> None:

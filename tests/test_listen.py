@@ -465,8 +465,11 @@ def test_vidmock_listen_command(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        rest = proc.stderr.read().decode() if proc.stderr else ""
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe:
+                pipe.close()  # else a ResourceWarning (an error in this suite) when it is collected
     assert proc.returncode == 0
-    rest = proc.stderr.read().decode() if proc.stderr else ""
     assert SECRET not in "".join(seen) + rest
 
 

@@ -290,12 +290,14 @@ def served(tmp_path: Path) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         f"vidmock serve did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}"
-                    )
+                    ) from None
                 time.sleep(0.05)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()  # else a ResourceWarning (an error in this suite) when it is collected
 
 
 def test_google_genai_sdk_generates_polls_and_downloads(served: str) -> None:

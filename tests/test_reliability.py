@@ -54,13 +54,14 @@ class Server:
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
         self.log = tmp / f"serve-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"),
-            preexec_fn=_raise_fd_limit,
-        )
+        with self.log.open("wb") as err:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                preexec_fn=_raise_fd_limit,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -146,8 +147,13 @@ def _post(body: bytes, *, extra: str = "", length: int | None = None) -> bytes:
     ).encode() + body
 
 
-def _quick_request(server: Server, limit: float = 2.0) -> float:
-    """A normal request on a fresh connection answers, and quickly."""
+# Bounds a hang only: a server stuck on a hostile client never answers the others at all, and any
+# tighter limit would measure this machine's load rather than the server.
+HANG = 15.0
+
+
+def _quick_request(server: Server, limit: float = HANG) -> float:
+    """A normal request on a fresh connection is answered (within `limit`, which only bounds a hang)."""
     t0 = time.monotonic()
     r = httpx.post(f"{server.base}/v1/videos", json={"prompt": "fox", "seconds": 4}, headers=AUTH, timeout=limit)
     elapsed = time.monotonic() - t0
@@ -217,9 +223,8 @@ def test_100_mb_declared_body_is_refused_before_it_is_read(server: Server) -> No
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(_post(b"", length=100 * MiB))
         sock.sendall(b"[" * MiB)  # a first megabyte; the server answers without waiting for the rest
-        t0 = time.monotonic()
+        sock.settimeout(HANG)  # the other 99 MiB never come: a server waiting for them would not answer
         status, _, data = _read_response(sock)
-        assert time.monotonic() - t0 < 5
     _assert_envelope(status, data, 413)
     assert server.rss_mib() - before < 20
     _quick_request(server)
@@ -263,7 +268,6 @@ def _slowloris(server: Server, seconds: float, sockets: int = 10) -> None:
     head = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     head.sendall(b"POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthor")
     conns.append(head)
-    worst = 0.0
     try:
         deadline = time.monotonic() + seconds
         i = 0
@@ -273,12 +277,13 @@ def _slowloris(server: Server, seconds: float, sockets: int = 10) -> None:
             head.sendall(b"i")
             i += 1
             if i % 5 == 0:
-                worst = max(worst, _quick_request(server, limit=2.0))
+                # The slow connections never finish their bodies: a server that waited on them
+                # would not answer this one at all.
+                _quick_request(server)
             time.sleep(0.1)
     finally:
         for s in conns:
             s.close()
-    assert worst < 2.0
     assert server.alive()
 
 
@@ -310,7 +315,7 @@ def _many_connections(server: Server, count: int) -> None:
         for _ in range(count):
             socks.append(socket.create_connection(("127.0.0.1", server.port), timeout=30))
         # With every connection open and idle, a new client is still served.
-        _quick_request(server, limit=5.0)
+        _quick_request(server)
         # Then every one of them asks at once, and every one is answered.
         for s in socks:
             s.sendall(b"GET /_vidmock/health HTTP/1.1\r\nHost: x\r\n\r\n")

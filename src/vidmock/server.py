@@ -40,13 +40,15 @@ from .ids import IdFactory
 from .inspector import inspector_routes
 from .journal import Journal
 from .media import MediaCache
-from .providers.base import EmulatorContext, make_engine
+from .providers.base import EmulatorContext
 from .providers.faults import InProcessTransport, UpstreamClient
 from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
 from .providers.registry import PLUGINS
 from .responses import JSONResponse
 from .scenarios import ScenarioEngine
+from .scenarios.model import load_file
+from .shared import SharedSetup
 from .store import Store, open_store
 
 CLOCK_META = "clock.virtual_now"
@@ -120,7 +122,10 @@ def build_runtime(
     catalogue: Catalogue | None = None,
     media: MediaCache | None = None,
     standalone: str | None = None,
+    shared: SharedSetup | None = None,
 ) -> Runtime:
+    # `shared`: the TLS context and parsed scenario files, reused across the apps one caller builds.
+    shared = shared if shared is not None else SharedSetup()
     store = store if store is not None else open_store(config.store)
     clock = clock if clock is not None else make_clock(config, store)
     ids = IdFactory(store, config.seed)
@@ -131,7 +136,7 @@ def build_runtime(
         else MediaCache(Path(config.media_cache) if config.media_cache else default_media_dir())
     )
     catalogue = catalogue or default_catalogue()
-    scenarios = make_engine(config, store)
+    scenarios = ScenarioEngine.for_config(config, store, shared.loader(load_file))
     ctx = EmulatorContext(
         clock=clock,
         store=store,
@@ -154,6 +159,7 @@ def build_runtime(
         if url:
             http = UpstreamClient(
                 base_url=url,
+                verify=shared.tls_context(),
                 follow_redirects=False,
                 timeout=timeout,
                 event_hooks={"request": [forward_scenario_headers]},
@@ -175,7 +181,14 @@ def build_runtime(
         links[name] = ProviderLink(plugin.build_client(config), http)
     service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)
     worker = Worker(config, store, clock, ids, catalogue, links)
-    webhooks = WebhookDispatcher(store, clock, ids, service.serialize_options, config.webhook_scheme)
+    webhooks = WebhookDispatcher(
+        store,
+        clock,
+        ids,
+        service.serialize_options,
+        config.webhook_scheme,
+        http=UpstreamClient(follow_redirects=False, verify=shared.tls_context()),
+    )
     clients.append(webhooks.http)
     worker.on_finalized.append(webhooks.enqueue)
     worker.start()
@@ -187,7 +200,8 @@ def build_runtime(
 
 def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
     config = config or ServerConfig()
-    runtime = build_runtime(config, **overrides)
+    shared = overrides.pop("shared", None) or SharedSetup()
+    runtime = build_runtime(config, shared=shared, **overrides)
     spec = resources.files("vidmock").joinpath("openapi.yaml").read_bytes()
 
     async def openapi(request: Request) -> Response:
@@ -200,7 +214,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
 
     # Faults on emulator file URLs (reset, truncate, hang) surface as httpx errors, as over a socket.
     local = httpx.AsyncClient(transport=InProcessTransport(this_app), base_url=config.base_url)
-    remote = httpx.AsyncClient(follow_redirects=False, timeout=30.0)
+    remote = httpx.AsyncClient(follow_redirects=False, timeout=30.0, verify=shared.tls_context())
     runtime.http_clients += [local, remote]
 
     async def fetch_url(url: str, headers: dict[str, str]) -> httpx.Response:

@@ -185,6 +185,9 @@ class ReserialiseTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, request.url, headers=headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
 
 def _sends_two_terminal_events(app: Any) -> None:
     runtime = app.state.vidmock
@@ -210,13 +213,19 @@ def _sends_two_terminal_events(app: Any) -> None:
     listeners[listeners.index(original)] = enqueue
 
 
+def _sender(app: Any, http: httpx.AsyncClient) -> None:
+    """Swap the webhook sender's client; the runtime closes it with the others."""
+    app.state.vidmock.webhooks.http = http
+    app.state.vidmock.http_clients.append(http)
+
+
 def _resigned(app: Any) -> None:
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=ReserialiseTransport(), follow_redirects=False)
+    _sender(app, httpx.AsyncClient(transport=ReserialiseTransport(), follow_redirects=False))
 
 
 def _follows_redirects(app: Any) -> None:
     """Webhook deliveries follow the receiver's 3xx (and so count the redirected 2xx as delivered)."""
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(follow_redirects=True)
+    _sender(app, httpx.AsyncClient(follow_redirects=True))
 
 
 MIDDLEWARE: dict[str, Rewrite | Callable[[], Rewrite]] = {

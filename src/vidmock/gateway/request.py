@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 InputMode = Literal["frames", "reference", "none"]
 
@@ -72,7 +72,7 @@ class CreateRequest:
     reference_audios: tuple[str, ...] = ()
     callback_url: str | None = None
     callback_secret: str | None = None
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def routing_size(self) -> str:

@@ -41,7 +41,7 @@ VERTEX_RETENTION = (
     "Vertex-compatible video generation requires either GCS output storage or data retention to be enabled."
 )
 # Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
-FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})
+FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})  # noqa: B039  (never mutated: each submit sets a fresh dict)
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
 MAX_RETRIES = 2
 

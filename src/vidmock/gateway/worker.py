@@ -16,7 +16,7 @@ from ..config import ServerConfig
 from ..ids import IdFactory
 from ..providers.base import PollFailure, PollResult
 from ..store import Store
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Mapping
 from .constraints import cost_for
 from .jobs import JOB_KIND, LOG_KIND, Job
 from .request import RESOLUTION
@@ -156,7 +156,7 @@ class Worker:
                     "details": {"reason": "poll_error_limit", "error_count": n, "last_error": message},
                 },
             )
-        return min(MAX_BACKOFF, 10.0 * 2 ** (n - 1))
+        return min(MAX_BACKOFF, 10.0 * 2.0 ** (n - 1))
 
     def _fail(self, job: Job, error: dict[str, object]) -> None:
         job.status = "failed"
@@ -190,7 +190,7 @@ class Worker:
         for hook in self.on_finalized:
             await hook(job)
 
-    def _mappings(self, job: Job) -> tuple:
+    def _mappings(self, job: Job) -> tuple[Mapping, ...]:
         model = self.catalogue.get(job.model)
         return () if model is None else tuple(m for m in model.mappings if m.provider == job.provider)
 

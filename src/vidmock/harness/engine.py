@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]  # no stubs installed in this venv
+import yaml
 
 from . import checks_errors, checks_http, checks_lifecycle, checks_webhooks, lifecycle, machine  # noqa: F401  (registers checks)
 from .evidence import Evidence, Schemas

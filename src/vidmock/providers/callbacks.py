@@ -118,10 +118,21 @@ class CallbackDispatcher:
         self.service, self.clock, self.store, self.ids, self.policy = service, clock, store, ids, policy
         self.observe, self.emit, self.terminal, self.sign = observe, emit, terminal, sign
         self.watch_kind, self.kind = f"{service}.callback_watch", f"{service}.callback"
-        # Tests swap this for ``httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app))``.
-        # Redirects are not followed: a 3xx is a failed attempt, as for every webhook sender cited.
-        self.http = http or httpx.AsyncClient(follow_redirects=False)
+        self._http = http
         self._timer: TimerHandle | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        # Made on the first callback sent: a client loads the CA bundle, and most apps send none.
+        # Redirects are not followed: a 3xx is a failed attempt, as for every webhook sender cited.
+        if self._http is None:
+            self._http = httpx.AsyncClient(follow_redirects=False)
+        return self._http
+
+    @http.setter
+    def http(self, client: httpx.AsyncClient) -> None:
+        # Tests swap this for ``httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app))``.
+        self._http = client
 
     # -- scheduling --------------------------------------------------------------------------------
     def start(self) -> None:

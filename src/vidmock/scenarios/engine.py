@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..config import ServerConfig
 from ..store import Store
 from .model import Scenario, ScenarioError, load_file
 from .plan import JobPlan, default_plan, resolve
@@ -28,10 +29,11 @@ def bundled_directory() -> Path:
     return Path(__file__).resolve().parent.parent / "scenario_files"
 
 
-def load_directory(directory: Path) -> dict[str, Scenario]:
+def load_directory(directory: Path, load: Callable[[Path], Scenario] = load_file) -> dict[str, Scenario]:
+    """Every scenario file in ``directory``; ``load`` may be a caching loader (``SharedSetup.loader``)."""
     catalogue: dict[str, Scenario] = {}
     for path in sorted(directory.glob("*.yaml")):
-        scenario = load_file(path)
+        scenario = load(path)
         catalogue[scenario.name] = scenario
     return catalogue
 
@@ -52,16 +54,32 @@ class ScenarioEngine:
         self.catalogue = catalogue
         self.store = store
         self.seed = seed
-        self.default = None
+        self.default: str | None = None
         self.provider_defaults: dict[str, str] = {}
         self.set_default(default)
         for provider, name in (provider_defaults or {}).items():
             self.set_default(name, provider)
 
     @classmethod
-    def from_directory(cls, directory: Path | None, store: Store, **kw: Any) -> ScenarioEngine:
+    def from_directory(
+        cls, directory: Path | None, store: Store, load: Callable[[Path], Scenario] = load_file, **kw: Any
+    ) -> ScenarioEngine:
         path = directory or bundled_directory()
-        return cls(load_directory(path) if path.is_dir() else {}, store, **kw)
+        return cls(load_directory(path, load) if path.is_dir() else {}, store, **kw)
+
+    @classmethod
+    def for_config(
+        cls, config: ServerConfig, store: Store, load: Callable[[Path], Scenario] = load_file
+    ) -> ScenarioEngine:
+        """The engine a server runs: the configured catalogue (or the bundled one), seed and defaults."""
+        return cls.from_directory(
+            Path(config.scenarios_dir) if config.scenarios_dir else None,
+            store,
+            load,
+            seed=config.seed,
+            default=config.scenario,
+            provider_defaults=config.provider_scenarios,
+        )
 
     def get(self, name: str) -> Scenario:
         try:

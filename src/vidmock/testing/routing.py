@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -124,7 +125,7 @@ def _is_async_resolution() -> bool:
     """Whether respx is resolving this request for an async client (``Router.aresolve``) rather than
     a sync one (``Router.resolve``). The request object looks the same either way (its body is
     pre-read), so ask the caller's frames, a handful up."""
-    frame: Any = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(12):
         if frame is None:
             break

@@ -222,7 +222,11 @@ class VidmockHandle:
         return self.server.call(read)
 
     def _job_doc(self, video_id: str) -> dict[str, Any] | None:
-        return self.server.call(lambda: self.runtime.store.get(JOB_KIND, video_id))
+        def read() -> dict[str, Any] | None:
+            doc: dict[str, Any] | None = self.runtime.store.get(JOB_KIND, video_id)
+            return doc
+
+        return self.server.call(read)
 
     # -- writing --------------------------------------------------------------------------------------
     def reset(self) -> None:
