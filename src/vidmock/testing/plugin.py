@@ -142,11 +142,11 @@ _MISSING = object()
 @pytest.fixture
 def vidmock_receiver(vidmock: VidmockHandle) -> Iterator[WebhookReceiver]:
     """A webhook receiver on a free loopback port (``vidmock listen``'s): pass ``.url`` and
-    ``.secret`` as callback_url and callback_secret; it verifies each delivery on vidmock's clock
-    with the signing scheme in use, and answers 200 unless told otherwise (``respond_with``)."""
+    ``.secret`` as callback_url and callback_secret; it verifies each delivery at the wall time the
+    gateway signs with (``Clock.wall_time``, in every clock mode) with the signing scheme in use, and answers 200 unless told otherwise (``respond_with``)."""
     from .receiver import WebhookReceiver
 
-    receiver = WebhookReceiver(scheme=vidmock.config.webhook_scheme, now=vidmock.runtime.clock.now)
+    receiver = WebhookReceiver(scheme=vidmock.config.webhook_scheme, now=vidmock.runtime.clock.wall_time)
     try:
         yield receiver
     finally:
