@@ -25,6 +25,8 @@ LAYERS: dict[str, int] = {
             "responses",
             "gcs",
             "webhooks/",
+            "settings",
+            "requestlog",
         ),
         0,
     ),
