@@ -24,6 +24,7 @@ from ..gateway.jobs import JOB_KIND, Job, serialize
 from ..gateway.status import TERMINAL
 from ..journal import mask
 from ..webhooks import VerificationError, verify
+from .requests import render_requests
 
 if TYPE_CHECKING:
     from ..server import Runtime
@@ -104,6 +105,7 @@ def render_index(runtime: Runtime, prefix: str) -> str:
         + "</tbody></table>"
     )
     body = f"<h1>Jobs <small>{len(docs)}</small></h1>{table}"
+    body += render_requests(runtime.requests, runtime.journal)  # every request received, rejected ones too
     return _layout("vidmock inspector", body, runtime, prefix)
 
 
