@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 # Other subcommands live beside the code they drive; each module has ``register(subparsers)``, which
 # adds its parser with ``set_defaults(handler=...)``; the handler takes the namespace and returns the
 # exit code. Imported lazily so `vidmock serve` does not pay for the harness.
-COMMAND_MODULES = ("vidmock.scenarios.cli", "vidmock.listen.cli", "vidmock.harness.cli")
+COMMAND_MODULES = ("vidmock.scenarios.cli", "vidmock.listen.cli", "vidmock.harness.cli", "vidmock.record.cli")
 
 
 def _command_modules() -> list[Any]:
