@@ -10,6 +10,7 @@ reads the provider's clock. The written scenario then drives a third, fresh gate
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,13 @@ from vidmock.testing.server import ServerThread
 
 SEEDANCE = {"model": "bytedance/seedance-2-0", "prompt": "a fox", "seconds": 5}
 UPSTREAM = "/providers/bytedance"
+ARK_BODY = {
+    "model": "dreamina-seedance-2-0-260128",
+    "content": [{"type": "text", "text": "a fox"}],
+    "duration": 5,
+    "ratio": "16:9",
+    "generate_audio": True,
+}
 TRUTH = {
     "name": "provider-truth",
     "description": "What the real provider does in this test.",
@@ -164,3 +172,43 @@ def test_record_command_rejects_bad_options(tmp_path: Path) -> None:
     assert "--provider: expected one of alibaba," in run.stderr
     assert "--upstream: expected an http:// or https:// URL, got 'ftp://x'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_record_command_writes_the_scenario_when_stopped(provider: ServerThread, tmp_path: Path) -> None:
+    """`vidmock record` as a process: a job through it, SIGTERM, and the file is there and valid."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "cases" / "cli-case.yaml"
+    src = str(Path(__file__).parents[1] / "src")
+    args = ["record", "--provider", "bytedance", "--upstream", provider.url + UPSTREAM, "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidmock", *args, "--port", str(port)],
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert f"forwarding http://127.0.0.1:{port}/ to {provider.url}" in proc.stderr.readline()
+        ark = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer ark-secret-key"})
+        for _ in range(200):
+            try:
+                task = ark.post("/api/v3/contents/generations/tasks", json=ARK_BODY)
+                break
+            except httpx.TransportError:
+                threading.Event().wait(0.05)  # start-up only
+        assert task.status_code == 200, task.text
+        tid = task.json()["id"]
+        for _ in range(3):
+            provider.run(provider.runtime.advance(40))
+            ark.get(f"/api/v3/contents/generations/tasks/{tid}")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert f"vidmock record: wrote {out}" in err
+    written = yaml.safe_load(out.read_text())
+    assert written["name"] == "cli-case" and written["provider"] == "bytedance"
+    assert written["timeline"][0] == {"at": 0, "status": "queued"}
+    assert "ark-secret-key" not in out.read_text()

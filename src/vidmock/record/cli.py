@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import socket
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 EPILOG = """\
@@ -90,9 +92,14 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     server = uvicorn.Server(uvicorn.Config(recorder, log_level="warning", lifespan="off"))
+    # uvicorn shuts down on SIGINT/SIGTERM, then re-raises the signal against the handler it found:
+    # handlers that just return let the scenarios be written after it (as `vidmock listen` does).
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sock.close()
     docs = asyncio.run(build_scenarios(recorder.exchanges, args.provider, args.upstream))
     if not docs:
@@ -103,3 +110,7 @@ def run(args: argparse.Namespace) -> int:
     for path in write_scenarios(docs, args.provider, Path(args.out)):
         print(f"vidmock record: wrote {path}", file=sys.stderr)
     return 0
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """Only reached after uvicorn has shut down; the scenarios are written next."""
