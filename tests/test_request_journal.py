@@ -90,7 +90,7 @@ async def test_inspector_lists_requests_with_rejected_ones_and_folds_polls(clien
         await client.get(f"/v1/videos/{vid}", headers=AUTH)
     await client.post("/v1/videos", json={**SORA, "seconds": 7}, headers=AUTH)
     page = (await client.get("/_vidmock/ui")).text
-    assert '<table id="requests">' in page
+    assert '<table id="requests"' in page
     assert page.count(f"<code>/v1/videos/{vid}</code>") == 1 and "×18" in page  # 18 polls, one row
     assert '<tr class="request rejected">' in page
 
@@ -155,3 +155,30 @@ def test_reset_between_tests_and_a_readable_failure(vidmock):
             "*json.seconds: expected 4, got 8*",
         ]
     )
+
+
+async def test_inspector_filters_searches_and_copies_as_curl(client: httpx.AsyncClient) -> None:
+    from html import unescape
+
+    from vidmock.inspector.requests import as_curl
+
+    await client.post("/v1/videos", json=SORA, headers={**AUTH, "x-vidmock-scenario": "sora-content-filter"})
+    await client.post("/v1/videos", json={**SORA, "seconds": 7}, headers=AUTH)
+    await client.get("/v1/videos/missing-id", headers=AUTH)
+
+    rejected = (await client.get("/_vidmock/ui", params={"surface": "gateway", "status": "4xx"})).text
+    assert rejected.count('<tr class="request rejected">') == 2 and '<tr class="request">' not in rejected
+    assert "<h2>Requests <small>2 of " in rejected
+    found = (await client.get("/_vidmock/ui", params={"q": "MISSING-ID"})).text  # search: path or error, any case
+    assert found.count('<tr class="request') == 1 and "<code>/v1/videos/missing-id</code>" in found
+
+    page = (await client.get("/_vidmock/ui", params={"surface": "gateway", "status": "200"})).text
+    curl = unescape(page.split('data-curl="', 1)[1].split('"', 1)[0])
+    assert curl == (
+        'curl -s http://127.0.0.1:4001/v1/videos -H "Authorization: Bearer $API_KEY" '
+        "-H 'content-type: application/json' -H 'x-vidmock-scenario: sora-content-filter' "
+        '-d \'{"model":"openai/sora-2","prompt":"fox","seconds":4}\''
+    )
+    assert KEY not in page  # the key is never in the page, in the table or in a curl command
+    upstream = {"surface": "openai", "method": "GET", "path": "/v1/videos/x", "query": "", "headers": {}, "body": None}
+    assert as_curl(upstream, "http://h:1") == "curl -s http://h:1/providers/openai/v1/videos/x"

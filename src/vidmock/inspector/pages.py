@@ -55,7 +55,7 @@ def inspector_routes(runtime: Runtime, prefix: str = "/_vidmock") -> list[Route]
     ui = f"{prefix}/ui"
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(render_index(runtime, prefix))
+        return HTMLResponse(render_index(runtime, prefix, dict(request.query_params)))
 
     async def job(request: Request) -> Response:
         doc = runtime.store.get(JOB_KIND, request.path_params["job_id"])
@@ -78,7 +78,7 @@ def inspector_routes(runtime: Runtime, prefix: str = "/_vidmock") -> list[Route]
 
 
 # -- pages ------------------------------------------------------------------------------------------
-def render_index(runtime: Runtime, prefix: str) -> str:
+def render_index(runtime: Runtime, prefix: str, filters: dict[str, str] | None = None) -> str:
     docs = sorted(runtime.store.all(JOB_KIND), key=lambda d: d.get("created_at") or 0, reverse=True)
     rows = []
     for doc in docs:
@@ -105,7 +105,8 @@ def render_index(runtime: Runtime, prefix: str) -> str:
         + "</tbody></table>"
     )
     body = f"<h1>Jobs <small>{len(docs)}</small></h1>{table}"
-    body += render_requests(runtime.requests, runtime.journal)  # every request received, rejected ones too
+    # Every request received, rejected ones too, with filters (inspector/requests.py).
+    body += render_requests(runtime.requests, runtime.journal, filters or {}, runtime.config.base_url)
     return _layout("vidmock inspector", body, runtime, prefix)
 
 
