@@ -182,3 +182,50 @@ async def test_inspector_filters_searches_and_copies_as_curl(client: httpx.Async
     assert KEY not in page  # the key is never in the page, in the table or in a curl command
     upstream = {"surface": "openai", "method": "GET", "path": "/v1/videos/x", "query": "", "headers": {}, "body": None}
     assert as_curl(upstream, "http://h:1") == "curl -s http://h:1/providers/openai/v1/videos/x"
+
+
+def test_requests_table_in_chromium(tmp_path: Any) -> None:
+    """The table in a real browser: visible, filterable, copy buttons present, no horizontal overflow."""
+    import os
+
+    from test_inspector import CHROMIUM, CHROMIUM_ARGS, _non_trivial_png
+
+    from vidmock.config import ServerConfig
+    from vidmock.testing.server import ServerThread
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    server = ServerThread(ServerConfig(clock="virtual")).start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer vm-dev-key"}, timeout=30) as api:
+            vid = api.post("/v1/videos", json=SORA).json()["id"]
+            for _ in range(12):
+                api.get(f"/v1/videos/{vid}")
+            long_path = "/v1/videos/" + "x" * 300
+            assert api.get(long_path).status_code == 404
+            assert api.post("/v1/videos", json={**SORA, "seconds": 7}).status_code == 400
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(f"{server.url}/_vidmock/ui")
+                table = page.locator("#requests")
+                playwright_api.expect(table).to_be_visible()
+                playwright_api.expect(table.locator("tr.request.rejected")).to_have_count(2)
+                playwright_api.expect(table.locator("td.times", has_text="×12")).to_be_visible()
+                assert table.locator("button.copy-curl").count() >= 4
+                width = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert width <= 0, f"the page overflows horizontally by {width}px"
+                page.fill("#request-filter input[name=status]", "400")
+                with page.expect_navigation():
+                    page.click("#request-filter button")
+                playwright_api.expect(page.locator("#requests tr.request")).to_have_count(1)
+                playwright_api.expect(page.locator("#requests td.error")).to_contain_text("duration 7s is unsupported")
+                shot = tmp_path / "requests.png"
+                page.screenshot(path=str(shot), full_page=True)
+                _non_trivial_png(shot)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
