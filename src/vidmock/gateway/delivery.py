@@ -58,7 +58,7 @@ class Delivery:
 
 def retry_delay(attempt: int) -> float:
     """Delay after failed attempt ``attempt`` (1-based): 30 s, 60 s, … 1920 s, capped at 1 h."""
-    return min(MAX_DELAY, FIRST_DELAY * 2 ** (attempt - 1))
+    return float(min(MAX_DELAY, FIRST_DELAY * 2 ** (attempt - 1)))
 
 
 class WebhookDispatcher:

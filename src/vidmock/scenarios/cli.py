@@ -51,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
         for name, scenario in sorted(catalogue.items()):
             print(f"{name:<{width}}  {scenario.provider or 'any':<13}  {scenario.description.strip().splitlines()[0]}")
         return 0
-    scenario = catalogue.get(args.name)
-    if scenario is None:
+    chosen = catalogue.get(args.name)
+    if chosen is None:
         print(f"vidmock: unknown scenario {args.name!r}", file=sys.stderr)
         return 2
-    print(Path(scenario.source).read_text(), end="")
+    print(Path(chosen.source).read_text(), end="")
     return 0
 
 

@@ -236,7 +236,8 @@ class VidmockHandle:
         return self.server.call(read)
 
     def _job_doc(self, video_id: str) -> dict[str, Any] | None:
-        return self.server.call(lambda: self.runtime.store.get(JOB_KIND, video_id))
+        doc: dict[str, Any] | None = self.server.call(lambda: self.runtime.store.get(JOB_KIND, video_id))
+        return doc
 
     # -- writing --------------------------------------------------------------------------------------
     def reset(self) -> None:
