@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
             "gcs",
             "webhooks/",
             "shared",
+            "settings",
+            "requestlog",
         ),
         0,
     ),
@@ -70,7 +72,7 @@ LAYERS: dict[str, int] = {
         3,
     ),
     **dict.fromkeys(("server", "control", "inspector/", "cli", "__main__"), 4),
-    **dict.fromkeys(("listen/", "harness/", "testing/"), 5),
+    **dict.fromkeys(("listen/", "harness/", "testing/", "record/"), 5),
 }
 SHARED = {
     "providers/base",

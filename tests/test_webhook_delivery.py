@@ -30,6 +30,7 @@ async def test_completion_sends_one_signed_event(
     client: httpx.AsyncClient, runtime: Any, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.post(HOOK).respond(204)
+    runtime.clock.wall_time = lambda: 1_800_000_000.5  # the receiver's time, unlike the virtual clock's
     vid = await _create(client)
     await runtime.advance(89)
     assert route.call_count == 0  # only terminal statuses are delivered
@@ -38,10 +39,11 @@ async def test_completion_sends_one_signed_event(
     request = route.calls.last.request
     assert request.headers["webhook-id"] == f"evt_{vid}"
     assert request.headers["content-type"] == "application/json"
-    assert request.headers["webhook-timestamp"] == str(1773600000 + 90)  # the loop after completion
+    assert request.headers["webhook-timestamp"] == "1800000000"  # signed at the real send time
     assert request.headers["webhook-signature"].startswith("v1,")
-    verified = verify("llmgateway", request.content, request.headers, SECRET, now=runtime.clock.now())
+    verified = verify("llmgateway", request.content, request.headers, SECRET, now=1_800_000_000)
     event = verified.payload
+    assert event["created_at"] == 1773600000 + 90  # the payload stays on the virtual clock
     assert event["object"] == "event" and event["id"] == f"evt_{vid}" and event["type"] == "video.completed"
     assert event["data"]["status"] == "completed" and event["data"]["id"] == vid
     assert event["data"]["usage"]["cost"] == 1.6
@@ -59,6 +61,8 @@ async def test_failures_retry_with_doubling_backoff_then_give_up(
     client: httpx.AsyncClient, runtime: Any, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.post(HOOK).respond(500, text="down")
+    # A receiver whose wall moves as the virtual clock does (as if the retries really took hours).
+    runtime.clock.wall_time = lambda: runtime.clock.now() + 25_000_000
     vid = await _create(client)
     await runtime.advance(95)
     rows = runtime.webhooks.rows(vid)

@@ -85,6 +85,8 @@ async def gateway(make_app: Callable[..., Any]) -> AsyncIterator[Callable[..., G
         app = make_app(config_for_tests(**config))
         # Each event id runs through its own copy: fail ``failures`` times, then answer 200.
         script = ResponseScript([500] * failures + [200], per_event=True)
+        # The receiver shares the virtual clock here, so the signing wall time is that clock too.
+        app.state.vidmock.clock.wall_time = app.state.vidmock.clock.now
         made.append(Gateway(app, Receiver(SECRET, script=script, now=app.state.vidmock.clock.now)))
         return made[-1]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +14,8 @@ from . import __version__
 from .config import ConfigError, build_config, load_config_file
 
 EPILOG = """\
-exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration
+exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration (every problem listed)
+            · 3 cannot listen on HOST:PORT (port in use, no permission)
 
 examples:
   vidmock serve                              gateway on http://127.0.0.1:4001, key vm-dev-key
@@ -80,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 # Other subcommands live beside the code they drive; each module has ``register(subparsers)``, which
 # adds its parser with ``set_defaults(handler=...)``; the handler takes the namespace and returns the
 # exit code. Imported lazily so `vidmock serve` does not pay for the harness.
-COMMAND_MODULES = ("vidmock.scenarios.cli", "vidmock.listen.cli", "vidmock.harness.cli")
+COMMAND_MODULES = ("vidmock.scenarios.cli", "vidmock.listen.cli", "vidmock.harness.cli", "vidmock.record.cli")
 
 
 def _command_modules() -> list[Any]:
@@ -121,6 +124,11 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return flags
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+EXIT_USAGE = 2
+EXIT_CANNOT_LISTEN = 3
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -130,49 +138,100 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is not None:
         return int(handler(args))
+    return _serve(args)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"vidmock: {message}", file=sys.stderr)
+    return code
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The checked configuration (``vidmock.settings``): every problem at once in one ConfigError."""
+    from .providers.registry import PLUGINS
+    from .settings import Problem, SettingsError
+
+    file_values = load_config_file(args.config) if args.config else {}
+    extra: list[Problem] = []  # options of the command itself, not of the server
+    if args.workers < 1:
+        extra.append(Problem("--workers", "a whole number >= 1", args.workers))
+    if args.log_level.lower() not in LOG_LEVELS:
+        extra.append(Problem("--log-level", f"one of {', '.join(LOG_LEVELS)}", args.log_level))
+    if args.provider and args.provider not in PLUGINS:
+        extra.append(Problem("--provider", f"one of {', '.join(sorted(PLUGINS))}", args.provider))
     try:
-        file_values = load_config_file(args.config) if args.config else {}
-        config = build_config(file_values, dict(os.environ), _flags(args))
+        config = build_config(
+            file_values,
+            dict(os.environ),
+            _flags(args),
+            file_name=args.config or "config file",
+            providers=tuple(PLUGINS),
+        )
     except ConfigError as exc:
-        print(f"vidmock: {exc}", file=sys.stderr)
-        return 2
+        if not extra or not exc.problems:
+            raise
+        raise ConfigError(str(SettingsError(exc.problems + extra))) from exc
+    if extra:
+        raise ConfigError(str(SettingsError(extra)))
+    return config
+
+
+def banner(config: Any, what: str) -> str:
+    """The start-up line, true to what is served: the control plane is announced only when it is on."""
+    from .control import is_loopback
+
+    clock = f"{config.clock} clock{f', x{config.speed:g}' if config.clock == 'scaled' else ''}"
+    if is_loopback(config.host):
+        control = f"control plane at {config.base_url}/_vidmock/"
+    elif config.control_token:
+        control = f"control plane at {config.base_url}/_vidmock/ (token required)"
+    else:
+        control = "control plane off (listening beyond loopback without --control-token)"
+    return f"vidmock {__version__}: {what} on {config.base_url} ({clock}; store {config.store or 'memory'}); {control}"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the banner, so a port in use is one clear line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
     import uvicorn
 
-    from .server import build_app, tune_gc
-
-    if args.provider:
-        from .server import build_provider_app
-
-        try:
-            app = build_provider_app(config, args.provider)
-        except KeyError as exc:
-            print(f"vidmock: {exc.args[0]}", file=sys.stderr)
-            return 2
-        print(
-            f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
-            file=sys.stderr,
-        )
-        tune_gc()
-        uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
-        return 0
     from .scenarios import ScenarioError, UnknownScenario
+    from .server import build_app, build_provider_app, tune_gc
 
     if args.workers > 1:
         return _serve_workers(config, args)
-
     try:
-        app = build_app(config)
-    except (UnknownScenario, ScenarioError) as exc:
-        print(f"vidmock: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
-        f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
-        f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/",
-        file=sys.stderr,
-    )
-    tune_gc()
-    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+        sock = bind(config.host, config.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", EXIT_CANNOT_LISTEN)
+    try:
+        try:
+            app = build_provider_app(config, args.provider) if args.provider else build_app(config)
+        except (UnknownScenario, ScenarioError) as exc:
+            return _fail(str(exc))
+        except (OSError, sqlite3.Error) as exc:  # --store or --media-cache that cannot be opened
+            return _fail(f"cannot open the store or media cache: {exc}")
+        print(banner(config, f"{args.provider} emulator" if args.provider else "gateway"), file=sys.stderr)
+        tune_gc()
+        server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level=args.log_level))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return 0
 
 
@@ -189,6 +248,10 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     if config.clock == "virtual":
         print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
         return 2
+    try:
+        bind(config.host, config.port).close()  # a port in use is reported before the banner
+    except OSError as exc:
+        return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", EXIT_CANNOT_LISTEN)
     os.environ[CONFIG_ENV] = to_json(config)
     print(
         f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "

@@ -63,6 +63,7 @@ class Clock:
         speed: float,
         wall: Callable[[], float] = time.monotonic,
         wall0: float | None = None,
+        epoch: Callable[[], float] = time.time,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -76,20 +77,24 @@ class Clock:
         self._seq = itertools.count()
         self._wake: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
+        # The unix time a receiver in another process reads, whatever this clock's mode: webhook
+        # signature timestamps use it, so a receiver's freshness window holds on a virtual or scaled
+        # clock (webhooks.md §3: the window is judged against the attempt's real send time).
+        self.wall_time: Callable[[], float] = epoch
         # Called with the new time after each advance (the server persists virtual time with it).
         self.after_advance: list[Callable[[float], None]] = []
 
     @classmethod
-    def virtual(cls, start: float = DEFAULT_VIRTUAL_START) -> Clock:
-        return cls("virtual", start, 1.0)
+    def virtual(cls, start: float = DEFAULT_VIRTUAL_START, *, epoch: Callable[[], float] = time.time) -> Clock:
+        return cls("virtual", start, 1.0, epoch=epoch)
 
     @classmethod
-    def real(cls, start: float | None = None) -> Clock:
-        return cls("real", time.time() if start is None else start, 1.0)
+    def real(cls, start: float | None = None, *, epoch: Callable[[], float] = time.time) -> Clock:
+        return cls("real", epoch() if start is None else start, 1.0, epoch=epoch)
 
     @classmethod
-    def scaled(cls, speed: float, start: float | None = None) -> Clock:
-        return cls("scaled", time.time() if start is None else start, speed)
+    def scaled(cls, speed: float, start: float | None = None, *, epoch: Callable[[], float] = time.time) -> Clock:
+        return cls("scaled", epoch() if start is None else start, speed, epoch=epoch)
 
     @classmethod
     def shared_scaled(cls, speed: float, start: float, wall_origin: float) -> Clock:

@@ -6,6 +6,8 @@ Everything is explicit state handed to ``build_app``; nothing here is global.
 from __future__ import annotations
 
 import os
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -95,7 +97,11 @@ class ServerConfig:
 
 
 class ConfigError(Exception):
-    pass
+    """Bad options. ``problems`` holds each one (``vidmock.settings.Problem``) when they were checked."""
+
+    def __init__(self, message: str, problems: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 _ENV_PREFIX = "VIDMOCK_"
@@ -113,15 +119,30 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[str, Any]) -> ServerConfig:
-    """Defaults < config file < environment < command-line flags."""
+def build_config(
+    file_values: dict[str, Any],
+    env: dict[str, str],
+    flags: dict[str, Any],
+    *,
+    file_name: str = "config file",
+    providers: Sequence[str] = (),
+) -> ServerConfig:
+    """Defaults < config file < environment < command-line flags. Every value is checked first
+    (``vidmock.settings``; provider ids against ``providers`` when given); all problems are raised
+    together in one ``ConfigError``."""
+    from .settings import Problem, SettingsError, check, label
+
     by_name = {f.name: f for f in fields(ServerConfig)}
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    problems: list[Problem] = []
     for key, value in file_values.items():
-        name = key.replace("-", "_")
+        name = str(key).replace("-", "_")
         if name not in by_name:
-            raise ConfigError(f"config: unknown option '{key}'")
-        values[name] = value
+            known = ", ".join(sorted(by_name))
+            problems.append(Problem(f"unknown option {key!r} (in {file_name})", f"one of {known}", shown=False))
+            continue
+        values[name], origins[name] = value, file_name
     for name, f in by_name.items():
         raw = env.get(_ENV_PREFIX + name.upper())
         if raw is not None and name not in (
@@ -131,19 +152,31 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
             "provider_scenarios",
             "provider_uptime",
         ):
-            values[name] = _coerce(name, raw, f.default)
-    values.update({k: v for k, v in flags.items() if v is not None})
+            values[name], origins[name] = _coerce(name, raw, f.default), "env"
+    for name, value in flags.items():
+        if value is not None:
+            values[name], origins[name] = value, "flag"
+    problems += check(values, origins, typing.get_type_hints(ServerConfig), providers)
     if "projects" in values:
         projects = values["projects"]
         if not isinstance(projects, (list, tuple)):
-            raise ConfigError("projects: expected a list")
-        values["projects"] = tuple(p if isinstance(p, Project) else Project.from_dict(p) for p in projects)
+            problems.append(Problem(label("projects", origins["projects"]), "a list of projects", projects))
+        else:
+            try:
+                values["projects"] = tuple(p if isinstance(p, Project) else _project(p) for p in projects)
+            except ConfigError as exc:
+                problems.append(Problem(label("projects", origins["projects"]), str(exc), projects))
+    if problems:
+        raise ConfigError(str(SettingsError(problems)), problems)
     if "disabled_providers" in values:
         values["disabled_providers"] = tuple(values["disabled_providers"])
-    config = ServerConfig(**values)
-    if config.clock not in ("real", "scaled", "virtual"):
-        raise ConfigError(f"clock: expected real, scaled or virtual, got {config.clock!r}")
-    return config
+    return ServerConfig(**values)
+
+
+def _project(data: Any) -> Project:
+    if not isinstance(data, dict):
+        raise ConfigError("a mapping with an 'id' and 'keys'")
+    return Project.from_dict(data)
 
 
 _FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout"}
@@ -151,6 +184,8 @@ _INTS = {"port", "seed", "worker_batch", "max_body_bytes"}
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
+    """A ``VIDMOCK_*`` string as the option's type; left as the string when it does not parse, so
+    ``settings.check`` reports it with the others."""
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in ("1", "true", "yes", "on")
@@ -158,8 +193,8 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
             return int(raw)
         if name in _FLOATS:
             return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: {exc}") from exc
+    except ValueError:
+        return raw
     if name == "disabled_providers":
         return tuple(p for p in raw.split(",") if p)
     return raw

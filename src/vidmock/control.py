@@ -18,13 +18,19 @@ from .clock import Clock, ClockModeError
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
 from .journal import Journal, mask
+from .requestlog import RequestLog
 from .responses import JSONResponse
 from .scenarios import ScenarioEngine, UnknownScenario
 from .store import Store
 
 
 def control_routes(
-    store: Store, clock: Clock, journal: Journal, webhooks: WebhookDispatcher, scenarios: ScenarioEngine
+    store: Store,
+    clock: Clock,
+    journal: Journal,
+    webhooks: WebhookDispatcher,
+    scenarios: ScenarioEngine,
+    requests: RequestLog | None = None,
 ) -> list[Route]:
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
@@ -32,6 +38,8 @@ def control_routes(
     async def reset(request: Request) -> Response:
         store.reset()
         journal.clear()
+        if requests is not None:  # the gateway's request journal (requestlog), cleared with the rest
+            requests.clear()
         return JSONResponse({"reset": True})
 
     async def get_clock(request: Request) -> Response:

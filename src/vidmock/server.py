@@ -45,6 +45,7 @@ from .providers.faults import InProcessTransport, UpstreamClient
 from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
 from .providers.registry import PLUGINS
+from .requestlog import RequestLog, RequestLogMiddleware, inspector_rows, request_routes
 from .responses import JSONResponse
 from .scenarios import ScenarioEngine
 from .scenarios.model import load_file
@@ -76,6 +77,7 @@ class Runtime:
     emulators: dict[str, Any]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     storage: Any = None  # the GCS stand-in (Vertex's output bucket)
+    requests: RequestLog = field(default_factory=RequestLog)  # what the gateway received (requestlog)
 
     async def advance(self, seconds: float) -> float:
         return await self.clock.advance(seconds)
@@ -228,10 +230,22 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     routes = [
         *gateway_routes(runtime.service, content),
         Route("/openapi.yaml", openapi, methods=["GET"]),
-        *inspector_routes(runtime),  # /_vidmock/ui: before the /_vidmock mount, which would shadow it
+        *inspector_routes(
+            runtime, requests=inspector_rows(runtime.requests, runtime.journal)
+        ),  # /_vidmock/ui: before the /_vidmock mount, which would shadow it
         Mount(
             "/_vidmock",
-            routes=control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks, runtime.scenarios),
+            routes=[
+                *control_routes(
+                    runtime.store,
+                    runtime.clock,
+                    runtime.journal,
+                    runtime.webhooks,
+                    runtime.scenarios,
+                    requests=runtime.requests,
+                ),
+                *request_routes(runtime.requests, runtime.journal),
+            ],
         ),
         *(Mount(f"/providers/{name}", app=app) for name, app in runtime.emulators.items()),
         Mount("/providers/gcs", app=runtime.storage),  # Vertex's output bucket
@@ -250,6 +264,8 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
     app.router.redirect_slashes = False  # `/v1/videos/x/` is a 404 on the gateway, not a redirect
     app.add_middleware(RequestIdMiddleware, seed=config.seed)
     _guard(app, config)
+    # Outermost, so requests the guard or the request-id layer refuse are journaled too.
+    app.add_middleware(RequestLogMiddleware, log=runtime.requests, now=runtime.clock.now)
     app.state.vidmock = runtime
     return app
 
@@ -307,9 +323,10 @@ def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) ->
         routes=[
             Mount(
                 "/_vidmock",
-                routes=control_routes(
-                    runtime.store, runtime.clock, runtime.journal, runtime.webhooks, runtime.scenarios
-                ),
+                routes=[
+                    *control_routes(runtime.store, runtime.clock, runtime.journal, runtime.webhooks, runtime.scenarios),
+                    *request_routes(runtime.requests, runtime.journal),
+                ],
             ),
             Mount("/", app=emulator),
         ],

@@ -126,9 +126,11 @@ class WebhookDispatcher:
         }
         # JSON.stringify: compact, non-ASCII kept as is. The signature covers these exact bytes.
         body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        # Signed with the real send time a receiver's clock agrees with; the payload keeps emulated time.
+        signed_at = int(self.clock.wall_time())  # webhooks.md §1.3 and §3
         headers = {
             "Content-Type": "application/json",
-            **sign(self.scheme, job.callback_secret, row.event_id, timestamp, body),
+            **sign(self.scheme, job.callback_secret, row.event_id, signed_at, body),
         }
         row.request_headers, row.request_body, row.last_tried_at = headers, body.decode(), now
         try:

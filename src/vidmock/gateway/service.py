@@ -101,9 +101,10 @@ class GatewayService:
         # vertex at 99.5 beats avalanche at 70).
         uptime = self.config.provider_uptime
         configured.sort(key=lambda m: (-uptime.get(m.provider, 99.5), credit_estimate(m, req), m.provider))
+        can_fallback = resolved.pinned_provider is None and not no_fallback
+        self._scenario_applies(headers, req, [m.provider for m in (configured if can_fallback else configured[:1])])
         scenario, seed = self._scenario(headers, req, configured[0].provider, request_id)
         attempts: list[dict[str, Any]] = []
-        can_fallback = resolved.pinned_provider is None and not no_fallback
         for index, mapping in enumerate(configured):
             reserved = self._credit_gate(project, mapping, req)
             if mapping.provider == "google-vertex" and project.retention == "none":
@@ -128,6 +129,22 @@ class GatewayService:
             )
             return serialize(job, self.clock.now(), self.serialize_options)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _scenario_applies(self, headers: Any, req: CreateRequest, providers: list[str]) -> None:
+        """A scenario the request names itself must be able to apply to one of the providers this job
+        may go to (the first choice or a fallback); otherwise it would be dropped without a word."""
+        for name in self.scenarios.requested(headers, req.prompt):
+            try:
+                written_for = self.scenarios.get(name).provider
+            except UnknownScenario as exc:
+                raise GatewayError(400, str(exc)) from None
+            if written_for is not None and written_for not in providers:
+                raise GatewayError(
+                    400,
+                    f"Scenario {name!r} is written for provider {written_for}, but this request for model "
+                    f"{req.model} can only go to {', '.join(dict.fromkeys(providers))}; choose a model "
+                    f"{written_for} serves or a scenario for one of these providers (vidmock scenarios list).",
+                )
 
     def _scenario(self, headers: Any, req: CreateRequest, provider: str, request_id: str) -> tuple[str | None, int]:
         """The scenario and seed for this job, recorded on it and forwarded to the provider."""

@@ -280,14 +280,15 @@ def signature(ev: Evidence) -> Iterator[Finding]:
 
 @registry.check(family="D", name="d3_timestamp_window")
 def timestamp_window(ev: Evidence) -> Iterator[Finding]:
-    """`webhook-timestamp` is unix seconds within ±300 s of the target's clock at receipt."""
+    """`webhook-timestamp` is unix seconds within ±300 s of the receiver's wall time at receipt: what a
+    real receiver judges freshness against, whatever clock the target emulates (webhooks.md §3)."""
     for job in _hooked(ev):
         for d in ev.job_deliveries(job):
             raw = d.headers.get("webhook-timestamp", "")
-            if not raw.isascii() or not raw.isdigit() or abs(int(raw) - d.clock) > TOLERANCE:
+            if not raw.isascii() or not raw.isdigit() or abs(int(raw) - d.wall) > TOLERANCE:
                 yield _finding(
                     "webhook-timestamp outside the window",
-                    f"unix seconds within ±{TOLERANCE} s of {d.clock:.0f}",
+                    f"unix seconds within ±{TOLERANCE} s of {d.wall:.0f}",
                     raw,
                     d,
                     job,

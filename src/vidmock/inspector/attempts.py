@@ -29,6 +29,7 @@ def verdict(runtime: Runtime, doc: dict[str, Any], row: dict[str, Any]) -> tuple
             row.get("request_headers") or {},
             secret,
             now=float(row["last_tried_at"]),
+            tolerance=None,  # signed at the real send time (Clock.wall_time), not the emulated clock
         )
     except VerificationError as exc:
         return False, f"invalid ({exc.reason}): {exc.message}"

@@ -29,6 +29,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else bundled_directory()
+    if not directory.is_dir():
+        print(f"vidmock: --dir {directory}: no such folder", file=sys.stderr)
+        return 2
     try:
         if args.action == "validate":
             files = [Path(f) for f in args.files] or sorted(directory.glob("*.yaml"))
@@ -40,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file or folder that is not there: bad usage, not a bad scenario
+        print(f"vidmock: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     if args.action == "list":
         width = max((len(n) for n in catalogue), default=0)
         for name, scenario in sorted(catalogue.items()):

@@ -97,6 +97,11 @@ class ScenarioEngine:
         else:
             self.provider_defaults[provider] = name
 
+    def requested(self, headers: Mapping[str, str], prompt: str) -> list[str]:
+        """The scenarios this one request names itself (header, then prompt marker); not defaults."""
+        marker = MARKER.search(prompt or "")
+        return [n for n in (headers.get(HEADER) or None, marker.group(1) if marker else None) if n is not None]
+
     def select(self, provider: str, headers: Mapping[str, str], prompt: str) -> tuple[str | None, int | None]:
         marker = MARKER.search(prompt or "")
         candidates = (

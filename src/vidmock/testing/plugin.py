@@ -82,7 +82,10 @@ def make_config(options: dict[str, Any]) -> Any:
     try:
         # As a config file would give them; the environment is left out on purpose, so a developer's
         # VIDMOCK_PORT or VIDMOCK_CLOCK never changes what a test sees.
-        return build_config({"clock": "virtual", **server_options(options)}, {}, {})
+        from ..providers.registry import PLUGINS
+
+        values = {"clock": "virtual", **server_options(options)}
+        return build_config(values, {}, {}, file_name="vidmock marker or vidmock_config", providers=tuple(PLUGINS))
     except (ConfigError, TypeError) as exc:
         pytest.fail(f"vidmock: {exc}", pytrace=False)
 
@@ -137,16 +140,31 @@ def vidmock(request: pytest.FixtureRequest, vidmock_config: dict[str, Any]) -> I
 
 
 _MISSING = object()
+INSTALL_HINT = "pip install 'vidmock[test]' (from your vidmock checkout or wheel) or pip install {module}"
+
+
+def optional(module: str, fixture: str) -> Any:
+    """Import an optional dependency of one fixture, or fail the test with the install line, not a
+    ModuleNotFoundError from inside the plugin."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        hint = INSTALL_HINT.format(module=module)
+        pytest.fail(f"vidmock: the {fixture} fixture needs {module}, which is not installed: {hint}", pytrace=False)
 
 
 @pytest.fixture
 def vidmock_receiver(vidmock: VidmockHandle) -> Iterator[WebhookReceiver]:
     """A webhook receiver on a free loopback port (``vidmock listen``'s): pass ``.url`` and
-    ``.secret`` as callback_url and callback_secret; it verifies each delivery on vidmock's clock
-    with the signing scheme in use, and answers 200 unless told otherwise (``respond_with``)."""
+    ``.secret`` as callback_url and callback_secret; it verifies each delivery at the wall time the
+    gateway signs with (``Clock.wall_time``, in every clock mode) with the signing scheme in use, and answers 200 unless told otherwise (``respond_with``)."""
     from .receiver import WebhookReceiver
 
-    receiver = WebhookReceiver(scheme=vidmock.config.webhook_scheme, now=vidmock.runtime.clock.now)
+    receiver = WebhookReceiver(scheme=vidmock.config.webhook_scheme, now=vidmock.runtime.clock.wall_time)
     try:
         yield receiver
     finally:
@@ -157,7 +175,7 @@ def vidmock_receiver(vidmock: VidmockHandle) -> Iterator[WebhookReceiver]:
 def vidmock_respx(request: pytest.FixtureRequest, vidmock: VidmockHandle) -> Iterator[Any]:
     """A started ``respx.MockRouter`` routing the gateway's and the providers' real base URLs to
     vidmock in-process. Unmatched requests raise ``AllMockedAssertionError``."""
-    import respx
+    respx = optional("respx", "vidmock_respx")
 
     from .routing import route_vidmock
 

@@ -1,8 +1,8 @@
 """The ``vidmock_receiver`` fixture's object: a webhook receiver on a loopback port that verifies each
 delivery against a known secret, records it, and answers with the statuses you choose.
 
-It is ``vidmock listen``'s ``Receiver`` (``vidmock.listen``) served on a free port, with the
-virtual clock as its time, so a delivery's verdict is judged on the clock the gateway signed with.
+It is ``vidmock listen``'s ``Receiver`` (``vidmock.listen``) served on a free port, with the server
+clock's ``wall_time`` as its time: the gateway signs with the real send time in every clock mode.
 If ``vidmock.listen`` is not installed, a minimal standard-library receiver with the same surface
 takes its place.
 

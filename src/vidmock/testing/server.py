@@ -20,6 +20,7 @@ import httpx
 from ..config import ServerConfig
 from ..gateway.jobs import JOB_KIND, Job, serialize
 from ..gateway.status import TERMINAL
+from .verify import Requests
 
 T = TypeVar("T")
 
@@ -196,6 +197,19 @@ class VidmockHandle:
             headers[SCENARIO_HEADER] = self.scenario
         return headers
 
+    # -- request verification (testing/verify.py) ----------------------------------------------------
+    @property
+    def requests(self) -> Requests:
+        """Every request this vidmock received, gateway and emulators: ``.count(method=, path=, json=)``,
+        ``.find(...)``, ``.called(...)``, ``.verify(times=, ...)``."""
+        from ..requestlog import merged
+
+        return Requests(lambda: list(self.server.call(lambda: merged(self.runtime.requests, self.runtime.journal))))
+
+    def verify(self, times: int | None = None, **criteria: Any) -> list[dict[str, Any]]:
+        """Assert ``times`` requests (at least one if None) match; the failure lists the near misses."""
+        return self.requests.verify(times, **criteria)
+
     # -- reading ------------------------------------------------------------------------------------
     def journal(self, service: str | None = None) -> list[dict[str, Any]]:
         """Upstream calls the provider emulators received, oldest first (secrets masked)."""
@@ -236,6 +250,7 @@ class VidmockHandle:
         def reset() -> None:
             self.runtime.store.reset()
             self.runtime.journal.clear()
+            self.runtime.requests.clear()
             engine = getattr(self.runtime, "scenarios", None)
             if engine is not None:  # scenarios picked by the previous test are forgotten too
                 engine.set_default(self.config.scenario)
