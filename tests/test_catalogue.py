@@ -25,7 +25,10 @@ from vidmock.gateway.constraints import (
 )
 from vidmock.gateway.request import RESOLUTION, SIZES, CreateRequest, ImageInput
 
-CAT = default_catalogue()
+# These tests pin the catalogue the older references describe (gateway.md §5.4, with Avalanche and Sora):
+# the "pre-2026-03" gateway release. The newest release's catalogue is tested in test_releases.py.
+OLD_RELEASE = "pre-2026-03"
+CAT = default_catalogue(OLD_RELEASE)
 IMG = ImageInput(url="data:image/png;base64,aGVsbG8=")
 VID = ("https://example.com/motion.mp4",)
 AUD = ("https://example.com/track.mp3",)
@@ -125,7 +128,7 @@ def test_with_overrides_rejects_names_that_match_nothing(name: str) -> None:
 
 
 def test_g1_catalogue_has_no_avalanche() -> None:
-    g1 = default_catalogue(include_avalanche=False)
+    g1 = default_catalogue(OLD_RELEASE, include_avalanche=False)
     with pytest.raises(GatewayError) as info:
         g1.resolve(AVA_VEO)
     assert info.value.status == 400
