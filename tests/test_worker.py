@@ -29,6 +29,8 @@ def poll_404(operation: str) -> str:
     """The newest release's poll-error text for Vertex's 404 (changes-2026-12.md §2.2): status and JSON body."""
     body = f'{{"error":{{"code":404,"message":"Operation {operation} not found.","status":"NOT_FOUND"}}}}'
     return f"Upstream status request failed with status 404: {body}"
+
+
 SLOW = {"veo-3.1-generate-001": 99999.0}  # an upstream that never finishes within the test
 
 
