@@ -10,6 +10,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, build_config, load_config_file
+from .gateway.releases import get_release
 
 EPILOG = """\
 exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
         help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    # Issue 14: which release of the real gateway to emulate (vidmock.gateway.releases).
+    serve.add_argument(
+        "--gateway-release",
+        metavar="NAME",
+        help="release of the real gateway to emulate: 2026-12 (default, today's) or pre-2026-03 (Sora, Avalanche)",
+    )
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -111,6 +118,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "job_timeout": args.job_timeout,
         "scenario": args.scenario,
         "control_token": args.control_token,
+        "gateway_release": args.gateway_release,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
@@ -133,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         file_values = load_config_file(args.config) if args.config else {}
         config = build_config(file_values, dict(os.environ), _flags(args))
+        get_release(config.gateway_release)  # an unknown release is a configuration error naming the known ones
     except ConfigError as exc:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 2

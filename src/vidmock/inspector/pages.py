@@ -132,6 +132,7 @@ def render_job(runtime: Runtime, doc: dict[str, Any], prefix: str) -> str:
         ),
         ("model", _text(_model(runtime, doc))),
         ("provider", _text(doc.get("provider"))),
+        ("gateway release", _text(doc.get("gateway_release"))),  # the release that served it (issue 14)
         ("scenario", _text(doc.get("scenario"))),
         ("seed", _text(_seed(runtime, doc))),
         (
