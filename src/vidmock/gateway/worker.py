@@ -16,7 +16,7 @@ from ..config import ServerConfig
 from ..ids import IdFactory
 from ..providers.base import PollFailure, PollResult
 from ..store import Store
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Mapping
 from .constraints import cost_for
 from .jobs import JOB_KIND, LOG_KIND, Job
 from .releases import GatewayRelease, get_release
@@ -168,7 +168,7 @@ class Worker:
                     "details": {"reason": "poll_error_limit", "error_count": n, "last_error": message},
                 },
             )
-        return min(MAX_BACKOFF, 10.0 * 2 ** (n - 1))
+        return min(MAX_BACKOFF, 10.0 * 2.0 ** (n - 1))
 
     def _fail(self, job: Job, error: dict[str, object]) -> None:
         job.status = "failed"
@@ -211,7 +211,7 @@ class Worker:
             job.content_filter_pending = False
             self.store.delete(FILTER_KIND, job.id)
 
-    def _mappings(self, job: Job) -> tuple:
+    def _mappings(self, job: Job) -> tuple[Mapping, ...]:
         model = self.catalogue.get(job.model)
         return () if model is None else tuple(m for m in model.mappings if m.provider == job.provider)
 

@@ -155,7 +155,7 @@ class PlannedRecord:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)  # type: ignore[call-overload,no-any-return]
 
     def job_plan(self) -> JobPlan:
         return JobPlan.from_doc(self.plan)
