@@ -57,10 +57,26 @@ def test_config(**changes: Any) -> ServerConfig:
     return ServerConfig(**{"clock": "virtual", "projects": projects, **changes})
 
 
+# A test module (or test) pinned to a gateway release: ``pytestmark = pytest.mark.gateway_release("pre-2026-03")``.
+# Apps built through ``make_app`` without an explicit ``gateway_release`` then emulate that release (issue 14).
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "gateway_release(name): build apps for this gateway release")
+
+
+def pinned_release(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker("gateway_release")
+    return None if marker is None else str(marker.args[0])
+
+
 @pytest.fixture
-def make_app(media: MediaCache) -> Callable[..., Any]:
+def make_app(media: MediaCache, request: pytest.FixtureRequest) -> Callable[..., Any]:
+    release = pinned_release(request)
+
     def factory(config: ServerConfig | None = None, **kw: Any) -> Any:
-        return build_app(config or test_config(), media=media, **{"shared": SHARED, **kw})
+        config = config or test_config()
+        if release is not None and config.gateway_release is None:
+            config = config.with_(gateway_release=release)
+        return build_app(config, media=media, **{"shared": SHARED, **kw})
 
     return factory
 

@@ -25,7 +25,10 @@ from vidmock.gateway.constraints import (
 )
 from vidmock.gateway.request import RESOLUTION, SIZES, CreateRequest, ImageInput
 
-CAT = default_catalogue()
+# These tests pin the catalogue the older references describe (gateway.md §5.4, with Avalanche and Sora):
+# the "pre-2026-03" gateway release. The newest release's catalogue is tested in test_releases.py.
+OLD_RELEASE = "pre-2026-03"
+CAT = default_catalogue(OLD_RELEASE)
 IMG = ImageInput(url="data:image/png;base64,aGVsbG8=")
 VID = ("https://example.com/motion.mp4",)
 AUD = ("https://example.com/track.mp3",)
@@ -125,7 +128,7 @@ def test_with_overrides_rejects_names_that_match_nothing(name: str) -> None:
 
 
 def test_g1_catalogue_has_no_avalanche() -> None:
-    g1 = default_catalogue(include_avalanche=False)
+    g1 = default_catalogue(OLD_RELEASE, include_avalanche=False)
     with pytest.raises(GatewayError) as info:
         g1.resolve(AVA_VEO)
     assert info.value.status == 400
@@ -566,3 +569,102 @@ def test_mappings_are_hashable_and_prices_read_only() -> None:
 def test_duplicate_model_ids_are_refused() -> None:
     with pytest.raises(ValueError):
         Catalogue([*CAT.models(), CAT.models()[0]])
+
+
+# --- the catalogue files (issue 14): validated on load, errors name the file and the key -------------
+
+GOOD = """
+release: test
+models:
+  - id: m
+    family: f
+    max_duration_seconds: 10
+    mappings:
+      - provider: google-vertex
+        external_id: x
+        sizes: [1280x720]
+        durations: [4, 8]
+        audio: true
+        silent: true
+        per_second_price: {default: 0.4}
+"""
+
+
+def test_every_release_file_loads() -> None:
+    from vidmock.gateway.releases import RELEASES
+
+    for name, release in RELEASES.items():
+        assert release.catalogue().models(), name
+
+
+def test_a_good_file_loads_with_dates(tmp_path: Any) -> None:
+    from vidmock.gateway.catalogue_data import load_catalogue_file
+
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD.replace("default: 0.4}", "default: 0.4}\n        deactivated_at: 2026-03-24"))
+    model = load_catalogue_file(path, release="test").get("m")
+    assert model is not None and model.mappings[0].deactivated_at == 1774310400.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("per_second_price: {default: 0.4}", "per_second_price: {default: cheap}"),
+            "broken.yaml: models[0].mappings[0].per_second_price.default: expected a number >= 0, got 'cheap'",
+        ),
+        (
+            ("per_second_price: {default: 0.4}", "per_second_price: {8k: 0.4}"),
+            "broken.yaml: models[0].mappings[0].per_second_price.8k: expected a key <resolution>[_audio|_video]",
+        ),
+        (
+            ("sizes: [1280x720]", "sizes: [1280x721]"),
+            "broken.yaml: models[0].mappings[0].sizes[0]: expected one of the gateway's sizes (gateway.md §2), got '1280x721'",
+        ),
+        (
+            ("        external_id: x\n", ""),
+            "broken.yaml: models[0].mappings[0].external_id: expected a value (required)",
+        ),
+        (
+            ("durations: [4, 8]", "durations: [4, 12]"),
+            "broken.yaml: models[0].mappings[0].durations: expected durations up to max_duration_seconds (10), got 12",
+        ),
+        (
+            ("durations: [4, 8]", "durations: {min: 8, max: 4}"),
+            "broken.yaml: models[0].mappings[0].durations.max: expected an integer >= min (8), got 4",
+        ),
+        (("silent: true", "silent: yes please"), "broken.yaml: models[0].mappings[0].silent: expected true or false"),
+        (
+            ("audio: true", "audio: false\n        deactivated_at: someday"),
+            "broken.yaml: models[0].mappings[0].deactivated_at: expected a date such as 2026-03-24, got 'someday'",
+        ),
+        (("family: f", "family: f\n    colour: red"), "broken.yaml: models[0].colour: expected one of the keys"),
+        (
+            ("release: test", "release: other"),
+            "broken.yaml: release: expected 'test' (the release this file is for), got 'other'",
+        ),
+        (("models:", "modles:"), "broken.yaml: (top level).modles: expected one of the keys models, release"),
+        (("id: m", "id: [m"), "broken.yaml: not valid YAML"),
+    ],
+)
+def test_a_broken_file_names_the_file_and_the_key(tmp_path: Any, change: tuple[str, str], message: str) -> None:
+    from vidmock.gateway.catalogue_data import CatalogueDataError, load_catalogue_file
+
+    path = tmp_path / "broken.yaml"
+    assert change[0] in GOOD
+    path.write_text(GOOD.replace(change[0], change[1], 1))
+    with pytest.raises(CatalogueDataError) as info:
+        load_catalogue_file(path, release="test")
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_duplicate_model_id_names_both_entries(tmp_path: Any) -> None:
+    from vidmock.gateway.catalogue_data import CatalogueDataError, load_catalogue_file
+
+    path = tmp_path / "twice.yaml"
+    models = GOOD.split("models:\n", 1)[1]
+    path.write_text(GOOD + models)
+    with pytest.raises(
+        CatalogueDataError, match=r"twice.yaml: models\[1\].id: expected an id not already used by models\[0\], got 'm'"
+    ):
+        load_catalogue_file(path)

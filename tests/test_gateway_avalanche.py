@@ -19,7 +19,8 @@ from conftest import test_config as config_for_tests
 
 from vidmock.gateway.catalogue import Catalogue, Mapping, VideoModel, default_catalogue
 
-pytestmark = pytest.mark.anyio
+# Seed-era behaviour (Avalanche, Sora): the gateway release the older references describe (issue 14).
+pytestmark = [pytest.mark.anyio, pytest.mark.gateway_release("pre-2026-03")]
 PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBP01NawAAAABJRU5ErkJggg=="
 )
@@ -288,7 +289,7 @@ async def test_rejected_before_any_upstream_call(
 def sora_catalogue() -> Catalogue:
     """The default catalogue plus an avalanche Sora mapping (the reference lists none; G3 had the
     Sora variant in the client), for the createTask path."""
-    sora = default_catalogue().get("sora-2")
+    sora = default_catalogue("pre-2026-03").get("sora-2")
     assert sora is not None
     extra = Mapping(
         provider="avalanche",
@@ -301,7 +302,7 @@ def sora_catalogue() -> Catalogue:
         stealth=True,
     )
     model: VideoModel = replace(sora, mappings=(*sora.mappings, extra))
-    return default_catalogue().with_overrides(models=[model])
+    return default_catalogue("pre-2026-03").with_overrides(models=[model])
 
 
 async def test_sora_variant_end_to_end(make_app: Callable[..., Any]) -> None:

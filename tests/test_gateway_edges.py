@@ -324,6 +324,7 @@ async def test_model_checked_after_auth(client: httpx.AsyncClient) -> None:
     assert_error(await create(client, headers={}, model="no-such-model"), 401, NO_KEY, code="invalid_api_key")
 
 
+@pytest.mark.gateway_release("pre-2026-03")  # gateway.md §2 row 16; the newest rule: test_releases.py
 async def test_46_vertex_without_bucket_and_retention_none_is_400(make_app: Callable[..., Any]) -> None:
     app = make_app(one_project_config(retention="none"))
     async with client_for(app) as c:
@@ -532,6 +533,7 @@ async def test_53_pending_reservations_then_release(make_app: Callable[..., Any]
         assert third.status_code == 200, third.text
 
 
+@pytest.mark.gateway_release("pre-2026-03")  # gateway.md §2 row 16; the newest rule: test_releases.py
 async def test_credit_gate_comes_before_the_vertex_retention_rule(make_app: Callable[..., Any]) -> None:
     """§2 rows 15 then 16."""
     async with client_for(make_app(one_project_config(credits=0.5, retention="none"))) as c:

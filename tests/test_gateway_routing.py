@@ -8,7 +8,8 @@ import httpx
 import pytest
 from conftest import AUTH
 
-pytestmark = pytest.mark.anyio
+# Seed-era behaviour (Avalanche, Sora): the gateway release the older references describe (issue 14).
+pytestmark = [pytest.mark.anyio, pytest.mark.gateway_release("pre-2026-03")]
 BODY = {"model": "veo-3.1-fast-generate-preview", "prompt": "x", "seconds": 8, "size": "1920x1080"}
 FALLBACK = {**AUTH, "X-Vidmock-Scenario": "vertex-500-then-fallback"}
 

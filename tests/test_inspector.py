@@ -46,6 +46,7 @@ def _copied(html: str) -> list[str]:
 
 
 @pytest.mark.anyio
+@pytest.mark.gateway_release("pre-2026-03")  # creates a Sora job (issue 14)
 async def test_jobs_newest_first_with_dashes_and_no_secrets(client: httpx.AsyncClient, runtime: Any) -> None:
     hook = "http://127.0.0.1:9/hooks?x=<script>alert(1)</script>&token=abcdefghijkl"
     first = (await client.post("/v1/videos", json={"prompt": "one", "seconds": 4}, headers=AUTH)).json()["id"]

@@ -85,6 +85,10 @@ def test_wait_for_status_fails_at_once_on_another_terminal_status(tester: pytest
         test_user="""
         import pytest
 
+        @pytest.fixture(scope="session")
+        def vidmock_config():
+            return {"gateway_release": "pre-2026-03"}  # Sora jobs: the older gateway release (issue 14)
+
         def test_blocked(vidmock):
             r = vidmock.client().post("/v1/videos", json={"model": "openai/sora-2", "seconds": 4,
                                                           "prompt": "[vidmock:moderation_blocked] fox"})
@@ -178,6 +182,10 @@ def test_the_marker_changes_options(tester: pytest.Pytester) -> None:
     tester.makepyfile(
         test_user="""
         import pytest
+
+        @pytest.fixture(scope="session")
+        def vidmock_config():
+            return {"gateway_release": "pre-2026-03"}  # Sora jobs: the older gateway release (issue 14)
 
         def create(vidmock, **extra):
             r = vidmock.client().post("/v1/videos", json={"prompt": "fox", "seconds": 4, **extra})

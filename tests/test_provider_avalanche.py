@@ -314,7 +314,7 @@ async def test_a_scenario_for_another_provider_is_ignored(kie: Kie) -> None:
 
 
 def submit_ctx(model: str = "veo-3.1-fast-generate-preview", provider: str = "avalanche", **req: Any) -> SubmitContext:
-    found = default_catalogue().get(model)
+    found = default_catalogue("pre-2026-03").get(model)  # Avalanche: the older gateway release
     assert found is not None
     mapping = next(m for m in found.mappings if m.provider == provider)
     request = CreateRequest(**{"prompt": "x", "seconds": 8, "size": "1920x1080", **req})

@@ -23,7 +23,14 @@ pytestmark = pytest.mark.anyio
 BASE = "http://127.0.0.1:4001"
 JOB = "gateway.job"
 OPERATION = "vertex.operation"
-POLL_404 = "Upstream status request failed with 404 Not Found"
+
+
+def poll_404(operation: str) -> str:
+    """The newest release's poll-error text for Vertex's 404 (changes-2026-12.md §2.2): status and JSON body."""
+    body = f'{{"error":{{"code":404,"message":"Operation {operation} not found.","status":"NOT_FOUND"}}}}'
+    return f"Upstream status request failed with status 404: {body}"
+
+
 SLOW = {"veo-3.1-generate-001": 99999.0}  # an upstream that never finishes within the test
 
 
@@ -147,6 +154,7 @@ async def test_poll_errors_back_off_then_fail(client: httpx.AsyncClient, runtime
     name = job_doc(runtime, vid)["upstream_id"]
     assert runtime.store.get(OPERATION, name) is not None
     runtime.store.delete(OPERATION, name)
+    POLL_404 = poll_404(name)
 
     # First poll at the first tick (5 s), then 10, 20, 40, 80 s apart.
     expected_counts = {5: 1, 15: 2, 35: 3, 75: 4}
@@ -204,12 +212,14 @@ async def test_poll_error_after_timeout_fails_at_once(make_app: Callable[..., An
     runtime = app.state.vidmock
     async with client_for(app) as c:
         video = await create(c)
-        runtime.store.delete(OPERATION, job_doc(runtime, video["id"])["upstream_id"])
+        name = job_doc(runtime, video["id"])["upstream_id"]
+        runtime.store.delete(OPERATION, name)
         await runtime.advance(5)
         assert (await get(c, video["id"]))["status"] == "queued"  # 1 error, not timed out yet
         await runtime.advance(10)  # second poll at 15 s: past the 10 s timeout
         failed = await get(c, video["id"])
     assert failed["status"] == "failed"
+    POLL_404 = poll_404(name)
     assert failed["error"] == {
         "code": "poll_error",
         "message": f"Video generation failed after 2 consecutive polling errors: {POLL_404}",

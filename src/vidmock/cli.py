@@ -12,6 +12,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, build_config, load_config_file
+from .gateway.releases import RELEASES
 
 EPILOG = """\
 exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration (every problem listed)
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    # Issue 14: which release of the real gateway to emulate (vidmock.gateway.releases).
+    serve.add_argument(
+        "--gateway-release",
+        metavar="NAME",
+        help="release of the real gateway to emulate: 2026-12 (default, today's) or pre-2026-03 (Sora, Avalanche)",
+    )
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -114,6 +121,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "job_timeout": args.job_timeout,
         "scenario": args.scenario,
         "control_token": args.control_token,
+        "gateway_release": args.gateway_release,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
@@ -167,6 +175,8 @@ def _load(args: argparse.Namespace) -> Any:
             file_name=args.config or "config file",
             providers=tuple(PLUGINS),
         )
+        if config.gateway_release is not None and config.gateway_release not in RELEASES:
+            extra.append(Problem("gateway_release", f"one of {', '.join(RELEASES)}", config.gateway_release))
     except ConfigError as exc:
         if not extra or not exc.problems:
             raise

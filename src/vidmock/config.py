@@ -30,6 +30,10 @@ class Project:
     devpass: bool = False  # coding-plan org: 403 on create (§2 row 1)
     zero_data_retention: bool = False  # §2 row 2
     retention: str = "retain"  # "none": Vertex without a bucket is refused (§2 row 16)
+    # Issue 14 (changes-2026-12.md §3.2, §5): BYOK provider keys, e.g. {"google-vertex": {"google_vertex_project_id":
+    # "p"}}, and the gateway content filter's settings for this project (vidmock.gateway.moderation reads them).
+    provider_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    content_filter: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Project:
@@ -87,6 +91,8 @@ class ServerConfig:
     gcs_endpoint: str | None = None  # signed URLs point here; default: this server's GCS stand-in
     gcs_hmac_access_id: str = "GOOG1EVIDMOCKHMACKEY"
     gcs_hmac_secret: str = "vidmock-gcs-hmac-secret"
+    # Which release of the real gateway to emulate (vidmock.gateway.releases; None: the newest). Issue 14.
+    gateway_release: str | None = None
 
     @property
     def base_url(self) -> str:

@@ -29,10 +29,11 @@ from .clock import Clock
 from .config import ServerConfig
 from .control import ControlGuard, control_routes, is_loopback
 from .errors import GatewayError, error_body
-from .gateway.catalogue import Catalogue, default_catalogue
+from .gateway.catalogue import Catalogue
 from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import signed_gcs_url
+from .gateway.releases import get_release
 from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
@@ -137,7 +138,8 @@ def build_runtime(
         if media is not None
         else MediaCache(Path(config.media_cache) if config.media_cache else default_media_dir())
     )
-    catalogue = catalogue or default_catalogue()
+    release = get_release(config.gateway_release)  # UnknownRelease (a ConfigError) lists the known names
+    catalogue = catalogue or release.catalogue()
     scenarios = ScenarioEngine.for_config(config, store, shared.loader(load_file))
     ctx = EmulatorContext(
         clock=clock,
@@ -181,8 +183,8 @@ def build_runtime(
             )
         clients.append(http)
         links[name] = ProviderLink(plugin.build_client(config), http)
-    service = GatewayService(config, store, clock, ids, catalogue, links, scenarios)
-    worker = Worker(config, store, clock, ids, catalogue, links)
+    service = GatewayService(config, store, clock, ids, catalogue, links, scenarios, release)
+    worker = Worker(config, store, clock, ids, catalogue, links, release)
     webhooks = WebhookDispatcher(
         store,
         clock,

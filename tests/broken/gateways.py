@@ -250,7 +250,9 @@ VARIANTS = (*MIDDLEWARE, *PATCHES)
 
 def build(variant: str | None, port: int, media: MediaCache) -> Any:
     """vidmock on a virtual clock, plus the named defect (None: the correct gateway)."""
-    app = build_app(ServerConfig(clock="virtual", port=port), media=media)
+    # The harness still draws Sora jobs (harness/lifecycle.py, machine.py): run the gateway release that has
+    # Sora until the harness discovers its models through GET /v1/models (issue 14 item 5).
+    app = build_app(ServerConfig(clock="virtual", port=port, gateway_release="pre-2026-03"), media=media)
     if variant is None:
         return app
     if variant in PATCHES:

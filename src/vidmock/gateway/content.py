@@ -14,9 +14,8 @@ import httpx
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from ..errors import GatewayError, error_body
+from ..errors import GatewayError
 from ..ranges import Unsatisfiable, parse_range
-from ..responses import JSONResponse
 from .jobs import Job
 from .service import ProviderLink
 
@@ -96,8 +95,9 @@ def inline_response(data: bytes, content_type: str | None, headers: Headers) -> 
     try:
         part = parse_range(headers.get("range"), size, headers.get("if-range"))
     except Unsatisfiable:
+        # VC (video-content.ts@ba88bebb, changes-2026-12.md §3.1): the 416 has an empty body.
         out["Content-Range"] = f"bytes */{size}"
-        return JSONResponse(error_body(416, "Requested range not satisfiable"), status_code=416, headers=out)
+        return Response(b"", status_code=416, headers=out)
     if part is None:
         return Response(data, media_type=media_type, headers=out)
     out["Content-Range"] = f"bytes {part.start}-{part.end}/{size}"

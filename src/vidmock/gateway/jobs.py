@@ -54,6 +54,9 @@ class Job:
     routing: list[dict[str, Any]] = field(default_factory=list)
     scenario: str | None = None
     seed: int | None = None
+    gateway_release: str | None = None  # the release that served the job (issue 14; not in the video object)
+    finish_reason: str | None = None  # the log row's: completed | upstream_error | content_filter (§4.2)
+    content_filter_pending: bool = False  # a log-only filter evaluation still running at insert
     # Every status or progress change the gateway saw, [at, status, progress]: the inspector's timeline.
     history: list[list[Any]] = field(default_factory=list)
 

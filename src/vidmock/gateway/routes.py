@@ -13,23 +13,38 @@ from ..errors import GatewayError
 from ..responses import JSONResponse
 from . import tokens
 from .content import ContentSources
+from .models_api import list_models
 from .service import GatewayService
 
 TOKEN_INVALID = "Unauthorized: Invalid or expired video access token."
 TOO_LARGE = "Request body too large"
+# Which gateway release answered (issue 14). The real video object has no such field, so it is a header.
+RELEASE_HEADER = "x-vidmock-gateway-release"
 
 
 def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Route]:
     limit = service.config.max_body_bytes
+    release = {RELEASE_HEADER: service.release.name}
 
     async def create(request: Request) -> Response:
         body = await _read_body(request, limit)
         no_fallback = request.headers.get("x-no-fallback", "").strip().lower() in ("true", "1")
         video = await service.create(body, request.headers, request.state.request_id, no_fallback)
-        return JSONResponse(video)
+        return JSONResponse(video, headers=release)
 
     async def retrieve(request: Request) -> Response:
-        return JSONResponse(service.retrieve(request.headers, request.path_params["video_id"]))
+        return JSONResponse(service.retrieve(request.headers, request.path_params["video_id"]), headers=release)
+
+    async def models(request: Request) -> Response:
+        # The real route needs no API key; its boolean query flags are true only for the string "true".
+        query = request.query_params
+        body = list_models(
+            service.catalogue,
+            service.clock.now(),
+            include_deactivated=query.get("include_deactivated") == "true",
+            exclude_deprecated=query.get("exclude_deprecated") == "true",
+        )
+        return JSONResponse(body, headers=release)
 
     async def content(request: Request) -> Response:
         job = service.ready_job(request.headers, request.path_params["video_id"])
@@ -49,6 +64,7 @@ def gateway_routes(service: GatewayService, sources: ContentSources) -> list[Rou
         Route("/v1/videos", create, methods=["POST"]),
         Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
         Route("/v1/videos/logs/{log_id}/content", log_content, methods=["GET"]),
+        Route("/v1/models", models, methods=["GET"]),
     ]
 
 

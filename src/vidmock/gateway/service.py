@@ -6,8 +6,10 @@ driven by the HTTP adapter in ``routes``; it never sees a Request object.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,8 @@ from .auth import KeyRing
 from .catalogue import Catalogue, Mapping
 from .constraints import business_checks, credit_estimate
 from .jobs import JOB_KIND, LOG_KIND, Job, SerializeOptions, serialize
+from .moderation import BLOCK_MESSAGE, CLASSIFIER_PROVIDER, ContentFilter, moderation_inputs
+from .releases import GatewayRelease, get_release
 from .request import CreateRequest
 from .status import normalize
 from .validation import check_images, parse_create
@@ -37,9 +41,9 @@ ZDR = (
     "Video generation is unavailable while zero data retention is active because video jobs require "
     "temporary output storage."
 )
-VERTEX_RETENTION = (
-    "Vertex-compatible video generation requires either GCS output storage or data retention to be enabled."
-)
+VERTEX_PROJECT_REQUIRED = "Google Vertex video generation requires google_vertex_project_id on the provider key"
+FILTER_KIND = "gateway.content_filter"  # a log-only evaluation that settled after the job was inserted
+FILTER_KEY = "llmgateway_content_filter_evaluation"
 # Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
 FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})  # noqa: B039  (never mutated: each submit sets a fresh dict)
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
@@ -64,8 +68,12 @@ class GatewayService:
         catalogue: Catalogue,
         providers: dict[str, ProviderLink],
         scenarios: ScenarioEngine,
+        release: GatewayRelease | None = None,
     ) -> None:
         self.config, self.store, self.clock, self.ids = config, store, clock, ids
+        # The release of the real gateway emulated (changes-2026-12.md "Releases"); None: from the config.
+        self.release = release or get_release(config.gateway_release)
+        self.content_filter = ContentFilter(config.projects, config.seed)
         self.scenarios = scenarios
         self.catalogue = catalogue
         self.providers = providers
@@ -87,7 +95,7 @@ class GatewayService:
             raise GatewayError(403, DEVPASS)
         if project.zero_data_retention:
             raise GatewayError(400, ZDR)
-        resolved = self.catalogue.resolve(req.model)
+        resolved = self.catalogue.resolve(req.model, self.clock.now())  # lifecycle dates: changes-2026-12.md §1.7
         eligible = business_checks(resolved, req)
         configured = [
             m for m in eligible if m.provider in self.providers and m.provider not in self.config.disabled_providers
@@ -96,19 +104,23 @@ class GatewayService:
             raise GatewayError(
                 400, f"No configured provider is available for model {resolved.model.id} and size {req.routing_size}."
             )
-        check_images(req)
+        configured = self._vertex_storage_rule(configured, project, resolved.pinned_provider)
         # The router's weighted score, simplified: better uptime first, then the cheaper (S1 edge case 25:
         # vertex at 99.5 beats avalanche at 70).
         uptime = self.config.provider_uptime
         configured.sort(key=lambda m: (-uptime.get(m.provider, 99.5), credit_estimate(m, req), m.provider))
         can_fallback = resolved.pinned_provider is None and not no_fallback
         self._scenario_applies(headers, req, [m.provider for m in (configured if can_fallback else configured[:1])])
+        self._vertex_key_rule(configured[0], project)
+        check_images(req)
+        # The content filter runs once, for the first provider routed to (changes-2026-12.md §5).
+        filter_record, filter_task = await self._content_filter(project, configured[0], req, request_id)
         scenario, seed = self._scenario(headers, req, configured[0].provider, request_id)
         attempts: list[dict[str, Any]] = []
         for index, mapping in enumerate(configured):
             reserved = self._credit_gate(project, mapping, req)
-            if mapping.provider == "google-vertex" and project.retention == "none":
-                raise GatewayError(400, VERTEX_RETENTION)
+            if self.release.vertex_without_storage == "refuse" and self._vertex_without_storage(mapping, project):
+                raise GatewayError(400, self.release.vertex_without_storage_message)  # gateway.md §2 row 16
             try:
                 token = FORWARDED.set(
                     {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
@@ -124,9 +136,24 @@ class GatewayService:
                     continue
                 raise GatewayError(err.status or 500, self._public_message(mapping, err)) from err
             attempts.append(_attempt(mapping, 200, True))
+            if filter_task is not None and filter_task.done():
+                filter_record, filter_task = filter_task.result(), None
             job = self._new_job(
-                project, resolved.model.id, mapping, req, request_id, result, reserved, attempts, scenario, seed
+                project,
+                resolved.model.id,
+                mapping,
+                req,
+                request_id,
+                result,
+                reserved,
+                attempts,
+                scenario,
+                seed,
+                filter_record,
+                filter_task is not None,
             )
+            if filter_task is not None:  # log-only, still running: merged into the job when it settles
+                filter_task.add_done_callback(self._filter_settled(job.id))
             return serialize(job, self.clock.now(), self.serialize_options)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
@@ -145,6 +172,57 @@ class GatewayService:
                     f"{req.model} can only go to {', '.join(dict.fromkeys(providers))}; choose a model "
                     f"{written_for} serves or a scenario for one of these providers (vidmock scenarios list).",
                 )
+
+    def _vertex_without_storage(self, mapping: Mapping, project: Project) -> bool:
+        return (
+            mapping.provider == "google-vertex" and not self.config.vertex_output_bucket and project.retention == "none"
+        )
+
+    def _vertex_storage_rule(self, configured: list[Mapping], project: Project, pinned: str | None) -> list[Mapping]:
+        """N1 (changes-2026-12.md §3.3): Vertex with neither an output bucket nor retention is skipped when the
+        model is not pinned, and refused when it is (or when nothing else is left: chosen)."""
+        if self.release.vertex_without_storage != "fallback":
+            return configured
+        kept = [m for m in configured if not self._vertex_without_storage(m, project)]
+        if len(kept) == len(configured):
+            return configured
+        if pinned is not None or not kept:
+            raise GatewayError(400, self.release.vertex_without_storage_message)
+        return kept
+
+    def _vertex_key_rule(self, mapping: Mapping, project: Project) -> None:
+        """N1 (changes-2026-12.md §3.2): a BYOK Vertex key must name its project."""
+        key = project.provider_keys.get("google-vertex")
+        if mapping.provider != "google-vertex" or key is None or not self.release.vertex_key_requires_project:
+            return
+        if not key.get("google_vertex_project_id"):
+            raise GatewayError(400, VERTEX_PROJECT_REQUIRED)
+
+    async def _content_filter(
+        self, project: Project, mapping: Mapping, req: CreateRequest, request_id: str
+    ) -> tuple[dict[str, Any] | None, asyncio.Future[dict[str, Any]] | None]:
+        """Enforced: the record, or the 403 on a violation (no job, no upstream call, no reservation).
+        Log-only: a task the create does not wait for. Neither when the filter does not run (§5)."""
+        plan = self.content_filter.plan(project, mapping.provider, request_id)
+        link = self.providers.get(CLASSIFIER_PROVIDER)
+        if plan is None or link is None or CLASSIFIER_PROVIDER in self.config.disabled_providers:
+            return None, None  # no plan, or no OpenAI credential: skipped silently (C)
+        pictures = [images.prepare(i) for i in (req.image, req.last_frame, *req.reference_images) if i is not None]
+        inputs = moderation_inputs(req, pictures)
+        evaluation = self.content_filter.evaluate(plan, link.http, link.client.content_headers(), request_id, inputs)
+        if not plan.enforced:
+            return None, asyncio.ensure_future(evaluation)
+        record = await evaluation
+        if record["action"] == "blocked":
+            raise GatewayError(403, BLOCK_MESSAGE)
+        return record, None
+
+    def _filter_settled(self, job_id: str) -> Callable[[asyncio.Future[dict[str, Any]]], None]:
+        def store(task: asyncio.Future[dict[str, Any]]) -> None:
+            if not task.cancelled():
+                self.store.put(FILTER_KIND, job_id, task.result())  # the worker merges it into the job
+
+        return store
 
     def _scenario(self, headers: Any, req: CreateRequest, provider: str, request_id: str) -> tuple[str | None, int]:
         """The scenario and seed for this job, recorded on it and forwarded to the provider."""
@@ -201,6 +279,8 @@ class GatewayService:
         routing: list[dict[str, Any]],
         scenario: str | None,
         seed: int,
+        filter_record: dict[str, Any] | None = None,
+        filter_pending: bool = False,
     ) -> Job:
         now = self.clock.now()
         job = Job(
@@ -228,6 +308,8 @@ class GatewayService:
             routing=routing,
             scenario=scenario,
             seed=seed,
+            gateway_release=self.release.name,
+            content_filter_pending=filter_pending,
             upstream_response={
                 **result.raw,
                 "size": req.routing_size,
@@ -236,6 +318,7 @@ class GatewayService:
                 "llmgateway_duration_seconds": req.seconds,
                 "llmgateway_input_image_count": req.image_count,
                 "llmgateway_reserved_spend_usd": reserved,
+                **({FILTER_KEY: filter_record} if filter_record is not None else {}),
             },
         )
         job.record(now)

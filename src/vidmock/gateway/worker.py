@@ -19,8 +19,9 @@ from ..store import Store
 from .catalogue import Catalogue, Mapping
 from .constraints import cost_for
 from .jobs import JOB_KIND, LOG_KIND, Job
+from .releases import GatewayRelease, get_release
 from .request import RESOLUTION
-from .service import ProviderLink
+from .service import FILTER_KEY, FILTER_KIND, ProviderLink
 from .status import TERMINAL, check_transition, normalize
 
 POLL_ERROR_LIMIT = 5
@@ -41,8 +42,10 @@ class Worker:
         ids: IdFactory,
         catalogue: Catalogue,
         providers: dict[str, ProviderLink],
+        release: GatewayRelease | None = None,
     ) -> None:
         self.config, self.store, self.clock, self.ids = config, store, clock, ids
+        self.release = release or get_release(config.gateway_release)
         self.catalogue = catalogue
         self.providers = providers
         self.on_finalized: list[FinalizedHook] = []
@@ -78,6 +81,8 @@ class Worker:
         """Poll (and finalize) one job. The next poll is due ``delay`` after the *tick* that claimed
         it, not after the poll returned, so on a real clock it is ready for the very next loop."""
         delay = self.config.poll_interval
+        if job.content_filter_pending:
+            self._merge_filter_record(job)
         if job.status not in TERMINAL:
             delay = await self._poll(job)
         if job.status in TERMINAL:
@@ -98,7 +103,14 @@ class Worker:
                 raise PollFailure(f"No provider client is configured for {job.provider}")
             result = await link.client.poll(link.http, job.upstream_id, job.to_doc())
         except PollFailure as exc:
-            return self._poll_error(job, str(exc), timed_out)
+            if exc.status is None:
+                return self._poll_error(job, str(exc), timed_out)
+            moderated = self.release.poll_moderation_error(job.provider, exc.status, exc.body)
+            if moderated is not None:  # changes-2026-12.md §2.1: fails at once, as a content filter
+                self._fail(job, moderated)
+                job.finish_reason = "content_filter"
+                return self.config.poll_interval
+            return self._poll_error(job, self.release.poll_error_message(exc.status, exc.body), timed_out)
         self._apply(job, result)
         if job.status not in TERMINAL and timed_out:
             self._fail(
@@ -169,6 +181,7 @@ class Worker:
         if job.log_id is not None:
             return
         job.log_id = self.ids.new("log", 24)
+        job.finish_reason = "completed" if job.status == "completed" else job.finish_reason or "upstream_error"
         if job.status == "completed":
             mapping = next((m for m in self._mappings(job) if m.external_id == job.external_id), None)
             if mapping is not None:
@@ -189,6 +202,14 @@ class Worker:
         self.store.put(LOG_KIND, job.log_id, {"job_id": job.id})
         for hook in self.on_finalized:
             await hook(job)
+
+    def _merge_filter_record(self, job: Job) -> None:
+        """A log-only content-filter evaluation that settled after the insert (changes-2026-12.md §5)."""
+        record = self.store.get(FILTER_KIND, job.id)
+        if record is not None:
+            job.upstream_response = {**job.upstream_response, FILTER_KEY: record}
+            job.content_filter_pending = False
+            self.store.delete(FILTER_KIND, job.id)
 
     def _mappings(self, job: Job) -> tuple[Mapping, ...]:
         model = self.catalogue.get(job.model)

@@ -224,6 +224,7 @@ def _summary(doc: dict[str, Any], row: JobRow, default_seed: Any) -> str:
         ("status", status(doc.get("status")) + (f" <small>{text(doc.get('progress'))}%</small>" if running else "")),
         ("model", text(row.model)),
         ("provider", text(doc.get("provider"))),
+        ("gateway release", text(doc.get("gateway_release"))),  # the release that served it (issue 14)
         ("prompt", text(row.prompt)),
         ("scenario", text(doc.get("scenario"))),
         ("seed", text(_seed(doc, default_seed))),

@@ -78,7 +78,15 @@ class UpstreamError(Exception):
 
 
 class PollFailure(Exception):
-    """A poll that failed (network error or non-2xx); counts towards the poll-error limit (§4.1)."""
+    """A poll that failed (network error or non-2xx); counts towards the poll-error limit (§4.1).
+
+    For a non-2xx answer, ``status`` and ``body`` (parsed JSON, else the text) let the gateway word the
+    message as its release does (changes-2026-12.md §2.2) and spot a moderation verdict (§2.1)."""
+
+    def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class ProviderClient(Protocol):
@@ -147,7 +155,7 @@ class PlannedRecord:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)  # type: ignore[call-overload,no-any-return]
 
     def job_plan(self) -> JobPlan:
         return JobPlan.from_doc(self.plan)
@@ -217,8 +225,14 @@ async def poll_request(http: httpx.AsyncClient, method: str, url: Any, **kwargs:
 def poll_json(response: httpx.Response) -> dict[str, Any]:
     """A status-call body, or PollFailure for a non-2xx or a body that is not a JSON object."""
     if not response.is_success:
+        try:
+            answer: Any = loads(response.content)
+        except (ValueError, RecursionError):
+            answer = response.text
         raise PollFailure(
-            f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip()
+            f"Upstream status request failed with {response.status_code} {REASONS.get(response.status_code, '')}".rstrip(),
+            response.status_code,
+            answer,
         )
     try:
         body = loads(response.content)

@@ -33,7 +33,7 @@ from ..base import EmulatorContext
 from ..callbacks import attach
 from ..faults import fault_response, submit_fault_response, truncated
 from ..http import journaled, read_json
-from . import assets, webhooks
+from . import assets, moderations, webhooks
 from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
 from .multipart import MultipartError, parse_form
@@ -246,6 +246,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
         Route("/v1/videos/{video_id}/content", guarded(content), methods=["GET"]),
         Route("/v1/videos/{video_id}/remix", guarded(remix), methods=["POST"]),
         *webhooks.dashboard_routes(ctx, dispatcher),
+        *moderations.moderation_routes(ctx),  # POST /v1/moderations, the gateway content filter's classifier
         Route("/{path:path}", not_found_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
