@@ -209,30 +209,35 @@ def servers(commands: list[str], ports: dict[int, int], cwd: Path, env: dict[str
                 process.wait()
 
 
-def command_for(block: Block, path: Path) -> list[str]:
+def _file_name(block: Block) -> str:
     if block.mode == "pytest":
-        return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)]
-    if block.lang in PYTHON:
-        return [sys.executable, str(path)]
-    return ["bash", "-e", "-o", "pipefail", str(path)]
+        return f"test_block_{block.line}.py"
+    return f"block_{block.line}.{'py' if block.lang in PYTHON else 'sh'}"
 
 
-def run_block(block: Block, code: str, cwd: Path, env: dict[str, str]) -> None:
-    if block.mode == "pytest":
-        name = f"test_block_{block.line}.py"
+def run_blocks(group: list[tuple[Block, str]], cwd: Path, env: dict[str, str]) -> None:
+    """Run one block, or consecutive pytest blocks in one pytest session (one plugin server for them all)."""
+    paths = []
+    for block, code in group:
+        path = cwd / _file_name(block)
+        path.write_text(code, encoding="utf-8")
+        paths.append(str(path))
+    first = group[0][0]
+    if first.mode == "pytest":
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths]
+    elif first.lang in PYTHON:
+        command = [sys.executable, *paths]
     else:
-        name = f"block_{block.line}.{'py' if block.lang in PYTHON else 'sh'}"
-    path = cwd / name
-    path.write_text(code, encoding="utf-8")
+        command = ["bash", "-e", "-o", "pipefail", *paths]
+    where = ", ".join(block.where for block, _ in group)
+    shown = "".join(code for _, code in group)
     try:
-        done = subprocess.run(
-            command_for(block, path), cwd=cwd, env=env, capture_output=True, timeout=BLOCK_TIMEOUT, check=False
-        )
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=BLOCK_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"{block.where}: still running after {BLOCK_TIMEOUT:.0f} s:\n{code}") from exc
+        raise AssertionError(f"{where}: still running after {BLOCK_TIMEOUT:.0f} s:\n{shown}") from exc
     if done.returncode != 0:
         raise AssertionError(
-            f"{block.where}: exit code {done.returncode}\n--- block (as run) ---\n{code}"
+            f"{where}: exit code {done.returncode}\n--- block (as run) ---\n{shown}"
             f"--- stdout ---\n{done.stdout.decode(errors='replace')[-4000:]}"
             f"--- stderr ---\n{done.stderr.decode(errors='replace')[-4000:]}"
         )
@@ -251,17 +256,26 @@ def run_page(page: Path, repo: Path, workdir: Path) -> int:
     with ExitStack() as stack:
         if GATEWAY_PORT in ports and GATEWAY_PORT not in served:
             stack.enter_context(servers(["vidmock serve --clock virtual"], ports, workdir, env))
+        tests: list[tuple[Block, str]] = []
         for block in blocks:
             if block.mode in ("skip", "other"):
                 continue
             code = rewrite(block.code, ports)
+            ran += 1
+            if block.mode == "pytest":
+                tests.append((block, code))
+                continue
+            if tests:
+                run_blocks(tests, workdir, env)
+                tests = []
             if block.mode == "file":
                 (workdir / block.argument).write_text(code, encoding="utf-8")
             elif block.mode == "server":
                 stack.enter_context(servers(server_lines(block), ports, workdir, env))
             else:
-                run_block(block, code, workdir, env)
-            ran += 1
+                run_blocks([(block, code)], workdir, env)
+        if tests:
+            run_blocks(tests, workdir, env)
     return ran
 
 
