@@ -61,6 +61,9 @@ class Block:
 
 
 def _mode(lang: str, annotation: str, where: str) -> tuple[str, str]:
+    if not lang:
+        # An unnamed fence could hide a command the test would never run: no silent skips.
+        raise DocsError(f"{where}: a fence without a language; name it (sh, python, yaml, text...)")
     kind, _, argument = annotation.partition(":")
     kind, argument = kind.strip(), argument.strip()
     if kind == "skip":
@@ -234,10 +237,14 @@ def run_blocks(group: list[tuple[Block, str]], cwd: Path, env: dict[str, str]) -
     try:
         done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=BLOCK_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"{where}: still running after {BLOCK_TIMEOUT:.0f} s:\n{shown}") from exc
+        raise AssertionError(
+            f"{where}: still running after {BLOCK_TIMEOUT:.0f} s (a foreground server? annotate the fence "
+            f"'sh server' to have the test start it, or 'sh skip: REASON'):\n{shown}"
+        ) from exc
     if done.returncode != 0:
         raise AssertionError(
-            f"{where}: exit code {done.returncode}\n--- block (as run) ---\n{shown}"
+            f"{where}: exit code {done.returncode} (fix the block, or annotate a block that cannot run here "
+            f"'skip: REASON', see tests/docs_runner.py)\n--- block (as run) ---\n{shown}"
             f"--- stdout ---\n{done.stdout.decode(errors='replace')[-4000:]}"
             f"--- stderr ---\n{done.stderr.decode(errors='replace')[-4000:]}"
         )
