@@ -37,6 +37,7 @@ GATEWAY_PORT = 4001
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 COMMENT = re.compile(r"^\s*<!--\s*docs-test:\s*(?P<annotation>.*?)\s*-->\s*$")
 ADDRESS = re.compile(r"(?P<host>127\.0\.0\.1|localhost):(?P<port>\d{2,5})\b")
+BACKGROUND = re.compile(r"(?<!&)&\s*(#.*)?$")
 PORT_FLAG = re.compile(r"(?P<flag>--port[ =])(?P<port>\d{2,5})\b")
 BLOCK_TIMEOUT = 120.0
 SERVER_READY_TIMEOUT = 60.0
@@ -109,6 +110,11 @@ def parse(page: Path) -> list[Block]:
             j += 1
         where = f"{page.name}:{i + 1}"
         mode, argument = _mode(lang.lower(), annotation.strip(), where)
+        if mode == "run" and lang.lower() in SHELL and any(BACKGROUND.search(line) for line in body):
+            # It would outlive the block and the test: the test starts servers itself ('server'), or the reader does.
+            raise DocsError(
+                f"{where}: starts a command in the background with '&'; annotate 'server' or 'skip: REASON'"
+            )
         blocks.append(Block(page, i + 1, lang.lower(), mode, argument, "\n".join(body) + "\n"))
         i = j + 1
     return blocks

@@ -72,6 +72,7 @@ def test_annotations_in_the_info_string_and_in_a_comment(tmp_path: Path) -> None
     [
         ("```sh skip\nx\n```\n", "page.md:1: 'skip' needs a reason"),
         ("intro\n```\nvidmock serve\n```\n", "page.md:2: a fence without a language"),
+        ("```sh\nvidmock serve --port 8080 &   # then\n```\n", "page.md:1: starts a command in the background"),
         ("```sh skip:\nx\n```\n", "page.md:1: 'skip' needs a reason"),
         ("```python sever\nx\n```\n", "page.md:1: unknown docs-test annotation 'sever' on a python block"),
         ("```yaml pytest\nx\n```\n", "page.md:1: unknown docs-test annotation 'pytest' on a yaml block"),
