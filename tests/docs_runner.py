@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -257,11 +258,9 @@ def run_blocks(group: list[tuple[Block, str]], cwd: Path, env: dict[str, str]) -
 
 
 def run_page(page: Path, repo: Path, workdir: Path) -> int:
-    """Run a page's blocks in order in workdir (the checkout's top-level entries linked in); returns how many ran."""
+    """Run a page's blocks in order in workdir (a copy of the checkout, as a reader has); returns how many ran."""
     blocks = parse(page)
-    for entry in repo.iterdir():
-        if entry.name not in (".git", ".venv") and not (workdir / entry.name).exists():
-            (workdir / entry.name).symlink_to(entry)
+    copy_checkout(repo, workdir)
     env = reader_env(repo)
     ports = {port: free_port() for port in sorted(doc_ports(blocks))}
     served = {port for block in blocks if block.mode == "server" for port in served_ports(block)}
@@ -290,6 +289,19 @@ def run_page(page: Path, repo: Path, workdir: Path) -> int:
         if tests:
             run_blocks(tests, workdir, env)
     return ran
+
+
+def copy_checkout(repo: Path, workdir: Path) -> None:
+    """A copy, not links: a block that writes (``--out scenarios/x.yaml``) must not change the checkout."""
+    caches = shutil.ignore_patterns("__pycache__", ".*_cache")
+    for entry in repo.iterdir():
+        target = workdir / entry.name
+        if entry.name.startswith(".") or target.exists():
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target, symlinks=True, ignore=caches)
+        else:
+            shutil.copy2(entry, target)
 
 
 def served_ports(block: Block) -> set[int]:

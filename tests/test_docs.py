@@ -114,3 +114,15 @@ def test_a_page_talking_to_4001_gets_a_virtual_gateway(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     assert run_page(page, REPO, work) == 1
+
+
+def test_blocks_write_to_a_copy_of_the_checkout(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "scenarios").mkdir(parents=True)
+    (repo / "scenarios" / "a.yaml").write_text("name: a\n")
+    page = _page(tmp_path, "```sh\ncat scenarios/a.yaml > scenarios/b.yaml\n```\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    assert run_page(page, repo, work) == 1
+    assert (work / "scenarios" / "b.yaml").read_text() == "name: a\n"
+    assert sorted(p.name for p in (repo / "scenarios").iterdir()) == ["a.yaml"]
