@@ -348,7 +348,7 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
             prompt = text
             kept.append({"type": "text", "text": text})
             continue
-        if kind not in _ROLES:
+        if not isinstance(kind, str) or kind not in _ROLES:  # a list or object here is a 400, not a 500
             raise invalid(
                 f"{where}.type", f"unsupported content type {kind!r}; expected text, image_url, video_url or audio_url"
             )

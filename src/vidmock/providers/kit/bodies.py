@@ -1,0 +1,159 @@
+"""Reading request bodies, in one place: bounded bytes, JSON, and multipart forms.
+
+JSON goes through vidmock's own reader (``jsonutil.loads``): any way a body fails to decode (bad
+syntax, invalid UTF-8, an escaped lone surrogate, nesting too deep) is one ``BadBody(400)`` the
+emulator renders in its envelope, never a 500.
+
+Multipart forms are parsed by python-multipart's streaming parser as the chunks arrive, at most
+``SLICE`` bytes per step with a yield to the event loop between steps, so a body of thousands of tiny
+parts never holds the loop in one long call; part count and part size are bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio.lowlevel
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from ...jsonutil import loads
+from .errors import BadBody
+from .limits import EmulatorLimits
+
+SLICE = 16 * 1024  # bytes parsed between two yields to the event loop
+
+
+async def read_bytes(request: Request, limit: int) -> bytes:
+    """The whole body, or ``BadBody(413)`` past ``limit`` bytes (read once: later calls reuse it)."""
+    size = 0
+    parts: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadBody(413, "too_large")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` as JSON, or ``BadBody(400)`` for anything that does not decode."""
+    try:
+        return loads(raw)
+    except (ValueError, RecursionError, UnicodeError, OverflowError) as exc:
+        raise BadBody(400, "invalid_json") from exc
+
+
+@dataclass(frozen=True)
+class FilePart:
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Form:
+    """A multipart/form-data body: text fields in order, and file parts."""
+
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    files: list[FilePart] = field(default_factory=list)
+
+
+class _Collector:
+    """python-multipart callbacks that build a ``Form`` within ``limits``."""
+
+    def __init__(self, limits: EmulatorLimits) -> None:
+        self.limits = limits
+        self.form = Form()
+        self.count = 0
+        self.headers: dict[bytes, bytes] = {}
+        self.field, self.value = b"", b""
+        self.data = bytearray()
+        self.error: BadBody | None = None
+
+    def on_part_begin(self) -> None:
+        self.count += 1
+        if self.count > self.limits.max_multipart_parts:
+            raise BadBody(413, f"more than {self.limits.max_multipart_parts} parts")
+        self.headers, self.data = {}, bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self.field.lower()] = self.value
+        self.field, self.value = b"", b""
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if len(self.data) + (end - start) > self.limits.max_part_bytes:
+            raise BadBody(413, f"a part over {self.limits.max_part_bytes} bytes")
+        self.data += data[start:end]
+
+    def on_part_end(self) -> None:
+        disposition, options = parse_options_header(self.headers.get(b"content-disposition"))
+        if disposition != b"form-data":
+            raise BadBody(400, "part without Content-Disposition: form-data")
+        name = options.get(b"name")
+        if name is None:
+            raise BadBody(400, "form-data part without a name")
+        filename = options.get(b"filename")
+        if filename is not None:
+            mime = parse_options_header(self.headers.get(b"content-type"))[0].decode("latin-1")
+            self.form.files.append(
+                FilePart(name.decode("utf-8", "replace"), filename.decode("utf-8", "replace"), mime, bytes(self.data))
+            )
+        else:
+            charset = parse_options_header(self.headers.get(b"content-type"))[1].get(b"charset", b"utf-8")
+            try:
+                text = bytes(self.data).decode(charset.decode("latin-1"), "replace")
+            except LookupError:
+                text = bytes(self.data).decode("utf-8", "replace")
+            self.form.fields.append((name.decode("utf-8", "replace"), text))
+
+
+async def read_form(request: Request, limits: EmulatorLimits, limit: int) -> Form:
+    """The multipart/form-data body of ``request``, parsed while it streams in.
+
+    ``BadBody(400)`` for a body that is not such a form; ``BadBody(413)`` past ``limit`` bytes, more
+    than ``limits.max_multipart_parts`` parts or a part over ``limits.max_part_bytes``."""
+    mime, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if mime != b"multipart/form-data" or not boundary:
+        raise BadBody(400, "multipart body without a boundary")
+    collect = _Collector(limits)
+    callbacks: Any = {
+        "on_part_begin": collect.on_part_begin,
+        "on_header_field": collect.on_header_field,
+        "on_header_value": collect.on_header_value,
+        "on_header_end": collect.on_header_end,
+        "on_part_data": collect.on_part_data,
+        "on_part_end": collect.on_part_end,
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks, max_header_count=limits.max_part_headers)
+    except (ValueError, MultipartParseError) as exc:
+        raise BadBody(400, f"multipart body with a bad boundary: {exc}") from exc
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadBody(413, "too_large")
+        for start in range(0, len(chunk), SLICE):
+            try:
+                parser.write(chunk[start : start + SLICE])
+            except MultipartParseError as exc:
+                raise BadBody(400, str(exc) or "malformed multipart body") from exc
+            await anyio.lowlevel.checkpoint()  # let every other request run between two slices
+    try:
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise BadBody(400, str(exc) or "malformed multipart body") from exc
+    if collect.count == 0:
+        raise BadBody(400, "multipart body without parts")
+    return collect.form
