@@ -20,22 +20,24 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from ...jsonutil import loads
-from .errors import BadBody
+from .errors import BadBody, BodyTooLarge
 from .limits import EmulatorLimits
 
 SLICE = 16 * 1024  # bytes parsed between two yields to the event loop
 
 
 async def read_bytes(request: Request, limit: int) -> bytes:
-    """The whole body, or ``BadBody(413)`` past ``limit`` bytes (read once: later calls reuse it)."""
-    size = 0
-    parts: list[bytes] = []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadBody(413, "too_large")
-        parts.append(chunk)
-    return b"".join(parts)
+    """The whole body, or ``BadBody(413)`` past ``limit`` bytes. Starlette's ``Request.body`` keeps
+    it, so a second read in the same handler is free; the kit's ``BodyLimit`` has already cut a
+    streamed body off at the emulator's limit (``BodyTooLarge``), the length check covers a caller
+    with a lower ``limit``."""
+    try:
+        raw = await request.body()
+    except BodyTooLarge as exc:
+        raise BadBody(413, "too_large") from exc
+    if len(raw) > limit:
+        raise BadBody(413, "too_large")
+    return raw
 
 
 def parse_json(raw: bytes) -> Any:
@@ -72,12 +74,11 @@ class _Collector:
         self.headers: dict[bytes, bytes] = {}
         self.field, self.value = b"", b""
         self.data = bytearray()
-        self.error: BadBody | None = None
 
     def on_part_begin(self) -> None:
         self.count += 1
         if self.count > self.limits.max_multipart_parts:
-            raise BadBody(413, f"more than {self.limits.max_multipart_parts} parts")
+            raise BadBody(413, f"more than {self.limits.max_multipart_parts} parts", form=True)
         self.headers, self.data = {}, bytearray()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
@@ -92,16 +93,16 @@ class _Collector:
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if len(self.data) + (end - start) > self.limits.max_part_bytes:
-            raise BadBody(413, f"a part over {self.limits.max_part_bytes} bytes")
+            raise BadBody(413, f"a part over {self.limits.max_part_bytes} bytes", form=True)
         self.data += data[start:end]
 
     def on_part_end(self) -> None:
         disposition, options = parse_options_header(self.headers.get(b"content-disposition"))
         if disposition != b"form-data":
-            raise BadBody(400, "part without Content-Disposition: form-data")
+            raise BadBody(400, "part without Content-Disposition: form-data", form=True)
         name = options.get(b"name")
         if name is None:
-            raise BadBody(400, "form-data part without a name")
+            raise BadBody(400, "form-data part without a name", form=True)
         filename = options.get(b"filename")
         if filename is not None:
             mime = parse_options_header(self.headers.get(b"content-type"))[0].decode("latin-1")
@@ -125,7 +126,7 @@ async def read_form(request: Request, limits: EmulatorLimits, limit: int) -> For
     mime, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
-        raise BadBody(400, "multipart body without a boundary")
+        raise BadBody(400, "multipart body without a boundary", form=True)
     collect = _Collector(limits)
     callbacks: Any = {
         "on_part_begin": collect.on_part_begin,
@@ -138,22 +139,22 @@ async def read_form(request: Request, limits: EmulatorLimits, limit: int) -> For
     try:
         parser = MultipartParser(boundary, callbacks, max_header_count=limits.max_part_headers)
     except (ValueError, MultipartParseError) as exc:
-        raise BadBody(400, f"multipart body with a bad boundary: {exc}") from exc
+        raise BadBody(400, f"multipart body with a bad boundary: {exc}", form=True) from exc
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BadBody(413, "too_large")
+            raise BadBody(413, "too_large", form=True)
         for start in range(0, len(chunk), SLICE):
             try:
                 parser.write(chunk[start : start + SLICE])
             except MultipartParseError as exc:
-                raise BadBody(400, str(exc) or "malformed multipart body") from exc
+                raise BadBody(400, str(exc) or "malformed multipart body", form=True) from exc
             await anyio.lowlevel.checkpoint()  # let every other request run between two slices
     try:
         parser.finalize()
     except MultipartParseError as exc:
-        raise BadBody(400, str(exc) or "malformed multipart body") from exc
+        raise BadBody(400, str(exc) or "malformed multipart body", form=True) from exc
     if collect.count == 0:
-        raise BadBody(400, "multipart body without parts")
+        raise BadBody(400, "multipart body without parts", form=True)
     return collect.form

@@ -50,8 +50,9 @@ class BodyTooLarge(Exception):
 
 class BadBody(Exception):
     """A body that cannot be read as the declared format (JSON that does not parse or decode,
-    a multipart form that breaks the grammar or a limit). ``status`` is 400 or 413."""
+    a multipart form that breaks the grammar or a limit). ``status`` is 400 or 413; ``form`` tells a
+    multipart body from a JSON one."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, form: bool = False) -> None:
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.form = status, reason, form
