@@ -30,6 +30,7 @@ from ..callbacks import CallbackDispatcher
 from ..faults import truncated
 from ..http import bearer_token
 from ..kit import Emulator, ProviderError
+from ..kit.errors import EXPIRED, NO_SUCH_KEY
 from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
 from .models import (
@@ -181,13 +182,13 @@ class ArkEmulator(Emulator):
         name = request.path_params["name"]
         doc = self.ctx.store.get(KIND, name[:-4]) if name.endswith(".mp4") else None
         if doc is None:
-            raise TosError(404, "NoSuchKey", "The specified key does not exist.")
+            raise NO_SUCH_KEY
         task = Task.from_doc(doc)
         now = self.ctx.clock.now()
         if task.status_at(now)[0] != "succeeded":
-            raise TosError(404, "NoSuchKey", "The specified key does not exist.")
+            raise NO_SUCH_KEY
         if not task.video_available(now):
-            raise TosError(403, "AccessDenied", "Request has expired.")
+            raise EXPIRED
         faulted, fault = await self.content_fault(request, task.plan, task.id, _tos_body)
         if faulted is not None:
             return faulted
@@ -224,18 +225,6 @@ def _int_param(raw: str | None, name: str, default: int, lo: int, hi: int | None
         bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
         raise invalid(name, f"expected an integer {bound}, but received {raw!r}")
     return value
-
-
-class TosError(ProviderError):
-    """The object store's answer for a missing or expired video URL (shape chosen: the reference
-    gives none)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(status, message)
-        self.code = code
-
-    def body(self, request_id: str | None = None) -> dict[str, Any]:
-        return {"Code": self.code, "Message": self.message}
 
 
 _TOS_FAULTS = {

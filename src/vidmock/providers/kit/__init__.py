@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .bodies import FilePart, Form
 from .emulator import Emulator, EmulatorApp
-from .errors import BadBody, BodyTooLarge, ProviderError
+from .errors import BadBody, BodyTooLarge, ObjectStoreError, ProviderError
 from .limits import EmulatorLimits
 from .plugin import plugin, variants
 
@@ -20,6 +20,7 @@ __all__ = [
     "EmulatorApp",
     "EmulatorLimits",
     "FilePart",
+    "ObjectStoreError",
     "Form",
     "ProviderError",
     "plugin",

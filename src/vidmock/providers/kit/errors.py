@@ -56,3 +56,20 @@ class BadBody(Exception):
     def __init__(self, status: int, reason: str, *, form: bool = False) -> None:
         super().__init__(reason)
         self.status, self.reason, self.form = status, reason, form
+
+
+class ObjectStoreError(ProviderError):
+    """An object store's JSON answer for a missing or expired file behind a download URL
+    (``{"Code": "NoSuchKey", "Message": …}``), for the providers whose video URLs point at one
+    (Ark's TOS, MiniMax's OSS). Shape chosen: the reference gives none."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, message)
+        self.code = code
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        return {"Code": self.code, "Message": self.message}
+
+
+NO_SUCH_KEY = ObjectStoreError(404, "NoSuchKey", "The specified key does not exist.")
+EXPIRED = ObjectStoreError(403, "AccessDenied", "Request has expired.")
