@@ -66,6 +66,11 @@ class Emulator:
         """The callback dispatcher this provider runs (started with the app), or None."""
         return None
 
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        """Middleware of the provider's own around its app (inside the journal), e.g. a header on
+        every answer; none by default."""
+        return app
+
     # -- how the kit's own refusals read; override where the provider words them its own way ---------
     def route_not_found(self, request: Request) -> ProviderError:
         return self.error(404, None, "Not Found")
@@ -161,7 +166,7 @@ class Emulator:
             },
         )
         starlette.router.redirect_slashes = False  # `/v1/videos/` is an unknown route, not a 307
-        inner: ASGIApp = BodyLimit(starlette, self.body_limit, self._refuse)
+        inner: ASGIApp = self.wrap(BodyLimit(starlette, self.body_limit, self._refuse))
         if self.request_id_header is not None:
             inner = RequestIdHeader(inner, self, self.request_id_header)
         app = EmulatorApp(JournalMiddleware(inner, self.service, self.ctx.journal, self.ctx.clock), self)
