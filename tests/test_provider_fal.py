@@ -69,11 +69,11 @@ class Env:
 
 
 @pytest.fixture
-def build(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+def build(make_app: Callable[..., Any]) -> Callable[..., Any]:
     @asynccontextmanager
     async def factory(options: FalOptions | None = None, **config: Any) -> AsyncIterator[Env]:
-        monkeypatch.setitem(registry.PLUGINS, SERVICE, make_plugin(options) if options else PLUGIN)
-        env = Env(make_app(config_for_tests(**config)))
+        plugins = registry.replacing(make_plugin(options)) if options else registry.PLUGINS
+        env = Env(make_app(config_for_tests(**config), plugins=plugins))
         async with env.http:
             yield env
 
@@ -730,7 +730,6 @@ def test_official_sdk_drives_the_emulator(
     pytest.importorskip("fal_client")
     from vidmock.harness.serve import free_port
 
-    monkeypatch.setitem(registry.PLUGINS, SERVICE, PLUGIN)
     port = free_port()
     cert, key = self_signed(tmp_path)
     app = make_app(config_for_tests(clock="real", public_url=f"https://127.0.0.1:{port}", latency={KLING: 3.0}))

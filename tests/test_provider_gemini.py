@@ -290,7 +290,7 @@ def served(tmp_path: Path) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         f"vidmock serve did not start:\n{proc.stdout.read().decode() if proc.stdout else ''}"
-                    )
+                    ) from None
                 time.sleep(0.05)
         yield base
     finally:

@@ -6,7 +6,6 @@ driven by the HTTP adapter in ``routes``; it never sees a Request object.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from ..config import Project, ServerConfig
 from ..errors import GatewayError
 from ..ids import IdFactory
 from ..providers.base import REASONS, ProviderClient, SubmitContext, SubmitResult, UpstreamError
+from ..providers.faults import forwarding
 from ..scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
 from ..store import Store
 from . import credits, images
@@ -40,8 +40,6 @@ ZDR = (
 VERTEX_RETENTION = (
     "Vertex-compatible video generation requires either GCS output storage or data retention to be enabled."
 )
-# Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
-FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
 MAX_RETRIES = 2
 
@@ -108,14 +106,10 @@ class GatewayService:
             reserved = self._credit_gate(project, mapping, req)
             if mapping.provider == "google-vertex" and project.retention == "none":
                 raise GatewayError(400, VERTEX_RETENTION)
+            # The scenario and seed go to the provider as headers of this submit, passed explicitly.
+            forwarded = {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
             try:
-                token = FORWARDED.set(
-                    {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
-                )
-                try:
-                    result = await self._submit(mapping, req, request_id)
-                finally:
-                    FORWARDED.reset(token)
+                result = await self._submit(mapping, req, request_id, forwarded)
             except UpstreamError as err:
                 attempts.append(_attempt(mapping, err.status, False))
                 retryable = err.status in RETRYABLE or err.status >= 500
@@ -149,7 +143,9 @@ class GatewayService:
         # a finalized job frees its reservation without lowering the balance (CG, edge case 53).
         return credits.check(project.credits, credit_estimate(mapping, req), credits.pending_reservations(jobs, now))
 
-    async def _submit(self, mapping: Mapping, req: CreateRequest, request_id: str) -> SubmitResult:
+    async def _submit(
+        self, mapping: Mapping, req: CreateRequest, request_id: str, forwarded: dict[str, str]
+    ) -> SubmitResult:
         link = self.providers[mapping.provider]
         frames = req.input_mode == "frames"
         ctx = SubmitContext(
@@ -161,7 +157,7 @@ class GatewayService:
             references=tuple(images.prepare(i) for i in req.reference_images),
         )
         try:
-            return await link.client.submit(link.http, ctx)
+            return await link.client.submit(forwarding(link.http, forwarded), ctx)
         except httpx.HTTPError as exc:
             raise UpstreamError(0, f"Upstream request failed: {exc or type(exc).__name__}") from exc
 

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
 from ..callbacks import attach
-from ..faults import ErrorBody, fault_response
+from ..faults import ErrorBody, fault_response, wait_meter
 from ..http import JournalMiddleware
 from .bodies import Form, parse_json, read_bytes, read_form
 from .errors import BadBody, BodyTooLarge, ProviderError
@@ -135,7 +135,7 @@ class Emulator:
         fault = self.ctx.scenarios.submit_fault(
             self.service, request.headers, prompt if isinstance(prompt, str) else ""
         )
-        return await fault_response(fault, self.fault_body(request), self.ctx.clock)
+        return await fault_response(fault, self.fault_body(request), self.ctx.clock, wait_meter(request.scope))
 
     def take_fault(self, plan: dict[str, Any] | None, step: str, key: str) -> dict[str, Any] | None:
         return self.ctx.scenarios.take_fault((plan or {}).get("faults") or {}, step, key)
@@ -143,14 +143,15 @@ class Emulator:
     async def status_fault(self, request: Request, plan: dict[str, Any] | None, key: str) -> Response | None:
         """A poll's scripted fault for job ``key``, rendered; None to answer normally."""
         fault = self.take_fault(plan, "poll", key)
-        return await fault_response(fault, self.fault_body(request), self.ctx.clock)
+        return await fault_response(fault, self.fault_body(request), self.ctx.clock, wait_meter(request.scope))
 
     async def content_fault(
         self, request: Request, plan: dict[str, Any] | None, key: str, body: ErrorBody | None = None
     ) -> tuple[Response | None, dict[str, Any] | None]:
         """A download's scripted fault: (its response or None, the fault, for ``truncated``)."""
         fault = self.take_fault(plan, "content", key)
-        return await fault_response(fault, body or self.fault_body(request), self.ctx.clock), fault
+        body = body or self.fault_body(request)
+        return await fault_response(fault, body, self.ctx.clock, wait_meter(request.scope)), fault
 
     # -- the app -------------------------------------------------------------------------------------
     def app(self) -> ASGIApp:
