@@ -30,6 +30,10 @@ SYNTHESIS = "/api/v1/services/aigc/video-generation/video-synthesis"
 class DashScopeEmulator(Emulator):
     service = SERVICE
     max_body = 16 * 1024 * 1024
+    submit_path = SYNTHESIS
+
+    def example_headers(self) -> dict[str, str]:
+        return {**super().example_headers(), "X-DashScope-Async": "enable"}
 
     def routes(self) -> list[BaseRoute]:
         return [

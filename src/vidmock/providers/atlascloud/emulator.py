@@ -31,6 +31,7 @@ NOT_A_FORM = "Request must be multipart/form-data with a file field"
 class AtlasEmulator(Emulator):
     service = SERVICE
     max_body = 64 * 1024 * 1024
+    submit_path = "/api/v1/model/generateVideo"
 
     def routes(self) -> list[BaseRoute]:
         return [

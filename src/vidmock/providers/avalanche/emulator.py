@@ -43,6 +43,7 @@ def ok(data: Any, msg: str = "success") -> dict[str, Any]:
 class AvalancheEmulator(Emulator):
     service = SERVICE
     max_body = 64 * 1024 * 1024
+    submit_path = "/api/v1/veo/generate"
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -69,7 +70,9 @@ class AvalancheEmulator(Emulator):
         return KieError(405, "Method Not Allowed", http=405)
 
     def too_large(self) -> KieError:
-        return KieError(413)
+        # Refused before the API sees it (a declared length over the limit is never read), so on
+        # a real 413 status line, unlike the API's own errors.
+        return KieError(413, http=413)
 
     def unreadable(self, request: Request, problem: BadBody) -> KieError:
         return self.too_large() if problem.status == 413 else invalid("request body is not valid JSON")

@@ -56,6 +56,7 @@ class ArkEmulator(Emulator):
     service = SERVICE
     max_body = 64 * 1024 * 1024
     request_id_header = "X-Request-Id"
+    submit_path = TASKS
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

@@ -76,6 +76,10 @@ def user_id_for(credential: str) -> str:
 class FalEmulator(Emulator):
     service = SERVICE
     max_body = 32 * 1024 * 1024
+    submit_path = "/fal-ai/kling-video/v2/master/text-to-video"
+
+    def example_headers(self) -> dict[str, str]:
+        return {"Authorization": "Key vidmock-key-id:vidmock-key-secret"}
 
     def __init__(self, ctx: EmulatorContext, options: FalOptions | None = None) -> None:
         super().__init__(ctx)
@@ -188,14 +192,16 @@ class FalEmulator(Emulator):
         faulted = await self.submit_fault(request, prompt)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
+        # The app is routed before its body is read, as fal's front end does: an unknown app is a 404
+        # whatever the body.
         ids = split_model_id(path)
         spec = self.endpoint_for(path.strip("/")) if ids is not None else None
         if ids is None or spec is None:
             if ids is not None and self.known_app(ids[0], ids[1]):
                 raise FalError(404, "Not Found")  # the app exists; its FastAPI has no such route
             raise FalError(404, f"Application '{path.strip('/')}' not found")
+        if problem is not None:
+            raise problem
         webhook_url = request.query_params.get("fal_webhook")
         if webhook_url is not None:
             parts = urlsplit(webhook_url)

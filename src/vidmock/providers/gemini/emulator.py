@@ -37,6 +37,10 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # operation and file ids: 12 
 class GeminiEmulator(Emulator):
     service = SERVICE
     max_body = 64 * 1024 * 1024
+    submit_path = "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
+
+    def example_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": "vidmock-example-key"}
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -11,6 +11,7 @@ parts never holds the loop in one long call; part count and part size are bounde
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +41,39 @@ async def read_bytes(request: Request, limit: int) -> bytes:
     return raw
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json(raw: bytes) -> Any:
-    """``raw`` as JSON, or ``BadBody(400)`` for anything that does not decode."""
+    """``raw`` as JSON, or ``BadBody(400)`` for anything that does not decode: bad syntax, invalid
+    UTF-8, nesting too deep, a number ``int`` refuses, or an escaped lone surrogate (``"\\ud800"``,
+    which ``json`` accepts but no UTF-8 store or answer can hold; a valid pair decodes to one
+    character and passes). The surrogate walk only runs when the bytes hold such an escape."""
     try:
-        return loads(raw)
+        value = loads(raw)
     except (ValueError, RecursionError, UnicodeError, OverflowError) as exc:
         raise BadBody(400, "invalid_json") from exc
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(value):
+        raise BadBody(400, "invalid_json")
+    return value
+
+
+def _encodable(value: Any) -> bool:
+    """Every string in ``value`` (keys too) encodes as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class Emulator:
     service: ClassVar[str]
     max_body: ClassVar[int] = DEFAULT_MAX_BODY  # the provider's own limit; the context's may be lower
     request_id_header: ClassVar[str | None] = None  # a header carrying the request id on every answer
+    submit_path: ClassVar[str] = ""  # the create call's path (the submit step), for the conformance suite
 
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
@@ -57,6 +58,11 @@ class Emulator:
         """The provider's error for an HTTP status (scenario faults, unknown routes, limits);
         ``code`` and ``message`` as a scenario gives them, None for the provider's defaults."""
         raise NotImplementedError
+
+    def example_headers(self) -> dict[str, str]:
+        """Headers a well-formed call carries (credentials a fresh emulator accepts), so the shared
+        conformance suite (tests/test_provider_kit.py) gets past authentication to the body."""
+        return {"Authorization": "Bearer vidmock-example-key"}
 
     def new_request_id(self) -> str | None:
         """A fresh id for one request, for providers that put one on their answers."""

@@ -64,6 +64,11 @@ PAGE_SIZE = (1, 500, 30)
 class KlingEmulator(Emulator):
     service = SERVICE
     max_body = 48 * 1024 * 1024
+    submit_path = "/v1/videos/text2video"
+
+    def example_headers(self) -> dict[str, str]:
+        access, secret = self.opts.keys[0]
+        return {"Authorization": f"Bearer {auth.encode(access, secret, self.ctx.clock.now())}"}
 
     def __init__(self, ctx: EmulatorContext, options: KlingOptions | None = None) -> None:
         super().__init__(ctx)

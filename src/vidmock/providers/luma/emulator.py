@@ -72,6 +72,7 @@ LIST_DEFAULT, LIST_MAX = 10, 100
 class LumaEmulator(Emulator):
     service = SERVICE
     max_body = 1024 * 1024  # Luma takes images by URL only, so bodies are small (limit chosen)
+    submit_path = GENERATIONS
 
     def __init__(self, ctx: EmulatorContext, options: LumaOptions | None = None) -> None:
         super().__init__(ctx)

@@ -39,6 +39,7 @@ CONTENT = "/_vidmock/content/"
 class MinimaxEmulator(Emulator):
     service = SERVICE
     max_body = 64 * 1024 * 1024
+    submit_path = "/v1/video_generation"
 
     def __init__(self, ctx: EmulatorContext, options: MinimaxOptions | None = None) -> None:
         super().__init__(ctx)
@@ -67,7 +68,9 @@ class MinimaxEmulator(Emulator):
         return MinimaxError(2013, f"invalid params, method {request.method} not allowed", http=405)
 
     def too_large(self) -> MinimaxError:
-        return invalid("request body too large")
+        # Refused before the API sees it (a declared length over the limit is never read): a real
+        # 413 status line around the route's envelope.
+        return MinimaxError(2013, "invalid params, request body too large", http=413)
 
     def unreadable(self, request: Request, problem: BadBody) -> MinimaxError:
         return self.too_large() if problem.status == 413 else invalid("request body is not valid JSON")

@@ -52,6 +52,7 @@ class OpenAIEmulator(Emulator):
     service = SERVICE
     max_body = 100 * 1024 * 1024
     request_id_header = "x-request-id"  # on every answer: ``req_`` + 32 hex
+    submit_path = "/v1/videos"
 
     def __init__(self, ctx: EmulatorContext) -> None:
         super().__init__(ctx)

@@ -35,6 +35,10 @@ SERVICE = "runway"
 class RunwayEmulator(Emulator):
     service = SERVICE
     max_body = 32 * 1024 * 1024  # data URIs are at most 16 MB (video_upscale); room for a few of them
+    submit_path = "/v1/text_to_video"
+
+    def example_headers(self) -> dict[str, str]:
+        return {**super().example_headers(), "X-Runway-Version": VERSION}
 
     def __init__(self, ctx: EmulatorContext, options: RunwayOptions | None = None) -> None:
         super().__init__(ctx)

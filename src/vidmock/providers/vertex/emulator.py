@@ -28,6 +28,7 @@ SERVICE = "google-vertex"
 class VertexEmulator(Emulator):
     service = SERVICE
     max_body = 100 * 1024 * 1024
+    submit_path = "/v1/publishers/google/models/veo-3.1-generate-001:predictLongRunning"
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -34,6 +34,7 @@ SERVICE = "xai"
 class XaiEmulator(Emulator):
     service = SERVICE
     max_body = 32 * 1024 * 1024
+    submit_path = "/v1/videos/generations"
 
     def routes(self) -> list[BaseRoute]:
         return [
