@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         (
             "providers/base",
+            "providers/kit",  # the emulator kit (a package)
             "providers/http",
             "providers/faults",
             "providers/inprocess",
@@ -71,6 +72,7 @@ LAYERS: dict[str, int] = {
 }
 SHARED = {
     "providers/base",
+    "providers/kit",
     "providers/http",
     "providers/faults",
     "providers/inprocess",
