@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from ...responses import JSONResponse
 from ..faults import truncated
 from ..http import bearer_token, ranged_response
-from ..kit import BadBody, Emulator, ProviderError
+from ..kit import BadBody, Emulator, ProviderError, prompt_field
 from .errors import UNAUTHORIZED, AtlasError, fault_error
 from .models import DEFAULT_LATENCY, KIND, UPLOAD_KIND, Prediction, parse_generate_body
 
@@ -60,13 +60,9 @@ class AtlasEmulator(Emulator):
     async def generate(self, request: Request) -> Response:
         ctx = self.ctx
         _authenticate(request)
-        value, problem = await self.read_json(request)
-        prompt = value.get("prompt") if isinstance(value, dict) else None
-        faulted = await self.submit_fault(request, prompt)
+        value, faulted = await self.submit_body(request, prompt_field)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse_generate_body(value)
         pid = ctx.ids.new("atlascloud.prediction", 32, "0123456789abcdef")
         latency = float(ctx.config.latency.get(fields["model"], DEFAULT_LATENCY[fields["tier"]]))

@@ -107,12 +107,9 @@ class ArkEmulator(Emulator):
     async def create(self, request: Request) -> Response:
         _authenticate(request)
         ctx = self.ctx
-        value, problem = await self.read_json(request)
-        faulted = await self.submit_fault(request, scenario_prompt(_prompt(value), ctx.scenarios.catalogue))
+        value, faulted = await self.submit_body(request, lambda v: scenario_prompt(_prompt(v), ctx.scenarios.catalogue))
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         model, spec, body = parse_create_body(value)
         if spec is None:
             raise model_not_found(model)

@@ -25,8 +25,7 @@ from ...media import VideoSpec
 from ...responses import JSONResponse
 from ..faults import truncated
 from ..http import ranged_response
-from ..kit import BadBody, Emulator
-from ..kit.google import url_not_found
+from ..kit.google import GoogleFrontEnd
 from .errors import NO_KEY, GoogleError, fault_error
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
 
@@ -34,7 +33,7 @@ SERVICE = "google-ai-studio"
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # operation and file ids: 12 lowercase alnum (§13)
 
 
-class GeminiEmulator(Emulator):
+class GeminiEmulator(GoogleFrontEnd):
     service = SERVICE
     max_body = 64 * 1024 * 1024
     submit_path = "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
@@ -53,17 +52,8 @@ class GeminiEmulator(Emulator):
     def error(self, status: int, code: str | None, message: str | None) -> GoogleError:
         return fault_error(status, code, message)
 
-    def route_not_found(self, request: Request) -> GoogleError:
-        return url_not_found(request.url.path)
-
-    def method_not_allowed(self, request: Request) -> GoogleError:
-        return url_not_found(request.url.path)  # Google's front end: an unserved verb is a 404 too
-
     def too_large(self) -> GoogleError:
         return GoogleError(413, f"Request payload size exceeds the limit: {self.body_limit} bytes.")
-
-    def unreadable(self, request: Request, problem: BadBody) -> GoogleError:
-        return self.too_large() if problem.status == 413 else GoogleError(400, "Invalid JSON payload received.")
 
     async def model_action(self, request: Request) -> Response:
         _authenticate(request)
@@ -77,12 +67,9 @@ class GeminiEmulator(Emulator):
                 f"supported for {action or 'this method'}. Call ListModels to see the list of "
                 "available models and their supported methods.",
             )
-        value, problem = await self.read_json(request)
-        faulted = await self.submit_fault(request, _prompt(value))
+        value, faulted = await self.submit_body(request, _prompt)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse_predict(model, value)
         op_id = ctx.ids.new("gemini.op", 12, ALPHABET)
         name = f"models/{model}/operations/{op_id}"

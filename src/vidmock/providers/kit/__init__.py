@@ -7,7 +7,7 @@ docs/adding-a-provider.md walks through one.
 
 from __future__ import annotations
 
-from .bodies import FilePart, Form
+from .bodies import FilePart, Form, prompt_field
 from .emulator import Emulator, EmulatorApp
 from .errors import BadBody, BodyTooLarge, ObjectStoreError, ProviderError
 from .limits import EmulatorLimits
@@ -24,5 +24,6 @@ __all__ = [
     "Form",
     "ProviderError",
     "plugin",
+    "prompt_field",
     "variants",
 ]

@@ -186,3 +186,8 @@ async def read_form(request: Request, limits: EmulatorLimits, limit: int) -> For
     if collect.count == 0:
         raise BadBody(400, "multipart body without parts", form=True)
     return collect.form
+
+
+def prompt_field(value: Any) -> Any:
+    """``value["prompt"]`` of a body not yet checked (anything else: None), for ``submit_body``."""
+    return value.get("prompt") if isinstance(value, dict) else None

@@ -17,6 +17,7 @@ returning its ``ProviderError`` subclass) and its limits. The kit gives every em
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -135,6 +136,19 @@ class Emulator:
         return await read_form(request, self.ctx.limits, self.body_limit)
 
     # -- the steps every provider has ---------------------------------------------------------------
+    async def submit_body(self, request: Request, prompt_of: Callable[[Any], Any]) -> tuple[Any, Response | None]:
+        """A create's body and scripted fault, in the order every provider answers them: (value, None)
+        to create, or (None, the fault's response). The fault comes first, as a transport failure would,
+        so a bad body is raised only after it (in the provider's envelope, ``unreadable``);
+        ``prompt_of(value)`` finds the prompt for a ``[scenario:NAME]`` marker in a body not yet checked."""
+        value, problem = await self.read_json(request)
+        faulted = await self.submit_fault(request, prompt_of(value))
+        if faulted is not None:
+            return None, faulted
+        if problem is not None:
+            raise problem
+        return value, None
+
     async def submit_fault(self, request: Request, prompt: Any) -> Response | None:
         """A create's scripted fault, rendered; None to create normally. An unknown scenario name
         raises ``UnknownScenario`` (a 400 in the envelope, from the handler)."""

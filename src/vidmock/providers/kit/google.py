@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ProviderError
+from starlette.requests import Request
+
+from .emulator import Emulator
+from .errors import BadBody, ProviderError
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -43,3 +46,17 @@ def url_not_found(path: str) -> GoogleError:
     take): 404 ``NOT_FOUND`` in the JSON envelope (wording chosen: the real one is an HTML page for
     some paths and this envelope for API paths)."""
     return GoogleError(404, f"The requested URL {path} was not found on this server.")
+
+
+class GoogleFrontEnd(Emulator):
+    """What Google's front end answers for both Veo APIs: an unknown path or verb is NOT_FOUND, a body
+    that is not JSON "Invalid JSON payload received."; each API keeps its own ``too_large`` text."""
+
+    def route_not_found(self, request: Request) -> GoogleError:
+        return url_not_found(request.url.path)
+
+    def method_not_allowed(self, request: Request) -> GoogleError:
+        return url_not_found(request.url.path)  # an unserved verb is a 404 too
+
+    def unreadable(self, request: Request, problem: BadBody) -> ProviderError:
+        return self.too_large() if problem.status == 413 else GoogleError(400, "Invalid JSON payload received.")

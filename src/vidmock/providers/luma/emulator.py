@@ -46,7 +46,7 @@ from ..base import EmulatorContext
 from ..callbacks import CallbackDispatcher
 from ..faults import truncated
 from ..http import ranged_response
-from ..kit import BadBody, Emulator
+from ..kit import BadBody, Emulator, prompt_field
 from . import callbacks
 from .errors import (
     INVALID_KEY,
@@ -138,13 +138,9 @@ class LumaEmulator(Emulator):
         self, request: Request, parse: Callable[[Any], dict[str, Any]], latency_key: Callable[[dict[str, Any]], str]
     ) -> Response:
         ctx = self.ctx
-        value, problem = await self.read_json(request)
-        prompt = value.get("prompt") if isinstance(value, dict) else None
-        faulted = await self.submit_fault(request, prompt)
+        value, faulted = await self.submit_body(request, prompt_field)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse(value)
         key = latency_key(fields)
         latency = float(ctx.config.latency.get(key, DEFAULT_LATENCY[key]))

@@ -115,12 +115,9 @@ class MinimaxEmulator(Emulator):
     async def create(self, request: Request, version: int) -> Response:
         _authenticate(request)
         ctx = self.ctx
-        value, problem = await self.read_json(request)
-        faulted = await self.submit_fault(request, _prompt(value))
+        value, faulted = await self.submit_body(request, _prompt)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse_v1(value) if version == 1 else parse_v2(value)
         task_id = self.numeric_id("minimax.task")
         latency = float(ctx.config.latency.get(fields["model"], DEFAULT_LATENCY[version]))

@@ -121,13 +121,9 @@ class RunwayEmulator(Emulator):
         endpoint = request.url.path.rsplit("/", 1)[-1]  # one route per endpoint in ENDPOINTS
         ctx = self.ctx
         owner = self.guard(request)
-        value, problem = await self.read_json(request)
-        prompt = value.get("promptText") if isinstance(value, dict) else None
-        faulted = await self.submit_fault(request, prompt)
+        value, faulted = await self.submit_body(request, lambda v: v.get("promptText") if isinstance(v, dict) else None)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse_create(endpoint, value, self.opts.strict_fields)
         latency = ctx.config.latency.get(fields.model, MODELS[fields.model].latency)
         task_id = ctx.ids.uuid("runway.task")

@@ -17,15 +17,14 @@ from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..gcs.objects import put_object
 from ..http import bearer_token
-from ..kit import BadBody, Emulator
-from ..kit.google import url_not_found
+from ..kit.google import GoogleFrontEnd
 from .errors import UNAUTHENTICATED, GoogleError, fault_error
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
 
 SERVICE = "google-vertex"
 
 
-class VertexEmulator(Emulator):
+class VertexEmulator(GoogleFrontEnd):
     service = SERVICE
     max_body = 100 * 1024 * 1024
     submit_path = "/v1/publishers/google/models/veo-3.1-generate-001:predictLongRunning"
@@ -44,17 +43,8 @@ class VertexEmulator(Emulator):
     def error(self, status: int, code: str | None, message: str | None) -> GoogleError:
         return fault_error(status, code, message)
 
-    def route_not_found(self, request: Request) -> GoogleError:
-        return url_not_found(request.url.path)
-
-    def method_not_allowed(self, request: Request) -> GoogleError:
-        return url_not_found(request.url.path)  # Google's front end: an unserved verb is a 404 too
-
     def too_large(self) -> GoogleError:
         return GoogleError(413, "Request payload size exceeds the limit.")
-
-    def unreadable(self, request: Request, problem: BadBody) -> GoogleError:
-        return self.too_large() if problem.status == 413 else GoogleError(400, "Invalid JSON payload received.")
 
     async def model_action(self, request: Request) -> Response:
         _authenticate(request)

@@ -24,7 +24,7 @@ from ...media import VideoSpec
 from ...responses import JSONResponse
 from ..faults import truncated
 from ..http import bearer_token, ranged_response
-from ..kit import Emulator
+from ..kit import Emulator, prompt_field
 from .errors import NO_CREDENTIALS, XaiError, fault_error
 from .models import DEFAULT_LATENCY, KIND, Video, parse_create
 
@@ -57,13 +57,9 @@ class XaiEmulator(Emulator):
 
     async def create(self, request: Request) -> Response:
         _authenticate(request)
-        value, problem = await self.read_json(request)
-        prompt = value.get("prompt") if isinstance(value, dict) else None
-        faulted = await self.submit_fault(request, prompt)
+        value, faulted = await self.submit_body(request, prompt_field)
         if faulted is not None:
             return faulted
-        if problem is not None:
-            raise problem
         fields = parse_create(value)
         ctx = self.ctx
         latency = ctx.config.latency.get(fields["model"], DEFAULT_LATENCY.get(fields["model"]))
