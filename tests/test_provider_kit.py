@@ -371,3 +371,24 @@ def test_every_provider_over_a_loopback_socket(media: MediaCache) -> None:
                 assert head.split(b" ", 2)[1] == b"413", (name, head[:200])
     finally:
         server.stop()
+
+
+# -- the registry is data ---------------------------------------------------------------------------------
+
+
+async def test_build_app_takes_the_providers_it_is_given(make_app: Any) -> None:
+    from vidmock.providers import registry
+    from vidmock.providers.luma import LumaOptions, make_plugin
+
+    with pytest.raises(TypeError):
+        registry.PLUGINS["luma"] = PLUGINS["luma"]  # type: ignore[index]  # read-only: pass a mapping instead
+    only = {"luma": make_plugin(LumaOptions(api_keys=("only-this-key",)))}
+    app = make_app(plugins=only)
+    assert sorted(app.state.vidmock.emulators) == ["luma"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
+        ping = "/providers/luma/dream-machine/v1/ping"
+        assert (await c.get(ping, headers={"Authorization": "Bearer other"})).status_code == 401
+        assert (await c.get(ping, headers={"Authorization": "Bearer only-this-key"})).status_code == 200
+        assert (await c.get("/providers/openai/v1/videos")).status_code == 404  # not given: not mounted
+    variant = registry.replacing(make_plugin(LumaOptions(api_keys=("k",))))
+    assert sorted(variant) == sorted(PLUGINS) and variant["luma"] is not PLUGINS["luma"]

@@ -259,7 +259,15 @@ class UpstreamClient(httpx.AsyncClient):
     _no_cookies = _NoCookies()
 
     def __init__(self, *, forwarded: Mapping[str, str] | None = None, **kwargs: Any) -> None:
-        transport = kwargs.pop("transport", None) or httpx.AsyncHTTPTransport()
+        # One transport (and one TLS context) shared by every per-submit copy (``with_headers``), built
+        # from the settings httpx itself would build it from.
+        transport = kwargs.pop("transport", None) or httpx.AsyncHTTPTransport(
+            verify=kwargs.get("verify", True),
+            cert=kwargs.get("cert"),
+            http2=kwargs.get("http2", False),
+            limits=kwargs.get("limits", httpx.Limits(max_connections=100, max_keepalive_connections=20)),
+            trust_env=kwargs.get("trust_env", True),
+        )
         super().__init__(transport=transport, **kwargs)
         self.forwarded = dict(forwarded or {})
         # What ``with_headers`` builds its copy from (the client's own settings, not httpx's fields).
