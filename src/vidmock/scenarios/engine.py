@@ -52,7 +52,7 @@ class ScenarioEngine:
         self.catalogue = catalogue
         self.store = store
         self.seed = seed
-        self.default = None
+        self.default: str | None = None
         self.provider_defaults: dict[str, str] = {}
         self.set_default(default)
         for provider, name in (provider_defaults or {}).items():
