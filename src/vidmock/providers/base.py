@@ -152,7 +152,7 @@ class PlannedRecord:
     """What every provider's job record shares (a mixin for its dataclass): it is stored as a
     document and moves along the JobPlan its scenario gave it."""
 
-    plan: dict[str, Any]
+    plan: dict[str, Any] | None  # the scenario's JobPlan as a document (None: the provider's default plan)
 
     @classmethod
     def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
@@ -163,6 +163,9 @@ class PlannedRecord:
         return doc
 
     def job_plan(self) -> JobPlan:
+        """The record's plan; a provider whose records may carry none overrides this with its default."""
+        if self.plan is None:
+            raise ValueError(f"{type(self).__name__} has no plan and no default plan")
         return JobPlan.from_doc(self.plan)
 
 
