@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vidmock.clock import Clock
-from vidmock.providers.faults import ConnectionReset, Hang, InProcessTransport, UpstreamClient, wait_meter
+from vidmock.providers.faults import ConnectionReset, Hang, InProcessTransport, UpstreamClient, forwarding, wait_meter
 from vidmock.providers.inprocess import InProcessClient
 
 BASE = "http://echo.vidmock.internal/providers/echo"
@@ -228,5 +228,38 @@ def test_real_clock_delay_is_cut_at_the_wall_timeout() -> None:
             assert (await fast.get("/slow", params={"s": 0})).status_code == 200
             with pytest.raises(httpx.ReadTimeout, match="aborted due to timeout"):
                 await fast.get("/slow", params={"s": 5})
+
+    asyncio.run(run())
+
+
+def test_forwarded_headers_travel_with_one_submit_only() -> None:
+    """The scenario and seed go with the submit they were chosen for (``forwarding``), explicitly:
+    the client shared by every other call never carries them, on either transport."""
+
+    async def run() -> None:
+        seen: list[dict[str, str]] = []
+        echoed: list[dict[str, Any]] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            seen.append(dict(request.headers))
+            return httpx.Response(200, json={})
+
+        for shared in (
+            UpstreamClient(transport=httpx.MockTransport(answer), base_url=BASE),
+            InProcessClient(echo_app(echoed), base_url=BASE),
+        ):
+            seen.clear()
+            one = forwarding(shared, {"x-vidmock-scenario": "slow-render", "x-vidmock-seed": "7"})
+            assert one is not shared
+            await one.post("/v3/tasks", json={})
+            await shared.post("/v3/tasks", json={})
+            if isinstance(shared, InProcessClient):  # the echo app kept the headers it saw
+                first, second = ({k.decode(): v.decode() for k, v in e["headers"]} for e in echoed)
+            else:
+                first, second = seen
+            assert (first["x-vidmock-scenario"], first["x-vidmock-seed"]) == ("slow-render", "7")
+            assert "x-vidmock-scenario" not in second
+            assert forwarding(shared, {}) is shared
+            await shared.aclose()
 
     asyncio.run(run())
