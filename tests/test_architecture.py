@@ -52,6 +52,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         (
             "providers/base",
+            "providers/kit",  # the emulator kit (a package)
             "providers/http",
             "providers/faults",
             "providers/inprocess",
@@ -80,6 +81,7 @@ LAYERS: dict[str, int] = {
 }
 SHARED = {
     "providers/base",
+    "providers/kit",
     "providers/http",
     "providers/faults",
     "providers/inprocess",

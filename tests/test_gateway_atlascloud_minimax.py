@@ -226,11 +226,8 @@ async def test_minimax_v2_frames_send_adaptive_ratio(client: httpx.AsyncClient, 
     assert [item.get("role") for item in body["content"]] == [None, "first_frame", "last_frame"]
 
 
-async def test_minimax_v2_polled_on_the_v1_route_when_chosen(
-    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(registry.PLUGINS, "minimax", make_plugin(MinimaxOptions(v2_poll="v1")))
-    app = make_app(config_for_tests())
+async def test_minimax_v2_polled_on_the_v1_route_when_chosen(make_app: Callable[..., Any]) -> None:
+    app = make_app(config_for_tests(), plugins=registry.replacing(make_plugin(MinimaxOptions(v2_poll="v1"))))
     runtime = app.state.vidmock
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
         r = await create(c, model="minimax-h3-max", size="1366x768", seconds=5)

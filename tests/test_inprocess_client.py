@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vidmock.clock import Clock
-from vidmock.providers.faults import ConnectionReset, Hang, InProcessTransport, UpstreamClient
+from vidmock.providers.faults import ConnectionReset, Hang, InProcessTransport, UpstreamClient, forwarding, wait_meter
 from vidmock.providers.inprocess import InProcessClient
 
 BASE = "http://echo.vidmock.internal/providers/echo"
@@ -61,14 +61,8 @@ def echo_app(seen: list[dict[str, Any]]) -> Starlette:
 def clients(seen: list[dict[str, Any]]) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     app = echo_app(seen)
 
-    async def forward(request: httpx.Request) -> None:
-        for k, v in FORWARDED.items():
-            request.headers[k] = v
-
-    fast = InProcessClient(app, base_url=BASE, forwarded=lambda: FORWARDED, follow_redirects=False)
-    slow = UpstreamClient(
-        transport=InProcessTransport(app), base_url=BASE, follow_redirects=False, event_hooks={"request": [forward]}
-    )
+    fast = InProcessClient(app, base_url=BASE, forwarded=FORWARDED, follow_redirects=False)
+    slow = UpstreamClient(transport=InProcessTransport(app), base_url=BASE, follow_redirects=False, forwarded=FORWARDED)
     return fast, slow
 
 
@@ -197,7 +191,7 @@ def test_plain_calls_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None
 
 def delaying_app(clock: Clock) -> Starlette:
     async def slow(request: Request) -> Response:
-        await clock.wait(float(request.query_params["s"]))
+        await clock.wait(float(request.query_params["s"]), wait_meter(request.scope))
         return JSONResponse({"ok": True})
 
     return Starlette(routes=[Route("/providers/echo/slow", slow, methods=["GET", "POST"])])
@@ -212,7 +206,7 @@ def test_virtual_clock_delay_counts_against_the_timeout(seconds: float, times_ou
         clock = Clock.virtual()
         app = delaying_app(clock)
         before = clock.now()
-        fast = InProcessClient(app, base_url=BASE, forwarded=dict, clock_timeout=30)
+        fast = InProcessClient(app, base_url=BASE, clock_timeout=30)
         slow = UpstreamClient(transport=InProcessTransport(app, clock_timeout=30), base_url=BASE)
         async with fast, slow:
             for client, kwargs in ((fast, {}), (slow, {"files": {"f": b"x"}})):  # both paths
@@ -229,10 +223,43 @@ def test_virtual_clock_delay_counts_against_the_timeout(seconds: float, times_ou
 def test_real_clock_delay_is_cut_at_the_wall_timeout() -> None:
     async def run() -> None:
         clock = Clock.real()
-        fast = InProcessClient(delaying_app(clock), base_url=BASE, forwarded=dict, wall_timeouts=True, timeout=0.05)
+        fast = InProcessClient(delaying_app(clock), base_url=BASE, wall_timeouts=True, timeout=0.05)
         async with fast:
             assert (await fast.get("/slow", params={"s": 0})).status_code == 200
             with pytest.raises(httpx.ReadTimeout, match="aborted due to timeout"):
                 await fast.get("/slow", params={"s": 5})
+
+    asyncio.run(run())
+
+
+def test_forwarded_headers_travel_with_one_submit_only() -> None:
+    """The scenario and seed go with the submit they were chosen for (``forwarding``), explicitly:
+    the client shared by every other call never carries them, on either transport."""
+
+    async def run() -> None:
+        seen: list[dict[str, str]] = []
+        echoed: list[dict[str, Any]] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            seen.append(dict(request.headers))
+            return httpx.Response(200, json={})
+
+        for shared in (
+            UpstreamClient(transport=httpx.MockTransport(answer), base_url=BASE),
+            InProcessClient(echo_app(echoed), base_url=BASE),
+        ):
+            seen.clear()
+            one = forwarding(shared, {"x-vidmock-scenario": "slow-render", "x-vidmock-seed": "7"})
+            assert one is not shared
+            await one.post("/v3/tasks", json={})
+            await shared.post("/v3/tasks", json={})
+            if isinstance(shared, InProcessClient):  # the echo app kept the headers it saw
+                first, second = ({k.decode(): v.decode() for k, v in e["headers"]} for e in echoed)
+            else:
+                first, second = seen
+            assert (first["x-vidmock-scenario"], first["x-vidmock-seed"]) == ("slow-render", "7")
+            assert "x-vidmock-scenario" not in second
+            assert forwarding(shared, {}) is shared
+            await shared.aclose()
 
     asyncio.run(run())

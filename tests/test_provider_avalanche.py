@@ -19,8 +19,8 @@ from vidmock.gateway.request import CreateRequest
 from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.media import MediaCache
+from vidmock.providers.avalanche import PLUGIN as AVALANCHE
 from vidmock.providers.avalanche.client import FAILED, NO_FILE_URL, NO_TASK_ID, SORA_FAILED, AvalancheClient
-from vidmock.providers.avalanche.emulator import build_emulator
 from vidmock.providers.base import EmulatorContext, PollFailure, PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.faults import InProcessTransport
 from vidmock.store import MemoryStore
@@ -70,7 +70,7 @@ def make_kie(media: MediaCache, tmp_path: Path) -> Callable[..., Any]:
             config=ServerConfig(clock="virtual", scenarios_dir=str(tmp_path)),
         )
         client = httpx.AsyncClient(
-            transport=InProcessTransport(build_emulator(ctx)), base_url="http://kie", headers=AUTH
+            transport=InProcessTransport(AVALANCHE.build_emulator(ctx)), base_url="http://kie", headers=AUTH
         )
         opened.append(client)
         return client, clock

@@ -32,7 +32,6 @@ from vidmock.providers import registry
 from vidmock.providers.base import PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.callbacks import dispatcher_of
 from vidmock.providers.fal import PLUGIN, FalOptions, make_plugin
-from vidmock.providers.fal import emulator as fal_emulator
 from vidmock.providers.fal.emulator import user_id_for
 from vidmock.providers.fal.models import KIND, iso
 from vidmock.providers.fal.webhooks import POLICY, keys_from_jwks, verify
@@ -70,11 +69,11 @@ class Env:
 
 
 @pytest.fixture
-def build(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+def build(make_app: Callable[..., Any]) -> Callable[..., Any]:
     @asynccontextmanager
     async def factory(options: FalOptions | None = None, **config: Any) -> AsyncIterator[Env]:
-        monkeypatch.setitem(registry.PLUGINS, SERVICE, make_plugin(options) if options else PLUGIN)
-        env = Env(make_app(config_for_tests(**config)))
+        plugins = registry.replacing(make_plugin(options)) if options else registry.PLUGINS
+        env = Env(make_app(config_for_tests(**config), plugins=plugins))
         async with env.http:
             yield env
 
@@ -316,7 +315,7 @@ async def test_validation_at_submit_when_chosen(build: Callable[..., Any]) -> No
         assert env.runtime.store.all(KIND) == []
 
 
-async def test_malformed_unknown_and_oversized_requests(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_malformed_unknown_and_oversized_requests(env: Env, build: Callable[..., Any]) -> None:
     r = await env.http.post(f"/{KLING}", content=b"{", headers={**AUTH, "Content-Type": "application/json"})
     assert (r.status_code, r.json()) == (
         422,
@@ -332,9 +331,9 @@ async def test_malformed_unknown_and_oversized_requests(env: Env, monkeypatch: p
     assert (r.status_code, r.json()) == (400, {"detail": "fal_webhook must be an absolute http(s) URL."})
     r = await env.submit(headers={**AUTH, "X-Vidmock-Scenario": "no-such-scenario"})
     assert r.status_code == 400 and "no-such-scenario" in r.json()["detail"]
-    monkeypatch.setattr(fal_emulator, "MAX_BODY", 1024)
-    r = await env.submit(body={"prompt": "x" * 2000})
-    assert (r.status_code, r.json()) == (413, {"detail": "Request body is too large (limit 1024 bytes)."})
+    async with build(max_body_bytes=1024) as small:  # the emulators' body limit: EmulatorContext.limits
+        r = await small.submit(body={"prompt": "x" * 2000})
+        assert (r.status_code, r.json()) == (413, {"detail": "Request body is too large (limit 1024 bytes)."})
 
     r = await env.http.post("/fal-ai/kling-video/requests/abc/status", headers=AUTH)
     assert (r.status_code, r.json()) == (405, {"detail": "Method Not Allowed"})
@@ -731,7 +730,6 @@ def test_official_sdk_drives_the_emulator(
     pytest.importorskip("fal_client")
     from vidmock.harness.serve import free_port
 
-    monkeypatch.setitem(registry.PLUGINS, SERVICE, PLUGIN)
     port = free_port()
     cert, key = self_signed(tmp_path)
     app = make_app(config_for_tests(clock="real", public_url=f"https://127.0.0.1:{port}", latency={KLING: 3.0}))

@@ -30,7 +30,6 @@ from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
 from vidmock.listen import Receiver
 from vidmock.media import MediaCache
-from vidmock.providers import registry
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.callbacks import dispatcher_of
 from vidmock.providers.faults import InProcessTransport
@@ -742,9 +741,8 @@ async def test_client_poll_mapping(data: dict[str, Any], status: str, error_mess
 # -- mounted in the full app --------------------------------------------------------------------------
 
 
-async def test_mounted_in_vidmock(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry.PLUGINS, "kling", PLUGIN)
-    app = make_app(config_for_tests())
+async def test_mounted_in_vidmock(make_app: Callable[..., Any]) -> None:
+    app = make_app(config_for_tests())  # the registry's Kling plugin (the default)
     runtime = app.state.vidmock
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001", auth=KlingAuth(runtime.clock)

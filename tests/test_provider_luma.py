@@ -20,7 +20,6 @@ from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.listen import Receiver
 from vidmock.media import MediaCache
-from vidmock.providers import registry
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.callbacks import CallbackDispatcher, dispatcher_of
 from vidmock.providers.faults import ConnectionReset
@@ -606,8 +605,7 @@ async def test_callbacks_give_up_after_four_attempts(
 
 
 @pytest.fixture
-def server(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setitem(registry.PLUGINS, "luma", PLUGIN)
+def server(make_app: Callable[..., Any]) -> Any:
     return make_app(config_for_tests())
 
 

@@ -17,7 +17,6 @@ from vidmock.gateway.catalogue import Mapping
 from vidmock.gateway.images import prepare
 from vidmock.gateway.request import CreateRequest, ImageInput
 from vidmock.media import MediaCache, VideoSpec
-from vidmock.providers import registry
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.runway import PLUGIN, RunwayOptions, make_plugin
 from vidmock.providers.runway.models import KIND
@@ -563,10 +562,7 @@ async def test_scenario_content_fault_and_retention(media: MediaCache, tmp_path:
 
 
 @pytest.fixture
-async def served(
-    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
-    monkeypatch.setitem(registry.PLUGINS, SERVICE, PLUGIN)
+async def served(make_app: Callable[..., Any]) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     app = make_app(config_for_tests())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:4001") as c:
         yield app, c

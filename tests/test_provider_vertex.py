@@ -15,7 +15,7 @@ from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext
-from vidmock.providers.vertex.emulator import build_emulator
+from vidmock.providers.vertex import PLUGIN
 from vidmock.store import MemoryStore
 
 pytestmark = pytest.mark.anyio
@@ -39,7 +39,7 @@ async def vertex(media: MediaCache) -> AsyncIterator[tuple[httpx.AsyncClient, Cl
         config=ServerConfig(clock="virtual"),
     )
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=build_emulator(ctx)), base_url="http://vertex", params={"key": "k"}
+        transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)), base_url="http://vertex", params={"key": "k"}
     ) as client:
         yield client, clock
 

@@ -19,17 +19,12 @@ import heapq
 import itertools
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
 Mode = Literal["virtual", "real", "scaled"]
 Callback = Callable[[], Awaitable[None]]
 
-# The clock seconds a request asked to spend in ``Clock.wait`` on the virtual clock, which cannot
-# move inside a request. An in-process caller opens an accumulator around its call and compares the
-# total with its timeout, so a scripted delay longer than the timeout still times out.
-VIRTUAL_WAIT: ContextVar[list[float] | None] = ContextVar("vidmock_virtual_wait", default=None)
 
 # Fixed epoch for the virtual clock (2026-03-15T18:40:00Z, the DOC example's created_at), so two
 # runs with the same seed produce the same timestamps byte for byte.
@@ -172,14 +167,13 @@ class Clock:
             listener(self._virtual_now)
         return self._virtual_now
 
-    async def wait(self, seconds: float) -> None:
+    async def wait(self, seconds: float, waited: list[float] | None = None) -> None:
         """Let ``seconds`` of clock time pass inside one request (a slow upstream body). Real and
         scaled clocks wait the matching wall time; the virtual clock cannot move on its own, so the
-        wait is only added to the caller's ``VIRTUAL_WAIT`` accumulator, if it opened one."""
+        wait is only added to ``waited``, the meter an in-process caller handed the request."""
         if seconds <= 0:
             return
         if self.mode == "virtual":
-            waited = VIRTUAL_WAIT.get()
             if waited is not None:
                 waited[0] += seconds
             return

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import gc
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -35,13 +35,13 @@ from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import signed_gcs_url
 from .gateway.releases import get_release
 from .gateway.routes import RequestIdMiddleware, gateway_routes
-from .gateway.service import FORWARDED, GatewayService, ProviderLink
+from .gateway.service import GatewayService, ProviderLink
 from .gateway.worker import Worker
 from .ids import IdFactory
 from .inspector import inspector_routes
 from .journal import Journal
 from .media import MediaCache
-from .providers.base import EmulatorContext
+from .providers.base import EmulatorContext, ProviderPlugin
 from .providers.faults import InProcessTransport, UpstreamClient
 from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
@@ -56,12 +56,6 @@ from .store import Store, open_store
 CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
 CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
-
-
-async def forward_scenario_headers(request: httpx.Request) -> None:
-    """Carry the scenario chosen for the gateway request to the provider emulator it calls."""
-    for name, value in FORWARDED.get().items():
-        request.headers[name] = value
 
 
 @dataclass
@@ -126,8 +120,11 @@ def build_runtime(
     media: MediaCache | None = None,
     standalone: str | None = None,
     shared: SharedSetup | None = None,
+    plugins: Mapping[str, ProviderPlugin] = PLUGINS,
 ) -> Runtime:
-    # `shared`: the TLS context and parsed scenario files, reused across the apps one caller builds.
+    """The runtime of one server: the providers are ``plugins`` (the registry by default; a test
+    passes its own mapping, e.g. ``registry.replacing(make_plugin(options))``); ``shared`` is the TLS
+    context and parsed scenario files, reused across the apps one caller builds."""
     shared = shared if shared is not None else SharedSetup()
     store = store if store is not None else open_store(config.store)
     clock = clock if clock is not None else make_clock(config, store)
@@ -154,20 +151,15 @@ def build_runtime(
     emulators: dict[str, Any] = {}
     links: dict[str, ProviderLink] = {}
     clients: list[httpx.AsyncClient] = []
-    for name, plugin in PLUGINS.items():
+    for name, plugin in plugins.items():
         emulators[name] = plugin.build_emulator(ctx)
         url = config.provider_urls.get(name)
         # In-process by default: the gateway is a real HTTP client of the emulator, without a socket.
         timeout = config.upstream_timeout / clock.speed
         http: httpx.AsyncClient
         if url:
-            http = UpstreamClient(
-                base_url=url,
-                verify=shared.tls_context(),
-                follow_redirects=False,
-                timeout=timeout,
-                event_hooks={"request": [forward_scenario_headers]},
-            )
+            # The scenario and seed headers are added per submit (``providers.faults.forwarding``).
+            http = UpstreamClient(base_url=url, verify=shared.tls_context(), follow_redirects=False, timeout=timeout)
         else:
             # The upstream timeout holds in-process too: in wall time on real and scaled clocks, and
             # against scripted delays on the virtual clock (which cannot move inside a request).
@@ -175,7 +167,6 @@ def build_runtime(
             http = InProcessClient(
                 emulators[name],
                 base_url=f"http://{name}.vidmock.internal",
-                forwarded=FORWARDED.get,
                 follow_redirects=False,
                 timeout=timeout,
                 clock_timeout=config.upstream_timeout if virtual else None,
@@ -202,10 +193,13 @@ def build_runtime(
     )
 
 
-def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette:
+def build_app(
+    config: ServerConfig | None = None, *, plugins: Mapping[str, ProviderPlugin] = PLUGINS, **overrides: Any
+) -> Starlette:
+    """The whole server; its providers are ``plugins`` (data: the registry by default)."""
     config = config or ServerConfig()
     shared = overrides.pop("shared", None) or SharedSetup()
-    runtime = build_runtime(config, shared=shared, **overrides)
+    runtime = build_runtime(config, shared=shared, plugins=plugins, **overrides)
     spec = resources.files("vidmock").joinpath("openapi.yaml").read_bytes()
 
     async def openapi(request: Request) -> Response:
@@ -313,12 +307,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(500, "Internal server error"), status_code=500)
 
 
-def build_provider_app(config: ServerConfig, provider: str, **overrides: Any) -> Starlette:
+def build_provider_app(
+    config: ServerConfig, provider: str, plugins: Mapping[str, ProviderPlugin] = PLUGINS, **overrides: Any
+) -> Starlette:
     """One provider's emulator alone at the root, with the control plane beside it, so a team can
     point its own gateway's base URL for that provider here."""
-    if provider not in PLUGINS:
-        raise KeyError(f"unknown provider {provider!r}; expected one of {', '.join(sorted(PLUGINS))}")
-    runtime = build_runtime(config, standalone=provider, **overrides)
+    if provider not in plugins:
+        raise KeyError(f"unknown provider {provider!r}; expected one of {', '.join(sorted(plugins))}")
+    runtime = build_runtime(config, standalone=provider, plugins=plugins, **overrides)
     emulator = runtime.emulators[provider]
 
     app = Starlette(

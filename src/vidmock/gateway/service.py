@@ -7,7 +7,6 @@ driven by the HTTP adapter in ``routes``; it never sees a Request object.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ..config import Project, ServerConfig
 from ..errors import GatewayError
 from ..ids import IdFactory
 from ..providers.base import REASONS, ProviderClient, SubmitContext, SubmitResult, UpstreamError
+from ..providers.faults import forwarding
 from ..scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
 from ..store import Store
 from . import credits, images
@@ -44,8 +44,6 @@ ZDR = (
 VERTEX_PROJECT_REQUIRED = "Google Vertex video generation requires google_vertex_project_id on the provider key"
 FILTER_KIND = "gateway.content_filter"  # a log-only evaluation that settled after the job was inserted
 FILTER_KEY = "llmgateway_content_filter_evaluation"
-# Headers the provider emulator should see for the submit in flight (read by the HTTP client hook).
-FORWARDED: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("vidmock_forwarded", default={})  # noqa: B039  (never mutated: each submit sets a fresh dict)
 RETRYABLE = {0, 401, 403, 429}  # plus every 5xx (RWF); 400 and 404 are never retried
 MAX_RETRIES = 2
 
@@ -121,14 +119,10 @@ class GatewayService:
             reserved = self._credit_gate(project, mapping, req)
             if self.release.vertex_without_storage == "refuse" and self._vertex_without_storage(mapping, project):
                 raise GatewayError(400, self.release.vertex_without_storage_message)  # gateway.md §2 row 16
+            # The scenario and seed go to the provider as headers of this submit, passed explicitly.
+            forwarded = {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
             try:
-                token = FORWARDED.set(
-                    {HEADER: scenario, SEED_HEADER: str(seed)} if scenario else {SEED_HEADER: str(seed)}
-                )
-                try:
-                    result = await self._submit(mapping, req, request_id)
-                finally:
-                    FORWARDED.reset(token)
+                result = await self._submit(mapping, req, request_id, forwarded)
             except UpstreamError as err:
                 attempts.append(_attempt(mapping, err.status, False))
                 retryable = err.status in RETRYABLE or err.status >= 500
@@ -244,7 +238,9 @@ class GatewayService:
         # a finalized job frees its reservation without lowering the balance (CG, edge case 53).
         return credits.check(project.credits, credit_estimate(mapping, req), credits.pending_reservations(jobs, now))
 
-    async def _submit(self, mapping: Mapping, req: CreateRequest, request_id: str) -> SubmitResult:
+    async def _submit(
+        self, mapping: Mapping, req: CreateRequest, request_id: str, forwarded: dict[str, str]
+    ) -> SubmitResult:
         link = self.providers[mapping.provider]
         frames = req.input_mode == "frames"
         ctx = SubmitContext(
@@ -256,7 +252,7 @@ class GatewayService:
             references=tuple(images.prepare(i) for i in req.reference_images),
         )
         try:
-            return await link.client.submit(link.http, ctx)
+            return await link.client.submit(forwarding(link.http, forwarded), ctx)
         except httpx.HTTPError as exc:
             raise UpstreamError(0, f"Upstream request failed: {exc or type(exc).__name__}") from exc
 

@@ -106,6 +106,17 @@ class ProviderClient(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class EmulatorLimits:
+    """Bounds on what one request may make an emulator hold (options; see ``kit.limits``). The body
+    limit defaults to the gateway's own (``ServerConfig.max_body_bytes``, 64 MiB)."""
+
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_multipart_parts: int = 64  # a video create has a handful of fields and a few images
+    max_part_bytes: int = 32 * 1024 * 1024
+    max_part_headers: int = 8  # python-multipart's default per part
+
+
 @dataclass
 class EmulatorContext:
     """What an emulator gets: the shared clock, store, ids and media; nothing global."""
@@ -117,13 +128,14 @@ class EmulatorContext:
     journal: Journal
     config: ServerConfig
     scenarios: ScenarioEngine = None  # type: ignore[assignment]  # filled in __post_init__
-    standalone: str | None = None
+    standalone: str | None = None  # the provider served alone at the root (`serve --provider`)
+    limits: EmulatorLimits = None  # type: ignore[assignment]  # filled in __post_init__
 
     def __post_init__(self) -> None:
         if self.scenarios is None:
-            self.scenarios = make_engine(
-                self.config, self.store
-            )  # the provider served alone at the root (`serve --provider`)
+            self.scenarios = make_engine(self.config, self.store)
+        if self.limits is None:
+            self.limits = EmulatorLimits(max_body_bytes=self.config.max_body_bytes)
 
     def public_url(self, provider: str) -> str:
         """The externally reachable base of a provider emulator, for URLs it hands out."""
@@ -148,16 +160,20 @@ class PlannedRecord:
     """What every provider's job record shares (a mixin for its dataclass): it is stored as a
     document and moves along the JobPlan its scenario gave it."""
 
-    plan: dict[str, Any]
+    plan: dict[str, Any] | None  # the scenario's JobPlan as a document (None: the provider's default plan)
 
     @classmethod
     def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
         return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload,no-any-return]
+        doc: dict[str, Any] = asdict(self)  # type: ignore[call-overload]  # a dataclass mixin
+        return doc
 
     def job_plan(self) -> JobPlan:
+        """The record's plan; a provider whose records may carry none overrides this with its default."""
+        if self.plan is None:
+            raise ValueError(f"{type(self).__name__} has no plan and no default plan")
         return JobPlan.from_doc(self.plan)
 
 

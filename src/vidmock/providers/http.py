@@ -1,4 +1,5 @@
-"""HTTP plumbing every provider emulator shares: request journaling and bounded JSON bodies."""
+"""HTTP plumbing the emulator kit stands on: request journaling, ranged files, bearer tokens, and a
+bounded JSON reader for routes with a limit of their own."""
 
 from __future__ import annotations
 
@@ -76,21 +77,19 @@ class JournalMiddleware:
 
 
 async def read_json(request: Request, limit: int) -> tuple[Any, str | None]:
-    """(value, None) or (None, reason). Reads at most ``limit`` bytes; a second call reuses the body."""
-    raw = getattr(request, "_body", None)
-    if raw is None:
-        size = 0
-        parts: list[bytes] = []
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None, "too_large"
-            parts.append(chunk)
-        raw = b"".join(parts)
-        request._body = raw  # Starlette's own cache attribute: later reads see the same bytes
+    """(value, None) or (None, reason), reading at most ``limit`` bytes of the body once. Emulator
+    routes read bodies through the kit (``Emulator.read_json``); this is for a route with a lower
+    limit of its own (OpenAI's dashboard webhooks)."""
+    size = 0
+    parts: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None, "too_large"
+        parts.append(chunk)
     try:
-        return loads(raw), None
-    except (ValueError, RecursionError):
+        return loads(b"".join(parts)), None
+    except (ValueError, RecursionError, UnicodeError, OverflowError):
         return None, "invalid_json"
 
 
@@ -116,9 +115,3 @@ def bearer_token(request: Request) -> str:
     token is accepted by emulators that do not keep keys)."""
     auth = request.headers.get("authorization", "")
     return auth[7:].strip() if auth.startswith("Bearer ") else ""
-
-
-def journaled(app: Any, service: str, ctx: Any) -> Any:
-    """An emulator's app with its calls recorded in the journal under ``service``."""
-    app.add_middleware(JournalMiddleware, service=service, journal=ctx.journal, clock=ctx.clock)
-    return app

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 import httpx
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp
 
-from .faults import IN_PROCESS, InProcessTransport, UpstreamClient, exchange
+from .faults import InProcessTransport, UpstreamClient, asgi_call, exchange
 
 # Paths the fast path takes as they are: no percent-encoding or normalisation needed.
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9/._~:@!$&'()*+,;=%-]*$")
@@ -34,31 +34,35 @@ class InProcessClient(UpstreamClient):
         app: ASGIApp,
         *,
         base_url: str,
-        forwarded: Callable[[], Mapping[str, str]],
+        forwarded: Mapping[str, str] | None = None,
         clock_timeout: float | None = None,
         wall_timeouts: bool = False,
         **kwargs: Any,
     ) -> None:
-        async def forward(request: httpx.Request) -> None:
-            for name, value in forwarded().items():
-                request.headers[name] = value
-
         super().__init__(
             transport=InProcessTransport(app, clock_timeout=clock_timeout, wall_timeouts=wall_timeouts),
             base_url=base_url,
-            event_hooks={"request": [forward]},
+            forwarded=forwarded,
             **kwargs,
         )
-        self._app = app
-        self._clock_timeout = clock_timeout
-        self._wall_timeout = self.timeout.read if wall_timeouts else None
-        self._forwarded = forwarded
+        self.app = app
+        self.inprocess_settings = {
+            "base_url": base_url,
+            "clock_timeout": clock_timeout,
+            "wall_timeouts": wall_timeouts,
+            **kwargs,
+        }
+        self.clock_timeout = clock_timeout
+        self.wall_timeout = self.timeout.read if wall_timeouts else None
         url = httpx.URL(base_url)
-        self._prefix = url.raw_path.decode("ascii").rstrip("/")
-        self._server = (url.host, url.port or 80)
+        self.prefix = url.raw_path.decode("ascii").rstrip("/")
+        self.server = (url.host, url.port or 80)
         # httpx's default headers (user-agent, accept…) as the emulator would see them over a socket.
-        self._defaults = [(k.lower(), v) for k, v in self.headers.raw]
-        self._host = (b"host", url.netloc)
+        self.defaults = [(k.lower(), v) for k, v in self.headers.raw]
+        self.host = (b"host", url.netloc)
+
+    def with_headers(self, forwarded: Mapping[str, str]) -> InProcessClient:
+        return InProcessClient(self.app, forwarded=forwarded, **self.inprocess_settings) if forwarded else self
 
     async def request(
         self,
@@ -66,7 +70,7 @@ class InProcessClient(UpstreamClient):
         url: Any,
         *,
         content: Any = None,
-        data: Any = None,  # type: ignore[override]
+        data: Any = None,
         files: Any = None,
         json: Any = None,
         params: Any = None,
@@ -92,14 +96,14 @@ class InProcessClient(UpstreamClient):
     def _target(self, url: Any, params: Any) -> tuple[str, bytes] | None:
         """(raw path, query string) for a call the fast path can make, else None."""
         if isinstance(url, httpx.URL):
-            if url.is_absolute_url and (url.host, url.port or 80) != self._server:
+            if url.is_absolute_url and (url.host, url.port or 80) != self.server:
                 return None
             path, _, query = url.raw_path.decode("ascii").partition("?")
             if params:
                 return None
         elif isinstance(url, str) and url.startswith("/"):
             path, _, query = url.partition("?")
-            path = self._prefix + path
+            path = self.prefix + path
             if params:
                 if query or not isinstance(params, Mapping):
                     return None
@@ -113,58 +117,40 @@ class InProcessClient(UpstreamClient):
     async def _call(
         self, method: str, raw_path: str, query: bytes, headers: Any, body: bytes, is_json: bool
     ) -> httpx.Response:
-        merged = self._merge(headers, body, is_json)
         scope = {
             "type": "http",
-            "asgi": {"version": "3.0"},
             "http_version": "1.1",
             "method": method,
             "scheme": "http",
             "path": unquote(raw_path),
             "raw_path": raw_path.encode("ascii"),
             "query_string": query,
-            "headers": merged,
-            "server": self._server,
+            "headers": self._merge(headers, body, is_json),
+            "server": self.server,
             "client": ("127.0.0.1", 123),
             "root_path": "",
-            IN_PROCESS: True,
         }
-        sent = False
-        status = 500
-        out_headers: list[tuple[bytes, bytes]] = []
-        parts: list[bytes] = []
-
-        async def receive() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            nonlocal status, out_headers
-            if message["type"] == "http.response.start":
-                status, out_headers = message["status"], message.get("headers", [])
-            elif message["type"] == "http.response.body" and method != "HEAD":
-                parts.append(message.get("body", b""))
-
-        await exchange(
-            self._app(scope, receive, send),
+        status, out_headers, data = await exchange(
+            lambda waited: asgi_call(self.app, scope, body, waited),
             lambda: self._request(method, raw_path, query),
-            wall_timeout=self._wall_timeout,
-            clock_timeout=self._clock_timeout,
+            wall_timeout=self.wall_timeout,
+            clock_timeout=self.clock_timeout,
         )
-        return _response(status, out_headers, b"".join(parts), self._request(method, raw_path, query))
+        response = httpx.Response(
+            status, headers=out_headers, stream=httpx.ByteStream(data), request=self._request(method, raw_path, query)
+        )
+        response.read()  # complete already: the body is the emulator's bytes, read through httpx's public API
+        return response
 
     def _merge(self, headers: Any, body: bytes, is_json: bool) -> list[tuple[bytes, bytes]]:
         given: dict[bytes, bytes] = {}
         if headers:
             for k, v in headers.items() if isinstance(headers, Mapping) else headers:
                 given[_b(k).lower()] = _b(v)
-        for k, v in self._forwarded().items():
+        for k, v in self.forwarded.items():
             given[_b(k).lower()] = _b(v)
-        merged = [self._host]
-        merged += [(k, v) for k, v in self._defaults if k not in given]
+        merged = [self.host]
+        merged += [(k, v) for k, v in self.defaults if k not in given]
         if body or is_json:
             merged.append((b"content-length", str(len(body)).encode()))
         if is_json and b"content-type" not in given:
@@ -173,33 +159,8 @@ class InProcessClient(UpstreamClient):
         return merged
 
     def _request(self, method: str, raw_path: str, query: bytes) -> httpx.Request:
-        # Built lazily by httpx only when read (response.request/url): a plain object is enough here.
-        return _LazyRequest(method, self._host[1], raw_path, query)  # type: ignore[return-value]
-
-
-class _LazyRequest(httpx.Request):
-    """An httpx.Request whose URL is only parsed if someone looks at it."""
-
-    def __init__(self, method: str, netloc: bytes, raw_path: str, query: bytes) -> None:
-        self.method = method
-        self._parts = (netloc, raw_path, query)
-        self.extensions = {}
-
-    @property  # type: ignore[override]
-    def url(self) -> httpx.URL:
-        netloc, raw_path, query = self._parts
-        return httpx.URL(f"http://{netloc.decode('ascii')}{raw_path}" + (f"?{query.decode('ascii')}" if query else ""))
-
-
-def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes, request: httpx.Request) -> httpx.Response:
-    """A read, closed ``httpx.Response``. ``Response(content=…)`` re-derives content headers and reads
-    the body through its decoder chain, ~40 % of a poll's client side; the body here is already
-    complete and the headers are the emulator's own."""
-    response = httpx.Response(status, stream=httpx.ByteStream(body), request=request)
-    response.headers._list = [(k, k.lower(), v) for k, v in headers]  # what Headers(list) would build
-    response._content = body
-    response.is_stream_consumed = response.is_closed = True
-    return response
+        netloc = self.host[1].decode("ascii")
+        return httpx.Request(method, f"http://{netloc}{raw_path}" + (f"?{query.decode('ascii')}" if query else ""))
 
 
 def _body(content: Any, value: Any) -> bytes | None:

@@ -1,6 +1,14 @@
-"""Every provider vidmock emulates. Adding one is a package with a ``PLUGIN`` and a line here."""
+"""Every provider vidmock emulates. Adding one is a package with a ``PLUGIN`` and a line here.
+
+The registry is data, handed to ``server.build_app(config, plugins=…)``: ``PLUGINS`` is read-only, and
+a test or a user that wants a variant (other options) or fewer providers passes its own mapping,
+for example ``replacing(make_plugin(LumaOptions(api_keys=("k",))))``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from .alibaba import PLUGIN as ALIBABA
 from .atlascloud import PLUGIN as ATLASCLOUD
@@ -17,7 +25,28 @@ from .runway import PLUGIN as RUNWAY
 from .vertex import PLUGIN as VERTEX
 from .xai import PLUGIN as XAI
 
-PLUGINS: dict[str, ProviderPlugin] = {
-    p.name: p
-    for p in (VERTEX, OPENAI, BYTEDANCE, ATLASCLOUD, MINIMAX, XAI, ALIBABA, GEMINI, AVALANCHE, LUMA, FAL, RUNWAY, KLING)
-}
+PLUGINS: Mapping[str, ProviderPlugin] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            VERTEX,
+            OPENAI,
+            BYTEDANCE,
+            ATLASCLOUD,
+            MINIMAX,
+            XAI,
+            ALIBABA,
+            GEMINI,
+            AVALANCHE,
+            LUMA,
+            FAL,
+            RUNWAY,
+            KLING,
+        )
+    }
+)
+
+
+def replacing(*plugins: ProviderPlugin, base: Mapping[str, ProviderPlugin] = PLUGINS) -> dict[str, ProviderPlugin]:
+    """``base`` with each of ``plugins`` in place of the entry of the same name (a variant)."""
+    return {**base, **{p.name: p for p in plugins}}

@@ -118,7 +118,10 @@ class ScenarioEngine:
                 name = candidate
                 break
         raw_seed = headers.get(SEED_HEADER)
-        seed = int(raw_seed) if raw_seed and raw_seed.strip().lstrip("-").isdigit() else None
+        digits = (raw_seed or "").strip().lstrip("-")
+        # ASCII digits only, and few of them: "²" is a digit to isdigit() but not to int(), and int()
+        # refuses over 4,300 digits; either was a 500 (issue 12). Such a seed is ignored, like any other.
+        seed = int(raw_seed) if raw_seed and digits.isascii() and digits.isdigit() and len(digits) <= 30 else None
         return name, seed
 
     def plan(

@@ -1,7 +1,7 @@
 """Alibaba DashScope video synthesis: emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import DashScopeEmulator
 
-PLUGIN = ProviderPlugin(name="alibaba", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("alibaba", DashScopeEmulator, build_client)

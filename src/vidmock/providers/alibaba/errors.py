@@ -6,7 +6,7 @@ ones DashScope publishes in its error-code list (unverified here), marked where 
 
 from __future__ import annotations
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 CODES = {
     400: "InvalidParameter",
@@ -25,17 +25,13 @@ MESSAGES = {
 }  # 503 text chosen
 
 
-class DashScopeError(Exception):
+class DashScopeError(ProviderError):
     def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+        super().__init__(status, message)
         self.code = code or CODES.get(status, "InternalError")
 
-    def body(self, request_id: str) -> dict[str, str]:
-        return {"request_id": request_id, "code": self.code, "message": self.message}
-
-    def response(self, request_id: str) -> JSONResponse:
-        return JSONResponse(self.body(request_id), status_code=self.status)
+    def body(self, request_id: str | None = None) -> dict[str, str]:
+        return {"request_id": request_id or "", "code": self.code, "message": self.message}
 
 
 def invalid(message: str) -> DashScopeError:

@@ -1,7 +1,7 @@
 """KLING v3.0 through AtlasCloud: emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import AtlasEmulator
 
-PLUGIN = ProviderPlugin(name="atlascloud", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("atlascloud", AtlasEmulator, build_client)

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 
-class AtlasError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-    def body(self) -> dict[str, Any]:
+class AtlasError(ProviderError):
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
         return {"code": self.status, "message": self.message}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
 
 
 DEFAULT_MESSAGES = {
@@ -34,9 +27,9 @@ DEFAULT_MESSAGES = {
 }
 
 
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
-    """A scenario status fault rendered as AtlasCloud would answer it."""
-    return AtlasError(status, message or DEFAULT_MESSAGES.get(status, "Request failed")).body()
+def fault_error(status: int, code: str | None, message: str | None) -> AtlasError:
+    """A status (a scenario fault, an unknown route) as AtlasCloud would answer it."""
+    return AtlasError(status, message or DEFAULT_MESSAGES.get(status, "Request failed"))
 
 
 UNAUTHORIZED = AtlasError(401, DEFAULT_MESSAGES[401])

@@ -1,7 +1,7 @@
 """Avalanche, the stealth reseller (Kie-style Veo and Sora APIs): emulator and the gateway's client."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import AvalancheEmulator
 
-PLUGIN = ProviderPlugin(name="avalanche", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("avalanche", AvalancheEmulator, build_client)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 MESSAGES: dict[int, str] = {
     400: "Bad request: the request could not be processed.",
@@ -33,17 +33,20 @@ MESSAGES: dict[int, str] = {
 }
 
 
-class KieError(Exception):
-    def __init__(self, code: int, msg: str | None = None, data: Any = None) -> None:
-        super().__init__(msg or MESSAGES.get(code, "Error"))
-        self.code, self.msg, self.data = code, msg or MESSAGES.get(code, "Error"), data
+class KieError(ProviderError):
+    """``{code, msg, data}``. Application errors ride on HTTP 200 (the status line says nothing about
+    the outcome); ``http`` is the status line for the few answers that are not the API's (a file
+    that is not there, a path no route serves)."""
 
-    def body(self) -> dict[str, Any]:
+    def __init__(self, code: int, msg: str | None = None, data: Any = None, *, http: int = 200) -> None:
+        super().__init__(code, msg or MESSAGES.get(code, "Error"))
+        self.code, self.msg, self.data, self.http = code, self.message, data, http
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
         return {"code": self.code, "msg": self.msg, "data": self.data}
 
-    def response(self) -> JSONResponse:
-        # Application errors ride on HTTP 200: the status line says nothing about the outcome.
-        return JSONResponse(self.body(), status_code=200)
+    def http_status(self) -> int:
+        return self.http
 
 
 def invalid(message: str) -> KieError:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...media import VideoSpec
 from ...scenarios import JobPlan
+from ..base import PlannedRecord
 
 KIND = "avalanche.task"
 UPLOAD_KIND = "avalanche.upload"
@@ -55,7 +56,7 @@ DEFAULT_ERRORS = {
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     variant: str  # "veo" or "sora"
     model: str
@@ -71,14 +72,6 @@ class Task:
     upgrade_4k_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Task:
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
     def job_plan(self) -> JobPlan:
         return JobPlan.from_doc(self.plan)
 
@@ -87,18 +80,18 @@ class Task:
         return int(self.plan["seed"])
 
     def status(self, now: float) -> str:
-        return self.job_plan.state_at(now - self.created_at)[0]
+        return self.job_plan().state_at(now - self.created_at)[0]
 
     def finished_at(self) -> float | None:
-        end = self.job_plan.finishes_at
+        end = self.job_plan().finishes_at
         return None if end is None else self.created_at + end
 
     def succeeded(self, now: float) -> bool:
-        return self.status(now) == "completed" and self.job_plan.safety_block is None
+        return self.status(now) == "completed" and self.job_plan().safety_block is None
 
     def error(self, status: str) -> tuple[Any, str]:
         """(code, message) of a failed task: the scenario's, else a default per status."""
-        plan = self.job_plan
+        plan = self.job_plan()
         if status == "completed" and plan.safety_block is not None:
             reasons = plan.safety_block.get("reasons") or []
             return 400, str(reasons[0]) if reasons else "The content may violate the content policy."
@@ -126,7 +119,7 @@ class Task:
         return name == "4k.mp4" and self.upgrade_4k_at is not None and now >= self.upgrade_4k_at + UPGRADE_4K
 
     def expired(self, now: float) -> bool:
-        after = self.job_plan.content_expires_after
+        after = self.job_plan().content_expires_after
         end = self.finished_at()
         return after is not None and end is not None and now >= end + after
 

@@ -1,7 +1,7 @@
 """ByteDance Seedance (BytePlus ModelArk / Volcengine Ark): emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import ArkEmulator
 
-PLUGIN = ProviderPlugin(name="bytedance", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("bytedance", ArkEmulator, build_client)

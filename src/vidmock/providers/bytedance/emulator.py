@@ -19,19 +19,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ...ranges import Unsatisfiable, parse_range
 from ...responses import JSONResponse
-from ...scenarios import UnknownScenario
-from ..base import EmulatorContext
-from ..callbacks import attach
-from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
-from ..http import bearer_token, journaled, read_json
+from ..callbacks import CallbackDispatcher
+from ..faults import truncated
+from ..http import bearer_token
+from ..kit import Emulator, ProviderError
+from ..kit.errors import EXPIRED, NO_SUCH_KEY
 from . import callbacks
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
 from .models import (
@@ -48,58 +47,69 @@ from .models import (
 )
 
 SERVICE = "bytedance"
-MAX_BODY = 64 * 1024 * 1024
 TASKS = "/api/v3/contents/generations/tasks"
 LIST_STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 MAX_PAGE_SIZE = 500  # chosen
 
 
-def build_emulator(ctx: EmulatorContext) -> Starlette:
-    base_url = ctx.public_url(SERVICE)
-    dispatcher = callbacks.build_dispatcher(ctx, base_url)
+class ArkEmulator(Emulator):
+    service = SERVICE
+    max_body = 64 * 1024 * 1024
+    request_id_header = "X-Request-Id"
+    submit_path = TASKS
 
-    def request_id() -> str:
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.dispatcher = callbacks.build_dispatcher(ctx, self.base_url)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(TASKS, self.create, methods=["POST"]),
+            Route(TASKS, self.list_tasks, methods=["GET"]),
+            Route(TASKS + "/{task_id}", self.get, methods=["GET"]),
+            Route(TASKS + "/{task_id}", self.delete, methods=["DELETE"]),
+            Route("/files/{name}", self.video_file, methods=["GET"]),
+        ]
+
+    def error(self, status: int, code: str | None, message: str | None) -> ArkError:
+        # Unknown routes and methods: Ark's envelope with §4.4's code for the status (chosen: the
+        # reference shows no answer for an unknown path).
+        return fault_error(status, code, message)
+
+    def route_not_found(self, request: Request) -> ArkError:
+        return ArkError(404, "InvalidEndpoint.NotFound", f"The requested path {request.url.path} is not found.")
+
+    def unreadable(self, request: Request, problem: Any) -> ProviderError:
+        if problem.status == 413:
+            return self.too_large()
+        return invalid("body", "the request body is not valid JSON")
+
+    def too_large(self) -> ArkError:
+        return ArkError(413, "InvalidParameter", "The request body is too large.")
+
+    def unknown_scenario(self, exc: Exception) -> ArkError:
+        return ArkError(400, "InvalidParameter", str(exc), "X-Vidmock-Scenario")
+
+    def new_request_id(self) -> str:
         # "Request id: 0217…" (§4.4): 0217 + milliseconds + hex (chosen beyond the prefix).
+        ctx = self.ctx
         return f"0217{int(ctx.clock.now() * 1000)}{ctx.ids.new('bytedance.request', 24, '0123456789abcdef')}"
 
-    def api(handler: Any) -> Any:
-        async def endpoint(request: Request) -> Response:
-            rid = request.state.rid = request_id()
-            try:
-                _authenticate(request)
-                result = await handler(request)
-            except ArkError as err:
-                return err.response(rid)
-            except UnknownScenario as exc:
-                return ArkError(400, "InvalidParameter", str(exc), "X-Vidmock-Scenario").response(rid)
-            if isinstance(result, Response):  # a scenario fault
-                result.headers["X-Request-Id"] = rid
-                return result
-            body, status = result
-            return JSONResponse(body, status_code=status, headers={"X-Request-Id": rid})
+    def callbacks(self) -> CallbackDispatcher:
+        return self.dispatcher
 
-        return endpoint
-
-    def ark_body(request: Request) -> ErrorBody:
-        return lambda status, code, message: fault_error(status, code, message).body(request.state.rid)
-
-    def load(tid: str) -> Task:
-        doc = ctx.store.get(KIND, tid)
+    def load(self, tid: str) -> Task:
+        doc = self.ctx.store.get(KIND, tid)
         if doc is None:
             raise task_not_found(tid)
         return Task.from_doc(doc)
 
-    async def create(request: Request) -> tuple[dict[str, Any], int] | Response:
-        value, problem = await read_json(request, MAX_BODY)
-        faulted = await submit_fault_response(
-            ctx, SERVICE, request.headers, scenario_prompt(_prompt(value), ctx.scenarios.catalogue), ark_body(request)
-        )
+    async def create(self, request: Request) -> Response:
+        _authenticate(request)
+        ctx = self.ctx
+        value, faulted = await self.submit_body(request, lambda v: scenario_prompt(_prompt(v), ctx.scenarios.catalogue))
         if faulted is not None:
             return faulted
-        if problem == "too_large":
-            raise ArkError(413, "InvalidParameter", "The request body is too large.")
-        if problem:
-            raise invalid("body", "the request body is not valid JSON")
         model, spec, body = parse_create_body(value)
         if spec is None:
             raise model_not_found(model)
@@ -118,16 +128,17 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         task = Task(id=tid, model=model, created_at=now, queue=queue, latency=latency, plan=plan.to_doc(), **fields)
         ctx.store.put(KIND, tid, task.to_doc())
         if task.callback_url:
-            dispatcher.watch(tid)
-        return {"id": tid}, 200
+            self.dispatcher.watch(tid)
+        return JSONResponse({"id": tid})
 
-    async def get(request: Request) -> tuple[dict[str, Any], int] | Response:
-        task = load(request.path_params["task_id"])
-        fault = ctx.scenarios.take_fault((task.plan or {}).get("faults") or {}, "poll", task.id)
-        faulted = await fault_response(fault, ark_body(request), ctx.clock)
-        return faulted if faulted is not None else (task.render(ctx.clock.now(), base_url), 200)
+    async def get(self, request: Request) -> Response:
+        _authenticate(request)
+        task = self.load(request.path_params["task_id"])
+        faulted = await self.status_fault(request, task.plan, task.id)
+        return faulted or JSONResponse(task.render(self.ctx.clock.now(), self.base_url))
 
-    async def list_tasks(request: Request) -> tuple[dict[str, Any], int]:
+    async def list_tasks(self, request: Request) -> Response:
+        _authenticate(request)
         q = request.query_params
         page_num = _int_param(q.get("page_num"), "page_num", 1, 1, None)
         page_size = _int_param(q.get("page_size"), "page_size", 10, 1, MAX_PAGE_SIZE)
@@ -136,50 +147,50 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             raise invalid("filter.status", f"expected one of {', '.join(LIST_STATUSES)}, but received {status!r}")
         model, tier = q.get("filter.model"), q.get("filter.service_tier")
         ids = set(q.getlist("filter.task_ids"))
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         items = []
-        for doc in ctx.store.all(KIND):  # newest first
+        for doc in self.ctx.store.all(KIND):  # newest first
             task = Task.from_doc(doc)
             if (model and task.model != model) or (tier and task.service_tier != tier) or (ids and task.id not in ids):
                 continue
-            rendered = task.render(now, base_url)
+            rendered = task.render(now, self.base_url)
             if status and rendered["status"] != status:
                 continue
             items.append(rendered)
         start = (page_num - 1) * page_size
-        return {"total": len(items), "items": items[start : start + page_size]}, 200
+        return JSONResponse({"total": len(items), "items": items[start : start + page_size]})
 
-    async def delete(request: Request) -> tuple[dict[str, Any], int]:
+    async def delete(self, request: Request) -> Response:
         # Queued → cancelled; terminal → record deleted (§4.1). A running task can be neither
         # (presumed in the reference). 400 InvalidParameter is chosen: not 409, which the SDK retries.
-        task = load(request.path_params["task_id"])
-        now = ctx.clock.now()
+        _authenticate(request)
+        task = self.load(request.path_params["task_id"])
+        now = self.ctx.clock.now()
         status, _ = task.status_at(now)
         if status == "queued":
             task.cancelled_at = now
-            ctx.store.put(KIND, task.id, task.to_doc())
+            self.ctx.store.put(KIND, task.id, task.to_doc())
         elif status == "running":
             raise invalid("id", f"the task {task.id} is running and cannot be cancelled or deleted")
         else:
-            ctx.store.delete(KIND, task.id)
-        return {}, 200
+            self.ctx.store.delete(KIND, task.id)
+        return JSONResponse({})
 
-    async def video_file(request: Request) -> Response:
+    async def video_file(self, request: Request) -> Response:
         name = request.path_params["name"]
-        doc = ctx.store.get(KIND, name[:-4]) if name.endswith(".mp4") else None
+        doc = self.ctx.store.get(KIND, name[:-4]) if name.endswith(".mp4") else None
         if doc is None:
-            return _tos_error(404, "NoSuchKey", "The specified key does not exist.")
+            raise NO_SUCH_KEY
         task = Task.from_doc(doc)
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         if task.status_at(now)[0] != "succeeded":
-            return _tos_error(404, "NoSuchKey", "The specified key does not exist.")
+            raise NO_SUCH_KEY
         if not task.video_available(now):
-            return _tos_error(403, "AccessDenied", "Request has expired.")
-        fault = ctx.scenarios.take_fault((task.plan or {}).get("faults") or {}, "content", task.id)
-        faulted = await fault_response(fault, _tos_body, ctx.clock)
+            raise EXPIRED
+        faulted, fault = await self.content_fault(request, task.plan, task.id, _tos_body)
         if faulted is not None:
             return faulted
-        data = await run_in_threadpool(render_video, task, ctx.media)
+        data = await run_in_threadpool(render_video, task, self.ctx.media)
         headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
         try:
             part = parse_range(request.headers.get("range"), len(data), request.headers.get("if-range"))
@@ -188,25 +199,12 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         status, body = (200, data) if part is None else (206, data[part.start : part.end + 1])
         if part is not None:
             headers["Content-Range"] = f"bytes {part.start}-{part.end}/{len(data)}"
-        cut = truncated(fault, body, ctx.clock, "video/mp4")
+        cut = truncated(fault, body, self.ctx.clock, "video/mp4")
         if cut is not None:
             cut.status_code = status
             cut.headers.update(headers)
             return cut
         return Response(body, status_code=status, headers=headers)
-
-    routes = [
-        Route(TASKS, api(create), methods=["POST"]),
-        Route(TASKS, api(list_tasks), methods=["GET"]),
-        Route(TASKS + "/{task_id}", api(get), methods=["GET"]),
-        Route(TASKS + "/{task_id}", api(delete), methods=["DELETE"]),
-        Route("/files/{name}", video_file, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes)
-    journaled(app, SERVICE, ctx)
-    attach(app, dispatcher)
-    dispatcher.start()  # a restart with a durable store resumes pending callbacks
-    return app
 
 
 def _authenticate(request: Request) -> None:
@@ -218,19 +216,13 @@ def _int_param(raw: str | None, name: str, default: int, lo: int, hi: int | None
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else lo - 1  # int() refuses over 4,300 digits
     except ValueError:
         value = lo - 1
     if value < lo or (hi is not None and value > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
         raise invalid(name, f"expected an integer {bound}, but received {raw!r}")
     return value
-
-
-def _tos_error(status: int, code: str, message: str) -> Response:
-    """The object store's answer for a missing or expired video URL (shape chosen: the reference
-    gives none)."""
-    return JSONResponse({"Code": code, "Message": message}, status_code=status)
 
 
 _TOS_FAULTS = {

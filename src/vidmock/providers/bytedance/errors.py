@@ -8,7 +8,7 @@ The ``type`` per HTTP status is not in the reference (chosen, in the style of it
 
 from __future__ import annotations
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 TYPES = {
     400: "BadRequest",
@@ -23,12 +23,12 @@ TYPES = {
 }
 
 
-class ArkError(Exception):
+class ArkError(ProviderError):
     def __init__(self, status: int, code: str, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.param = status, code, message, param
+        super().__init__(status, message)
+        self.code, self.param = code, param
 
-    def body(self, request_id: str) -> dict[str, object]:
+    def body(self, request_id: str | None = None) -> dict[str, object]:
         error: dict[str, object] = {
             "code": self.code,
             "message": f"{self.message} Request id: {request_id}",
@@ -36,9 +36,6 @@ class ArkError(Exception):
             "type": TYPES.get(self.status, "BadRequest"),
         }
         return {"error": error}
-
-    def response(self, request_id: str) -> JSONResponse:
-        return JSONResponse(self.body(request_id), status_code=self.status, headers={"X-Request-Id": request_id})
 
 
 def invalid(param: str, detail: str) -> ArkError:

@@ -22,11 +22,12 @@ import binascii
 import re
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...media import MediaCache, VideoSpec
 from ...scenarios import JobPlan
+from ..base import PlannedRecord
 from .errors import INPUT_TEXT_SENSITIVE, invalid, missing
 
 KIND = "bytedance.task"
@@ -140,7 +141,7 @@ MODELS: dict[str, ModelSpec] = {
 
 
 @dataclass
-class Task:
+class Task(PlannedRecord):
     id: str
     model: str
     created_at: float
@@ -160,13 +161,6 @@ class Task:
     return_last_frame: bool = False
     cancelled_at: float | None = None
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = Ark's default
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Task:
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
 
     # -- lifecycle (pure in ``now``) ---------------------------------------------------------------
     def job_plan(self) -> JobPlan:
@@ -348,7 +342,7 @@ def validate_create(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
             prompt = text
             kept.append({"type": "text", "text": text})
             continue
-        if kind not in _ROLES:
+        if not isinstance(kind, str) or kind not in _ROLES:  # a list or object here is a 400, not a 500
             raise invalid(
                 f"{where}.type", f"unsupported content type {kind!r}; expected text, image_url, video_url or audio_url"
             )

@@ -6,27 +6,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...config import ServerConfig
-from ..base import EmulatorContext, ProviderPlugin
-from .client import FalClient, build_client
-from .emulator import SERVICE, build_emulator
+from ..kit import variants
+from .client import build_client
+from .emulator import SERVICE, FalEmulator
 from .models import FalOptions
 
-
-def make_plugin(options: FalOptions | None = None) -> ProviderPlugin:
-    opts = options or FalOptions()
-
-    def emulator(ctx: EmulatorContext) -> Any:
-        return build_emulator(ctx, opts)
-
-    def client(config: ServerConfig) -> FalClient:
-        return build_client(config)
-
-    return ProviderPlugin(name=SERVICE, build_emulator=emulator, build_client=client)
-
-
+make_plugin = variants(SERVICE, FalEmulator, build_client, FalOptions)
 PLUGIN = make_plugin()
 
 __all__ = ["PLUGIN", "FalOptions", "make_plugin"]

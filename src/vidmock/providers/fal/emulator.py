@@ -34,19 +34,18 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ...jsonutil import dumps
 from ...media import VideoSpec
 from ...responses import JSONResponse
-from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
-from ..callbacks import attach
-from ..faults import fault_response, submit_fault_response, truncated
-from ..http import journaled, ranged_response, read_json
+from ..callbacks import CallbackDispatcher
+from ..faults import truncated
+from ..http import ranged_response
+from ..kit import BadBody, Emulator
 from . import webhooks
 from .errors import (
     ALREADY_COMPLETED,
@@ -58,15 +57,15 @@ from .errors import (
     STILL_RUNNING,
     UNKNOWN_KEY,
     FalError,
-    error_body,
+    fault_error,
     validation_error,
 )
 from .models import ENDPOINTS, KIND, Endpoint, FalOptions, FalRequest, generic_endpoint, split_model_id, validate_input
 
 SERVICE = "fal"
-MAX_BODY = 32 * 1024 * 1024
 STREAM_TICK = 1.0  # clock seconds between checks of a status stream when no plan step is due sooner
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+QueueOp = Callable[[Request, FalRequest], Awaitable[Response]]
 
 
 def user_id_for(credential: str) -> str:
@@ -74,18 +73,53 @@ def user_id_for(credential: str) -> str:
     return "vidmock-" + hashlib.blake2b(credential.encode(), digest_size=6).hexdigest()
 
 
-def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> Starlette:
-    opts = options or FalOptions()
-    base_url = ctx.public_url(SERVICE)
-    key = webhooks.signing_key(ctx.config.seed)
+class FalEmulator(Emulator):
+    service = SERVICE
+    max_body = 32 * 1024 * 1024
+    submit_path = "/fal-ai/kling-video/v2/master/text-to-video"
 
-    def result_body(req: FalRequest, now: float) -> tuple[int, dict[str, Any]]:
+    def example_headers(self) -> dict[str, str]:
+        return {"Authorization": "Key vidmock-key-id:vidmock-key-secret"}
+
+    def __init__(self, ctx: EmulatorContext, options: FalOptions | None = None) -> None:
+        super().__init__(ctx)
+        self.opts = options or FalOptions()
+        self.key = webhooks.signing_key(ctx.config.seed)
+        self.dispatcher = webhooks.build_dispatcher(ctx, self.key, self.result_body)
+        self.queue_ops: dict[tuple[str, tuple[str, ...]], QueueOp] = {
+            ("GET", ()): self.result,
+            ("GET", ("status",)): self.status,
+            ("GET", ("status", "stream")): self.stream,
+            ("PUT", ("cancel",)): self.cancel,
+        }
+
+    def routes(self) -> list[BaseRoute]:
+        # Model ids have slashes: one catch-all route takes every other path (``dispatch``).
+        return [
+            Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
+            Route("/files/{request_id}/{name}", self.video_file, methods=["GET"]),
+            Route("/{path:path}", self.dispatch, methods=METHODS),
+        ]
+
+    def callbacks(self) -> CallbackDispatcher:
+        return self.dispatcher
+
+    def error(self, status: int, code: str | None, message: str | None) -> FalError:
+        return fault_error(status, code, message)
+
+    def too_large(self) -> FalError:
+        return FalError(413, f"Request body is too large (limit {self.body_limit} bytes).")
+
+    def unreadable(self, request: Request, problem: BadBody) -> FalError:
+        if problem.status == 413:
+            return self.too_large()
+        return FalError(422, [validation_error(["body", 0], "JSON decode error", "json_invalid")])
+
+    def result_body(self, req: FalRequest, now: float) -> tuple[int, dict[str, Any]]:
         failure = req.failure(now)
-        return (200, req.output(base_url)) if failure is None else (failure[0], failure[1])
+        return (200, req.output(self.base_url)) if failure is None else (failure[0], failure[1])
 
-    dispatcher = webhooks.build_dispatcher(ctx, key, result_body)
-
-    def authenticate(request: Request) -> str:
+    def authenticate(self, request: Request) -> str:
         auth = request.headers.get("authorization", "").strip()
         if not auth:
             raise MISSING_AUTH
@@ -95,64 +129,86 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
             key_id, sep, secret = token.partition(":")
             if not (sep and key_id and secret):
                 raise BAD_KEY_FORMAT
-            if opts.keys and token not in opts.keys:
+            if self.opts.keys and token not in self.opts.keys:
                 raise UNKNOWN_KEY
             return user_id_for(key_id)
         if scheme.lower() == "bearer" and token:
             return user_id_for(token)
         raise BAD_AUTH_SCHEME
 
-    def endpoint_for(model_id: str) -> Endpoint | None:
-        override = ctx.config.latency.get(model_id)
+    def endpoint_for(self, model_id: str) -> Endpoint | None:
+        override = self.ctx.config.latency.get(model_id)
         spec = ENDPOINTS.get(model_id)
         if spec is not None:
             return spec if override is None else replace(spec, latency=float(override))
         return None if override is None else generic_endpoint(float(override))
 
-    def known_app(owner: str, app: str) -> bool:
-        splits = (split_model_id(m) for m in (*ENDPOINTS, *ctx.config.latency))
+    def known_app(self, owner: str, app: str) -> bool:
+        splits = (split_model_id(m) for m in (*ENDPOINTS, *self.ctx.config.latency))
         return any(s is not None and s[:2] == (owner, app) for s in splits)
 
-    def load(owner: str, app: str, request_id: str) -> FalRequest:
-        doc = ctx.store.get(KIND, request_id)
+    def load(self, owner: str, app: str, request_id: str) -> FalRequest:
+        doc = self.ctx.store.get(KIND, request_id)
         if doc is None or (doc["owner"], doc["app"]) != (owner, app):
             raise REQUEST_NOT_FOUND
         return FalRequest.from_doc(doc)
 
-    def queue_position(req: FalRequest, now: float) -> int:
+    def queue_position(self, req: FalRequest, now: float) -> int:
         # Requests for the same app submitted earlier and still waiting (0 = next to run).
         ahead = 0
-        for doc in ctx.store.all(KIND):
+        for doc in self.ctx.store.all(KIND):
             if doc["seq"] < req.seq and (doc["owner"], doc["app"]) == (req.owner, req.app):
                 if FalRequest.from_doc(doc).phase(now)[0] == "IN_QUEUE":
                     ahead += 1
         return ahead
 
     # -- routes ----------------------------------------------------------------------------------
-    async def submit(request: Request, path: str) -> Response:
-        user_id = authenticate(request)
-        value, problem = await read_json(request, MAX_BODY)
+    async def dispatch(self, request: Request) -> Response:
+        path: str = request.path_params["path"]
+        parts = path.strip("/").split("/")
+        if len(parts) >= 4 and parts[2] == "requests":
+            self.authenticate(request)
+            rest = tuple(parts[4:])
+            handler = self.queue_ops.get((request.method, rest))
+            if handler is None:
+                known = any(r == rest for _, r in self.queue_ops)
+                raise FalError(405, "Method Not Allowed") if known else FalError(404, "Not Found")
+            doc = self.ctx.store.get(KIND, parts[3])
+            if doc is None or (doc["owner"], doc["app"]) != (parts[0], parts[1]):
+                raise CANCEL_NOT_FOUND if handler == self.cancel else REQUEST_NOT_FOUND
+            return await handler(request, FalRequest.from_doc(doc))
+        if request.method == "POST":
+            return await self.submit(request, path)
+        self.authenticate(request)
+        if split_model_id(path) is not None:
+            raise FalError(405, "Method Not Allowed")
+        raise FalError(404, "Not Found")
+
+    async def submit(self, request: Request, path: str) -> Response:
+        ctx = self.ctx
+        user_id = self.authenticate(request)
+        value, problem = await self.read_json(request)
         prompt = value.get("prompt") if isinstance(value, dict) else None
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body)
+        faulted = await self.submit_fault(request, prompt)
         if faulted is not None:
             return faulted
-        if problem == "too_large":
-            raise FalError(413, f"Request body is too large (limit {MAX_BODY} bytes).")
-        if problem:
-            raise FalError(422, [validation_error(["body", 0], "JSON decode error", "json_invalid")])
+        # The app is routed before its body is read, as fal's front end does: an unknown app is a 404
+        # whatever the body.
         ids = split_model_id(path)
-        spec = endpoint_for(path.strip("/")) if ids is not None else None
+        spec = self.endpoint_for(path.strip("/")) if ids is not None else None
         if ids is None or spec is None:
-            if ids is not None and known_app(ids[0], ids[1]):
+            if ids is not None and self.known_app(ids[0], ids[1]):
                 raise FalError(404, "Not Found")  # the app exists; its FastAPI has no such route
             raise FalError(404, f"Application '{path.strip('/')}' not found")
+        if problem is not None:
+            raise problem
         webhook_url = request.query_params.get("fal_webhook")
         if webhook_url is not None:
             parts = urlsplit(webhook_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FalError(400, "fal_webhook must be an absolute http(s) URL.")
         fields, errors = validate_input(spec, value)
-        if errors and opts.validate_on_submit:
+        if errors and self.opts.validate_on_submit:
             raise FalError(422, errors)
         request_id = ctx.ids.uuid("fal.request")
         plan = ctx.scenarios.plan(SERVICE, request.headers, fields.get("prompt") or "", spec.latency, request_id)
@@ -177,42 +233,39 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
         )
         ctx.store.put(KIND, request_id, req.to_doc())
         if webhook_url:
-            dispatcher.watch(request_id)
+            self.dispatcher.watch(request_id)
         return JSONResponse(
             {
                 "status": "IN_QUEUE",
                 "request_id": request_id,
                 "gateway_request_id": request_id,
-                **req.urls(base_url),
-                "queue_position": queue_position(req, now),
+                **req.urls(self.base_url),
+                "queue_position": self.queue_position(req, now),
             }
         )
 
-    def with_logs(request: Request) -> bool:
-        return request.query_params.get("logs", "").strip().lower() in ("1", "true")
-
-    def status_payload(req: FalRequest, logs: bool) -> tuple[dict[str, Any], int]:
-        now = ctx.clock.now()
+    def status_payload(self, req: FalRequest, logs: bool) -> tuple[dict[str, Any], int]:
+        now = self.ctx.clock.now()
         queued = req.phase(now)[0] == "IN_QUEUE"  # the position scan only where it is shown
-        body = req.render_status(now, base_url, queue_position(req, now) if queued else 0, logs)
-        return body, 200 if body["status"] == "COMPLETED" or not opts.status_202 else 202
+        body = req.render_status(now, self.base_url, self.queue_position(req, now) if queued else 0, logs)
+        return body, 200 if body["status"] == "COMPLETED" or not self.opts.status_202 else 202
 
-    async def status(request: Request, req: FalRequest) -> Response:
-        fault = ctx.scenarios.take_fault(req.plan.get("faults") or {}, "poll", req.id)
-        faulted = await fault_response(fault, error_body, ctx.clock)
+    async def status(self, request: Request, req: FalRequest) -> Response:
+        faulted = await self.status_fault(request, req.plan, req.id)
         if faulted is not None:
             return faulted
-        body, code = status_payload(req, with_logs(request))
+        body, code = self.status_payload(req, _with_logs(request))
         return JSONResponse(body, status_code=code)
 
-    async def stream(request: Request, req: FalRequest) -> Response:
-        logs = with_logs(request)
+    async def stream(self, request: Request, req: FalRequest) -> Response:
+        logs = _with_logs(request)
+        ctx = self.ctx
 
         async def events() -> AsyncIterator[bytes]:
             last: dict[str, Any] | None = None
             while True:
-                current = load(req.owner, req.app, req.id)  # reloaded: a cancel changes the record
-                body, _ = status_payload(current, logs)
+                current = self.load(req.owner, req.app, req.id)  # reloaded: a cancel changes the record
+                body, _ = self.status_payload(current, logs)
                 if body != last:
                     yield b"data: " + dumps(body) + b"\n\n"
                     last = body
@@ -224,90 +277,47 @@ def build_emulator(ctx: EmulatorContext, options: FalOptions | None = None) -> S
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    async def result(request: Request, req: FalRequest) -> Response:
-        now = ctx.clock.now()
+    async def result(self, request: Request, req: FalRequest) -> Response:
+        now = self.ctx.clock.now()
         if req.phase(now)[0] != "COMPLETED":
             raise STILL_RUNNING
-        if req.result_expired(now, opts.result_ttl):
+        if req.result_expired(now, self.opts.result_ttl):
             raise FalError(404, "Request result has expired.")
-        code, body = result_body(req, now)
+        code, body = self.result_body(req, now)
         return JSONResponse(body, status_code=code)
 
-    async def cancel(request: Request, req: FalRequest) -> Response:
-        now = ctx.clock.now()
+    async def cancel(self, request: Request, req: FalRequest) -> Response:
+        now = self.ctx.clock.now()
         phase = req.phase(now)[0]
         if phase == "COMPLETED":
             raise ALREADY_COMPLETED
-        if phase == "IN_QUEUE" or opts.cancel_running:
+        if phase == "IN_QUEUE" or self.opts.cancel_running:
             req.cancelled_at = now
-            ctx.store.put(KIND, req.id, req.to_doc())
+            self.ctx.store.put(KIND, req.id, req.to_doc())
         return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
 
-    queue_ops: dict[tuple[str, tuple[str, ...]], Callable[[Request, FalRequest], Awaitable[Response]]] = {
-        ("GET", ()): result,
-        ("GET", ("status",)): status,
-        ("GET", ("status", "stream")): stream,
-        ("PUT", ("cancel",)): cancel,
-    }
-
-    async def dispatch(request: Request) -> Response:
-        path: str = request.path_params["path"]
-        parts = path.strip("/").split("/")
-        try:
-            if len(parts) >= 4 and parts[2] == "requests":
-                authenticate(request)
-                rest = tuple(parts[4:])
-                handler = queue_ops.get((request.method, rest))
-                if handler is None:
-                    known = any(r == rest for _, r in queue_ops)
-                    raise FalError(405, "Method Not Allowed") if known else FalError(404, "Not Found")
-                try:
-                    req = load(parts[0], parts[1], parts[3])
-                except FalError:
-                    raise CANCEL_NOT_FOUND if handler is cancel else REQUEST_NOT_FOUND
-                return await handler(request, req)
-            if request.method == "POST":
-                return await submit(request, path)
-            authenticate(request)
-            raise FalError(
-                405 if split_model_id(path) is not None else 404,
-                "Method Not Allowed" if split_model_id(path) is not None else "Not Found",
-            )
-        except FalError as err:
-            return err.response()
-        except UnknownScenario as exc:
-            return FalError(400, str(exc)).response()
-
-    async def video_file(request: Request) -> Response:
-        doc = ctx.store.get(KIND, request.path_params["request_id"])
+    async def video_file(self, request: Request) -> Response:
+        doc = self.ctx.store.get(KIND, request.path_params["request_id"])
         if doc is None or request.path_params["name"] != "output.mp4":
-            return FalError(404, "File not found.").response()
+            raise FalError(404, "File not found.")
         req = FalRequest.from_doc(doc)
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         if req.phase(now) != ("COMPLETED", "completed"):
-            return FalError(404, "File not found.").response()
-        if not req.content_available(now, opts.content_ttl):
-            return FalError(404, "File has expired.").response()
-        fault = ctx.scenarios.take_fault(req.plan.get("faults") or {}, "content", req.id)
-        faulted = await fault_response(fault, error_body, ctx.clock)
+            raise FalError(404, "File not found.")
+        if not req.content_available(now, self.opts.content_ttl):
+            raise FalError(404, "File has expired.")
+        faulted, fault = await self.content_fault(request, req.plan, req.id)
         if faulted is not None:
             return faulted
-        data = await ctx.media.aget(VideoSpec(req.width, req.height, req.seconds, req.audio, req.seed))
-        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
+        data = await self.ctx.media.aget(VideoSpec(req.width, req.height, req.seconds, req.audio, req.seed))
+        return truncated(fault, data, self.ctx.clock, "video/mp4") or ranged_response(request, data)
 
-    async def jwks(request: Request) -> Response:
-        return JSONResponse(webhooks.jwks(key))
+    async def jwks(self, request: Request) -> Response:
+        return JSONResponse(webhooks.jwks(self.key))
 
-    routes = [
-        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
-        Route("/files/{request_id}/{name}", video_file, methods=["GET"]),
-        Route("/{path:path}", dispatch, methods=METHODS),
-    ]
-    app = Starlette(routes=routes)
-    journaled(app, SERVICE, ctx)
-    attach(app, dispatcher)
-    dispatcher.start()  # a restart with a durable store resumes pending deliveries
-    return app
+
+def _with_logs(request: Request) -> bool:
+    return request.query_params.get("logs", "").strip().lower() in ("1", "true")
 
 
 async def _until(ctx: EmulatorContext, due: float) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 MESSAGES = {
     400: "Bad Request",
@@ -35,24 +35,20 @@ MESSAGES = {
 }
 
 
-class FalError(Exception):
+class FalError(ProviderError):
     """An HTTP error in fal's envelope; ``detail`` is a string or pydantic's list of error objects."""
 
     def __init__(self, status: int, detail: str | list[dict[str, Any]], body: dict[str, Any] | None = None) -> None:
-        super().__init__(detail if isinstance(detail, str) else str(detail))
-        self.status, self.detail = status, detail
-        self._body = body
+        super().__init__(status, detail if isinstance(detail, str) else str(detail))
+        self.detail, self.answer = detail, body
 
-    def body(self) -> dict[str, Any]:
-        return self._body if self._body is not None else {"detail": self.detail}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        return self.answer if self.answer is not None else {"detail": self.detail}
 
 
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
+def fault_error(status: int, code: str | None, message: str | None) -> FalError:
     """A scenario fault rendered the way fal renders that status (``code`` has no place in the envelope)."""
-    return {"detail": message or MESSAGES.get(status, "Request failed")}
+    return FalError(status, message or MESSAGES.get(status, "Request failed"))
 
 
 def validation_error(loc: list[Any], msg: str, type_: str) -> dict[str, Any]:

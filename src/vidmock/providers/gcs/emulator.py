@@ -6,63 +6,81 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from ...gcs import HmacKey, SignedUrlError, verify
 from ..base import EmulatorContext
-from ..http import journaled, ranged_response
+from ..http import ranged_response
+from ..kit import Emulator, ProviderError
 from .objects import get_object
 
 SERVICE = "gcs"
+ANONYMOUS = (
+    "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object. "
+    "Permission 'storage.objects.get' denied on resource (or it may not exist)."
+)
+# GCS's XML error codes per status, for the kit's own answers (unknown route, wrong verb, a body
+# over the limit) and scripted faults (chosen: the XML API's usual codes).
+CODES = {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 405: "MethodNotAllowed", 413: "EntityTooLarge"}
 
 
-def xml_error(status: int, code: str, message: str) -> Response:
-    body = (
-        f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{escape(code)}</Code>"
-        f"<Message>{escape(message)}</Message></Error>"
-    )
-    return Response(body, status_code=status, media_type="application/xml; charset=UTF-8")
+class XmlError(ProviderError):
+    """GCS's XML error document."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, message)
+        self.code = code
+
+    def body(self, request_id: str | None = None) -> str:
+        return (
+            f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{escape(self.code)}</Code>"
+            f"<Message>{escape(self.message)}</Message></Error>"
+        )
+
+    def response(self, request_id: str | None = None) -> Response:
+        return Response(self.body(), status_code=self.status, media_type="application/xml; charset=UTF-8")
 
 
-def build_emulator(ctx: EmulatorContext) -> Starlette:
-    config = ctx.config
-    keys = {config.gcs_hmac_access_id: HmacKey(config.gcs_hmac_access_id, config.gcs_hmac_secret)}
+class GcsEmulator(Emulator):
+    service = SERVICE
 
-    async def read(request: Request) -> Response:
+    def __init__(self, ctx: EmulatorContext) -> None:
+        super().__init__(ctx)
+        config = ctx.config
+        self.keys = {config.gcs_hmac_access_id: HmacKey(config.gcs_hmac_access_id, config.gcs_hmac_secret)}
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/{bucket}/{name:path}", self.read, methods=["GET", "HEAD"])]
+
+    def error(self, status: int, code: str | None, message: str | None) -> XmlError:
+        return XmlError(status, code or CODES.get(status, "InternalError"), message or "The request failed.")
+
+    async def read(self, request: Request) -> Response:
         bucket, name = request.path_params["bucket"], request.path_params["name"]
         query = parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if not any(k.startswith("X-Goog-") for k, _ in query):
-            return xml_error(
-                403,
-                "AccessDenied",
-                "Anonymous caller does not have storage.objects.get access to "
-                "the Google Cloud Storage object. Permission 'storage.objects.get' "
-                "denied on resource (or it may not exist).",
-            )
+            raise XmlError(403, "AccessDenied", ANONYMOUS)
         # The signature covers the path exactly as sent (percent-encoded, mount prefix included).
         raw_path = request.scope["raw_path"].decode("latin-1").split("?")[0]
+        method = request.method if request.method != "HEAD" else "GET"
         try:
-            verify(
-                request.method if request.method != "HEAD" else "GET",
-                request.headers.get("host", ""),
-                raw_path,
-                query,
-                keys,
-                ctx.clock.now(),
-            )
-        except SignedUrlError as err:
-            return xml_error(err.status, err.code, err.message)
-        found = get_object(ctx.store, bucket, name)
+            verify(method, request.headers.get("host", ""), raw_path, query, self.keys, self.ctx.clock.now())
+        except SignedUrlError as err:  # vidmock.gcs's own error type, mapped to the XML document
+            raise XmlError(err.status, err.code, err.message) from err
+        found = get_object(self.ctx.store, bucket, name)
         if found is None:
-            return xml_error(404, "NoSuchKey", "The specified key does not exist.")
+            raise XmlError(404, "NoSuchKey", "The specified key does not exist.")
         doc, data = found
         response = ranged_response(request, data, doc["content_type"])
         response.headers["ETag"] = f'"{doc["blob"][:32]}"'
         return response
 
-    app = Starlette(routes=[Route("/{bucket}/{name:path}", read, methods=["GET", "HEAD"])])
-    journaled(app, SERVICE, ctx)
-    return app
+
+def build_emulator(ctx: EmulatorContext) -> ASGIApp:
+    return GcsEmulator(ctx).app()
+
+
+__all__ = ["GcsEmulator", "XmlError", "build_emulator"]

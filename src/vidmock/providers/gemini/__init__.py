@@ -1,7 +1,7 @@
 """Google Veo on the Gemini API (``google-ai-studio``): emulator, and a client the gateway never routes to."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import GeminiEmulator
 
-PLUGIN = ProviderPlugin(name="google-ai-studio", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("google-ai-studio", GeminiEmulator, build_client)

@@ -17,40 +17,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ...media import VideoSpec
 from ...responses import JSONResponse
-from ..base import EmulatorContext
-from ..faults import fault_response, submit_fault_response, truncated
-from ..http import journaled, ranged_response, read_json
-from .errors import NO_KEY, GoogleError, error_body
+from ..faults import truncated
+from ..http import ranged_response
+from ..kit.google import GoogleFrontEnd
+from .errors import NO_KEY, GoogleError, fault_error
 from .models import DEFAULT_LATENCY, FILE_KIND, KIND, Operation, dimensions, parse_predict
 
 SERVICE = "google-ai-studio"
-MAX_BODY = 64 * 1024 * 1024
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # operation and file ids: 12 lowercase alnum (§13)
 
 
-def build_emulator(ctx: EmulatorContext) -> Starlette:
-    base_url = ctx.public_url(SERVICE)
+class GeminiEmulator(GoogleFrontEnd):
+    service = SERVICE
+    max_body = 64 * 1024 * 1024
+    submit_path = "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
 
-    def guarded(handler: Any) -> Any:
-        async def endpoint(request: Request) -> Response:
-            try:
-                if not (request.headers.get("x-goog-api-key") or request.query_params.get("key")):
-                    raise NO_KEY
-                response: Response = await handler(request)
-                return response
-            except GoogleError as err:
-                return err.response()
+    def example_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": "vidmock-example-key"}
 
-        return endpoint
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/v1beta/models/{model_action}", self.model_action, methods=["POST"]),
+            Route("/v1beta/models/{model}/operations/{op_id}", self.get_operation, methods=["GET"]),
+            Route("/v1beta/operations/{op_id}", self.get_operation, methods=["GET"]),
+            Route("/v1beta/files/{file_action:path}", self.file_action, methods=["GET"]),
+        ]
 
-    async def model_action(request: Request) -> Response:
+    def error(self, status: int, code: str | None, message: str | None) -> GoogleError:
+        return fault_error(status, code, message)
+
+    def too_large(self) -> GoogleError:
+        return GoogleError(413, f"Request payload size exceeds the limit: {self.body_limit} bytes.")
+
+    async def model_action(self, request: Request) -> Response:
+        _authenticate(request)
+        ctx = self.ctx
         model, _, action = request.path_params["model_action"].rpartition(":")
         latency = ctx.config.latency.get(model, DEFAULT_LATENCY.get(model)) if model else None
         if action != "predictLongRunning" or latency is None:
@@ -60,14 +67,9 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
                 f"supported for {action or 'this method'}. Call ListModels to see the list of "
                 "available models and their supported methods.",
             )
-        value, problem = await read_json(request, MAX_BODY)
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, _prompt(value), error_body)
+        value, faulted = await self.submit_body(request, _prompt)
         if faulted is not None:
             return faulted
-        if problem == "too_large":
-            raise GoogleError(413, "Request payload size exceeds the limit: 67108864 bytes.")
-        if problem:
-            raise GoogleError(400, "Invalid JSON payload received.")
         fields = parse_predict(model, value)
         op_id = ctx.ids.new("gemini.op", 12, ALPHABET)
         name = f"models/{model}/operations/{op_id}"
@@ -81,18 +83,21 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
             ctx.store.put(FILE_KIND, file_id, {"operation": op_id, "index": index})
         return JSONResponse({"name": op.name})
 
-    async def get_operation(request: Request) -> Response:
+    async def get_operation(self, request: Request) -> Response:
+        _authenticate(request)
+        ctx = self.ctx
         op_id = request.path_params["op_id"]
         model = request.path_params.get("model")
         doc = ctx.store.get(KIND, op_id)
         if doc is None or (model is not None and doc["model"] != model):
             shown = f"models/{model}/operations/{op_id}" if model else f"operations/{op_id}"
             raise GoogleError(404, f"Operation {shown} not found.")
-        fault = ctx.scenarios.take_fault(doc["plan"].get("faults") or {}, "poll", Operation.from_doc(doc).name)
-        faulted = await fault_response(fault, error_body, ctx.clock)
-        return faulted or JSONResponse(Operation.from_doc(doc).render(ctx.clock.now(), base_url))
+        faulted = await self.status_fault(request, doc["plan"], Operation.from_doc(doc).name)
+        return faulted or JSONResponse(Operation.from_doc(doc).render(ctx.clock.now(), self.base_url))
 
-    async def file_action(request: Request) -> Response:
+    async def file_action(self, request: Request) -> Response:
+        _authenticate(request)
+        ctx = self.ctx
         raw = request.path_params["file_action"]
         # google-genai shortens only https:// video URIs to a file id; given an http:// URI (an emulator
         # on loopback) it sends the whole URI as the name: …/files/http://host/v1beta/files/ID:download
@@ -114,22 +119,13 @@ def build_emulator(ctx: EmulatorContext) -> Starlette:
         if ref is None or op is None or not op.file_available(now):
             # The Files API's answer for a file that is gone (or never was).
             raise GoogleError(403, f"You do not have permission to access the File {file_id} or it may not exist.")
-        fault = ctx.scenarios.take_fault(op.plan.get("faults") or {}, "content", op.name)
-        faulted = await fault_response(fault, error_body, ctx.clock)
+        faulted, fault = await self.content_fault(request, op.plan, op.name)
         if faulted is not None:
             return faulted
         width, height = dimensions(op)
         spec = VideoSpec(width, height, op.duration, op.audio, op.seed + ref["index"])
         data = await ctx.media.aget(spec)
         return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
-
-    routes = [
-        Route("/v1beta/models/{model_action}", guarded(model_action), methods=["POST"]),
-        Route("/v1beta/models/{model}/operations/{op_id}", guarded(get_operation), methods=["GET"]),
-        Route("/v1beta/operations/{op_id}", guarded(get_operation), methods=["GET"]),
-        Route("/v1beta/files/{file_action:path}", guarded(file_action), methods=["GET"]),
-    ]
-    return journaled(Starlette(routes=routes), SERVICE, ctx)
 
 
 def _prompt(value: Any) -> str:
@@ -139,3 +135,8 @@ def _prompt(value: Any) -> str:
     except (TypeError, KeyError, IndexError, AttributeError):
         return ""
     return prompt if isinstance(prompt, str) else ""
+
+
+def _authenticate(request: Request) -> None:
+    if not (request.headers.get("x-goog-api-key") or request.query_params.get("key")):
+        raise NO_KEY

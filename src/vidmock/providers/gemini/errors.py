@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from ..kit.google import GoogleError
 
-from ...responses import JSONResponse
+__all__ = ["MESSAGES", "NO_KEY", "GoogleError", "fault_error"]
 
-STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ALREADY_EXISTS",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
 MESSAGES = {
     429: "Resource has been exhausted (e.g. check quota).",
     500: "An internal error has occurred. Please "
@@ -27,25 +15,11 @@ MESSAGES = {
 }
 
 
-class GoogleError(Exception):
-    def __init__(self, code: int, message: str, status: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-        self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.code)
-
-
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
+def fault_error(status: int, code: str | None, message: str | None) -> GoogleError:
     """A scenario fault as the Gemini API renders that status (``code`` may name the gRPC status)."""
-    body = GoogleError(status, message or MESSAGES.get(status, "The request failed."), code).body()
-    if status == 429:  # Google puts the retry hint in the body, not in Retry-After (providers.md §2.4)
-        body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s"}]
-    return body
+    # Google puts the retry hint in the body, not in Retry-After (providers.md §2.4).
+    retry = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s"}] if status == 429 else None
+    return GoogleError(status, message or MESSAGES.get(status, "The request failed."), code, retry)
 
 
 # What generativelanguage.googleapis.com answers a call without an API key.

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...scenarios import JobPlan
+from ..base import PlannedRecord
 from .errors import GoogleError
 
 KIND = "gemini.operation"  # keyed by the operation id (the last segment of its name)
@@ -60,7 +61,7 @@ _MESSAGES = {
 
 
 @dataclass
-class Operation:
+class Operation(PlannedRecord):
     id: str
     model: str
     created_at: float
@@ -72,13 +73,6 @@ class Operation:
     seed: int
     plan: dict[str, Any]
     files: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Operation:
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
 
     @property
     def name(self) -> str:

@@ -8,28 +8,20 @@ KLING via AtlasCloud is the separate ``atlascloud`` provider.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...config import ServerConfig
-from ..base import EmulatorContext, ProviderPlugin
+from ..base import ProviderPlugin
+from ..kit import variants
 from .auth import encode as encode_token
-from .client import KlingClient, build_client
-from .emulator import SERVICE, build_emulator
+from .client import build_client
+from .emulator import SERVICE, KlingEmulator
 from .models import DEV_ACCESS_KEY, DEV_SECRET_KEY, KlingOptions
+
+_variants = variants(SERVICE, KlingEmulator, build_client, KlingOptions, client_options=True)
 
 
 def make_plugin(options: KlingOptions | None = None) -> ProviderPlugin:
-    opts = options or KlingOptions()
-    if not opts.keys:
+    if options is not None and not options.keys:
         raise ValueError("KlingOptions.keys needs at least one (AccessKey, SecretKey) pair")
-
-    def emulator(ctx: EmulatorContext) -> Any:
-        return build_emulator(ctx, opts)
-
-    def client(config: ServerConfig) -> KlingClient:
-        return build_client(config, opts)
-
-    return ProviderPlugin(name=SERVICE, build_emulator=emulator, build_client=client)
+    return _variants(options)
 
 
 PLUGIN = make_plugin()

@@ -24,26 +24,25 @@ after running with a risk-control ``task_status_msg``. ``callback_url`` posts: `
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...clock import Clock
 from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
-from ..callbacks import attach
-from ..faults import ErrorBody, fault_response, submit_fault_response, truncated
-from ..http import journaled, ranged_response, read_json
+from ..callbacks import CallbackDispatcher
+from ..faults import ErrorBody, truncated
+from ..http import ranged_response
+from ..kit import BadBody, Emulator
 from . import auth
 from .callbacks import build_dispatcher
-from .errors import KlingError, fault_body, invalid
+from .errors import STATUS_CODES, KlingError, fault_body, invalid
 from .models import (
     EXTERNAL_KIND,
     KIND,
@@ -58,140 +57,159 @@ from .models import (
 from .params import parse_create
 
 SERVICE = "kling"
-MAX_BODY = 48 * 1024 * 1024
 PAGE_NUM = (1, 1000, 1)  # min, max, default
 PAGE_SIZE = (1, 500, 30)
-Result = dict[str, Any] | list[Any] | Response
-Handler = Callable[[Request, str], Awaitable[Result]]
 
 
-def build_emulator(ctx: EmulatorContext, options: KlingOptions | None = None) -> Starlette:
-    opts = options or KlingOptions()
-    keys = opts.key_map()
-    base_url = ctx.public_url(SERVICE)
-    dispatcher = build_dispatcher(ctx, base_url)
+class KlingEmulator(Emulator):
+    service = SERVICE
+    max_body = 48 * 1024 * 1024
+    submit_path = "/v1/videos/text2video"
 
-    def new_request_id() -> str:
-        return ctx.ids.uuid("kling.request")
+    def example_headers(self) -> dict[str, str]:
+        access, secret = self.opts.keys[0]
+        return {"Authorization": f"Bearer {auth.encode(access, secret, self.ctx.clock.now())}"}
 
-    def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """Auth, then the handler; its data is wrapped in the envelope, its KlingError rendered."""
+    def __init__(self, ctx: EmulatorContext, options: KlingOptions | None = None) -> None:
+        super().__init__(ctx)
+        self.opts = options or KlingOptions()
+        self.keys = self.opts.key_map()
+        self.dispatcher = build_dispatcher(ctx, self.base_url)
 
-        async def endpoint(request: Request) -> Response:
-            rid = request.state.rid = new_request_id()
-            try:
-                account = auth.verify(request.headers.get("authorization"), keys, ctx.clock.now(), opts.leeway)
-                result = await handler(request, account)
-            except KlingError as err:
-                return err.response(rid)
-            except UnknownScenario as exc:
-                return invalid(str(exc)).response(rid)
-            if isinstance(result, Response):  # a scenario fault, already rendered
-                return result
-            return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": rid, "data": result})
+    def routes(self) -> list[BaseRoute]:
+        return [
+            *(Route(f"/v1/videos/{kind}", self.create, methods=["POST"]) for kind in TYPES),
+            Route("/v1/videos/{type}", self.list_tasks, methods=["GET"]),
+            Route("/v1/videos/{type}/{task_id}", self.get, methods=["GET"]),
+            Route("/files/{task_id}/{name}", self.video_file, methods=["GET"]),
+        ]
 
-        return endpoint
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        return DateHeader(app, self.ctx.clock)
 
-    def error_body(request: Request) -> ErrorBody:
-        return lambda status, code, message: fault_body(status, code, message, request.state.rid)
+    def callbacks(self) -> CallbackDispatcher:
+        return self.dispatcher
 
-    def load(kind: str, ident: str, account: str) -> Task:
-        doc = ctx.store.get(KIND, ident)
+    def error(self, status: int, code: str | None, message: str | None) -> KlingError:
+        wire = (
+            int(code)
+            if code is not None and code.isdigit()
+            else STATUS_CODES.get(status, 5000 if status >= 500 else 1200)
+        )
+        return KlingError(wire, message, status)
+
+    def fault_body(self, request: Request) -> ErrorBody:
+        # Kling's codes are integers; a scenario's other code strings are passed through (``fault_body``).
+        return lambda status, code, message: fault_body(status, code, message, self.request_id(request) or "")
+
+    def route_not_found(self, request: Request) -> KlingError:
+        return KlingError(1202)  # 404 / 1202 "invalid method", the table's answer (§5.4)
+
+    def method_not_allowed(self, request: Request) -> KlingError:
+        return KlingError(1202)
+
+    def too_large(self) -> KlingError:
+        # Status chosen: the table has no 413.
+        return KlingError(1200, "Invalid request parameters: the request body is too large", status=413)
+
+    def unreadable(self, request: Request, problem: BadBody) -> KlingError:
+        if problem.status == 413:
+            return self.too_large()
+        return KlingError(1200, "Invalid request parameters: the request body is not valid JSON")
+
+    def unknown_scenario(self, exc: UnknownScenario) -> KlingError:
+        return invalid(str(exc))  # a 1201 like any bad parameter
+
+    def new_request_id(self) -> str:
+        return self.ctx.ids.uuid("kling.request")
+
+    def account(self, request: Request) -> str:
+        """The request id first (every API answer carries one), then the JWT check."""
+        self.request_id(request)
+        return auth.verify(request.headers.get("authorization"), self.keys, self.ctx.clock.now(), self.opts.leeway)
+
+    def ok(self, request: Request, data: Any) -> Response:
+        return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": self.request_id(request), "data": data})
+
+    def load(self, kind: str, ident: str, account: str) -> Task:
+        store = self.ctx.store
+        doc = store.get(KIND, ident)
         if doc is None or doc.get("account") != account:
-            ref = ctx.store.get(EXTERNAL_KIND, f"{account}:{ident}")
-            doc = ctx.store.get(KIND, ref["task_id"]) if ref is not None else None
+            ref = store.get(EXTERNAL_KIND, f"{account}:{ident}")
+            doc = store.get(KIND, ref["task_id"]) if ref is not None else None
         if doc is None or doc["account"] != account or doc["type"] != kind:
             raise KlingError(1203, f"task {_clip(ident)} does not exist")
         return Task.from_doc(doc)
 
-    def creator(kind: str) -> Handler:
-        async def create(request: Request, account: str) -> Result:
-            value, problem = await read_json(request, MAX_BODY)
-            prompt = value.get("prompt") if isinstance(value, dict) else None
-            # An unknown scenario name is a 1201 like any bad parameter (UnknownScenario, in ``api``).
-            ctx.scenarios.select(SERVICE, request.headers, prompt if isinstance(prompt, str) else "")
-            faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body(request))
-            if faulted is not None:
-                return faulted
-            if problem == "too_large":
-                raise KlingError(1200, "Invalid request parameters: the request body is too large", status=413)
-            if problem:
-                raise KlingError(1200, "Invalid request parameters: the request body is not valid JSON")
-            fields = parse_create(kind, value, opts)
-            external = fields["external_task_id"]
-            if external is not None and ctx.store.get(EXTERNAL_KIND, f"{account}:{external}") is not None:
-                raise invalid(f"external_task_id {external} already exists")
-            now = ctx.clock.now()
-            task_id = "8" + ctx.ids.new("kling.task", 17, "0123456789")  # 18 digits, like 827996385395363846
-            seconds = latency(fields["model_name"], fields["mode"], fields["duration"], ctx.config.latency)
-            plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], seconds, task_id)
-            if plan.scenario is None and OUTPUT_MODERATION_MARKER in fields["prompt"]:
-                plan.steps, plan.error = moderation_steps(seconds), {"message": RISK_CONTROL}
-            task = Task(
-                id=task_id,
-                type=kind,
-                account=account,
-                video_id=ctx.ids.uuid("kling.video"),
-                seed=plan.seed,
-                created_at=now,
-                plan=plan.to_doc(),
-                **fields,
-            )
-            ctx.store.put(KIND, task_id, task.to_doc())
-            if external is not None:
-                ctx.store.put(EXTERNAL_KIND, f"{account}:{external}", {"task_id": task_id})
-            if task.callback_url:
-                dispatcher.watch(task_id)
-            return task.created(now)
+    async def create(self, request: Request) -> Response:
+        kind = request.url.path.rsplit("/", 1)[-1]  # one route per type in TYPES
+        account = self.account(request)
+        ctx, opts = self.ctx, self.opts
+        value, problem = await self.read_json(request)
+        prompt = value.get("prompt") if isinstance(value, dict) else None
+        # An unknown scenario name is a 1201 like any bad parameter (``unknown_scenario``).
+        ctx.scenarios.select(SERVICE, request.headers, prompt if isinstance(prompt, str) else "")
+        faulted = await self.submit_fault(request, prompt)
+        if faulted is not None:
+            return faulted
+        if problem is not None:
+            raise problem
+        fields = parse_create(kind, value, opts)
+        external = fields["external_task_id"]
+        if external is not None and ctx.store.get(EXTERNAL_KIND, f"{account}:{external}") is not None:
+            raise invalid(f"external_task_id {external} already exists")
+        now = ctx.clock.now()
+        task_id = "8" + ctx.ids.new("kling.task", 17, "0123456789")  # 18 digits, like 827996385395363846
+        seconds = latency(fields["model_name"], fields["mode"], fields["duration"], ctx.config.latency)
+        plan = ctx.scenarios.plan(SERVICE, request.headers, fields["prompt"], seconds, task_id)
+        if plan.scenario is None and OUTPUT_MODERATION_MARKER in fields["prompt"]:
+            plan.steps, plan.error = moderation_steps(seconds), {"message": RISK_CONTROL}
+        task = Task(
+            id=task_id,
+            type=kind,
+            account=account,
+            video_id=ctx.ids.uuid("kling.video"),
+            seed=plan.seed,
+            created_at=now,
+            plan=plan.to_doc(),
+            **fields,
+        )
+        ctx.store.put(KIND, task_id, task.to_doc())
+        if external is not None:
+            ctx.store.put(EXTERNAL_KIND, f"{account}:{external}", {"task_id": task_id})
+        if task.callback_url:
+            self.dispatcher.watch(task_id)
+        return self.ok(request, task.created(now))
 
-        return create
+    async def get(self, request: Request) -> Response:
+        account = self.account(request)
+        task = self.load(_kind(request), request.path_params["task_id"], account)
+        faulted = await self.status_fault(request, task.plan, task.id)
+        return faulted or self.ok(request, task.render(self.ctx.clock.now(), self.base_url))
 
-    async def get(request: Request, account: str) -> Result:
-        task = load(_kind(request), request.path_params["task_id"], account)
-        fault = ctx.scenarios.take_fault(task.plan.get("faults") or {}, "poll", task.id)
-        faulted = await fault_response(fault, error_body(request), ctx.clock)
-        return faulted if faulted is not None else task.render(ctx.clock.now(), base_url)
-
-    async def list_tasks(request: Request, account: str) -> Result:
+    async def list_tasks(self, request: Request) -> Response:
+        account = self.account(request)
         kind = _kind(request)
         page = _page_param(request, "pageNum", PAGE_NUM)
         size = _page_param(request, "pageSize", PAGE_SIZE)
-        now = ctx.clock.now()
-        tasks = [Task.from_doc(d) for d in ctx.store.all(KIND) if d["account"] == account and d["type"] == kind]
-        return [t.render(now, base_url) for t in tasks[(page - 1) * size : page * size]]
+        now = self.ctx.clock.now()
+        tasks = [Task.from_doc(d) for d in self.ctx.store.all(KIND) if d["account"] == account and d["type"] == kind]
+        return self.ok(request, [t.render(now, self.base_url) for t in tasks[(page - 1) * size : page * size]])
 
-    async def video_file(request: Request) -> Response:
-        rid = new_request_id()
-        doc = ctx.store.get(KIND, request.path_params["task_id"])
+    async def video_file(self, request: Request) -> Response:
+        self.request_id(request)
+        doc = self.ctx.store.get(KIND, request.path_params["task_id"])
         task = Task.from_doc(doc) if doc is not None else None
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         if task is None or request.path_params["name"] != f"{task.video_id}.mp4" or task.status_at(now) != "succeed":
-            return KlingError(1203, "The requested video does not exist").response(rid)
+            raise KlingError(1203, "The requested video does not exist")
         if not task.media_available(now):
-            return KlingError(
-                1203, "The requested video has been deleted: generated media are kept for 30 days"
-            ).response(rid)
-        fault = ctx.scenarios.take_fault(task.plan.get("faults") or {}, "content", task.id)
-        faulted = await fault_response(fault, lambda s, c, m: fault_body(s, c, m, rid), ctx.clock)
+            raise KlingError(1203, "The requested video has been deleted: generated media are kept for 30 days")
+        faulted, fault = await self.content_fault(request, task.plan, task.id)
         if faulted is not None:
             return faulted
-        data = await ctx.media.aget(task.video_spec())
-        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
-
-    async def no_route(request: Request, exc: Exception) -> Response:
-        return KlingError(1202).response(new_request_id())
-
-    routes = [Route(f"/v1/videos/{kind}", api(creator(kind)), methods=["POST"]) for kind in TYPES] + [
-        Route("/v1/videos/{type}", api(list_tasks), methods=["GET"]),
-        Route("/v1/videos/{type}/{task_id}", api(get), methods=["GET"]),
-        Route("/files/{task_id}/{name}", video_file, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
-    app.add_middleware(DateHeader, clock=ctx.clock)
-    journaled(app, SERVICE, ctx)
-    attach(app, dispatcher)
-    dispatcher.start()  # a restart with a durable store resumes pending callbacks
-    return app
+        data = await self.ctx.media.aget(task.video_spec())
+        return truncated(fault, data, self.ctx.clock, "video/mp4") or ranged_response(request, data)
 
 
 class DateHeader:

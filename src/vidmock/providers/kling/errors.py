@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 # code → (HTTP status, default message): the official table.
 CODES: dict[int, tuple[int, str]] = {
@@ -51,20 +51,16 @@ STATUS_CODES = {
 }
 
 
-class KlingError(Exception):
+class KlingError(ProviderError):
     """One error answer; ``status`` defaults to the table's HTTP status for ``code``."""
 
     def __init__(self, code: int, message: str | None = None, status: int | None = None) -> None:
         default_status, default_message = CODES.get(code, (500, "Server internal error"))
-        self.code, self.status = code, status or default_status
-        self.message = message or default_message
-        super().__init__(self.message)
+        super().__init__(status or default_status, message or default_message)
+        self.code = code
 
-    def body(self, request_id: str) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "request_id": request_id}
-
-    def response(self, request_id: str) -> JSONResponse:
-        return JSONResponse(self.body(request_id), status_code=self.status)
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "request_id": request_id or ""}
 
 
 def invalid(message: str) -> KlingError:

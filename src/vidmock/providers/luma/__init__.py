@@ -7,27 +7,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...config import ServerConfig
-from ..base import EmulatorContext, ProviderPlugin
-from .client import LumaClient, build_client
-from .emulator import SERVICE, build_emulator
+from ..kit import variants
+from .client import build_client
+from .emulator import SERVICE, LumaEmulator
 from .models import LumaOptions
 
-
-def make_plugin(options: LumaOptions | None = None) -> ProviderPlugin:
-    opts = options or LumaOptions()
-
-    def emulator(ctx: EmulatorContext) -> Any:
-        return build_emulator(ctx, opts)
-
-    def client(config: ServerConfig) -> LumaClient:
-        return build_client(config)
-
-    return ProviderPlugin(name=SERVICE, build_emulator=emulator, build_client=client)
-
-
+make_plugin = variants(SERVICE, LumaEmulator, build_client, LumaOptions)
 PLUGIN = make_plugin()
 
 __all__ = ["PLUGIN", "LumaOptions", "make_plugin"]

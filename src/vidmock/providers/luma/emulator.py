@@ -29,33 +29,34 @@ A generation created with ``callback_url`` is watched by the callback dispatcher
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import av
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ...media import VideoSpec
 from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
-from ..callbacks import attach
-from ..faults import fault_response, submit_fault_response, truncated
-from ..http import journaled, ranged_response, read_json
+from ..callbacks import CallbackDispatcher
+from ..faults import truncated
+from ..http import ranged_response
+from ..kit import BadBody, Emulator, prompt_field
 from . import callbacks
 from .errors import (
     INVALID_KEY,
+    METHOD_NOT_ALLOWED,
     NOT_AUTHENTICATED,
+    NOT_FOUND,
     TOO_LARGE,
     LumaError,
     bad_request,
-    error_body,
+    fault_error,
     generation_not_found,
     invalid,
     issue,
@@ -65,50 +66,81 @@ from .models import CONCEPTS, DEFAULT_LATENCY, KIND, Generation, LumaOptions, pa
 SERVICE = "luma"
 PREFIX = "/dream-machine/v1"
 GENERATIONS = PREFIX + "/generations"
-MAX_BODY = 1024 * 1024  # Luma takes images by URL only, so bodies are small (limit chosen)
 LIST_DEFAULT, LIST_MAX = 10, 100
-Handler = Callable[[Request], Awaitable[Response]]
 
 
-def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> Starlette:
-    opts = options or LumaOptions()
-    base_url = ctx.public_url(SERVICE)
-    dispatcher = callbacks.build_dispatcher(ctx, base_url)
+class LumaEmulator(Emulator):
+    service = SERVICE
+    max_body = 1024 * 1024  # Luma takes images by URL only, so bodies are small (limit chosen)
+    submit_path = GENERATIONS
 
-    def api(handler: Handler) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            try:
-                _authenticate(request, opts)
-                return await handler(request)
-            except LumaError as err:
-                return err.response()
-            except UnknownScenario as exc:
-                return bad_request(str(exc)).response()
+    def __init__(self, ctx: EmulatorContext, options: LumaOptions | None = None) -> None:
+        super().__init__(ctx)
+        self.opts = options or LumaOptions()
+        self.dispatcher = callbacks.build_dispatcher(ctx, self.base_url)
 
-        return endpoint
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(GENERATIONS, self.create, methods=["POST"]),
+            Route(GENERATIONS + "/video", self.create, methods=["POST"]),
+            Route(GENERATIONS, self.list_generations, methods=["GET"]),
+            Route(GENERATIONS + "/concepts/list", self.concepts, methods=["GET"]),
+            Route(GENERATIONS + "/{generation_id}", self.get, methods=["GET"]),
+            Route(GENERATIONS + "/{generation_id}", self.delete, methods=["DELETE"]),
+            Route(GENERATIONS + "/{generation_id}/upscale", self.upscale, methods=["POST"]),
+            Route(GENERATIONS + "/{generation_id}/audio", self.audio, methods=["POST"]),
+            Route(PREFIX + "/ping", self.ping, methods=["GET"]),
+            Route("/files/{name}", self.asset, methods=["GET"]),
+        ]
 
-    def lookup(generation_id: str) -> Generation | None:
-        doc = ctx.store.get(KIND, generation_id)
+    def callbacks(self) -> CallbackDispatcher:
+        return self.dispatcher
+
+    def error(self, status: int, code: str | None, message: str | None) -> LumaError:
+        return fault_error(status, code, message)
+
+    def route_not_found(self, request: Request) -> LumaError:
+        return NOT_FOUND  # FastAPI's words: {"detail": "Not Found"}
+
+    def method_not_allowed(self, request: Request) -> LumaError:
+        return METHOD_NOT_ALLOWED
+
+    def too_large(self) -> LumaError:
+        return TOO_LARGE
+
+    def unreadable(self, request: Request, problem: BadBody) -> LumaError:
+        if problem.status == 413:
+            return TOO_LARGE
+        return invalid([issue("json_invalid", ("body", 0), "JSON decode error", {})])
+
+    def unknown_scenario(self, exc: UnknownScenario) -> LumaError:
+        return bad_request(str(exc))
+
+    def authenticate(self, request: Request) -> None:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise NOT_AUTHENTICATED
+        if self.opts.api_keys and key not in self.opts.api_keys:
+            raise INVALID_KEY
+
+    def lookup(self, generation_id: str) -> Generation | None:
+        doc = self.ctx.store.get(KIND, generation_id)
         return None if doc is None else Generation.from_doc(doc)
 
-    def load(generation_id: str) -> Generation:
-        generation = lookup(generation_id)
+    def load(self, generation_id: str) -> Generation:
+        generation = self.lookup(generation_id)
         if generation is None:
             raise generation_not_found(generation_id)
         return generation
 
     async def submit(
-        request: Request, parse: Callable[[Any], dict[str, Any]], latency_key: Callable[[dict[str, Any]], str]
+        self, request: Request, parse: Callable[[Any], dict[str, Any]], latency_key: Callable[[dict[str, Any]], str]
     ) -> Response:
-        value, problem = await read_json(request, MAX_BODY)
-        prompt = value.get("prompt") if isinstance(value, dict) else None
-        faulted = await submit_fault_response(ctx, SERVICE, request.headers, prompt, error_body)
+        ctx = self.ctx
+        value, faulted = await self.submit_body(request, prompt_field)
         if faulted is not None:
             return faulted
-        if problem == "too_large":
-            raise TOO_LARGE
-        if problem:
-            raise invalid([issue("json_invalid", ("body", 0), "JSON decode error", {})])
         fields = parse(value)
         key = latency_key(fields)
         latency = float(ctx.config.latency.get(key, DEFAULT_LATENCY[key]))
@@ -125,34 +157,39 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
         )
         ctx.store.put(KIND, generation_id, generation.to_doc())
         if generation.callback_url:
-            dispatcher.watch(generation_id)
-        return JSONResponse(generation.render(now, base_url), status_code=201)
+            self.dispatcher.watch(generation_id)
+        return JSONResponse(generation.render(now, self.base_url), status_code=201)
 
-    async def create(request: Request) -> Response:
-        return await submit(
-            request, lambda body: parse_create(body, lookup, ctx.clock.now()), lambda fields: str(fields["model"])
+    async def create(self, request: Request) -> Response:
+        self.authenticate(request)
+        now = self.ctx.clock.now()
+        return await self.submit(
+            request, lambda body: parse_create(body, self.lookup, now), lambda fields: str(fields["model"])
         )
 
-    async def upscale(request: Request) -> Response:
-        source = load(request.path_params["generation_id"])
-        return await submit(request, lambda body: parse_upscale(body, source, ctx.clock.now()), lambda _: "upscale")
+    async def upscale(self, request: Request) -> Response:
+        self.authenticate(request)
+        source, now = self.load(request.path_params["generation_id"]), self.ctx.clock.now()
+        return await self.submit(request, lambda body: parse_upscale(body, source, now), lambda _: "upscale")
 
-    async def audio(request: Request) -> Response:
-        source = load(request.path_params["generation_id"])
-        return await submit(request, lambda body: parse_audio(body, source, ctx.clock.now()), lambda _: "add_audio")
+    async def audio(self, request: Request) -> Response:
+        self.authenticate(request)
+        source, now = self.load(request.path_params["generation_id"]), self.ctx.clock.now()
+        return await self.submit(request, lambda body: parse_audio(body, source, now), lambda _: "add_audio")
 
-    async def get(request: Request) -> Response:
-        generation = load(request.path_params["generation_id"])
-        fault = ctx.scenarios.take_fault(generation.plan.get("faults") or {}, "poll", generation.id)
-        faulted = await fault_response(fault, error_body, ctx.clock)
-        return faulted or JSONResponse(generation.render(ctx.clock.now(), base_url))
+    async def get(self, request: Request) -> Response:
+        self.authenticate(request)
+        generation = self.load(request.path_params["generation_id"])
+        faulted = await self.status_fault(request, generation.plan, generation.id)
+        return faulted or JSONResponse(generation.render(self.ctx.clock.now(), self.base_url))
 
-    async def list_generations(request: Request) -> Response:
+    async def list_generations(self, request: Request) -> Response:
+        self.authenticate(request)
         limit = _query_int(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
         offset = _query_int(request, "offset", 0, 0, None)
-        everything = sorted((Generation.from_doc(d) for d in ctx.store.all(KIND)), key=lambda g: -g.seq)
-        now = ctx.clock.now()
-        page = [g.render(now, base_url) for g in everything[offset : offset + limit]]
+        everything = sorted((Generation.from_doc(d) for d in self.ctx.store.all(KIND)), key=lambda g: -g.seq)
+        now = self.ctx.clock.now()
+        page = [g.render(now, self.base_url) for g in everything[offset : offset + limit]]
         return JSONResponse(
             {
                 "generations": page,
@@ -163,70 +200,38 @@ def build_emulator(ctx: EmulatorContext, options: LumaOptions | None = None) -> 
             }
         )
 
-    async def delete(request: Request) -> Response:
-        generation = load(request.path_params["generation_id"])
-        ctx.store.delete(KIND, generation.id)  # the dispatcher drops its watch on the next tick
-        if opts.delete_status == 204:
+    async def delete(self, request: Request) -> Response:
+        self.authenticate(request)
+        generation = self.load(request.path_params["generation_id"])
+        self.ctx.store.delete(KIND, generation.id)  # the dispatcher drops its watch on the next tick
+        if self.opts.delete_status == 204:
             return Response(status_code=204)
-        return JSONResponse(None, status_code=opts.delete_status)
+        return JSONResponse(None, status_code=self.opts.delete_status)
 
-    async def concepts(request: Request) -> Response:
+    async def concepts(self, request: Request) -> Response:
+        self.authenticate(request)
         return JSONResponse(list(CONCEPTS))
 
-    async def ping(request: Request) -> Response:
+    async def ping(self, request: Request) -> Response:
+        self.authenticate(request)
         return JSONResponse({"message": "pong"})
 
-    async def asset(request: Request) -> Response:
+    async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
         stem, _, extension = name.rpartition(".")
-        generation = lookup(stem) if extension in ("mp4", "jpg") else None
-        now = ctx.clock.now()
-        if generation is None or not generation.content_available(now, opts.content_ttl):
-            return LumaError(404, "Not Found").response()  # unknown, not ready, deleted or expired
+        generation = self.lookup(stem) if extension in ("mp4", "jpg") else None
+        now = self.ctx.clock.now()
+        if generation is None or not generation.content_available(now, self.opts.content_ttl):
+            raise NOT_FOUND  # unknown, not ready, deleted or expired
         if extension == "jpg":
             return Response(_thumbnail(generation.width, generation.height, generation.seed), media_type="image/jpeg")
-        fault = ctx.scenarios.take_fault(generation.plan.get("faults") or {}, "content", generation.id)
-        faulted = await fault_response(fault, error_body, ctx.clock)
+        faulted, fault = await self.content_fault(request, generation.plan, generation.id)
         if faulted is not None:
             return faulted
-        data = await ctx.media.aget(
+        data = await self.ctx.media.aget(
             VideoSpec(generation.width, generation.height, generation.seconds, generation.audio, generation.seed)
         )
-        return truncated(fault, data, ctx.clock, "video/mp4") or ranged_response(request, data)
-
-    routes = [
-        Route(GENERATIONS, api(create), methods=["POST"]),
-        Route(GENERATIONS + "/video", api(create), methods=["POST"]),
-        Route(GENERATIONS, api(list_generations), methods=["GET"]),
-        Route(GENERATIONS + "/concepts/list", api(concepts), methods=["GET"]),
-        Route(GENERATIONS + "/{generation_id}", api(get), methods=["GET"]),
-        Route(GENERATIONS + "/{generation_id}", api(delete), methods=["DELETE"]),
-        Route(GENERATIONS + "/{generation_id}/upscale", api(upscale), methods=["POST"]),
-        Route(GENERATIONS + "/{generation_id}/audio", api(audio), methods=["POST"]),
-        Route(PREFIX + "/ping", api(ping), methods=["GET"]),
-        Route("/files/{name}", asset, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
-    journaled(app, SERVICE, ctx)
-    attach(app, dispatcher)
-    dispatcher.start()  # a restart with a durable store resumes pending callbacks
-    return app
-
-
-def _authenticate(request: Request, opts: LumaOptions) -> None:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise NOT_AUTHENTICATED
-    if opts.api_keys and key not in opts.api_keys:
-        raise INVALID_KEY
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown routes and methods, the way FastAPI words them: ``{"detail": "Not Found"}``."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
-    return LumaError(status, str(detail)).response()
+        return truncated(fault, data, self.ctx.clock, "video/mp4") or ranged_response(request, data)
 
 
 def _query_int(request: Request, name: str, default: int, lo: int, hi: int | None) -> int:

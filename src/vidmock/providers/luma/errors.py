@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 # What a scripted fault says when the scenario gives no message (texts chosen; FastAPI's phrase
 # for the status where Luma's own text is unknown).
@@ -34,19 +34,18 @@ MESSAGES = {
 }
 
 
-class LumaError(Exception):
+class LumaError(ProviderError):
     """An error answer: ``detail`` is a message, or a list of validation errors (422)."""
 
     def __init__(self, status: int, detail: str | list[dict[str, Any]]) -> None:
-        super().__init__(detail if isinstance(detail, str) else f"{len(detail)} validation error(s)")
-        self.status, self.detail = status, detail
+        super().__init__(status, detail if isinstance(detail, str) else f"{len(detail)} validation error(s)")
+        self.detail = detail
 
-    def body(self) -> dict[str, Any]:
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
         return {"detail": self.detail}
 
-    def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse(self.body(), status_code=self.status, headers=headers)
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
 
 
 def issue(kind: str, loc: tuple[str | int, ...], msg: str, value: Any) -> dict[str, Any]:
@@ -62,9 +61,11 @@ def bad_request(message: str) -> LumaError:
     return LumaError(400, message)
 
 
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, Any]:
+def fault_error(status: int, code: str | None, message: str | None) -> LumaError:
     """A scenario fault rendered the way Luma renders that status (``code`` has no place in it)."""
-    return {"detail": message or MESSAGES.get(status, "Internal Server Error" if status >= 500 else "Bad Request")}
+    return LumaError(
+        status, message or MESSAGES.get(status, "Internal Server Error" if status >= 500 else "Bad Request")
+    )
 
 
 NOT_AUTHENTICATED = LumaError(401, "Not authenticated")  # FastAPI HTTPBearer's text for a missing header

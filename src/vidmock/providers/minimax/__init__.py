@@ -7,27 +7,12 @@ place of the registry's entry.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...config import ServerConfig
-from ..base import EmulatorContext, ProviderPlugin
-from .client import MinimaxClient, build_client
-from .emulator import build_emulator
+from ..kit import variants
+from .client import build_client
+from .emulator import MinimaxEmulator
 from .models import MinimaxOptions
 
-
-def make_plugin(options: MinimaxOptions | None = None) -> ProviderPlugin:
-    opts = options or MinimaxOptions()
-
-    def emulator(ctx: EmulatorContext) -> Any:
-        return build_emulator(ctx, opts)
-
-    def client(config: ServerConfig) -> MinimaxClient:
-        return build_client(config, opts)
-
-    return ProviderPlugin(name="minimax", build_emulator=emulator, build_client=client)
-
-
+make_plugin = variants("minimax", MinimaxEmulator, build_client, MinimaxOptions, client_options=True)
 PLUGIN = make_plugin()
 
 __all__ = ["PLUGIN", "MinimaxOptions", "make_plugin"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...responses import JSONResponse
+from ..kit import ProviderError
 
 # base_resp codes (providers.md §6.4) with the HTTP status the V2 API pairs them with.
 HTTP_STATUS = {1000: 500, 1001: 504, 1002: 429, 1004: 401, 1008: 402, 1024: 500, 1026: 422, 1027: 422, 2013: 400}
@@ -37,24 +38,25 @@ V2_TYPES = {
 CODE_FOR_STATUS = {400: 2013, 401: 1004, 402: 1008, 404: 2013, 413: 2013, 422: 1026, 429: 1002, 504: 1001}
 
 
-class MinimaxError(Exception):
-    def __init__(self, code: int, message: str | None = None) -> None:
-        self.code = code
-        self.message = message or MESSAGES.get(code, "unknown error")
-        super().__init__(self.message)
+class MinimaxError(ProviderError):
+    """A ``base_resp`` code; rendered v1 or v2 by the route it answers (``MinimaxEmulator.render``).
+    ``http`` fixes the status line (a path no route serves), else it follows the code."""
 
-    @property
-    def http_status(self) -> int:
-        return HTTP_STATUS.get(self.code, 500)
+    def __init__(self, code: int, message: str | None = None, *, http: int | None = None) -> None:
+        self.code, self.http = code, http
+        super().__init__(http or HTTP_STATUS.get(code, 500), message or MESSAGES.get(code, "unknown error"))
+
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
+        return self.v1_body()
 
     def v1_body(self, **extra: Any) -> dict[str, Any]:
         return {**extra, "base_resp": {"status_code": self.code, "status_msg": self.message}}
 
     def v1_response(self, http_errors: bool, **extra: Any) -> JSONResponse:
-        return JSONResponse(self.v1_body(**extra), status_code=self.http_status if http_errors else 200)
+        return JSONResponse(self.v1_body(**extra), status_code=self.status if http_errors or self.http else 200)
 
     def v2_body(self, request_id: str) -> dict[str, Any]:
-        status = self.http_status
+        status = self.status
         return {
             "type": "error",
             "error": {
@@ -66,7 +68,7 @@ class MinimaxError(Exception):
         }
 
     def v2_response(self, request_id: str) -> JSONResponse:
-        return JSONResponse(self.v2_body(request_id), status_code=self.http_status)
+        return JSONResponse(self.v2_body(request_id), status_code=self.status)
 
 
 def invalid(detail: str) -> MinimaxError:

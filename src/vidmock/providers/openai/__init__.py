@@ -1,7 +1,7 @@
 """OpenAI Videos API (Sora 2): emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import OpenAIEmulator
 
-PLUGIN = ProviderPlugin(name="openai", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("openai", OpenAIEmulator, build_client)

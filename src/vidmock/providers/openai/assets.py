@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from fractions import Fraction
 
 import av
@@ -28,7 +29,7 @@ def _even(n: int) -> int:
     return max(2, n - n % 2)
 
 
-def _encode(width: int, height: int, pixel: callable) -> bytes:  # type: ignore[valid-type]
+def _encode(width: int, height: int, pixel: Callable[[int, int], tuple[int, int, int]]) -> bytes:
     frame = av.VideoFrame(width, height, "yuv420p")
     for index, plane in enumerate(frame.planes):
         shift = 0 if index == 0 else 1

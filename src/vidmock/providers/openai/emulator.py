@@ -18,44 +18,96 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import BaseRoute, Route
 
 from ...media import VideoSpec
 from ...ranges import Unsatisfiable, parse_range
 from ...responses import JSONResponse
 from ...scenarios import UnknownScenario
 from ..base import EmulatorContext
-from ..callbacks import attach
-from ..faults import fault_response, submit_fault_response, truncated
-from ..http import journaled, read_json
+from ..callbacks import CallbackDispatcher
+from ..faults import truncated
+from ..kit import BadBody, Emulator, ProviderError
 from . import assets, moderations, webhooks
-from .errors import MISSING_KEY, OpenAIError, fault_body, invalid_value, not_found
+from .errors import MISSING_KEY, OpenAIError, fault_error, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
-from .multipart import MultipartError, parse_form
 
 SERVICE = "openai"
-MAX_BODY = 100 * 1024 * 1024
 POLL_AFTER_MS = 10_000  # the guide recommends polling every 10–20 s (§1.7)
 LIST_DEFAULT_LIMIT = 20
 VARIANTS = ("video", "thumbnail", "spritesheet")
+Body = tuple[dict[str, Any], list[tuple[str, bytes]]]
+INVALID_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you "
+    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
+    "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
+    "this, please contact us through our help center at help.openai.com.)"
+)
 
 
-def build_emulator(ctx: EmulatorContext) -> ASGIApp:
-    extended = bool(getattr(ctx.config, "openai_extended", False))
-    dispatcher = webhooks.build_dispatcher(ctx)  # project webhooks (§1.6), see ``webhooks``
+class OpenAIEmulator(Emulator):
+    service = SERVICE
+    max_body = 100 * 1024 * 1024
+    request_id_header = "x-request-id"  # on every answer: ``req_`` + 32 hex
+    submit_path = "/v1/videos"
 
-    def load(video_id: str) -> Video:
-        doc = ctx.store.get(KIND, video_id)
+    def __init__(self, ctx: EmulatorContext) -> None:
+        super().__init__(ctx)
+        self.extended = bool(getattr(ctx.config, "openai_extended", False))
+        self.dispatcher = webhooks.build_dispatcher(ctx)  # project webhooks (§1.6), see ``webhooks``
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/v1/videos", self.create, methods=["POST"]),
+            Route("/v1/videos", self.list_videos, methods=["GET"]),
+            Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
+            Route("/v1/videos/{video_id}", self.delete, methods=["DELETE"]),
+            Route("/v1/videos/{video_id}/content", self.content, methods=["GET"]),
+            Route("/v1/videos/{video_id}/remix", self.remix, methods=["POST"]),
+            *webhooks.dashboard_routes(self.ctx, self.dispatcher),
+            *moderations.moderation_routes(self.ctx),  # POST /v1/moderations: the gateway content filter's classifier
+        ]
+
+    def callbacks(self) -> CallbackDispatcher:
+        return self.dispatcher
+
+    def error(self, status: int, code: str | None, message: str | None) -> OpenAIError:
+        return fault_error(status, code, message)
+
+    def route_not_found(self, request: Request) -> OpenAIError:
+        # What api.openai.com answers for a path (or a verb on a path) it does not serve.
+        return OpenAIError(404, f"Invalid URL ({request.method} {request.url.path})")
+
+    def method_not_allowed(self, request: Request) -> OpenAIError:
+        return self.route_not_found(request)
+
+    def too_large(self) -> OpenAIError:
+        return OpenAIError(413, "Request body too large.", code="request_too_large")
+
+    def unreadable(self, request: Request, problem: BadBody) -> OpenAIError:
+        if problem.status == 413:
+            return self.too_large()
+        if problem.form:
+            return OpenAIError(400, f"Could not parse multipart form: {problem.reason}.")
+        return OpenAIError(400, INVALID_JSON)
+
+    def unknown_scenario(self, exc: UnknownScenario) -> OpenAIError:
+        return OpenAIError(400, str(exc), param="X-Vidmock-Scenario")
+
+    def new_request_id(self) -> str:
+        return "req_" + self.ctx.ids.new("openai.request", 32, "0123456789abcdef")
+
+    def load(self, video_id: str) -> Video:
+        doc = self.ctx.store.get(KIND, video_id)
         if doc is None:
             raise not_found(video_id)
         return Video.from_doc(doc)
 
-    def new_video(request: Request, model: str, prompt: str, seconds: str, size: str, **extra: Any) -> Video:
+    def new_video(self, request: Request, model: str, prompt: str, seconds: str, size: str, **extra: Any) -> Video:
+        ctx = self.ctx
         latency = ctx.config.latency.get(model)
         if latency is None:
             latency = default_latency(model, int(seconds))
@@ -76,48 +128,44 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             **extra,
         )
         ctx.store.put(KIND, video.id, video.to_doc())
-        webhooks.track(ctx, dispatcher, video)
+        webhooks.track(ctx, self.dispatcher, video)
         return video
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
+        _authenticate(request)
         # The submit fault comes first, as a transport-level failure would; a body that does not
         # parse is still reported after it.
-        try:
-            fields, files = await _read_body(request)
-            problem = None
-        except OpenAIError as err:
-            fields, files, problem = {}, [], err
+        (fields, files), problem = await self.read_body(request)
         raw_prompt = fields.get("prompt")
         prompt = raw_prompt if isinstance(raw_prompt, str) else ""
-        faulted = await submit_fault_response(
-            ctx, SERVICE, request.headers, scenario_prompt(prompt, ctx.scenarios.catalogue), fault_body
-        )
+        faulted = await self.submit_fault(request, scenario_prompt(prompt, self.ctx.scenarios.catalogue))
         if faulted is not None:
             return faulted
         if problem is not None:
             raise problem
-        params = parse_create(fields, files, extended=extended)
-        video = new_video(
+        params = parse_create(fields, files, extended=self.extended)
+        video = self.new_video(
             request, params.model, params.prompt, params.seconds, params.size, reference_count=params.reference_count
         )
-        return JSONResponse(video.render(ctx.clock.now()))
+        return JSONResponse(video.render(self.ctx.clock.now()))
 
-    async def retrieve(request: Request) -> Response:
-        video = load(request.path_params["video_id"])
-        fault = ctx.scenarios.take_fault((video.plan or {}).get("faults") or {}, "poll", video.id)
-        faulted = await fault_response(fault, fault_body, ctx.clock)
+    async def retrieve(self, request: Request) -> Response:
+        _authenticate(request)
+        video = self.load(request.path_params["video_id"])
+        faulted = await self.status_fault(request, video.plan, video.id)
         if faulted is not None:
             return faulted
-        return JSONResponse(video.render(ctx.clock.now()), headers={"openai-poll-after-ms": str(POLL_AFTER_MS)})
+        return JSONResponse(video.render(self.ctx.clock.now()), headers={"openai-poll-after-ms": str(POLL_AFTER_MS)})
 
-    async def list_videos(request: Request) -> Response:
+    async def list_videos(self, request: Request) -> Response:
+        _authenticate(request)
         q = request.query_params
         limit = _limit(q.get("limit"))
         order = q.get("order", "desc")
         if order not in ("asc", "desc"):
             raise invalid_value(order, ("asc", "desc"), "order")
         videos = sorted(
-            (Video.from_doc(d) for d in ctx.store.all(KIND)),
+            (Video.from_doc(d) for d in self.ctx.store.all(KIND)),
             key=lambda v: (v.created_at, v.seq),
             reverse=order == "desc",
         )
@@ -127,7 +175,7 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             # An unknown cursor gives an empty page (real behaviour unverified).
             videos = videos[ids.index(after) + 1 :] if after in ids else []
         page = videos[:limit]
-        now = ctx.clock.now()
+        now = self.ctx.clock.now()
         return JSONResponse(
             {
                 "object": "list",
@@ -138,9 +186,10 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             }
         )
 
-    async def delete(request: Request) -> Response:
-        video = load(request.path_params["video_id"])
-        status = video.status(ctx.clock.now())
+    async def delete(self, request: Request) -> Response:
+        _authenticate(request)
+        video = self.load(request.path_params["video_id"])
+        status = video.status(self.ctx.clock.now())
         if status not in TERMINAL:
             # DELETE is documented for completed or failed videos only (§1.1); wording unverified.
             raise OpenAIError(
@@ -149,11 +198,13 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
                 "Only completed or failed videos can be deleted.",
                 param="video_id",
             )
-        ctx.store.delete(KIND, video.id)
+        self.ctx.store.delete(KIND, video.id)
         return JSONResponse({"id": video.id, "object": "video.deleted", "deleted": True})
 
-    async def content(request: Request) -> Response:
-        video = load(request.path_params["video_id"])
+    async def content(self, request: Request) -> Response:
+        _authenticate(request)
+        ctx = self.ctx
+        video = self.load(request.path_params["video_id"])
         variant = request.query_params.get("variant", "video")
         if variant not in VARIANTS:
             raise invalid_value(variant, VARIANTS, "variant")
@@ -181,10 +232,9 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             mime = assets.MIME
         # Content faults hit downloads of the bytes. G1's completion probe (``Accept:
         # application/json``, body never read) is not a download, so it does not consume one.
-        fault = None
+        faulted, fault = None, None
         if request.headers.get("accept", "").strip().lower() != "application/json":
-            fault = ctx.scenarios.take_fault((video.plan or {}).get("faults") or {}, "content", video.id)
-        faulted = await fault_response(fault, fault_body, ctx.clock)
+            faulted, fault = await self.content_fault(request, video.plan, video.id)
         if faulted is not None:
             return faulted
         size = len(data)
@@ -203,14 +253,17 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
             return cut
         return Response(body, status_code=status_code, media_type=mime, headers=headers)
 
-    async def remix(request: Request) -> Response:
-        source = load(request.path_params["video_id"])
-        fields, files = await _read_body(request)
+    async def remix(self, request: Request) -> Response:
+        _authenticate(request)
+        source = self.load(request.path_params["video_id"])
+        (fields, files), problem = await self.read_body(request)
+        if problem is not None:
+            raise problem
         for key in list(fields) + [name for name, _ in files]:
             if key != "prompt":
                 raise OpenAIError(400, f"Unknown parameter: '{key}'.", param=key, code="unknown_parameter")
         prompt = check_prompt(fields)
-        status = source.status(ctx.clock.now())
+        status = source.status(self.ctx.clock.now())
         if status != "completed":
             # "Create a remix of a completed video" (§1.2); wording unverified.
             raise OpenAIError(
@@ -219,62 +272,51 @@ def build_emulator(ctx: EmulatorContext) -> ASGIApp:
                 "Only completed videos can be remixed.",
                 param="video_id",
             )
-        video = new_video(request, source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id)
-        return JSONResponse(video.render(ctx.clock.now()))
+        video = self.new_video(
+            request, source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id
+        )
+        return JSONResponse(video.render(self.ctx.clock.now()))
 
-    def guarded(handler: Any) -> Any:
-        async def endpoint(request: Request) -> Response:
-            try:
-                _authenticate(request)
-                response: Response = await handler(request)
-                return response
-            except OpenAIError as err:
-                return err.response()
-            except UnknownScenario as exc:
-                return OpenAIError(400, str(exc), param="X-Vidmock-Scenario").response()
+    async def read_body(self, request: Request) -> tuple[Body, ProviderError | None]:
+        """((fields, input_reference files as (mime, bytes)), None) from a JSON or multipart body, or
+        (({}, []), the error) for one that does not read: returned, so a submit fault comes first."""
+        try:
+            return await self._read_body(request), None
+        except BadBody as problem:
+            return ({}, []), self.unreadable(request, problem)
+        except OpenAIError as err:
+            return ({}, []), err
 
-        return endpoint
-
-    async def not_found_route(request: Request) -> Response:
-        return OpenAIError(404, f"Invalid URL ({request.method} {request.url.path})").response()
-
-    routes = [
-        Route("/v1/videos", guarded(create), methods=["POST"]),
-        Route("/v1/videos", guarded(list_videos), methods=["GET"]),
-        Route("/v1/videos/{video_id}", guarded(retrieve), methods=["GET"]),
-        Route("/v1/videos/{video_id}", guarded(delete), methods=["DELETE"]),
-        Route("/v1/videos/{video_id}/content", guarded(content), methods=["GET"]),
-        Route("/v1/videos/{video_id}/remix", guarded(remix), methods=["POST"]),
-        *webhooks.dashboard_routes(ctx, dispatcher),
-        *moderations.moderation_routes(ctx),  # POST /v1/moderations, the gateway content filter's classifier
-        Route("/{path:path}", not_found_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-    ]
-    app = Starlette(routes=routes)
-    journaled(app, SERVICE, ctx)
-    wrapped = RequestIdMiddleware(app, ctx)
-    attach(wrapped, dispatcher)
-    dispatcher.start()  # a restart with a durable store resumes pending deliveries
-    return wrapped
-
-
-class RequestIdMiddleware:
-    """Adds OpenAI's ``x-request-id`` (``req_`` + 32 hex) to every response."""
-
-    def __init__(self, app: ASGIApp, ctx: EmulatorContext) -> None:
-        self.app, self.ctx = app, ctx
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = "req_" + self.ctx.ids.new("openai.request", 32, "0123456789abcdef")
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
+    async def _read_body(self, request: Request) -> Body:
+        content_type = request.headers.get("content-type", "")
+        if content_type.lower().startswith("multipart/form-data"):
+            form = await self.form(request)
+            fields: dict[str, Any] = {}
+            for name, value in form.fields:
+                if name == "input_reference":
+                    raise OpenAIError(
+                        400,
+                        "Invalid 'input_reference': expected a file upload.",
+                        param="input_reference",
+                        code="invalid_type",
+                    )
+                fields[name] = value
+            files: list[tuple[str, bytes]] = []
+            for part in form.files:
+                if part.name != "input_reference":
+                    raise OpenAIError(
+                        400, f"Unknown parameter: '{part.name}'.", param=part.name, code="unknown_parameter"
+                    )
+                files.append((part.content_type, part.data))
+            return fields, files
+        value = await self.json_body(request)
+        if not isinstance(value, dict):
+            raise OpenAIError(
+                400,
+                f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
+                code="invalid_type",
+            )
+        return value, []
 
 
 def _authenticate(request: Request) -> None:
@@ -291,7 +333,10 @@ def _limit(raw: str | None) -> int:
         limit = int(raw)
     except ValueError:
         raise OpenAIError(
-            400, f"Invalid 'limit': expected an integer, but got '{raw}' instead.", param="limit", code="invalid_type"
+            400,
+            f"Invalid 'limit': expected an integer, but got '{raw[:40]}' instead.",
+            param="limit",
+            code="invalid_type",
         ) from None
     if limit < 0:
         raise OpenAIError(
@@ -308,52 +353,3 @@ def _limit(raw: str | None) -> int:
             code="integer_above_max_value",
         )
     return limit
-
-
-async def _read_body(request: Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-    """(fields, input_reference files as (mime, bytes)) from a JSON or multipart body."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.lower().startswith("multipart/form-data"):
-        raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_BODY:
-                raise OpenAIError(413, "Request body too large.", code="request_too_large")
-        try:
-            pairs, parts = parse_form(bytes(raw), content_type)
-        except MultipartError as exc:
-            raise OpenAIError(400, f"Could not parse multipart form: {exc}.") from exc
-        fields: dict[str, Any] = {}
-        for name, value in pairs:
-            if name == "input_reference":
-                raise OpenAIError(
-                    400,
-                    "Invalid 'input_reference': expected a file upload.",
-                    param="input_reference",
-                    code="invalid_type",
-                )
-            fields[name] = value
-        files: list[tuple[str, bytes]] = []
-        for part in parts:
-            if part.name != "input_reference":
-                raise OpenAIError(400, f"Unknown parameter: '{part.name}'.", param=part.name, code="unknown_parameter")
-            files.append((part.content_type, part.data))
-        return fields, files
-    value, problem = await read_json(request, MAX_BODY)
-    if problem == "too_large":
-        raise OpenAIError(413, "Request body too large.", code="request_too_large")
-    if problem:
-        raise OpenAIError(
-            400,
-            "We could not parse the JSON body of your request. (HINT: This likely means you "
-            "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-            "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
-            "this, please contact us through our help center at help.openai.com.)",
-        )
-    if not isinstance(value, dict):
-        raise OpenAIError(
-            400,
-            f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
-            code="invalid_type",
-        )
-    return value, []

@@ -6,10 +6,10 @@ or ``param`` (``VideoCreateError``); those are built in ``models``, not here.
 
 from __future__ import annotations
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 
-class OpenAIError(Exception):
+class OpenAIError(ProviderError):
     def __init__(
         self,
         status: int,
@@ -19,14 +19,11 @@ class OpenAIError(Exception):
         param: str | None = None,
         code: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+        super().__init__(status, message)
+        self.type, self.param, self.code = type, param, code
 
-    def body(self) -> dict[str, object]:
+    def body(self, request_id: str | None = None) -> dict[str, object]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
 
 
 # What a scripted HTTP fault looks like on OpenAI's wire when the scenario gives no code or message.
@@ -44,12 +41,12 @@ _FAULTS: dict[int, tuple[str, str | None, str]] = {
 }
 
 
-def fault_body(status: int, code: str | None, message: str | None) -> dict[str, object]:
-    """OpenAI's error envelope for a scenario fault (``providers.faults.ErrorBody``)."""
+def fault_error(status: int, code: str | None, message: str | None) -> OpenAIError:
+    """OpenAI's error for a status when nothing more specific is known (a scenario fault)."""
     kind, default_code, default_message = _FAULTS.get(
         status, ("server_error" if status >= 500 else "invalid_request_error", None, f"Request failed ({status}).")
     )
-    return OpenAIError(status, message or default_message, type=kind, code=code or default_code).body()
+    return OpenAIError(status, message or default_message, type=kind, code=code or default_code)
 
 
 def supported(values: tuple[str, ...] | list[str]) -> str:

@@ -13,10 +13,11 @@ bundled ``sora-moderation-blocked`` scenario and ``[vidmock:content_filter]`` ``
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ...scenarios import JobPlan, default_plan
+from ..base import PlannedRecord
 from .errors import OpenAIError, invalid_type, invalid_value, missing
 
 KIND = "openai.video"
@@ -87,7 +88,7 @@ def scenario_prompt(prompt: str, catalogue: Any) -> str:
 
 
 @dataclass
-class Video:
+class Video(PlannedRecord):
     id: str
     model: str
     prompt: str
@@ -99,13 +100,6 @@ class Video:
     remixed_from_video_id: str | None = None
     reference_count: int = 0
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = the default plan
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Video:
-        return cls(**doc)
-
-    def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def job_plan(self) -> JobPlan:

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from ...responses import JSONResponse
 from ..base import EmulatorContext
 from ..http import read_json
-from .errors import MISSING_KEY, OpenAIError, fault_body
+from .errors import MISSING_KEY, OpenAIError, fault_error
 
 MODELS = ("omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest", "text-moderation-stable")
 DEFAULT_MODEL = "omni-moderation-latest"
@@ -81,7 +81,7 @@ def moderation_routes(ctx: EmulatorContext) -> list[Route]:
         for found in markers:
             if "status" in found:
                 status = int(found["status"])
-                return JSONResponse(fault_body(status, None, None), status_code=status)
+                return JSONResponse(fault_error(status, None, None).body(), status_code=status)
         delay = max((found.get("delay", 0.0) for found in markers), default=0.0)
         if delay > 0:
             await ctx.clock.wait(delay)

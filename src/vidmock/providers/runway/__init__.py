@@ -7,27 +7,12 @@ of the registry's entry.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ...config import ServerConfig
-from ..base import EmulatorContext, ProviderPlugin
-from .client import RunwayClient, build_client
-from .emulator import SERVICE, build_emulator
+from ..kit import variants
+from .client import build_client
+from .emulator import RunwayEmulator
 from .models import RunwayOptions
 
-
-def make_plugin(options: RunwayOptions | None = None) -> ProviderPlugin:
-    opts = options or RunwayOptions()
-
-    def emulator(ctx: EmulatorContext) -> Any:
-        return build_emulator(ctx, opts)
-
-    def client(config: ServerConfig) -> RunwayClient:
-        return build_client(config, opts)
-
-    return ProviderPlugin(name=SERVICE, build_emulator=emulator, build_client=client)
-
-
+make_plugin = variants("runway", RunwayEmulator, build_client, RunwayOptions, client_options=True)
 PLUGIN = make_plugin()
 
 __all__ = ["PLUGIN", "RunwayOptions", "make_plugin"]

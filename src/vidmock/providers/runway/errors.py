@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 DOC_URL = "https://docs.dev.runwayml.com/api"
 VALIDATION_FAILED = "Validation of body failed"
@@ -35,28 +35,25 @@ MESSAGES = {
 Issue = dict[str, Any]
 
 
-class RunwayError(Exception):
+class RunwayError(ProviderError):
     def __init__(self, status: int, message: str, issues: list[Issue] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.issues = status, message, issues
+        super().__init__(status, message)
+        self.issues = issues
 
-    def body(self) -> dict[str, Any]:
+    def body(self, request_id: str | None = None) -> dict[str, Any]:
         if self.issues is None:
             return {"error": self.message}
         return {"error": self.message, "issues": self.issues, "docUrl": DOC_URL}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
 
 
 def validation_error(issues: list[Issue]) -> RunwayError:
     return RunwayError(400, VALIDATION_FAILED, issues)
 
 
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, str]:
-    """A scenario fault rendered the way Runway renders that status (Runway has no error codes, so
-    a scenario's ``code`` is not shown)."""
-    return {"error": message or MESSAGES.get(status, "The request failed.")}
+def fault_error(status: int, code: str | None, message: str | None) -> RunwayError:
+    """A status (a scenario fault, an unknown route) the way Runway renders it (Runway has no error
+    codes, so a scenario's ``code`` is not shown)."""
+    return RunwayError(status, message or MESSAGES.get(status, "The request failed."))
 
 
 # -- zod v4 issue shapes ------------------------------------------------------------------------------

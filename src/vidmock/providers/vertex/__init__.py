@@ -1,7 +1,7 @@
 """Google Vertex AI Veo: emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import VertexEmulator
 
-PLUGIN = ProviderPlugin(name="google-vertex", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("google-vertex", VertexEmulator, build_client)

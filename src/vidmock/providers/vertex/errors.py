@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from ...responses import JSONResponse
+from ..kit.google import GoogleError
 
-STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ALREADY_EXISTS",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
+__all__ = ["DEFAULT_MESSAGES", "UNAUTHENTICATED", "GoogleError", "fault_error"]
+
+DEFAULT_MESSAGES = {
+    429: "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model "
+    "with base model: veo-3.1-generate-001. Please submit a quota increase request.",
+    500: "Internal error encountered.",
+    503: "The service is currently unavailable.",
 }
 
 
-class GoogleError(Exception):
-    def __init__(self, code: int, message: str, status: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-        self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
-
-    def response_body(self) -> dict[str, object]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.response_body(), status_code=self.code)
+def fault_error(status: int, code: str | None, message: str | None) -> GoogleError:
+    """A scripted fault as Vertex answers it."""
+    return GoogleError(status, message or DEFAULT_MESSAGES.get(status, "The service is currently unavailable."))
 
 
 UNAUTHENTICATED = GoogleError(

@@ -13,6 +13,7 @@ from typing import Any
 from ...media import MediaCache, VideoSpec
 from ...scenarios import JobPlan
 from ...store.base import record_doc
+from ..base import PlannedRecord
 from .errors import GoogleError
 
 KIND = "vertex.operation"
@@ -41,7 +42,7 @@ DIMENSIONS = {
 
 
 @dataclass
-class Operation:
+class Operation(PlannedRecord):
     name: str
     model: str
     created_at: float
@@ -55,10 +56,6 @@ class Operation:
     seed: int
     storage_uri: str | None = None
     plan: dict[str, Any] | None = None  # the scenario plan (vidmock.scenarios.JobPlan); None = latency only
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Operation:
-        return cls(**doc)
 
     def to_doc(self) -> dict[str, Any]:
         return record_doc(self)

@@ -1,7 +1,7 @@
 """xAI Grok Imagine video: emulator and the gateway's client for it."""
 
-from ..base import ProviderPlugin
+from ..kit import plugin
 from .client import build_client
-from .emulator import build_emulator
+from .emulator import XaiEmulator
 
-PLUGIN = ProviderPlugin(name="xai", build_emulator=build_emulator, build_client=build_client)
+PLUGIN = plugin("xai", XaiEmulator, build_client)

@@ -7,7 +7,7 @@ to answer. Slugs for other statuses are (not in the reference: chosen) in the sa
 
 from __future__ import annotations
 
-from ...responses import JSONResponse
+from ..kit import ProviderError
 
 SLUGS = {
     400: "invalid-argument",
@@ -29,22 +29,18 @@ MESSAGES = {
 }
 
 
-class XaiError(Exception):
+class XaiError(ProviderError):
     def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+        super().__init__(status, message)
         self.code = code or SLUGS.get(status, "unknown")
 
-    def body(self) -> dict[str, str]:
+    def body(self, request_id: str | None = None) -> dict[str, str]:
         return {"code": self.code, "error": self.message}
 
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
 
-
-def error_body(status: int, code: str | None, message: str | None) -> dict[str, str]:
-    """A scenario fault rendered the way api.x.ai renders that status."""
-    return XaiError(status, message or MESSAGES.get(status, "The request failed."), code).body()
+def fault_error(status: int, code: str | None, message: str | None) -> XaiError:
+    """An error for a status (a scenario fault, an unknown route) the way api.x.ai renders it."""
+    return XaiError(status, message or MESSAGES.get(status, "The request failed."), code)
 
 
 NO_CREDENTIALS = XaiError(401, "No credentials presented.")
