@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from ...responses import JSONResponse
 from ..base import EmulatorContext
+from ..faults import wait_meter
 from ..http import read_json
 from .errors import MISSING_KEY, OpenAIError, fault_error
 
@@ -84,7 +85,7 @@ def moderation_routes(ctx: EmulatorContext) -> list[Route]:
                 return JSONResponse(fault_error(status, None, None).body(), status_code=status)
         delay = max((found.get("delay", 0.0) for found in markers), default=0.0)
         if delay > 0:
-            await ctx.clock.wait(delay)
+            await ctx.clock.wait(delay, wait_meter(request.scope))  # virtual: counted against the caller's timeout
         results = [_result(parts, found) for parts, found in zip(inputs, markers, strict=True)]
         number = ctx.ids.new("openai.moderation", 29, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
         return JSONResponse({"id": f"modr-{number}", "model": model, "results": results})
