@@ -25,6 +25,8 @@ LAYERS: dict[str, int] = {
             "responses",
             "gcs",
             "webhooks/",
+            "masking",
+            "netaddr",
         ),
         0,
     ),
@@ -66,7 +68,7 @@ LAYERS: dict[str, int] = {
         ),
         3,
     ),
-    **dict.fromkeys(("server", "control", "inspector/", "cli", "__main__"), 4),
+    **dict.fromkeys(("server", "serving", "control", "inspector/", "cli", "__main__"), 4),
     **dict.fromkeys(("listen/", "harness/", "testing/"), 5),
 }
 SHARED = {

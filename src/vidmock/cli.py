@@ -72,6 +72,17 @@ def _parser() -> argparse.ArgumentParser:
         help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    # -- limits and security (issue 12; README "Reliability") --
+    limits = serve.add_argument_group("limits (README: Reliability)")
+    limits.add_argument("--content-secret", metavar="SECRET", help="key of signed content URLs (default: random)")
+    limits.add_argument("--max-header-bytes", type=int, help="request line + headers, bytes (default 16384)")
+    limits.add_argument("--max-headers", type=int, help="header fields per request (default 100)")
+    limits.add_argument("--header-timeout", type=float, help="wall seconds to send complete headers (default 10)")
+    limits.add_argument("--body-timeout", type=float, help="wall seconds a body may stall (default 30)")
+    limits.add_argument("--keep-alive-timeout", type=int, help="idle keep-alive seconds (default 5)")
+    limits.add_argument("--max-connections", type=int, help="open connections (default 4096)")
+    limits.add_argument("--journal-entries", type=int, help="calls kept in /_vidmock/calls (default 5000)")
+    limits.add_argument("--journal-bytes", type=int, help="bytes the call journal may hold (default 32 MiB)")
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -112,6 +123,19 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "scenario": args.scenario,
         "control_token": args.control_token,
     }
+    # -- limits and security (issue 12) --
+    for name in (
+        "content_secret",
+        "max_header_bytes",
+        "max_headers",
+        "header_timeout",
+        "body_timeout",
+        "keep_alive_timeout",
+        "max_connections",
+        "journal_entries",
+        "journal_bytes",
+    ):
+        flags[name] = getattr(args, name, None)
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
     if args.api_key:
@@ -136,8 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
-
     from .server import build_app, tune_gc
 
     if args.provider:
@@ -153,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         tune_gc()
-        uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+        _run_uvicorn(app, config, args)
         return 0
     from .scenarios import ScenarioError, UnknownScenario
 
@@ -172,14 +194,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     tune_gc()
-    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+    _run_uvicorn(app, config, args)
     return 0
+
+
+def _run_uvicorn(app: Any, config: Any, args: argparse.Namespace, **extra: Any) -> None:
+    """uvicorn with the server limits and the masking access log (``vidmock.serving``)."""
+    import uvicorn
+
+    from .serving import raise_fd_limit, uvicorn_options
+
+    raise_fd_limit()
+    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, **uvicorn_options(config), **extra)
 
 
 def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     """Several processes, one job space: they share the SQLite store (WAL) and claim work atomically."""
-    import uvicorn
-
     from .config import to_json
     from .server import CONFIG_ENV
 
@@ -189,20 +219,21 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     if config.clock == "virtual":
         print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
         return 2
+    if not config.content_secret:
+        # Decided once, in the store, before the processes start: they must all sign alike.
+        from .server import content_secret
+        from .store import open_store
+
+        store = open_store(config.store)
+        config = config.with_(content_secret=content_secret(config, store))
+        store.close()
     os.environ[CONFIG_ENV] = to_json(config)
     print(
         f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
         f"(store {config.store})",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "vidmock.server:app_from_environment",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=args.workers,
-        log_level=args.log_level,
-    )
+    _run_uvicorn("vidmock.server:app_from_environment", config, args, factory=True, workers=args.workers)
     return 0
 
 
