@@ -6,7 +6,6 @@ Kept apart from every emulated API: nothing here exists on the real gateway.
 from __future__ import annotations
 
 import hmac
-import json
 import os
 from typing import Any
 
@@ -18,6 +17,7 @@ from .clock import Clock, ClockModeError
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
 from .journal import Journal
+from .jsonutil import loads
 from .masking import mask_doc
 from .netaddr import is_loopback
 from .responses import JSONResponse
@@ -53,7 +53,7 @@ def control_routes(
 
     async def advance(request: Request) -> Response:
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = loads(await request.body() or b"{}")
             seconds = body.get("seconds") if isinstance(body, dict) else None
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or seconds > 1e9:
                 return _error(400, 'Expected a JSON body {"seconds": <non-negative number>}')
@@ -87,10 +87,14 @@ def control_routes(
     async def scenario(request: Request) -> Response:
         if request.method == "POST":
             try:
-                body = json.loads(await request.body() or b"{}")
+                body = loads(await request.body() or b"{}")
             except (ValueError, RecursionError):
                 return _error(400, "Invalid JSON in request body")
-            if not isinstance(body, dict) or not isinstance(body.get("name"), (str, type(None))):
+            if (
+                not isinstance(body, dict)
+                or not isinstance(body.get("name"), (str, type(None)))
+                or not isinstance(body.get("provider"), (str, type(None)))
+            ):
                 return _error(400, 'Expected {"name": <scenario or null>, "provider": <optional provider id>}')
             try:
                 scenarios.set_default(body.get("name"), body.get("provider"))

@@ -21,6 +21,7 @@ from .plan import JobPlan, default_plan, resolve
 HEADER = "x-vidmock-scenario"
 SEED_HEADER = "x-vidmock-seed"
 MARKER = re.compile(r"\[scenario:([A-Za-z0-9_.-]+)\]")
+SEED_VALUE = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 
 
 def bundled_directory() -> Path:
@@ -95,7 +96,9 @@ class ScenarioEngine:
                 name = candidate
                 break
         raw_seed = headers.get(SEED_HEADER)
-        seed = int(raw_seed) if raw_seed and raw_seed.strip().lstrip("-").isdigit() else None
+        # ASCII digits only, at most 19 (a 64-bit seed): ``str.isdigit`` also accepts "²" and "٣",
+        # which ``int`` refuses, and 5,000 digits pass it but not ``int`` (issue 12). Else ignored.
+        seed = int(raw_seed) if raw_seed and SEED_VALUE.fullmatch(raw_seed.strip()) else None
         return name, seed
 
     def plan(
