@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie", "x-vidmock-token"}
@@ -47,11 +47,16 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 def mask_query(query: str) -> str:
-    """A query string with credential parameters masked."""
-    if not query:
+    """A query string with credential parameters masked; every other byte is kept as sent."""
+    if not query or "=" not in query:
         return query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, mask(v) if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="…*")
+    parts = []
+    for part in query.split("&"):
+        name, sep, value = part.partition("=")
+        if sep and unquote_plus(name).lower() in SECRET_PARAMS:
+            part = f"{name}={mask(unquote_plus(value))}"
+        parts.append(part)
+    return "&".join(parts)
 
 
 def mask_url(url: str) -> str:
