@@ -11,6 +11,7 @@ completes, and the failed attempt is recorded with its error. All on the virtual
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -299,3 +300,57 @@ async def test_any_callback_url_receiver_or_fault_stops_nothing(
         assert (await client.get(f"/v1/videos/{r.json()['id']}", headers=AUTH)).json()["status"] == "completed"
         assert (await client.get("/_vidmock/health")).json()["status"] == "ok"
     assert runtime.clock.timer_errors == 0, runtime.clock.last_error
+
+
+def test_over_a_socket_the_clock_survives_bad_callbacks(tmp_path: Any) -> None:
+    """The audit's reproduction: before, the first advance after the bad job finished reset the
+    connection and every later job stood still."""
+    from liveserver import LiveServer
+
+    with LiveServer(tmp_path, "--clock", "virtual", "--store", str(tmp_path / "s.sqlite")) as server:
+        key = {"Authorization": "Bearer vm-dev-key"}
+        bad = httpx.post(
+            f"{server.base}/v1/videos",
+            json=gateway_body(callback_url=BAD, callback_secret="s"),
+            headers=key,
+        )
+        assert bad.status_code == 200
+        seedance = {
+            "model": "seedance-1-0-lite-t2v-250428",
+            "content": [{"type": "text", "text": "x"}],
+            "callback_url": BAD,
+        }
+        assert httpx.post(f"{server.base}{SEEDANCE_TASKS}", json=seedance, headers=key).status_code == 200
+        for _ in range(3):
+            assert httpx.post(f"{server.base}/_vidmock/clock/advance", json={"seconds": 300}).status_code == 200
+        unrelated = httpx.post(f"{server.base}/v1/videos", json=gateway_body(), headers=key).json()["id"]
+        for _ in range(3):
+            assert httpx.post(f"{server.base}/_vidmock/clock/advance", json={"seconds": 300}).status_code == 200
+        assert httpx.get(f"{server.base}/v1/videos/{unrelated}", headers=key).json()["status"] == "completed"
+        health = httpx.get(f"{server.base}/_vidmock/health").json()
+        assert health["status"] == "ok" and health["clock"]["driver"] == "manual"
+        rows = httpx.get(f"{server.base}/_vidmock/webhooks").json()["deliveries"]
+        assert rows and "InvalidURL" in rows[0]["error"]
+
+
+def test_over_a_socket_a_real_clock_driver_keeps_running(tmp_path: Any) -> None:
+    from liveserver import LiveServer
+
+    with LiveServer(tmp_path, "--speed", "600") as server:
+        key = {"Authorization": "Bearer vm-dev-key"}
+        body = gateway_body(callback_url=BAD, callback_secret="s")
+        assert httpx.post(f"{server.base}/v1/videos", json=body, headers=key).status_code == 200
+        unrelated = httpx.post(f"{server.base}/v1/videos", json=gateway_body(), headers=key).json()["id"]
+        deadline = time.monotonic() + 60
+        status = ""
+        while status != "completed" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = httpx.get(f"{server.base}/v1/videos/{unrelated}", headers=key).json()["status"]
+        assert status == "completed"
+        rows: list[dict[str, Any]] = []
+        while not rows and time.monotonic() < deadline:
+            time.sleep(0.1)
+            rows = httpx.get(f"{server.base}/_vidmock/webhooks").json()["deliveries"]
+        assert rows and "InvalidURL" in rows[0]["error"]
+        health = httpx.get(f"{server.base}/_vidmock/health").json()
+        assert health["clock"]["driver"] == "running" and health["status"] == "ok"
