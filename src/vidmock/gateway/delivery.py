@@ -18,6 +18,7 @@ import httpx
 
 from ..clock import Clock
 from ..ids import IdFactory
+from ..masking import mask_text
 from ..providers.faults import UpstreamClient
 from ..store import Store
 from ..store.base import record_doc
@@ -60,7 +61,8 @@ class Delivery:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
+    """An attempt's error: the exception, with any credential in a URL it quotes masked."""
+    return mask_text(f"{type(exc).__name__}: {exc}")[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
 
 
 def retry_delay(attempt: int) -> float:

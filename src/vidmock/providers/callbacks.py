@@ -33,6 +33,7 @@ import httpx
 
 from ..clock import Clock, TimerHandle
 from ..ids import IdFactory
+from ..masking import mask_text
 from ..store import Store
 
 INTERVAL = 1.0  # seconds between timer ticks: status changes are noticed within a second
@@ -280,7 +281,8 @@ class CallbackDispatcher:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
+    """An attempt's error: the exception, with any credential in a URL it quotes masked."""
+    return mask_text(f"{type(exc).__name__}: {exc}")[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
 
 
 def attach(app: Any, dispatcher: CallbackDispatcher) -> None:
