@@ -121,6 +121,7 @@ HEADER_VALUES = st.one_of(
 )
 HEADER_NAMES = st.sampled_from(
     [
+        "content-length",
         "x-vidmock-seed",
         "x-vidmock-scenario",
         "x-no-fallback",
@@ -186,6 +187,22 @@ async def test_create_never_answers_5xx(
     client, _, _ = gateway
     r = await client.post("/v1/videos", content=body, headers=with_auth(headers, keep_auth), params=query)
     assert_gateway_answer(r)
+
+
+async def test_list_and_unknown_routes_answer_in_the_envelope(gateway: Any) -> None:
+    client, _, _ = gateway
+    for method, path in (("GET", "/v1/videos"), ("DELETE", "/v1/videos/x"), ("PUT", "/v1/videos"), ("GET", "/v2/x")):
+        r = await client.request(method, path, headers=AUTH)
+        assert r.status_code in (404, 405)
+        assert_gateway_answer(r)
+
+
+async def test_a_huge_declared_length_is_a_413(gateway: Any) -> None:
+    client, _, _ = gateway
+    for declared in (HUGE, "²", "99999999999999999999"):
+        r = await client.post("/v1/videos", content=b"{}", headers={**AUTH, "content-length": declared.encode()})
+        assert r.status_code in (400, 413) and r.status_code < 500
+        assert_gateway_answer(r)
 
 
 async def test_the_audit_cases_get_the_gateway_400(gateway: Any) -> None:
