@@ -30,7 +30,8 @@ def control_routes(
 ) -> list[Route]:
     async def health(request: Request) -> Response:
         # The clock driver's state and lag make a stalled server visible (issue 12): "degraded"
-        # when the driver of a real or scaled clock is not running or timers have raised.
+        # when the driver of a real or scaled clock has stopped or failed; timer errors, which are
+        # contained, are counted and the last one shown.
         clock_health = clock.health()
         healthy = clock_health["driver"] in ("manual", "running", "idle")
         return JSONResponse(
