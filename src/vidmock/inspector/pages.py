@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from ..gateway.jobs import JOB_KIND, Job, serialize
 from ..gateway.status import TERMINAL
-from ..journal import mask
+from ..masking import mask
 from ..webhooks import VerificationError, verify
 
 if TYPE_CHECKING:
