@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
             "shared",
             "settings",
             "requestlog",
+            "masking",
+            "netaddr",
         ),
         0,
     ),
@@ -76,7 +78,7 @@ LAYERS: dict[str, int] = {
         ),
         3,
     ),
-    **dict.fromkeys(("server", "control", "inspector/", "cli", "__main__"), 4),
+    **dict.fromkeys(("server", "serving", "control", "inspector/", "cli", "__main__"), 4),
     **dict.fromkeys(("listen/", "harness/", "testing/", "record/"), 5),
 }
 SHARED = {

@@ -734,7 +734,7 @@ async def test_signed_url_expires_after_seven_days(client: httpx.AsyncClient, ru
 
 
 async def test_signed_url_unknown_log_id_is_404(client: httpx.AsyncClient, runtime: Any) -> None:
-    token = tokens.sign("log_does_not_exist", runtime.clock.now())
+    token = tokens.sign("log_does_not_exist", runtime.clock.now(), runtime.config.content_secret)
     r = await client.get("/v1/videos/logs/log_does_not_exist/content", params={"token": token})
     assert_error(r, 404, NO_CONTENT, code="not_found")
 

@@ -82,6 +82,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="release of the real gateway to emulate: 2026-12 (default, today's) or pre-2026-03 (Sora, Avalanche)",
     )
+    # -- limits and security (issue 12; README "Reliability") --
+    limits = serve.add_argument_group("limits (README: Reliability)")
+    limits.add_argument("--content-secret", metavar="SECRET", help="key of signed content URLs (default: random)")
+    limits.add_argument("--max-header-bytes", type=int, help="request line + headers, bytes (default 16384)")
+    limits.add_argument("--max-headers", type=int, help="header fields per request (default 100)")
+    limits.add_argument("--header-timeout", type=float, help="wall seconds to send complete headers (default 10)")
+    limits.add_argument("--body-timeout", type=float, help="wall seconds a body may stall (default 30)")
+    limits.add_argument("--keep-alive-timeout", type=int, help="idle keep-alive seconds (default 5)")
+    limits.add_argument("--max-connections", type=int, help="open connections (default 4096)")
+    limits.add_argument("--journal-entries", type=int, help="calls kept in /_vidmock/calls (default 5000)")
+    limits.add_argument("--journal-bytes", type=int, help="bytes the call journal may hold (default 32 MiB)")
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -123,6 +134,19 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "control_token": args.control_token,
         "gateway_release": args.gateway_release,
     }
+    # -- limits and security (issue 12) --
+    for name in (
+        "content_secret",
+        "max_header_bytes",
+        "max_headers",
+        "header_timeout",
+        "body_timeout",
+        "keep_alive_timeout",
+        "max_connections",
+        "journal_entries",
+        "journal_bytes",
+    ):
+        flags[name] = getattr(args, name, None)
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
     if args.api_key:
@@ -188,7 +212,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def banner(config: Any, what: str) -> str:
     """The start-up line, true to what is served: the control plane is announced only when it is on."""
-    from .control import is_loopback
+    from .netaddr import is_loopback
 
     clock = f"{config.clock} clock{f', x{config.speed:g}' if config.clock == 'scaled' else ''}"
     if is_loopback(config.host):
@@ -222,6 +246,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .scenarios import ScenarioError, UnknownScenario
     from .server import build_app, build_provider_app, tune_gc
+    from .serving import raise_fd_limit, uvicorn_options
 
     if args.workers > 1:
         return _serve_workers(config, args)
@@ -238,17 +263,29 @@ def _serve(args: argparse.Namespace) -> int:
             return _fail(f"cannot open the store or media cache: {exc}")
         print(banner(config, f"{args.provider} emulator" if args.provider else "gateway"), file=sys.stderr)
         tune_gc()
-        server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level=args.log_level))
+        raise_fd_limit()
+        options = uvicorn_options(config)  # limits, timeouts, the masking access log (vidmock.serving)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=config.host, port=config.port, log_level=args.log_level, **options)
+        )
         server.run(sockets=[sock])
     finally:
         sock.close()
     return 0
 
 
-def _serve_workers(config: Any, args: argparse.Namespace) -> int:
-    """Several processes, one job space: they share the SQLite store (WAL) and claim work atomically."""
+def _run_uvicorn(app: Any, config: Any, args: argparse.Namespace, **extra: Any) -> None:
+    """uvicorn with the server limits and the masking access log (``vidmock.serving``)."""
     import uvicorn
 
+    from .serving import raise_fd_limit, uvicorn_options
+
+    raise_fd_limit()
+    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, **uvicorn_options(config), **extra)
+
+
+def _serve_workers(config: Any, args: argparse.Namespace) -> int:
+    """Several processes, one job space: they share the SQLite store (WAL) and claim work atomically."""
     from .config import to_json
     from .server import CONFIG_ENV
 
@@ -262,20 +299,21 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
         bind(config.host, config.port).close()  # a port in use is reported before the banner
     except OSError as exc:
         return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", EXIT_CANNOT_LISTEN)
+    if not config.content_secret:
+        # Decided once, in the store, before the processes start: they must all sign alike.
+        from .server import content_secret
+        from .store import open_store
+
+        store = open_store(config.store)
+        config = config.with_(content_secret=content_secret(config, store))
+        store.close()
     os.environ[CONFIG_ENV] = to_json(config)
     print(
         f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
         f"(store {config.store})",
         file=sys.stderr,
     )
-    uvicorn.run(
-        "vidmock.server:app_from_environment",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=args.workers,
-        log_level=args.log_level,
-    )
+    _run_uvicorn("vidmock.server:app_from_environment", config, args, factory=True, workers=args.workers)
     return 0
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from typing import Literal
 
 Mode = Literal["virtual", "real", "scaled"]
 Callback = Callable[[], Awaitable[None]]
+DriverState = Literal["manual", "idle", "running", "stopped", "failed"]
+
+log = logging.getLogger("vidmock.clock")
 
 
 # Fixed epoch for the virtual clock (2026-03-15T18:40:00Z, the DOC example's created_at), so two
@@ -78,6 +82,11 @@ class Clock:
         self.wall_time: Callable[[], float] = epoch
         # Called with the new time after each advance (the server persists virtual time with it).
         self.after_advance: list[Callable[[float], None]] = []
+        # Health of the timers (shown by ``/_vidmock/health``): a timer that raises is contained, so
+        # these are the only trace of it besides the log.
+        self.driver: DriverState = "manual" if mode == "virtual" else "idle"
+        self.timer_errors = 0
+        self.last_error: str | None = None
 
     @classmethod
     def virtual(cls, start: float = DEFAULT_VIRTUAL_START, *, epoch: Callable[[], float] = time.time) -> Clock:
@@ -106,6 +115,20 @@ class Clock:
 
     def state(self) -> dict[str, object]:
         return {"mode": self.mode, "now": self.now(), "speed": self.speed, "timers": self.pending_timers()}
+
+    def health(self) -> dict[str, object]:
+        """The driver's state and how far behind it runs: ``lag_seconds`` is how long (clock seconds)
+        the earliest timer has been overdue; a stalled driver shows a growing lag."""
+        due = self.next_due()
+        lag = 0.0 if due is None or self.mode == "virtual" else max(0.0, self.now() - due)
+        return {
+            "mode": self.mode,
+            "driver": self.driver,
+            "lag_seconds": round(lag, 3),
+            "timers": self.pending_timers(),
+            "timer_errors": self.timer_errors,
+            "last_error": self.last_error,
+        }
 
     def pending_timers(self) -> int:
         return sum(1 for t in self._timers if not t.cancelled)
@@ -145,8 +168,20 @@ class Clock:
         if timer.interval is not None:
             timer.due += timer.interval
             heapq.heappush(self._timers, timer)
-        await timer.callback()
+        await self._run_contained(timer)
         return True
+
+    async def _run_contained(self, timer: _Timer) -> None:
+        """Run one timer's callback so that nothing it raises reaches the driver or ``advance``: one
+        job, attempt or timer must never stop the others (issue 12). A repeating timer was already
+        rescheduled above and runs again; a one-shot timer is dropped. The error is counted, kept for
+        ``/_vidmock/health`` and logged with its traceback."""
+        try:
+            await timer.callback()
+        except Exception as exc:
+            self.timer_errors += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("vidmock: a clock timer raised; contained, the clock keeps running")
 
     # -- moving time -----------------------------------------------------------------------------
     async def advance(self, seconds: float) -> float:
@@ -189,16 +224,26 @@ class Clock:
         if self.mode == "virtual":
             return
         self._wake = asyncio.Event()
-        while True:
-            while await self._fire_due(self.now()):
-                pass
-            due = self.next_due()
-            self._wake.clear()
-            timeout = None if due is None else max(0.0, (due - self.now()) / self.speed)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
+        self.driver = "running"
+        try:
+            while True:
+                while await self._fire_due(self.now()):
+                    pass
+                due = self.next_due()
+                self._wake.clear()
+                timeout = None if due is None else max(0.0, (due - self.now()) / self.speed)
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        except asyncio.CancelledError:
+            self.driver = "stopped"
+            raise
+        except BaseException as exc:  # timers are contained; this is the driver itself failing
+            self.driver = "failed"
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("vidmock: the clock driver stopped")
+            raise
 
 
 class ClockModeError(Exception):

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .netaddr import url_host
+
 DEFAULT_API_KEY = "vm-dev-key"
 DEFAULT_PORT = 4001
 
@@ -67,7 +69,7 @@ class ServerConfig:
     projects: tuple[Project, ...] = field(default_factory=default_projects)
     bare_model: bool = False  # `model` without the provider prefix (older gateway)
     include_usage: bool = True  # `usage` once finalized (G1); False = G3–G5
-    content_secret: str = "llmgateway-dev-video-content-secret"
+    content_secret: str = ""  # "": random per start, kept in the store's meta with --store (README)
     control_token: str | None = None  # required for /_vidmock/ when bound beyond loopback
     poll_interval: float = 5.0  # VIDEO_JOB_POLL_INTERVAL_SECONDS
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
@@ -93,10 +95,21 @@ class ServerConfig:
     gcs_hmac_secret: str = "vidmock-gcs-hmac-secret"
     # Which release of the real gateway to emulate (vidmock.gateway.releases; None: the newest). Issue 14.
     gateway_release: str | None = None
+    # -- server limits (issue 12; README "Reliability"): wall-time network limits live in the server
+    # layer (``vidmock.serving``), never in domain code.
+    max_header_bytes: int = 16 * 1024  # request line + headers; more: 400 and the connection closed
+    max_headers: int = 100  # header fields per request
+    header_timeout: float = 10.0  # wall seconds from connection (or request start) to complete headers
+    body_timeout: float = 30.0  # wall seconds a request body may stall between chunks
+    keep_alive_timeout: int = 5  # wall seconds an idle keep-alive connection is kept
+    max_connections: int = 4096  # open connections; beyond it uvicorn answers 503 (limit_concurrency)
+    journal_entries: int = 5000  # calls kept in /_vidmock/calls
+    journal_bytes: int = 32 * 1024 * 1024  # bytes the journal may hold (bodies are truncated)
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        # An IPv6 --host goes into URLs in brackets: http://[::1]:4001
+        return (self.public_url or f"http://{url_host(self.host)}:{self.port}").rstrip("/")
 
     def with_(self, **changes: Any) -> ServerConfig:
         return replace(self, **changes)
@@ -176,7 +189,9 @@ def build_config(
         raise ConfigError(str(SettingsError(problems)), problems)
     if "disabled_providers" in values:
         values["disabled_providers"] = tuple(values["disabled_providers"])
-    return ServerConfig(**values)
+    config = ServerConfig(**values)
+    check_limits(config)
+    return config
 
 
 def _project(data: Any) -> Project:
@@ -185,8 +200,32 @@ def _project(data: Any) -> Project:
     return Project.from_dict(data)
 
 
+def check_limits(config: ServerConfig) -> None:
+    """Security and limit options that would silently weaken the server are configuration errors."""
+    if config.control_token is not None and not config.control_token.strip():
+        raise ConfigError("control_token: must not be empty (an empty token would leave the control plane open)")
+    for name in ("max_header_bytes", "max_headers", "max_connections", "journal_entries", "journal_bytes"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+    for name in ("header_timeout", "body_timeout", "keep_alive_timeout"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
+            raise ConfigError(f"{name}: expected a number of seconds in (0, 86400], got {value!r}")
+
+
 _FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout"}
 _INTS = {"port", "seed", "worker_batch", "max_body_bytes"}
+# Server limits (issue 12), from VIDMOCK_* variables.
+_FLOATS |= {"header_timeout", "body_timeout"}
+_INTS |= {
+    "max_header_bytes",
+    "max_headers",
+    "keep_alive_timeout",
+    "max_connections",
+    "journal_entries",
+    "journal_bytes",
+}
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:

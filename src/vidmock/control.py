@@ -6,7 +6,6 @@ Kept apart from every emulated API: nothing here exists on the real gateway.
 from __future__ import annotations
 
 import hmac
-import json
 import os
 from typing import Any
 
@@ -17,7 +16,10 @@ from starlette.routing import Route
 from .clock import Clock, ClockModeError
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import JOB_KIND
-from .journal import Journal, mask
+from .journal import Journal
+from .jsonutil import loads
+from .masking import mask_doc
+from .netaddr import is_loopback
 from .requestlog import RequestLog
 from .responses import JSONResponse
 from .scenarios import ScenarioEngine, UnknownScenario
@@ -33,7 +35,20 @@ def control_routes(
     requests: RequestLog | None = None,
 ) -> list[Route]:
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "pid": os.getpid()})
+        # The clock driver's state and lag make a stalled server visible (issue 12): "degraded"
+        # when the driver of a real or scaled clock has stopped or failed; timer errors, which are
+        # contained, are counted and the last one shown.
+        clock_health = clock.health()
+        healthy = clock_health["driver"] in ("manual", "running", "idle")
+        return JSONResponse(
+            {
+                "ok": healthy,
+                "status": "ok" if healthy else "degraded",
+                "pid": os.getpid(),
+                "clock": clock_health,
+                "journal": journal.stats(),
+            }
+        )
 
     async def reset(request: Request) -> Response:
         store.reset()
@@ -47,7 +62,7 @@ def control_routes(
 
     async def advance(request: Request) -> Response:
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = loads(await request.body() or b"{}")
             seconds = body.get("seconds") if isinstance(body, dict) else None
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0 or seconds > 1e9:
                 return _error(400, 'Expected a JSON body {"seconds": <non-negative number>}')
@@ -69,22 +84,26 @@ def control_routes(
 
     async def calls(request: Request) -> Response:
         service = request.query_params.get("service")
-        entries = [e.as_dict() for e in journal.entries if service is None or e.service == service]
+        entries = [e.as_dict() for e in list(journal.entries) if service is None or e.service == service]
         return JSONResponse({"calls": entries})
 
     async def deliveries(request: Request) -> Response:
         rows = webhooks.rows(request.query_params.get("job"))
         # Rows hold the signature, never the secret itself: safe to show, and what a developer
-        # compares their own computation with.
-        return JSONResponse({"deliveries": rows})
+        # compares their own computation with. A token in the callback URL's query is masked.
+        return JSONResponse({"deliveries": [_public_row(r) for r in rows]})
 
     async def scenario(request: Request) -> Response:
         if request.method == "POST":
             try:
-                body = json.loads(await request.body() or b"{}")
+                body = loads(await request.body() or b"{}")
             except (ValueError, RecursionError):
                 return _error(400, "Invalid JSON in request body")
-            if not isinstance(body, dict) or not isinstance(body.get("name"), (str, type(None))):
+            if (
+                not isinstance(body, dict)
+                or not isinstance(body.get("name"), (str, type(None)))
+                or not isinstance(body.get("provider"), (str, type(None)))
+            ):
                 return _error(400, 'Expected {"name": <scenario or null>, "provider": <optional provider id>}')
             try:
                 scenarios.set_default(body.get("name"), body.get("provider"))
@@ -112,21 +131,17 @@ def control_routes(
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    out = dict(doc)
-    if out.get("callback_secret"):
-        out["callback_secret"] = mask(out["callback_secret"])
-    return out
+    """A job document for display: the callback secret and any token in the callback URL masked."""
+    return mask_doc(doc)
+
+
+def _public_row(row: dict[str, Any]) -> dict[str, Any]:
+    # The request body stays as sent: it is what the signature covers and a developer checks.
+    return mask_doc(row)
 
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"message": message}}, status_code=status)
-
-
-LOOPBACK = ("127.", "::1", "localhost")
-
-
-def is_loopback(host: str) -> bool:
-    return host.startswith(LOOPBACK)
 
 
 class ControlGuard:

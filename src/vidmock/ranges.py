@@ -3,6 +3,12 @@
 One range of the form ``bytes=A-B``, ``bytes=A-`` or ``bytes=-N``; the end is clamped to the size.
 Anything else (start >= size, start > end, ``-0``, ``-``, several ranges, garbage) is unsatisfiable.
 An ``If-Range`` header makes the gateway ignore ``Range`` and send the whole body.
+
+Positions are ASCII digits (JavaScript's ``\\d``; ``٣`` is garbage) of any length. A number too
+long for ``int`` is larger than any body, which is what RFC 9110 §14.1.2 needs to decide: a first
+position past the end is unsatisfiable (416, §15.5.17), a last position past the end is clamped to
+the end, and a suffix longer than the body selects all of it; the gateway's own arithmetic on
+``Infinity`` lands on the same answers. Never a 500 (issue 12).
 """
 
 from __future__ import annotations
@@ -10,7 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+_BEYOND_ANY_SIZE = 1 << 63  # stands for every position with more than 18 digits
+
+
+def _position(digits: str) -> int:
+    return int(digits) if len(digits.lstrip("0")) <= 18 else _BEYOND_ANY_SIZE
 
 
 @dataclass(frozen=True)
@@ -38,12 +49,12 @@ def parse_range(header: str | None, size: int, if_range: str | None = None) -> S
     if first == "" and last == "":
         raise Unsatisfiable(header)
     if first == "":
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable(header)
         return Slice(max(0, size - suffix), size - 1)
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or (last != "" and start > int(last)):
+    start = _position(first)
+    end = size - 1 if last == "" else min(_position(last), size - 1)
+    if start >= size or (last != "" and start > _position(last)):
         raise Unsatisfiable(header)
     return Slice(start, end)

@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .journal import Journal, mask_headers, mask_query
+from .journal import Journal
+from .masking import mask_headers, mask_query
 from .responses import JSONResponse
 
 BODY_CAP = 4000  # bytes of a request or error body kept: enough for any create, never a video

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -27,7 +28,7 @@ from starlette.routing import Mount, Route
 
 from .clock import Clock
 from .config import ServerConfig
-from .control import ControlGuard, control_routes, is_loopback
+from .control import ControlGuard, control_routes
 from .errors import GatewayError, error_body
 from .gateway.catalogue import Catalogue
 from .gateway.content import ContentSources
@@ -41,7 +42,9 @@ from .ids import IdFactory
 from .inspector import inspector_routes
 from .journal import Journal
 from .media import MediaCache
+from .netaddr import SelfCallGuard, is_loopback
 from .providers.base import EmulatorContext, ProviderPlugin
+from .providers.callbacks import dispatcher_of
 from .providers.faults import InProcessTransport, UpstreamClient
 from .providers.gcs import build_emulator as build_gcs
 from .providers.inprocess import InProcessClient
@@ -55,6 +58,7 @@ from .store import Store, open_store
 
 CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
+CONTENT_SECRET_META = "gateway.content_secret"
 CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
 
 
@@ -111,6 +115,33 @@ def make_clock(config: ServerConfig, store: Store) -> Clock:
     return Clock.real(config.start_time)
 
 
+def content_secret(config: ServerConfig, store: Store) -> str:
+    """The key of signed content URLs (gateway.md §1.6). A configured one is used as is. Otherwise a
+    random one per start, so nobody can mint a token from a public default (issue 12); with a
+    durable store it is kept in the store's meta, so a restart (and every ``--workers`` process)
+    signs and verifies the same URLs. ``POST /_vidmock/reset`` forgets it with everything else."""
+    if config.content_secret:
+        return config.content_secret
+    if config.store:
+        saved = store.get_meta(CONTENT_SECRET_META)
+        if saved:
+            return saved
+        store.set_meta(CONTENT_SECRET_META, secrets.token_urlsafe(32))
+        return store.get_meta(CONTENT_SECRET_META) or ""
+    return secrets.token_urlsafe(32)
+
+
+def guard_callbacks(config: ServerConfig, webhooks: WebhookDispatcher, emulators: dict[str, Any]) -> None:
+    """Every callback sender refuses URLs on this server's own control plane (``netaddr``)."""
+    guard = SelfCallGuard(config.host, config.port, config.public_url)
+    webhooks.refuse = guard
+    for app in emulators.values():
+        try:
+            dispatcher_of(app).refuse = guard
+        except LookupError:
+            continue
+
+
 def build_runtime(
     config: ServerConfig,
     *,
@@ -127,9 +158,10 @@ def build_runtime(
     context and parsed scenario files, reused across the apps one caller builds."""
     shared = shared if shared is not None else SharedSetup()
     store = store if store is not None else open_store(config.store)
+    config = config.with_(content_secret=content_secret(config, store))
     clock = clock if clock is not None else make_clock(config, store)
     ids = IdFactory(store, config.seed)
-    journal = Journal()
+    journal = Journal(limit=config.journal_entries, max_bytes=config.journal_bytes)
     media = (
         media
         if media is not None
@@ -186,6 +218,7 @@ def build_runtime(
     )
     clients.append(webhooks.http)
     worker.on_finalized.append(webhooks.enqueue)
+    guard_callbacks(config, webhooks, emulators)
     worker.start()
     webhooks.start()
     return Runtime(

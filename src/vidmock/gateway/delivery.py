@@ -9,6 +9,8 @@ signs each attempt afresh (new timestamp, body rebuilt from the current job), an
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,7 @@ import httpx
 
 from ..clock import Clock
 from ..ids import IdFactory
+from ..masking import mask_text
 from ..providers.faults import UpstreamClient
 from ..store import Store
 from ..store.base import record_doc
@@ -30,6 +33,7 @@ TIMEOUT = 30.0
 LOOP_INTERVAL = 5.0  # VIDEO_WEBHOOK_POLL_INTERVAL_SECONDS
 BATCH = 25
 RESPONSE_LIMIT = 4000
+log = logging.getLogger("vidmock.webhooks")
 
 
 @dataclass
@@ -56,6 +60,11 @@ class Delivery:
         return record_doc(self)
 
 
+def _describe(exc: BaseException) -> str:
+    """An attempt's error: the exception, with any credential in a URL it quotes masked."""
+    return mask_text(f"{type(exc).__name__}: {exc}")[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
+
+
 def retry_delay(attempt: int) -> float:
     """Delay after failed attempt ``attempt`` (1-based): 30 s, 60 s, … 1920 s, capped at 1 h."""
     return min(MAX_DELAY, FIRST_DELAY * 2.0 ** (attempt - 1))
@@ -77,6 +86,9 @@ class WebhookDispatcher:
         # Redirects are not followed: a 3xx is a failed attempt (fetch ``redirect: "manual"``). No
         # cookie jar either: a receiver's Set-Cookie must not ride along on the next delivery.
         self.http = http or UpstreamClient(follow_redirects=False)
+        # url → None, or the error of an attempt refused before sending (a callback aimed at this
+        # server's own control plane: ``netaddr.SelfCallGuard``, set by the server).
+        self.refuse: Callable[[str], str | None] | None = None
 
     def start(self) -> None:
         self.clock.call_every(LOOP_INTERVAL, self.tick)
@@ -102,7 +114,25 @@ class WebhookDispatcher:
         # Claimed with a lease longer than one attempt can take, so two server processes sharing the
         # store never send the same attempt twice.
         for doc in self.store.claim_due(KIND, now, BATCH, TIMEOUT + 30.0):
-            await self.deliver(Delivery(**doc))
+            # Contained per row: one attempt that raises must not stop the others (issue 12).
+            try:
+                await self.deliver(Delivery(**doc))
+            except Exception as exc:
+                log.exception("vidmock: webhook attempt %s raised; recorded as a failed attempt", doc.get("id"))
+                self._contain(doc, exc)
+
+    def _contain(self, doc: dict[str, Any], exc: Exception) -> None:
+        """An attempt that raised outside the send itself: a failed attempt, retried by the rules."""
+        try:
+            row = Delivery(**doc)
+            job_doc = self.store.get(JOB_KIND, row.video_job_id)
+            if job_doc is None:
+                row.status, row.next_retry_at, row.error = "failed", None, _describe(exc)
+                self._save(row)
+                return
+            self._failed(row, Job.from_doc(job_doc), _describe(exc))
+        except Exception:
+            log.exception("vidmock: could not record the failed webhook attempt %s", doc.get("id"))
 
     async def deliver(self, row: Delivery) -> None:
         now = self.clock.now()
@@ -133,12 +163,22 @@ class WebhookDispatcher:
             **sign(self.scheme, job.callback_secret, row.event_id, signed_at, body),
         }
         row.request_headers, row.request_body, row.last_tried_at = headers, body.decode(), now
+        refused = self.refuse(job.callback_url) if self.refuse is not None else None
+        if refused is not None:
+            self._failed(row, job, refused)
+            return
         try:
             response = await self.http.post(
                 job.callback_url, content=body, headers=headers, timeout=TIMEOUT / self.clock.speed
             )
         except httpx.HTTPError as exc:
             self._failed(row, job, str(exc) or type(exc).__name__)
+            return
+        except Exception as exc:
+            # A URL the client cannot build a request for (``http://☃..com/``: httpx.InvalidURL,
+            # UnicodeError, ValueError) is a network error to fetch too: a failed attempt, retried
+            # by gateway.md §4.3's rules, never an exception that stops the dispatcher (issue 12).
+            self._failed(row, job, _describe(exc))
             return
         row.response_status = response.status_code
         row.response_body = response.text[:RESPONSE_LIMIT]

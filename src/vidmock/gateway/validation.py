@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import binascii
 import ipaddress
-import json
 import math
 import re
 from collections.abc import Callable
 from typing import Final, TypeVar
 from urllib.parse import unquote_to_bytes
 
+from vidmock import jsonutil
 from vidmock.errors import GatewayError
 from vidmock.gateway.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageInput
 
@@ -259,10 +259,6 @@ def _input_reference(out: Issues, path: str, value: object) -> list[str]:
 # ---- The request.
 
 
-def _reject_constant(name: str) -> object:  # NaN / Infinity are Python extensions, not JSON
-    raise ValueError(name)
-
-
 def _invalid(issues: Issues) -> GatewayError:
     return GatewayError(400, "Invalid request parameters: " + ", ".join(f"{p}: {m}" for p, m, _ in issues))
 
@@ -270,7 +266,9 @@ def _invalid(issues: Issues) -> GatewayError:
 def parse_create(body: bytes) -> CreateRequest:
     """Parse and validate a ``POST /v1/videos`` body; raise ``GatewayError(400, …)`` as G1 does."""
     try:  # strict UTF-8 minus one BOM, as Request.json() decodes: no UTF-16/32 sniffing
-        data = json.loads(body.decode("utf-8-sig"), parse_constant=_reject_constant)
+        # jsonutil: a lone surrogate is invalid JSON here, a 5,000-digit number is JSON.parse's
+        # Infinity (refused by the number checks), never a 500 later (issue 12).
+        data = jsonutil.loads(body.decode("utf-8-sig"))
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise GatewayError(400, INVALID_JSON) from None
     if type(data) is not dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..journal import mask
+from ..masking import mask
 
 SECRET_KEYS = frozenset(
     {

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..gateway.jobs import Job, serialize
 from ..gateway.status import STATUSES, TERMINAL
-from ..journal import mask
+from ..masking import mask
 from .attempts import attempts_table
 from .curl import create_command
 from .jobindex import MAX_ROWS, JobFilter, JobRow, job_rows

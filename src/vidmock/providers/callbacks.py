@@ -23,6 +23,7 @@ costs nothing per tick.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,12 +33,14 @@ import httpx
 
 from ..clock import Clock, TimerHandle
 from ..ids import IdFactory
+from ..masking import mask_text
 from ..store import Store
 
 INTERVAL = 1.0  # seconds between timer ticks: status changes are noticed within a second
 BATCH = 25  # deliveries attempted per tick
 RESPONSE_LIMIT = 4000
 ATTR = "vidmock_callbacks"
+log = logging.getLogger("vidmock.callbacks")
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class CallbackDispatcher:
         self.watch_kind, self.kind = f"{service}.callback_watch", f"{service}.callback"
         self._http = http
         self._timer: TimerHandle | None = None
+        # url → None, or the error of an attempt refused before sending (a callback aimed at this
+        # server's own control plane: ``netaddr.SelfCallGuard``, set by the server).
+        self.refuse: Callable[[str], str | None] | None = None
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -158,10 +164,20 @@ class CallbackDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
+        # Each watch and each attempt is contained: one that raises must not stop the others, nor
+        # the clock (issue 12).
         for doc in self.store.due(self.watch_kind, now):
-            self._check(doc, now)
+            try:
+                self._check(doc, now)
+            except Exception as exc:
+                log.exception("vidmock: %s callback watch %s raised; it stops", self.service, doc.get("job_id"))
+                self.store.put(self.watch_kind, doc["job_id"], {**doc, "error": _describe(exc)}, due=None)
         for doc in self.store.due(self.kind, now, BATCH):
-            await self.deliver(Attempt(**doc))
+            try:
+                await self.deliver(Attempt(**doc))
+            except Exception as exc:
+                log.exception("vidmock: %s callback attempt %s raised; a failed attempt", self.service, doc.get("id"))
+                self._failed(Attempt(**doc), _describe(exc))
         if not self._pending() and self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -207,12 +223,21 @@ class CallbackDispatcher:
             headers.update(signed)
         row.request_headers, row.last_tried_at = headers, now
         row.first_tried_at = row.first_tried_at if row.first_tried_at is not None else now
+        refused = self.refuse(row.target_url) if self.refuse is not None else None
+        if refused is not None:
+            self._failed(row, refused)
+            return
         try:
             response = await self.http.post(
                 row.target_url, content=body, headers=headers, timeout=self.policy.timeout / self.clock.speed
             )
         except httpx.HTTPError as exc:
             self._failed(row, str(exc) or type(exc).__name__)
+            return
+        except Exception as exc:
+            # A URL the client cannot build a request for (``http://☃..com/``: httpx.InvalidURL,
+            # UnicodeError, ValueError): a failed attempt, retried by the provider's rules (issue 12).
+            self._failed(row, _describe(exc))
             return
         row.response_status, row.response_body = response.status_code, response.text[:RESPONSE_LIMIT]
         if response.is_success:
@@ -264,6 +289,11 @@ class CallbackDispatcher:
                 d["seq"],
             ),
         )
+
+
+def _describe(exc: BaseException) -> str:
+    """An attempt's error: the exception, with any credential in a URL it quotes masked."""
+    return mask_text(f"{type(exc).__name__}: {exc}")[:RESPONSE_LIMIT] if str(exc) else type(exc).__name__
 
 
 def attach(app: Any, dispatcher: CallbackDispatcher) -> None:

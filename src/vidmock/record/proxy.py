@@ -12,7 +12,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..journal import mask_headers
+from ..masking import mask_headers
 
 BODY_LIMIT = 64 * 1024  # JSON bodies kept per exchange; a video download is counted, not kept
 # Headers that belong to one hop, not to the request (RFC 9110 §7.6.1), and ones httpx sets itself.

@@ -22,6 +22,7 @@ from .plan import JobPlan, default_plan, resolve
 HEADER = "x-vidmock-scenario"
 SEED_HEADER = "x-vidmock-seed"
 MARKER = re.compile(r"\[scenario:([A-Za-z0-9_.-]+)\]")
+SEED_VALUE = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 
 
 def bundled_directory() -> Path:
@@ -118,10 +119,9 @@ class ScenarioEngine:
                 name = candidate
                 break
         raw_seed = headers.get(SEED_HEADER)
-        digits = (raw_seed or "").strip().lstrip("-")
-        # ASCII digits only, and few of them: "²" is a digit to isdigit() but not to int(), and int()
-        # refuses over 4,300 digits; either was a 500 (issue 12). Such a seed is ignored, like any other.
-        seed = int(raw_seed) if raw_seed and digits.isascii() and digits.isdigit() and len(digits) <= 30 else None
+        # ASCII digits only, at most 19 (a 64-bit seed): ``str.isdigit`` also accepts "²" and "٣",
+        # which ``int`` refuses, and 5,000 digits pass it but not ``int`` (issue 12). Else ignored.
+        seed = int(raw_seed) if raw_seed and SEED_VALUE.fullmatch(raw_seed.strip()) else None
         return name, seed
 
     def plan(

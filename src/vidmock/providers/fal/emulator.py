@@ -204,8 +204,12 @@ class FalEmulator(Emulator):
             raise problem
         webhook_url = request.query_params.get("fal_webhook")
         if webhook_url is not None:
-            parts = urlsplit(webhook_url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            try:  # urlsplit raises on some garbage ("http://[::1/"): a 400, never a 500 (issue 12)
+                parts = urlsplit(webhook_url)
+                usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:
+                usable = False
+            if not usable:
                 raise FalError(400, "fal_webhook must be an absolute http(s) URL.")
         fields, errors = validate_input(spec, value)
         if errors and self.opts.validate_on_submit:
