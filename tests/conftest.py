@@ -19,6 +19,8 @@ from vidmock.providers.base import EmulatorContext
 from vidmock.server import Runtime, build_app
 from vidmock.store import MemoryStore
 
+from pg import pg_cluster, pg_dsn  # noqa: F401  (the PostgreSQL fixtures: tests/pg.py)
+
 # In CI every property test sees the same examples, so a red build is reproducible locally with CI=true.
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):

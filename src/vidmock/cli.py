@@ -45,7 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, help="time multiplier; implies --clock scaled when > 1")
     serve.add_argument("--start-time", type=float, help="virtual clock start, unix seconds")
     serve.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
-    serve.add_argument("--store", metavar="FILE", help="SQLite file for durable state (default: in memory)")
+    serve.add_argument(
+        "--store",
+        metavar="FILE|DSN",
+        help="durable state: a SQLite file, or a postgresql:// DSN shared by several machines (default: in memory)",
+    )
     serve.add_argument("--media-cache", metavar="DIR", help="where rendered MP4s are cached")
     serve.add_argument(
         "--api-key", action="append", metavar="KEY", help="accept this API key for the default project (repeatable)"
@@ -72,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    # -- store and retention (issue 17) --
+    serve.add_argument(
+        "--retention",
+        type=float,
+        metavar="SECONDS",
+        help="forget terminal jobs, their webhook attempts and provider records this long after they end "
+        "(clock seconds; default 604800, the 7-day life of a signed content URL; 0 keeps everything)",
+    )
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -111,6 +123,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "job_timeout": args.job_timeout,
         "scenario": args.scenario,
         "control_token": args.control_token,
+        "retention_seconds": args.retention,
     }
     if args.speed is not None and args.clock is None:
         flags["clock"] = "scaled" if args.speed != 1 else "real"
@@ -139,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from .server import build_app, tune_gc
+    from .store import StoreError
 
     if args.provider:
         from .server import build_provider_app
@@ -147,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             app = build_provider_app(config, args.provider)
         except KeyError as exc:
             print(f"vidmock: {exc.args[0]}", file=sys.stderr)
+            return 2
+        except StoreError as exc:  # a wrong DSN or an unreachable database: one line, exit 2
+            print(f"vidmock: {exc}", file=sys.stderr)
             return 2
         print(
             f"vidmock {__version__}: {args.provider} emulator on {config.base_url} ({config.clock} clock)",
@@ -162,13 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         app = build_app(config)
-    except (UnknownScenario, ScenarioError) as exc:
+    except (UnknownScenario, ScenarioError, StoreError) as exc:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 2
     print(
         f"vidmock {__version__}: gateway on {config.base_url} ({config.clock} clock"
         f"{f', x{config.speed:g}' if config.clock == 'scaled' else ''}; "
-        f"store {config.store or 'memory'}); control plane at {config.base_url}/_vidmock/",
+        f"store {_store_name(config.store)}); control plane at {config.base_url}/_vidmock/",
         file=sys.stderr,
     )
     tune_gc()
@@ -184,15 +201,25 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     from .server import CONFIG_ENV
 
     if not config.store:
-        print("vidmock: --workers needs --store FILE: the processes share their state through it", file=sys.stderr)
+        print(
+            "vidmock: --workers needs --store FILE or --store postgresql://…: the processes share their state through it",
+            file=sys.stderr,
+        )
         return 2
     if config.clock == "virtual":
         print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
         return 2
+    from .store import StoreError, open_store
+
+    try:  # fail here, once, rather than in every worker process
+        open_store(config.store).close()
+    except StoreError as exc:
+        print(f"vidmock: {exc}", file=sys.stderr)
+        return 2
     os.environ[CONFIG_ENV] = to_json(config)
     print(
         f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
-        f"(store {config.store})",
+        f"(store {_store_name(config.store)})",
         file=sys.stderr,
     )
     uvicorn.run(
@@ -204,6 +231,17 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
         log_level=args.log_level,
     )
     return 0
+
+
+def _store_name(location: str | None) -> str:
+    """The store as the start-up line shows it: never a database password."""
+    from .store import is_postgres
+
+    if is_postgres(location):
+        from .store.postgres import describe
+
+        return describe(location or "")
+    return location or "memory"
 
 
 if __name__ == "__main__":  # pragma: no cover

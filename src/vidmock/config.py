@@ -56,7 +56,7 @@ class ServerConfig:
     speed: float = 1.0
     start_time: float | None = None  # virtual clock epoch (unix seconds)
     seed: int = 0
-    store: str | None = None  # SQLite file; None = memory
+    store: str | None = None  # SQLite file or postgresql:// DSN; None = memory
     media_cache: str | None = None  # directory for rendered MP4s; None = memory only
     projects: tuple[Project, ...] = field(default_factory=default_projects)
     bare_model: bool = False  # `model` without the provider prefix (older gateway)
@@ -85,6 +85,11 @@ class ServerConfig:
     gcs_endpoint: str | None = None  # signed URLs point here; default: this server's GCS stand-in
     gcs_hmac_access_id: str = "GOOG1EVIDMOCKHMACKEY"
     gcs_hmac_secret: str = "vidmock-gcs-hmac-secret"
+    # -- retention (issue 17.2) --
+    # Terminal jobs, their webhook attempts and idle provider records are forgotten this many clock
+    # seconds after they end: 7 days, the life of the content URL token (gateway.md §1.6), after
+    # which a finished job's video can no longer be fetched anyway. 0 keeps everything.
+    retention_seconds: float = 7 * 24 * 3600.0
 
     @property
     def base_url(self) -> str:
@@ -143,10 +148,12 @@ def build_config(file_values: dict[str, Any], env: dict[str, str], flags: dict[s
     config = ServerConfig(**values)
     if config.clock not in ("real", "scaled", "virtual"):
         raise ConfigError(f"clock: expected real, scaled or virtual, got {config.clock!r}")
+    if not 0 <= config.retention_seconds < float("inf"):
+        raise ConfigError(f"retention_seconds: expected a number of seconds >= 0, got {config.retention_seconds!r}")
     return config
 
 
-_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout"}
+_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout", "retention_seconds"}
 _INTS = {"port", "seed", "worker_batch", "max_body_bytes"}
 
 
