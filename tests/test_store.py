@@ -86,6 +86,12 @@ def test_claim_tokens_fence_late_writers(store: Store) -> None:
     assert store.commit("job", "j", second.token, 90.0, {"v": 3}, due=None)
     assert store.get("job", "j") == {"v": 3} and store.due("job", 1e9) == []
     assert not store.commit("job", "missing", second.token, 90.0, {"v": 1}, due=None)
+    store.put("job", "r", {"v": 0}, due=0.0)
+    [third] = store.claim("job", 100.0, None, 30.0)
+    store.put("job", "r", {"v": 1}, due=200.0)  # someone else's write meanwhile
+    assert store.release("job", "r", third.token, 101.0)  # done: not due, data untouched
+    assert store.get("job", "r") == {"v": 1} and store.due("job", 1e9) == []
+    assert not store.release("job", "r", third.token, 131.0)  # run out
     assert not store.renew("job", "missing", second.token, 90.0, 1.0)
 
 

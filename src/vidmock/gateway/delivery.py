@@ -9,18 +9,20 @@ signs each attempt afresh (new timestamp, body rebuilt from the current job), an
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from ..clock import Clock
-from ..ids import IdFactory
+from ..ids import IdFactory, token_chars
 from ..providers.faults import UpstreamClient
-from ..store import Store
+from ..store import Store, StoreUnavailable
 from ..store.base import record_doc
 from ..webhooks import sign
 from .jobs import JOB_KIND, Job, SerializeOptions, serialize
+from .worker import lease_for
 
 KIND = "gateway.webhook"
 MAX_ATTEMPTS = 8
@@ -30,6 +32,7 @@ TIMEOUT = 30.0
 LOOP_INTERVAL = 5.0  # VIDEO_WEBHOOK_POLL_INTERVAL_SECONDS
 BATCH = 25
 RESPONSE_LIMIT = 4000
+log = logging.getLogger("vidmock.webhooks")
 
 
 @dataclass
@@ -58,7 +61,7 @@ class Delivery:
 
 def retry_delay(attempt: int) -> float:
     """Delay after failed attempt ``attempt`` (1-based): 30 s, 60 s, … 1920 s, capped at 1 h."""
-    return min(MAX_DELAY, FIRST_DELAY * 2 ** (attempt - 1))
+    return min(MAX_DELAY, FIRST_DELAY * 2.0 ** (attempt - 1))
 
 
 class WebhookDispatcher:
@@ -81,15 +84,27 @@ class WebhookDispatcher:
     def start(self) -> None:
         self.clock.call_every(LOOP_INTERVAL, self.tick)
 
+    def attempt_id(self, event_id: str, attempt: int) -> str:
+        """Attempt n of an event has one id whichever process makes it, so making it twice (a
+        finalization re-run after a crash, a retry scheduled by two processes) writes one row."""
+        return token_chars(self.ids.seed, f"whd:{event_id}", attempt, 16)
+
+    def lease(self) -> float:
+        # Longer than one attempt can take (TIMEOUT), and never under a few wall seconds.
+        return lease_for(self.clock, TIMEOUT + 30.0)
+
     async def enqueue(self, job: Job) -> None:
-        """Called once at finalization: the first attempt is due now."""
+        """Called at finalization: the first attempt is due now. Idempotent."""
         if not (job.callback_url and job.callback_secret) or job.callback_status != "pending":
+            return
+        event_id = f"evt_{job.id}"
+        if self.store.get(KIND, self.attempt_id(event_id, 1)) is not None:
             return
         event_type = "video.completed" if job.status == "completed" else "video.failed"
         first = Delivery(
-            id=self.ids.new("whd", 16),
+            id=self.attempt_id(event_id, 1),
             video_job_id=job.id,
-            event_id=f"evt_{job.id}",
+            event_id=event_id,
             event_type=event_type,
             target_url=job.callback_url,
             attempt=1,
@@ -99,13 +114,25 @@ class WebhookDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
-        # Claimed with a lease longer than one attempt can take, so two server processes sharing the
-        # store never send the same attempt twice.
-        for doc in self.store.claim_due(KIND, now, BATCH, TIMEOUT + 30.0):
-            await self.deliver(Delivery(**doc))
+        # Up to BATCH attempts per loop, each claimed just before it is sent (a batch claimed at
+        # once let the last leases run out behind slow receivers, and another process sent them
+        # again: issue 12.2), with a lease longer than one attempt can take.
+        for _ in range(BATCH):
+            try:
+                claims = self.store.claim(KIND, now, 1, self.lease())
+            except StoreUnavailable as exc:
+                log.warning("webhook dispatcher: %s", exc)
+                return
+            if not claims:
+                return
+            await self.deliver(Delivery(**claims[0].doc), claims[0].token)
 
-    async def deliver(self, row: Delivery) -> None:
+    async def deliver(self, row: Delivery, token: int | None = None) -> None:
+        """Send one attempt. With the claim's ``token``, the send and every write happen only while
+        the lease is held: a process that lost it sends nothing and records nothing."""
         now = self.clock.now()
+        if token is not None and not self.store.renew(KIND, row.id, token, now, self.lease()):
+            return
         job_doc = self.store.get(JOB_KIND, row.video_job_id)
         job = Job.from_doc(job_doc) if job_doc else None
         if job is None or not job.callback_url or not job.callback_secret:
@@ -114,7 +141,7 @@ class WebhookDispatcher:
                 "Video job or callback configuration no longer exists",
                 None,
             )
-            self._save(row)
+            self._record(row, token)
             return
         timestamp = int(now)
         event = {
@@ -136,29 +163,35 @@ class WebhookDispatcher:
                 job.callback_url, content=body, headers=headers, timeout=TIMEOUT / self.clock.speed
             )
         except httpx.HTTPError as exc:
-            self._failed(row, job, str(exc) or type(exc).__name__)
+            self._failed(row, job, str(exc) or type(exc).__name__, token)
             return
         row.response_status = response.status_code
         row.response_body = response.text[:RESPONSE_LIMIT]
         if response.is_success:
             row.status, row.delivered_at, row.next_retry_at = "delivered", now, None
-            self._save(row)
-            self._set_job_status(job, "delivered", now)
+            if self._record(row, token):
+                self._set_job_status(job, "delivered", now)
             return
-        self._failed(row, job, f"Unexpected webhook response status {response.status_code}")
+        self._failed(row, job, f"Unexpected webhook response status {response.status_code}", token)
 
-    def _failed(self, row: Delivery, job: Job, error: str) -> None:
+    def _failed(self, row: Delivery, job: Job, error: str, token: int | None = None) -> None:
         now = self.clock.now()
         row.error = error
         if row.attempt >= MAX_ATTEMPTS:
             row.status, row.next_retry_at = "failed", None
-            self._save(row)
-            self._set_job_status(job, "failed", None)
+            if self._record(row, token):
+                self._set_job_status(job, "failed", None)
             return
         row.status, row.next_retry_at = "retrying", None
-        self._save(row)
+        # The next attempt first, then this one's outcome: a process killed in between leaves this
+        # attempt to be sent again (at-least-once) rather than the retry lost. Its id is the same
+        # whoever makes it, so it exists once.
+        nxt_id = self.attempt_id(row.event_id, row.attempt + 1)
+        if self.store.get(KIND, nxt_id) is not None:
+            self._record(row, token)
+            return
         nxt = Delivery(
-            id=self.ids.new("whd", 16),
+            id=nxt_id,
             video_job_id=row.video_job_id,
             event_id=row.event_id,
             event_type=row.event_type,
@@ -166,7 +199,9 @@ class WebhookDispatcher:
             attempt=row.attempt + 1,
             next_retry_at=now + retry_delay(row.attempt),
         )
-        self._save(nxt)
+        if token is None or self.store.renew(KIND, row.id, token, now, self.lease()):
+            self._save(nxt)
+        self._record(row, token)
 
     def _set_job_status(self, job: Job, status: str, delivered_at: float | None) -> None:
         doc = self.store.get(JOB_KIND, job.id)
@@ -175,6 +210,14 @@ class WebhookDispatcher:
         doc["callback_status"] = status
         doc["callback_delivered_at"] = delivered_at
         self.store.put(JOB_KIND, job.id, doc)  # terminal jobs are not due for polling
+
+    def _record(self, row: Delivery, token: int | None) -> bool:
+        """Save an attempt's outcome; under a claim only while its lease is held."""
+        if token is None:
+            self._save(row)
+            return True
+        due = row.next_retry_at if row.status == "pending" else None
+        return self.store.commit(KIND, row.id, token, self.clock.now(), row.to_doc(), due=due)
 
     def _save(self, row: Delivery) -> None:
         due = row.next_retry_at if row.status == "pending" else None

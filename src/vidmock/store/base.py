@@ -67,6 +67,10 @@ class Store(Protocol):
         nothing written) if it ran out or a later claim superseded it. The lease itself is kept until
         it runs out, so the holder may commit again."""
 
+    def release(self, kind: str, id: str, token: int, now: float) -> bool:
+        """The holder is done: the document is no longer due (its data untouched, so a write made
+        meanwhile by someone else stands). False if the lease was no longer held."""
+
     def all(self, kind: str) -> list[Doc]:
         """Every document of ``kind``, newest insert first."""
 

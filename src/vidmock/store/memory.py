@@ -111,6 +111,12 @@ class MemoryStore:
         self._leases[kind][id] = lease
         return True
 
+    def release(self, kind: str, id: str, token: int, now: float) -> bool:
+        if not self._holds(kind, id, token, now):
+            return False
+        self._set_due(kind, id, None)
+        return True
+
     def all(self, kind: str) -> list[Doc]:
         return [load_doc(text) for text in reversed(list(self._docs.get(kind, {}).values()))]
 

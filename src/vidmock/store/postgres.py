@@ -211,6 +211,15 @@ class PostgresStore:
             == 1
         )
 
+    def release(self, kind: str, id: str, token: int, now: float) -> bool:
+        return (
+            self._count(
+                "UPDATE vidmock_docs SET due = NULL WHERE kind = %s AND id = %s AND lease = %s AND lease_until > %s",
+                (kind, id, token, now),
+            )
+            == 1
+        )
+
     def all(self, kind: str) -> list[Doc]:
         rows = self._rows(f"SELECT {_TEXT} FROM vidmock_docs WHERE kind = %s ORDER BY seq DESC", (kind,))
         return [load_doc(r[0]) for r in rows]

@@ -131,6 +131,13 @@ class SqliteStore:
             )
             return cur.rowcount == 1
 
+    def release(self, kind: str, id: str, token: int, now: float) -> bool:
+        cur = self._db.execute(
+            "UPDATE docs SET due = NULL WHERE kind = ? AND id = ? AND lease = ? AND lease_until > ?",
+            (kind, id, token, now),
+        )
+        return cur.rowcount == 1
+
     def all(self, kind: str) -> list[Doc]:
         rows = self._db.execute("SELECT data FROM docs WHERE kind=? ORDER BY seq DESC", (kind,)).fetchall()
         return [load_doc(r[0]) for r in rows]
