@@ -47,7 +47,7 @@ from .providers.inprocess import InProcessClient
 from .providers.registry import PLUGINS
 from .responses import JSONResponse
 from .scenarios import ScenarioEngine
-from .store import Store, open_store
+from .store import Store, StoreUnavailable, open_store
 
 CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
@@ -230,6 +230,7 @@ def build_app(config: ServerConfig | None = None, **overrides: Any) -> Starlette
             GatewayError: _gateway_error,
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
+            StoreUnavailable: _store_unavailable,
             Exception: _server_error,
         },
     )
@@ -275,6 +276,13 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    # The database is restarting or unreachable: nothing was written, the store reconnects by itself,
+    # and the client may retry (issue 17.1). A 503 in the gateway's envelope, never a hang or a 500.
+    message = "The service is temporarily unavailable (its database cannot be reached); retry shortly"
+    return JSONResponse(error_body(503, message), status_code=503, headers={"Retry-After": "1"})
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
