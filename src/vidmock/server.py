@@ -33,6 +33,7 @@ from .gateway.catalogue import Catalogue, default_catalogue
 from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import signed_gcs_url
+from .gateway.retention import Retention
 from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import FORWARDED, GatewayService, ProviderLink
 from .gateway.worker import Worker
@@ -52,6 +53,7 @@ from .store import Store, StoreUnavailable, open_store
 CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
 CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
+RETAINED_KINDS = ("openai.webhook_endpoint",)  # configuration documents retention never forgets
 
 
 async def forward_scenario_headers(request: httpx.Request) -> None:
@@ -74,6 +76,7 @@ class Runtime:
     emulators: dict[str, Any]
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     storage: Any = None  # the GCS stand-in (Vertex's output bucket)
+    retention: Retention | None = None
 
     async def advance(self, seconds: float) -> float:
         return await self.clock.advance(seconds)
@@ -178,10 +181,28 @@ def build_runtime(
     webhooks = WebhookDispatcher(store, clock, ids, service.serialize_options, config.webhook_scheme)
     clients.append(webhooks.http)
     worker.on_finalized.append(webhooks.enqueue)
+    # Retention (issue 17.2): a registered webhook endpoint is configuration, never swept as idle.
+    retention = Retention(
+        store, clock, journal, webhooks, config.retention_seconds, config.job_timeout, keep=RETAINED_KINDS
+    )
+    worker.on_finalized.append(retention.schedule)
     worker.start()
     webhooks.start()
+    retention.start()
     return Runtime(
-        config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients, build_gcs(ctx)
+        config,
+        clock,
+        store,
+        ids,
+        journal,
+        service,
+        worker,
+        webhooks,
+        scenarios,
+        emulators,
+        clients,
+        build_gcs(ctx),
+        retention,
     )
 
 
