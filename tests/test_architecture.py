@@ -62,6 +62,7 @@ LAYERS: dict[str, int] = {
             "gateway/worker",
             "gateway/content",
             "gateway/delivery",
+            "gateway/retention",
             "gateway/routes",
         ),
         3,
