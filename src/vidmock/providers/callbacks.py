@@ -147,10 +147,17 @@ class CallbackDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
-        for doc in self.store.due(self.watch_kind, now):
+        # Claimed, not just read, so server processes sharing a store (--workers) never emit or send
+        # the same callback twice (issue 12.2); attempts one at a time, each with a lease longer than
+        # the send can take (and never under 5 wall seconds), as the gateway's dispatcher does.
+        lease = max(self.policy.timeout + 30.0, 5.0 * self.clock.speed)
+        for doc in self.store.claim_due(self.watch_kind, now, None, lease):
             self._check(doc, now)
-        for doc in self.store.due(self.kind, now, BATCH):
-            await self.deliver(Attempt(**doc))
+        for _ in range(BATCH):
+            docs = self.store.claim_due(self.kind, now, 1, lease)
+            if not docs:
+                break
+            await self.deliver(Attempt(**docs[0]))
         if not self._pending() and self._timer is not None:
             self._timer.cancel()
             self._timer = None
