@@ -229,3 +229,53 @@ def test_database_restart_under_load_loses_nothing(
     assert state["statuses"] == {"completed": len(ids)}  # every acknowledged job is there and done
     assert state["logs"] == dict.fromkeys(ids, 1)
     assert set(_event_counts(hook_receiver)) == {f"evt_{v}" for v in ids}
+
+
+def test_provider_callbacks_are_sent_once_across_processes(
+    tmp_path: Path, store: str, receiver: tuple[Receiver, str]
+) -> None:
+    """Seedance ``callback_url`` posts (providers.md §4.5) from several processes: one post per task
+    and status, though every process runs a callback dispatcher over the shared outbox."""
+    import json
+
+    hook_receiver, hook = receiver
+    servers = Servers(tmp_path, store, workers=2, speed=60)
+    tasks = []
+    try:
+        for i in range(30):
+            r = httpx.post(
+                f"{servers.base}/providers/bytedance/api/v3/contents/generations/tasks",
+                headers={"Authorization": "Bearer sk-test"},
+                timeout=30,
+                json={
+                    "model": "seedance-1-0-lite-t2v-250428",
+                    "content": [{"type": "text", "text": f"a fox {i}"}],
+                    "callback_url": f"{hook}/ark",
+                },
+            )
+            assert r.status_code == 200, r.text
+            tasks.append(r.json()["id"])
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            posts = [json.loads(d.body) for d in hook_receiver.deliveries]
+            if sum(p["status"] == "succeeded" for p in posts) >= len(tasks):
+                break
+            assert time.monotonic() < deadline, collections.Counter(p["status"] for p in posts)
+            time.sleep(0.25)
+        sends = collections.Counter((p["id"], p["status"]) for p in posts)
+        # Every send has happened once the attempts are settled: none left pending in the outbox.
+        s = open_store(store)
+        try:
+            while s.due("bytedance.callback", float("inf")):
+                assert time.monotonic() < deadline
+                time.sleep(0.25)
+        finally:
+            s.close()
+        sends = collections.Counter(
+            (json.loads(d.body)["id"], json.loads(d.body)["status"]) for d in hook_receiver.deliveries
+        )
+    finally:
+        servers.stop()
+    assert {t for t, _ in sends} == set(tasks)
+    assert [k for k, n in sends.items() if n > 1] == []  # no status posted twice
+    assert all(sends[(t, "succeeded")] == 1 for t in tasks)
