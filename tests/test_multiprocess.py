@@ -262,7 +262,6 @@ def test_provider_callbacks_are_sent_once_across_processes(
                 break
             assert time.monotonic() < deadline, collections.Counter(p["status"] for p in posts)
             time.sleep(0.25)
-        sends = collections.Counter((p["id"], p["status"]) for p in posts)
         # Every send has happened once the attempts are settled: none left pending in the outbox.
         s = open_store(store)
         try:
