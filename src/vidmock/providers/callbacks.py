@@ -32,7 +32,7 @@ import httpx
 
 from ..clock import Clock, TimerHandle
 from ..ids import IdFactory
-from ..store import Store
+from ..store import Store, StoreUnavailable
 
 INTERVAL = 1.0  # seconds between timer ticks: status changes are noticed within a second
 BATCH = 25  # deliveries attempted per tick
@@ -151,13 +151,16 @@ class CallbackDispatcher:
         # the same callback twice (issue 12.2); attempts one at a time, each with a lease longer than
         # the send can take (and never under 5 wall seconds), as the gateway's dispatcher does.
         lease = max(self.policy.timeout + 30.0, 5.0 * self.clock.speed)
-        for doc in self.store.claim_due(self.watch_kind, now, None, lease):
-            self._check(doc, now)
-        for _ in range(BATCH):
-            docs = self.store.claim_due(self.kind, now, 1, lease)
-            if not docs:
-                break
-            await self.deliver(Attempt(**docs[0]))
+        try:
+            for doc in self.store.claim_due(self.watch_kind, now, None, lease):
+                self._check(doc, now)
+            for _ in range(BATCH):
+                docs = self.store.claim_due(self.kind, now, 1, lease)
+                if not docs:
+                    break
+                await self.deliver(Attempt(**docs[0]))
+        except StoreUnavailable:  # the database is restarting: claimed work comes back with its lease
+            return
         if not self._pending() and self._timer is not None:
             self._timer.cancel()
             self._timer = None
