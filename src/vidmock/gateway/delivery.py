@@ -120,12 +120,12 @@ class WebhookDispatcher:
         for _ in range(BATCH):
             try:
                 claims = self.store.claim(KIND, now, 1, self.lease())
-            except StoreUnavailable as exc:
+                if not claims:
+                    return
+                await self.deliver(Delivery(**claims[0].doc), claims[0].token)
+            except StoreUnavailable as exc:  # the database is restarting: the lease brings the row back
                 log.warning("webhook dispatcher: %s", exc)
                 return
-            if not claims:
-                return
-            await self.deliver(Delivery(**claims[0].doc), claims[0].token)
 
     async def deliver(self, row: Delivery, token: int | None = None) -> None:
         """Send one attempt. With the claim's ``token``, the send and every write happen only while
