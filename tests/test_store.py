@@ -6,8 +6,10 @@ from __future__ import annotations
 import multiprocessing
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -247,3 +249,30 @@ def test_serve_with_an_unreachable_database_exits_2_with_one_line(dsn: str) -> N
     assert done.returncode == 2, err
     assert err.startswith("vidmock: cannot connect to postgresql://") and err.count("\n") == 1, err
     assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_postgres_store_survives_a_server_restart(pg_cluster: Any, pg_dsn: str) -> None:
+    """Down: a quick StoreUnavailable, nothing hangs; back up: the same store object reconnects by
+    itself and every acknowledged write is there."""
+    from vidmock.store import StoreUnavailable
+
+    store = open_store(pg_dsn)
+    try:
+        store.put("k", "a", {"n": 1}, due=1.0)
+        assert store.next_counter("c") == 1
+        pg_cluster.stop()
+        with pytest.raises(StoreUnavailable, match=r"^the database postgresql://postgres@127\.0\.0\.1:\d+/t\d+ is"):
+            store.get("k", "a")
+        with pytest.raises(StoreUnavailable):  # within the backoff: refused at once
+            store.put("k", "b", {"n": 2})
+        pg_cluster.start()
+        for _ in range(100):  # the backoff (at most a few wall seconds) lets a reconnect through
+            try:
+                assert store.get("k", "a") == {"n": 1}
+                break
+            except StoreUnavailable:
+                time.sleep(0.1)
+        assert store.next_counter("c") == 2 and store.get("k", "b") is None
+        assert [c.doc for c in store.claim("k", 1.0, None, 5.0)] == [{"n": 1}]
+    finally:
+        store.close()
