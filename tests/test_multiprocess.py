@@ -64,12 +64,13 @@ class Servers:
                 time.sleep(0.1)
 
     def pids(self, count: int) -> set[int]:
-        """Worker pids seen over new connections (the kernel spreads them over the processes)."""
+        """Worker pids seen over new connections (the kernel spreads them over the processes); on a
+        loaded machine the last worker may still be starting, so keep asking (bounded)."""
         seen: set[int] = set()
-        for _ in range(200):
+        deadline = time.monotonic() + 60
+        while len(seen) < count and time.monotonic() < deadline:
             seen.add(httpx.get(f"{self.base}/_vidmock/health", timeout=10).json()["pid"])
-            if len(seen) >= count:
-                break
+            time.sleep(0.02)
         return seen
 
     def stop(self) -> None:
