@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import settings
+from pg import pg_cluster, pg_dsn  # noqa: F401  (the PostgreSQL fixtures: tests/pg.py)
 
 from vidmock.clock import Clock
 from vidmock.config import Project, ServerConfig
@@ -18,8 +19,6 @@ from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext
 from vidmock.server import Runtime, build_app
 from vidmock.store import MemoryStore
-
-from pg import pg_cluster, pg_dsn  # noqa: F401  (the PostgreSQL fixtures: tests/pg.py)
 
 # In CI every property test sees the same examples, so a red build is reproducible locally with CI=true.
 settings.register_profile("ci", derandomize=True, database=None)
