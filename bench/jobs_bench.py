@@ -1,9 +1,14 @@
 """10,000 jobs created at once, driven to completion on the virtual clock, each with a signed webhook
 to a local receiver: wall time, peak memory, deliveries lost.
 
-Run: python bench/jobs_bench.py [--jobs 10000] [--store FILE] [--tracemalloc] [--profile OUT.prof]
+Run: python bench/jobs_bench.py [--jobs 10000] [--store FILE|DSN] [--tracemalloc] [--profile OUT.prof]
 Prints one JSON object. Run alone in its own process (bench/run.py does): ``ru_maxrss`` is the peak
 resident set of the whole process, baseline included.
+
+Flat cost per job (issue 17.3): ``python bench/jobs_bench.py --scale`` runs 10,000 and then 100,000
+jobs, each in its own process, and prints wall time per job and peak RSS for each, and the ratio of
+the per-job times (100k / 10k; 1.0 is perfectly flat). ``--scale --quick`` runs 1,000 and 10,000.
+The 100,000-job run takes minutes and a few GB: run it once, not in a loop, on a shared machine.
 
 Everything is in-process: the gateway app through ``httpx.ASGITransport``, and the webhook receiver a
 tiny Starlette app reached through ``runtime.webhooks.http`` (an ASGI transport too), so the figure is
@@ -108,7 +113,7 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
             else:
                 failures[r.status_code] += 1
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(create() for _ in range(jobs)))
         t_created = time.perf_counter()
         rss_created = rss_kib()
@@ -135,11 +140,16 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
         "jobs": jobs,
         "created": len(ids),
         "create_failures": dict(failures),
-        "store": "sqlite" if store else "memory",
+        "store": "postgresql"
+        if store and store.startswith(("postgresql://", "postgres://"))
+        else store and "sqlite" or "memory",
         "build_s": round(build_s, 3),
         "create_s": round(t_created - t0, 3),
         "drive_s": round(t_done - t_created, 3),
         "wall_s": round(t_done - t0, 3),
+        "wall_per_job_ms": round((t_done - t0) * 1000 / max(1, jobs), 4),
+        # CPU time of this process: on a shared machine wall time also counts other processes' turns.
+        "cpu_per_job_ms": round((time.process_time() - cpu0) * 1000 / max(1, jobs), 4),
         "clock_seconds_advanced": advanced,
         "job_statuses": dict(statuses),
         "callback_statuses": dict(callback),
@@ -153,14 +163,60 @@ async def run(jobs: int, store: str | None, concurrency: int) -> dict[str, Any]:
     }
 
 
+def scale(sizes: list[int], store: str | None) -> dict[str, Any]:
+    """Each size in a fresh process (peak RSS is per process), then the per-job cost ratio."""
+    import subprocess
+
+    runs = []
+    for n in sizes:
+        cmd = [sys.executable, __file__, "--jobs", str(n)] + (["--store", store] if store else [])
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        run = json.loads(done.stdout.strip().splitlines()[-1])
+        runs.append(
+            {
+                k: run[k]
+                for k in (
+                    "jobs",
+                    "store",
+                    "wall_s",
+                    "create_s",
+                    "drive_s",
+                    "wall_per_job_ms",
+                    "cpu_per_job_ms",
+                    "peak_rss_mib",
+                    "deliveries_lost",
+                    "duplicate_deliveries",
+                    "bad_signatures",
+                )
+            }
+        )
+        print(json.dumps(runs[-1]), file=sys.stderr)
+    first, last = runs[0], runs[-1]
+    return {
+        "runs": runs,
+        "per_job_ratio": round(last["wall_per_job_ms"] / first["wall_per_job_ms"], 3),
+        "cpu_per_job_ratio": round(last["cpu_per_job_ms"] / first["cpu_per_job_ms"], 3),
+        "ratio_of": f"{last['jobs']} / {first['jobs']} jobs (per job; 1.0 is flat)",
+        "rss_per_job_kib": round(
+            (last["peak_rss_mib"] - first["peak_rss_mib"]) * 1024 / max(1, last["jobs"] - first["jobs"]), 2
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=10_000)
-    parser.add_argument("--store", default=None, help="SQLite file (default: memory store)")
+    parser.add_argument("--store", default=None, help="SQLite file or postgresql:// DSN (default: memory store)")
+    parser.add_argument("--scale", action="store_true", help="10,000 and 100,000 jobs, per-job cost ratio")
+    parser.add_argument("--quick", action="store_true", help="with --scale: 1,000 and 10,000 jobs")
     parser.add_argument("--concurrency", type=int, default=10_000, help="creates in flight at once")
     parser.add_argument("--tracemalloc", action="store_true", help="also report the Python heap peak (slower)")
     parser.add_argument("--profile", metavar="OUT", help="write a cProfile of the run to OUT")
     args = parser.parse_args()
+    if args.scale:
+        json.dump(scale([1_000, 10_000] if args.quick else [10_000, 100_000], args.store), sys.stdout)
+        print()
+        return
     if args.tracemalloc:
         tracemalloc.start()
     coro = run(args.jobs, args.store, args.concurrency)

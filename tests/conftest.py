@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import settings
+from pg import pg_cluster, pg_dsn  # noqa: F401  (the PostgreSQL fixtures: tests/pg.py)
 
 from vidmock.clock import Clock
 from vidmock.config import Project, ServerConfig

@@ -72,6 +72,7 @@ LAYERS: dict[str, int] = {
             "gateway/worker",
             "gateway/content",
             "gateway/delivery",
+            "gateway/retention",
             "gateway/routes",
             "gateway/moderation",
             "gateway/models_api",

@@ -420,7 +420,7 @@ async def test_many_due_jobs_all_polled_with_bounded_concurrency(
     real = runtime.worker.process
     in_flight, peak, seen = 0, 0, []
 
-    async def watched(job: Any, tick: float | None = None) -> None:
+    async def watched(job: Any, tick: float | None = None, token: int | None = None) -> None:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
@@ -430,7 +430,7 @@ async def test_many_due_jobs_all_polled_with_bounded_concurrency(
                 await asyncio.sleep(0)
             if job.id == broken:
                 raise RuntimeError("poll crashed")
-            await real(job, tick)
+            await real(job, tick, token)
         finally:
             in_flight -= 1
 
@@ -441,3 +441,62 @@ async def test_many_due_jobs_all_polled_with_bounded_concurrency(
     for vid in ids:
         if vid != broken:
             assert job_doc(runtime, vid)["history"][-1][1] == "in_progress"
+
+
+# ------------------------------------------------------------------------------------------------
+# leases that fence late writers (issue 12.2)
+# ------------------------------------------------------------------------------------------------
+
+HOOKED = {"callback_url": "http://receiver.test/hook", "callback_secret": "whsec_x"}
+
+
+async def test_a_superseded_claim_changes_nothing(client: httpx.AsyncClient, runtime: Any) -> None:
+    """A worker whose lease was taken over (it stalled past it) neither writes the job nor finalizes
+    it: exactly one log id, one first webhook attempt."""
+    from vidmock.gateway.jobs import Job
+
+    vid = (await create(client, **HOOKED))["id"]
+    now = runtime.clock.now() + 5
+    [stale] = runtime.store.claim(JOB, now, None, 30.0)
+    [fresh] = runtime.store.claim(JOB, now + 30, None, 30.0)  # the first lease ran out; taken over
+    doc = dict(stale.doc, status="completed", progress=100)
+    await runtime.worker.process(Job.from_doc(doc), now, stale.token)  # a late finalization: refused
+    after = job_doc(runtime, vid)
+    assert after["status"] == "queued" and after["log_id"] is None
+    assert runtime.store.all("gateway.log") == [] and runtime.webhooks.rows() == []
+    await runtime.worker.process(Job.from_doc(dict(fresh.doc, status="completed", progress=100)), now, fresh.token)
+    done = job_doc(runtime, vid)
+    assert done["status"] == "completed" and done["log_id"] is not None
+    assert len(runtime.store.all("gateway.log")) == 1 and len(runtime.webhooks.rows()) == 1
+    assert runtime.store.due(JOB, 1e12) == []  # settled: never polled again
+
+
+async def test_a_crash_between_finalizing_and_its_hooks_loses_no_webhook(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    """The job is written terminal first, still leased; a process that dies before the finalization
+    hooks ran leaves it to be claimed again when the lease runs out, and the hooks (idempotent) run
+    then: one webhook attempt, one log id."""
+    from vidmock.gateway.jobs import Job
+
+    vid = (await create(client, **HOOKED))["id"]
+    crashed: list[str] = []
+
+    async def dies_once(job: Any) -> None:
+        if not crashed:
+            crashed.append(job.id)
+            raise RuntimeError("killed mid-finalization")
+
+    runtime.worker.on_finalized.insert(0, dies_once)
+    runtime.webhooks.http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(204)))
+    with pytest.raises(RuntimeError, match="killed"):
+        await runtime.advance(95)
+    job = job_doc(runtime, vid)
+    assert job["status"] == "completed" and crashed == [vid] and runtime.webhooks.rows() == []
+    log_id = job["log_id"]
+    await runtime.advance(60)  # the lease runs out, the worker claims it again and settles it
+    rows = runtime.webhooks.rows()
+    assert [r["attempt"] for r in rows] == [1] and rows[0]["status"] == "delivered"
+    assert job_doc(runtime, vid)["log_id"] == log_id and job_doc(runtime, vid)["callback_status"] == "delivered"
+    await runtime.webhooks.enqueue(Job.from_doc(job))  # pending again: still one first attempt
+    assert len(runtime.webhooks.rows()) == 1

@@ -49,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, help="time multiplier; implies --clock scaled when > 1")
     serve.add_argument("--start-time", type=float, help="virtual clock start, unix seconds")
     serve.add_argument("--seed", type=int, help="seed for every random choice (default 0)")
-    serve.add_argument("--store", metavar="FILE", help="SQLite file for durable state (default: in memory)")
+    serve.add_argument(
+        "--store",
+        metavar="FILE|DSN",
+        help="durable state: a SQLite file, or a postgresql:// DSN shared by several machines (default: in memory)",
+    )
     serve.add_argument("--media-cache", metavar="DIR", help="where rendered MP4s are cached")
     serve.add_argument(
         "--api-key", action="append", metavar="KEY", help="accept this API key for the default project (repeatable)"
@@ -93,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument("--max-connections", type=int, help="open connections (default 4096)")
     limits.add_argument("--journal-entries", type=int, help="calls kept in /_vidmock/calls (default 5000)")
     limits.add_argument("--journal-bytes", type=int, help="bytes the call journal may hold (default 32 MiB)")
+    # -- store and retention (issue 17) --
+    serve.add_argument(
+        "--retention",
+        type=float,
+        metavar="SECONDS",
+        help="forget terminal jobs, their webhook attempts and provider records this long after they end "
+        "(clock seconds; default 604800, the 7-day life of a signed content URL; 0 keeps everything)",
+    )
     for module in _command_modules():
         module.register(sub)
     return parser
@@ -133,6 +145,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "scenario": args.scenario,
         "control_token": args.control_token,
         "gateway_release": args.gateway_release,
+        "retention_seconds": args.retention,
     }
     # -- limits and security (issue 12) --
     for name in (
@@ -221,7 +234,7 @@ def banner(config: Any, what: str) -> str:
         control = f"control plane at {config.base_url}/_vidmock/ (token required)"
     else:
         control = "control plane off (listening beyond loopback without --control-token)"
-    return f"vidmock {__version__}: {what} on {config.base_url} ({clock}; store {config.store or 'memory'}); {control}"
+    return f"vidmock {__version__}: {what} on {config.base_url} ({clock}; store {_store_name(config.store)}); {control}"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -247,6 +260,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .scenarios import ScenarioError, UnknownScenario
     from .server import build_app, build_provider_app, tune_gc
     from .serving import raise_fd_limit, uvicorn_options
+    from .store import StoreError
 
     if args.workers > 1:
         return _serve_workers(config, args)
@@ -257,7 +271,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         try:
             app = build_provider_app(config, args.provider) if args.provider else build_app(config)
-        except (UnknownScenario, ScenarioError) as exc:
+        except (UnknownScenario, ScenarioError, StoreError) as exc:  # StoreError: a wrong DSN, an unreachable database
             return _fail(str(exc))
         except (OSError, sqlite3.Error) as exc:  # --store or --media-cache that cannot be opened
             return _fail(f"cannot open the store or media cache: {exc}")
@@ -290,7 +304,10 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     from .server import CONFIG_ENV
 
     if not config.store:
-        print("vidmock: --workers needs --store FILE: the processes share their state through it", file=sys.stderr)
+        print(
+            "vidmock: --workers needs --store FILE or --store postgresql://…: the processes share their state through it",
+            file=sys.stderr,
+        )
         return 2
     if config.clock == "virtual":
         print("vidmock: --workers needs a real or scaled clock: a virtual clock lives in one process", file=sys.stderr)
@@ -307,14 +324,32 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
         store = open_store(config.store)
         config = config.with_(content_secret=content_secret(config, store))
         store.close()
+    from .store import StoreError, open_store
+
+    try:  # fail here, once, rather than in every worker process
+        open_store(config.store).close()
+    except StoreError as exc:
+        print(f"vidmock: {exc}", file=sys.stderr)
+        return 2
     os.environ[CONFIG_ENV] = to_json(config)
     print(
         f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
-        f"(store {config.store})",
+        f"(store {_store_name(config.store)})",
         file=sys.stderr,
     )
     _run_uvicorn("vidmock.server:app_from_environment", config, args, factory=True, workers=args.workers)
     return 0
+
+
+def _store_name(location: str | None) -> str:
+    """The store as the start-up line shows it: never a database password."""
+    from .store import is_postgres
+
+    if is_postgres(location):
+        from .store.postgres import describe
+
+        return describe(location or "")
+    return location or "memory"
 
 
 if __name__ == "__main__":  # pragma: no cover

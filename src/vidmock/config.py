@@ -64,7 +64,7 @@ class ServerConfig:
     speed: float = 1.0
     start_time: float | None = None  # virtual clock epoch (unix seconds)
     seed: int = 0
-    store: str | None = None  # SQLite file; None = memory
+    store: str | None = None  # SQLite file or postgresql:// DSN; None = memory
     media_cache: str | None = None  # directory for rendered MP4s; None = memory only
     projects: tuple[Project, ...] = field(default_factory=default_projects)
     bare_model: bool = False  # `model` without the provider prefix (older gateway)
@@ -105,6 +105,11 @@ class ServerConfig:
     max_connections: int = 4096  # open connections; beyond it uvicorn answers 503 (limit_concurrency)
     journal_entries: int = 5000  # calls kept in /_vidmock/calls
     journal_bytes: int = 32 * 1024 * 1024  # bytes the journal may hold (bodies are truncated)
+    # -- retention (issue 17.2) --
+    # Terminal jobs, their webhook attempts and idle provider records are forgotten this many clock
+    # seconds after they end: 7 days, the life of the content URL token (gateway.md §1.6), after
+    # which a finished job's video can no longer be fetched anyway. 0 keeps everything.
+    retention_seconds: float = 7 * 24 * 3600.0
 
     @property
     def base_url(self) -> str:
@@ -191,6 +196,8 @@ def build_config(
         values["disabled_providers"] = tuple(values["disabled_providers"])
     config = ServerConfig(**values)
     check_limits(config)
+    if not 0 <= config.retention_seconds < float("inf"):
+        raise ConfigError(f"retention_seconds: expected a number of seconds >= 0, got {config.retention_seconds!r}")
     return config
 
 
@@ -214,7 +221,7 @@ def check_limits(config: ServerConfig) -> None:
             raise ConfigError(f"{name}: expected a number of seconds in (0, 86400], got {value!r}")
 
 
-_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout"}
+_FLOATS = {"speed", "start_time", "poll_interval", "job_timeout", "upstream_timeout", "retention_seconds"}
 _INTS = {"port", "seed", "worker_batch", "max_body_bytes"}
 # Server limits (issue 12), from VIDMOCK_* variables.
 _FLOATS |= {"header_timeout", "body_timeout"}

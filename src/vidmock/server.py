@@ -35,6 +35,7 @@ from .gateway.content import ContentSources
 from .gateway.delivery import WebhookDispatcher
 from .gateway.jobs import signed_gcs_url
 from .gateway.releases import get_release
+from .gateway.retention import Retention
 from .gateway.routes import RequestIdMiddleware, gateway_routes
 from .gateway.service import GatewayService, ProviderLink
 from .gateway.worker import Worker
@@ -54,12 +55,13 @@ from .responses import JSONResponse
 from .scenarios import ScenarioEngine
 from .scenarios.model import load_file
 from .shared import SharedSetup
-from .store import Store, open_store
+from .store import Store, StoreUnavailable, open_store
 
 CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
 CONTENT_SECRET_META = "gateway.content_secret"
 CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
+RETAINED_KINDS = ("openai.webhook_endpoint",)  # configuration documents retention never forgets
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Runtime:
     http_clients: list[httpx.AsyncClient] = field(default_factory=list)
     storage: Any = None  # the GCS stand-in (Vertex's output bucket)
     requests: RequestLog = field(default_factory=RequestLog)  # what the gateway received (requestlog)
+    retention: Retention | None = None
 
     async def advance(self, seconds: float) -> float:
         return await self.clock.advance(seconds)
@@ -219,10 +222,28 @@ def build_runtime(
     clients.append(webhooks.http)
     worker.on_finalized.append(webhooks.enqueue)
     guard_callbacks(config, webhooks, emulators)
+    # Retention (issue 17.2): a registered webhook endpoint is configuration, never swept as idle.
+    retention = Retention(
+        store, clock, journal, webhooks, config.retention_seconds, config.job_timeout, keep=RETAINED_KINDS
+    )
+    worker.on_finalized.append(retention.schedule)
     worker.start()
     webhooks.start()
+    retention.start()
     return Runtime(
-        config, clock, store, ids, journal, service, worker, webhooks, scenarios, emulators, clients, build_gcs(ctx)
+        config,
+        clock,
+        store,
+        ids,
+        journal,
+        service,
+        worker,
+        webhooks,
+        scenarios,
+        emulators,
+        clients,
+        build_gcs(ctx),
+        retention=retention,
     )
 
 
@@ -287,6 +308,7 @@ def build_app(
             GatewayError: _gateway_error,
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
+            StoreUnavailable: _store_unavailable,
             Exception: _server_error,
         },
     )
@@ -334,6 +356,13 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    # The database is restarting or unreachable: nothing was written, the store reconnects by itself,
+    # and the client may retry (issue 17.1). A 503 in the gateway's envelope, never a hang or a 500.
+    message = "The service is temporarily unavailable (its database cannot be reached); retry shortly"
+    return JSONResponse(error_body(503, message), status_code=503, headers={"Retry-After": "1"})
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

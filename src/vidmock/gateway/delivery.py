@@ -17,13 +17,14 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
-from ..ids import IdFactory
+from ..ids import IdFactory, token_chars
 from ..masking import mask_text
 from ..providers.faults import UpstreamClient
-from ..store import Store
+from ..store import Store, StoreUnavailable
 from ..store.base import record_doc
 from ..webhooks import sign
 from .jobs import JOB_KIND, Job, SerializeOptions, serialize
+from .worker import lease_for
 
 KIND = "gateway.webhook"
 MAX_ATTEMPTS = 8
@@ -93,15 +94,27 @@ class WebhookDispatcher:
     def start(self) -> None:
         self.clock.call_every(LOOP_INTERVAL, self.tick)
 
+    def attempt_id(self, event_id: str, attempt: int) -> str:
+        """Attempt n of an event has one id whichever process makes it, so making it twice (a
+        finalization re-run after a crash, a retry scheduled by two processes) writes one row."""
+        return token_chars(self.ids.seed, f"whd:{event_id}", attempt, 16)
+
+    def lease(self) -> float:
+        # Longer than one attempt can take (TIMEOUT), and never under a few wall seconds.
+        return lease_for(self.clock, TIMEOUT + 30.0)
+
     async def enqueue(self, job: Job) -> None:
-        """Called once at finalization: the first attempt is due now."""
+        """Called at finalization: the first attempt is due now. Idempotent."""
         if not (job.callback_url and job.callback_secret) or job.callback_status != "pending":
+            return
+        event_id = f"evt_{job.id}"
+        if self.store.get(KIND, self.attempt_id(event_id, 1)) is not None:
             return
         event_type = "video.completed" if job.status == "completed" else "video.failed"
         first = Delivery(
-            id=self.ids.new("whd", 16),
+            id=self.attempt_id(event_id, 1),
             video_job_id=job.id,
-            event_id=f"evt_{job.id}",
+            event_id=event_id,
             event_type=event_type,
             target_url=job.callback_url,
             attempt=1,
@@ -111,31 +124,48 @@ class WebhookDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
-        # Claimed with a lease longer than one attempt can take, so two server processes sharing the
-        # store never send the same attempt twice.
-        for doc in self.store.claim_due(KIND, now, BATCH, TIMEOUT + 30.0):
-            # Contained per row: one attempt that raises must not stop the others (issue 12).
+        # Up to BATCH attempts per loop, each claimed just before it is sent (a batch claimed at
+        # once let the last leases run out behind slow receivers, and another process sent them
+        # again: issue 12.2), with a lease longer than one attempt can take.
+        for _ in range(BATCH):
             try:
-                await self.deliver(Delivery(**doc))
-            except Exception as exc:
-                log.exception("vidmock: webhook attempt %s raised; recorded as a failed attempt", doc.get("id"))
-                self._contain(doc, exc)
+                claims = self.store.claim(KIND, now, 1, self.lease())
+                if not claims:
+                    return
+                claim = claims[0]
+                # Contained per attempt: one that raises must not stop the others (issue 12).
+                try:
+                    await self.deliver(Delivery(**claim.doc), claim.token)
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    log.exception(
+                        "vidmock: webhook attempt %s raised; recorded as a failed attempt", claim.doc.get("id")
+                    )
+                    self._contain(claim.doc, exc, claim.token)
+            except StoreUnavailable as exc:  # the database is restarting: the lease brings the row back
+                log.warning("webhook dispatcher: %s", exc)
+                return
 
-    def _contain(self, doc: dict[str, Any], exc: Exception) -> None:
+    def _contain(self, doc: dict[str, Any], exc: Exception, token: int | None = None) -> None:
         """An attempt that raised outside the send itself: a failed attempt, retried by the rules."""
         try:
             row = Delivery(**doc)
             job_doc = self.store.get(JOB_KIND, row.video_job_id)
             if job_doc is None:
                 row.status, row.next_retry_at, row.error = "failed", None, _describe(exc)
-                self._save(row)
+                self._record(row, token)
                 return
-            self._failed(row, Job.from_doc(job_doc), _describe(exc))
+            self._failed(row, Job.from_doc(job_doc), _describe(exc), token)
         except Exception:
             log.exception("vidmock: could not record the failed webhook attempt %s", doc.get("id"))
 
-    async def deliver(self, row: Delivery) -> None:
+    async def deliver(self, row: Delivery, token: int | None = None) -> None:
+        """Send one attempt. With the claim's ``token``, the send and every write happen only while
+        the lease is held: a process that lost it sends nothing and records nothing."""
         now = self.clock.now()
+        if token is not None and not self.store.renew(KIND, row.id, token, now, self.lease()):
+            return
         job_doc = self.store.get(JOB_KIND, row.video_job_id)
         job = Job.from_doc(job_doc) if job_doc else None
         if job is None or not job.callback_url or not job.callback_secret:
@@ -144,7 +174,7 @@ class WebhookDispatcher:
                 "Video job or callback configuration no longer exists",
                 None,
             )
-            self._save(row)
+            self._record(row, token)
             return
         timestamp = int(now)
         event = {
@@ -172,7 +202,7 @@ class WebhookDispatcher:
                 job.callback_url, content=body, headers=headers, timeout=TIMEOUT / self.clock.speed
             )
         except httpx.HTTPError as exc:
-            self._failed(row, job, str(exc) or type(exc).__name__)
+            self._failed(row, job, str(exc) or type(exc).__name__, token)
             return
         except Exception as exc:
             # A URL the client cannot build a request for (``http://☃..com/``: httpx.InvalidURL,
@@ -184,23 +214,29 @@ class WebhookDispatcher:
         row.response_body = response.text[:RESPONSE_LIMIT]
         if response.is_success:
             row.status, row.delivered_at, row.next_retry_at = "delivered", now, None
-            self._save(row)
-            self._set_job_status(job, "delivered", now)
+            if self._record(row, token):
+                self._set_job_status(job, "delivered", now)
             return
-        self._failed(row, job, f"Unexpected webhook response status {response.status_code}")
+        self._failed(row, job, f"Unexpected webhook response status {response.status_code}", token)
 
-    def _failed(self, row: Delivery, job: Job, error: str) -> None:
+    def _failed(self, row: Delivery, job: Job, error: str, token: int | None = None) -> None:
         now = self.clock.now()
         row.error = error
         if row.attempt >= MAX_ATTEMPTS:
             row.status, row.next_retry_at = "failed", None
-            self._save(row)
-            self._set_job_status(job, "failed", None)
+            if self._record(row, token):
+                self._set_job_status(job, "failed", None)
             return
         row.status, row.next_retry_at = "retrying", None
-        self._save(row)
+        # The next attempt first, then this one's outcome: a process killed in between leaves this
+        # attempt to be sent again (at-least-once) rather than the retry lost. Its id is the same
+        # whoever makes it, so it exists once.
+        nxt_id = self.attempt_id(row.event_id, row.attempt + 1)
+        if self.store.get(KIND, nxt_id) is not None:
+            self._record(row, token)
+            return
         nxt = Delivery(
-            id=self.ids.new("whd", 16),
+            id=nxt_id,
             video_job_id=row.video_job_id,
             event_id=row.event_id,
             event_type=row.event_type,
@@ -208,7 +244,9 @@ class WebhookDispatcher:
             attempt=row.attempt + 1,
             next_retry_at=now + retry_delay(row.attempt),
         )
-        self._save(nxt)
+        if token is None or self.store.renew(KIND, row.id, token, now, self.lease()):
+            self._save(nxt)
+        self._record(row, token)
 
     def _set_job_status(self, job: Job, status: str, delivered_at: float | None) -> None:
         doc = self.store.get(JOB_KIND, job.id)
@@ -217,6 +255,14 @@ class WebhookDispatcher:
         doc["callback_status"] = status
         doc["callback_delivered_at"] = delivered_at
         self.store.put(JOB_KIND, job.id, doc)  # terminal jobs are not due for polling
+
+    def _record(self, row: Delivery, token: int | None) -> bool:
+        """Save an attempt's outcome; under a claim only while its lease is held."""
+        if token is None:
+            self._save(row)
+            return True
+        due = row.next_retry_at if row.status == "pending" else None
+        return self.store.commit(KIND, row.id, token, self.clock.now(), row.to_doc(), due=due)
 
     def _save(self, row: Delivery) -> None:
         due = row.next_retry_at if row.status == "pending" else None

@@ -9,13 +9,15 @@ and finalizes terminal ones (log id, cost). ``tick`` is registered with the cloc
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from ..clock import Clock
 from ..config import ServerConfig
 from ..ids import IdFactory
 from ..providers.base import PollFailure, PollResult
-from ..store import Store
+from ..store import Claim, Store, StoreUnavailable
 from .catalogue import Catalogue, Mapping
 from .constraints import cost_for
 from .jobs import JOB_KIND, LOG_KIND, Job
@@ -27,10 +29,20 @@ from .status import TERMINAL, check_transition, normalize
 POLL_ERROR_LIMIT = 5
 MAX_BACKOFF = 300.0  # min(5 min, 10 s × 2^(n−1))
 CLAIM_TTL = 30.0
+# A claim lasts at least this many wall seconds: at --speed 60, CLAIM_TTL is half a wall second, less
+# than one poll under load. Correctness does not rest on it (writes are fenced by the lease token);
+# it only keeps claims from lapsing and being redone.
+MIN_LEASE_WALL = 5.0
 STEALTH_ERROR = {"message": "Upstream provider error (502 Bad Gateway)"}
 CONCURRENCY = 64  # polls in flight per tick
 
 FinalizedHook = Callable[[Job], Awaitable[None]]
+log = logging.getLogger("vidmock.worker")
+
+
+def lease_for(clock: Clock, clock_seconds: float) -> float:
+    """A lease of ``clock_seconds``, but never shorter than MIN_LEASE_WALL of wall time."""
+    return max(clock_seconds, MIN_LEASE_WALL * clock.speed)
 
 
 class Worker:
@@ -57,40 +69,96 @@ class Worker:
     async def tick(self) -> None:
         self.ticks += 1
         now = self.clock.now()
-        # Claim (nextPollAt = now + 30 s, as in W1): a crashed poll is retried after the claim TTL, and
-        # server processes sharing a store never poll the same job twice.
-        docs = self.store.claim_due(JOB_KIND, now, self.config.worker_batch, CLAIM_TTL)
-        # At most CONCURRENCY polls in flight: that many runners share one iterator, each taking the
-        # next job when its poll is done. (A task per job behind a semaphore cost more than the poll
-        # itself with 10,000 jobs due.) One job's error does not stop the others; the first is raised.
-        pending = iter(docs)
+        lease = lease_for(self.clock, CLAIM_TTL)
+        budget = self.config.worker_batch  # None: every job due
+        # Claim only what the runners take now (nextPollAt = now + lease, as in W1), a batch of at
+        # most CONCURRENCY whenever the claimed ones are all taken: claiming every due job up front
+        # let the leases of the last ones run out before their poll, and another process polled and
+        # finalized them too (issue 12.2). Every write is fenced by the claim's token besides.
+        queue: deque[Claim] = deque()
+        taken, exhausted = 0, False
         errors: list[BaseException] = []
 
+        def next_claim() -> Claim | None:
+            nonlocal taken, exhausted
+            if not queue and not exhausted:
+                want = CONCURRENCY if budget is None else min(CONCURRENCY, budget - taken)
+                got = self.store.claim(JOB_KIND, now, want, lease) if want > 0 else []
+                taken += len(got)
+                exhausted = len(got) < want
+                queue.extend(got)
+            return queue.popleft() if queue else None
+
+        # At most CONCURRENCY polls in flight: that many runners share the queue, each taking the
+        # next job when its poll is done. (A task per job behind a semaphore cost more than the poll
+        # itself with 10,000 jobs due.) One job's error does not stop the others; the first is raised.
         async def runner() -> None:
-            for doc in pending:
+            while True:
                 try:
-                    await self.process(Job.from_doc(doc), now)
+                    claim = next_claim()
+                    if claim is None:
+                        return
+                    await self.process(Job.from_doc(claim.doc), now, claim.token)
+                except StoreUnavailable as exc:  # the database is down: the lease runs out, retried later
+                    log.warning("job worker: %s", exc)
+                    return
                 except Exception as exc:
                     errors.append(exc)
 
-        await asyncio.gather(*(runner() for _ in range(min(CONCURRENCY, len(docs)))))
+        try:
+            first = next_claim()
+        except StoreUnavailable as exc:
+            log.warning("job worker: %s", exc)
+            return
+        if first is None:
+            return
+        queue.appendleft(first)
+        await asyncio.gather(*(runner() for _ in range(min(CONCURRENCY, len(queue)))))
         if errors:
             raise errors[0]
 
-    async def process(self, job: Job, tick: float | None = None) -> None:
+    async def process(self, job: Job, tick: float | None = None, token: int | None = None) -> None:
         """Poll (and finalize) one job. The next poll is due ``delay`` after the *tick* that claimed
-        it, not after the poll returned, so on a real clock it is ready for the very next loop."""
+        it, not after the poll returned, so on a real clock it is ready for the very next loop.
+
+        With the claim's ``token``, every write is conditional on still holding the lease: a process
+        that lost it (it stalled, another process took the job over) changes nothing."""
+        if job.status in TERMINAL and job.log_id is not None:
+            # Claimed again after a crash between finalizing and settling: run the (idempotent)
+            # hooks once more so no webhook is lost, then settle.
+            await self._settle(job, token)
+            return
         delay = self.config.poll_interval
         if job.content_filter_pending:
             self._merge_filter_record(job)
         if job.status not in TERMINAL:
             delay = await self._poll(job)
-        if job.status in TERMINAL:
-            await self._finalize(job)
         now = self.clock.now()
+        if job.status not in TERMINAL:
+            job.record(now)
+            start = now if tick is None else tick
+            self._write(job, token, now, start + delay)
+            return
+        self._stamp(job)
         job.record(now)
-        start = now if tick is None else tick
-        self.store.put(JOB_KIND, job.id, job.to_doc(), due=None if job.status in TERMINAL else start + delay)
+        # Terminal, but still due when the lease runs out: a process killed before its hooks ran
+        # leaves the job to be claimed again and its hooks re-run, so no webhook is lost.
+        if self._write(job, token, now, None if token is None else now + lease_for(self.clock, CLAIM_TTL)):
+            await self._settle(job, token)
+
+    def _write(self, job: Job, token: int | None, now: float, due: float | None) -> bool:
+        if token is None:
+            self.store.put(JOB_KIND, job.id, job.to_doc(), due=due)
+            return True
+        return self.store.commit(JOB_KIND, job.id, token, now, job.to_doc(), due=due)
+
+    async def _settle(self, job: Job, token: int | None) -> None:
+        assert job.log_id is not None
+        self.store.put(LOG_KIND, job.log_id, {"job_id": job.id})
+        for hook in self.on_finalized:
+            await hook(job)
+        if token is not None:
+            self.store.release(JOB_KIND, job.id, token, self.clock.now())
 
     # -- polling ------------------------------------------------------------------------------------
     async def _poll(self, job: Job) -> float:
@@ -177,7 +245,8 @@ class Worker:
         job.completed_at = self.clock.now()
 
     # -- finalization ---------------------------------------------------------------------------------
-    async def _finalize(self, job: Job) -> None:
+    def _stamp(self, job: Job) -> None:
+        """The log id and the cost, stamped once when the job turns terminal (§4.2)."""
         if job.log_id is not None:
             return
         job.log_id = self.ids.new("log", 24)
@@ -199,9 +268,6 @@ class Worker:
                 )
         if job.cost is None:  # failed, canceled and expired jobs cost 0 (DOC)
             job.video_output_cost, job.image_input_cost, job.cost = 0.0, 0.0, 0.0
-        self.store.put(LOG_KIND, job.log_id, {"job_id": job.id})
-        for hook in self.on_finalized:
-            await hook(job)
 
     def _merge_filter_record(self, job: Job) -> None:
         """A log-only content-filter evaluation that settled after the insert (changes-2026-12.md §5)."""

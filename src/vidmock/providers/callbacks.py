@@ -34,7 +34,7 @@ import httpx
 from ..clock import Clock, TimerHandle
 from ..ids import IdFactory
 from ..masking import mask_text
-from ..store import Store
+from ..store import Store, StoreUnavailable
 
 INTERVAL = 1.0  # seconds between timer ticks: status changes are noticed within a second
 BATCH = 25  # deliveries attempted per tick
@@ -164,20 +164,36 @@ class CallbackDispatcher:
 
     async def tick(self) -> None:
         now = self.clock.now()
+        # Claimed, not just read, so server processes sharing a store (--workers) never emit or send
+        # the same callback twice (issue 12.2); attempts one at a time, each with a lease longer than
+        # the send can take (and never under 5 wall seconds), as the gateway's dispatcher does.
         # Each watch and each attempt is contained: one that raises must not stop the others, nor
         # the clock (issue 12).
-        for doc in self.store.due(self.watch_kind, now):
-            try:
-                self._check(doc, now)
-            except Exception as exc:
-                log.exception("vidmock: %s callback watch %s raised; it stops", self.service, doc.get("job_id"))
-                self.store.put(self.watch_kind, doc["job_id"], {**doc, "error": _describe(exc)}, due=None)
-        for doc in self.store.due(self.kind, now, BATCH):
-            try:
-                await self.deliver(Attempt(**doc))
-            except Exception as exc:
-                log.exception("vidmock: %s callback attempt %s raised; a failed attempt", self.service, doc.get("id"))
-                self._failed(Attempt(**doc), _describe(exc))
+        lease = max(self.policy.timeout + 30.0, 5.0 * self.clock.speed)
+        try:
+            for doc in self.store.claim_due(self.watch_kind, now, None, lease):
+                try:
+                    self._check(doc, now)
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    log.exception("vidmock: %s callback watch %s raised; it stops", self.service, doc.get("job_id"))
+                    self.store.put(self.watch_kind, doc["job_id"], {**doc, "error": _describe(exc)}, due=None)
+            for _ in range(BATCH):
+                docs = self.store.claim_due(self.kind, now, 1, lease)
+                if not docs:
+                    break
+                try:
+                    await self.deliver(Attempt(**docs[0]))
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    log.exception(
+                        "vidmock: %s callback attempt %s raised; a failed attempt", self.service, docs[0].get("id")
+                    )
+                    self._failed(Attempt(**docs[0]), _describe(exc))
+        except StoreUnavailable:  # the database is restarting: claimed work comes back with its lease
+            return
         if not self._pending() and self._timer is not None:
             self._timer.cancel()
             self._timer = None
