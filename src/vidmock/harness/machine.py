@@ -50,7 +50,7 @@ from hypothesis.stateful import (
 )
 
 from .evidence import TERMINAL, Evidence, JobRun, JobSpec
-from .model import Exchange, Finding, TimelineEntry
+from .model import Exchange, Finding, Outcome, TimelineEntry
 from .registry import Skip, registry
 from .target import CLOCK_PATH
 
@@ -296,8 +296,8 @@ class Abort(Exception):
 class Run:
     ev: Evidence
     emit: Emit
-    checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]
-    end_checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]
+    checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]
+    end_checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]
     poll_every: float
     wall_limit: float
     shrink_limit: float
@@ -381,13 +381,13 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             run.steps += 1
             self.dirty = self.dirty or bool(exchanges)
 
-        def _judge(self, checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]) -> None:
+        def _judge(self, checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]) -> None:
             """Run the checks over this example's jobs; record every violated one, raise for the first."""
             view = dataclasses.replace(ev, jobs=self.runs, deliveries=[], probes={}, extra_findings={})
             violated: list[tuple[str, Finding]] = []
             for name, fn in checks:
                 try:
-                    found = next(iter(fn(view)), None)
+                    found = next((f for f in fn(view) if isinstance(f, Finding)), None)
                 except Skip:
                     continue
                 if found is not None:
