@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from broken.defects import OTHER_KEY
 from broken.gateways import build
 
 from vidmock.cli import main as vidmock_main
@@ -42,7 +43,8 @@ def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCach
     report = _check(
         media,
         None,
-        "A,B,C,D,F,G",
+        "A,B,C,D,F,G,H",
+        other_keys=[OTHER_KEY],
         junit=tmp_path / "j.xml",
         json=tmp_path / "r.json",
         html=tmp_path / "r.html",
@@ -59,7 +61,7 @@ def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCach
     assert root.tag == "testsuites"
     assert int(root.get("tests", "0")) == len(report.results) == len(root.findall(".//testcase"))
     assert root.get("failures") == "0" and not root.findall(".//failure")
-    assert [s.get("name", "")[0] for s in root.findall("testsuite")] == ["A", "B", "C", "D", "F", "G"]
+    assert [s.get("name", "")[0] for s in root.findall("testsuite")] == ["A", "B", "C", "D", "F", "G", "H"]
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["ok"] is True and data["counts"]["total"]["failed"] == 0
     html = (tmp_path / "r.html").read_text()
@@ -196,6 +198,8 @@ def _open_in_chromium(html: Path, tmp_path: Path) -> None:
 
 def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--families", "X"]) == 2
-    # A wrong key: every authenticated call is refused, so the run fails (exit 1), with the reason.
-    assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 1
-    assert "b1_create_returns_job" in capsys.readouterr().out
+    capsys.readouterr()
+    # A wrong key: the preflight stops the run (exit 3) with one paragraph, before any check.
+    assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 3
+    out = capsys.readouterr().out
+    assert "STOPPED before any check: The target rejected the API key" in out and "b1_" not in out

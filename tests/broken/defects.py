@@ -70,7 +70,9 @@ def _auth_before_validation(scope: Scope, req: bytes, status: int, headers: dict
         message = "Unauthorized: Invalid LLMGateway API token. The token could not be found."
         if not key:
             message = "Unauthorized: No API key provided."
-        error = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
+        error = {
+            "error": {"message": message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}
+        }
         return 401, {**headers, "content-type": "application/json"}, json.dumps(error).encode()
     return None
 
@@ -97,7 +99,12 @@ def _resign(app: Any, *, only_expired: bool) -> Before:
 def _lone_secret_accepted(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     """The callback pair rule is checked one way only: a lone callback_secret is silently dropped."""
     sent = _json(body)
-    if scope["method"] == "POST" and isinstance(sent, dict) and "callback_secret" in sent and "callback_url" not in sent:
+    if (
+        scope["method"] == "POST"
+        and isinstance(sent, dict)
+        and "callback_secret" in sent
+        and "callback_url" not in sent
+    ):
         sent.pop("callback_secret")
         return scope, json.dumps(sent).encode()
     return scope, body
@@ -156,6 +163,15 @@ def _wrong_content_type(scope: Scope, req: bytes, status: int, headers: dict[str
     """Video bytes served as application/octet-stream."""
     if scope["method"] == "GET" and scope["path"].endswith("/content") and status in (200, 206):
         return status, {**headers, "content-type": "application/octet-stream"}, body
+    return None
+
+
+def _control_chars_in_errors(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """A 404's message carries terminal colour codes and a NUL: bytes a report must survive."""
+    error = _json(body) if status == 404 else None
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error["error"]["message"] = "\x1b[31mVideo\x00 not found\x1b[0m"
+        return status, headers, json.dumps(error).encode()
     return None
 
 
@@ -223,6 +239,7 @@ MIDDLEWARE: dict[str, Rewrite] = {
     "string_completed_at": _rewrite_video(_string_completed_at),
     "create_201": _create_201,
     "wrong_content_type": _wrong_content_type,
+    "control_chars_in_errors": _control_chars_in_errors,
 }
 PATCHES: dict[str, Callable[[Any], None]] = {
     "replayed_retry": _replayed_retry,

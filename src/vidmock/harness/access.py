@@ -104,7 +104,9 @@ def drive(ev: Evidence, emit: Emit) -> None:
         ev.access["x-api-key:get"] = t.get(f"/v1/videos/{job.job_id}", auth=False, headers={"x-api-key": t.api_key})
         ev.access["bearer:get"] = t.get(f"/v1/videos/{job.job_id}")
     ev.access["x-api-key:create"] = t.post("/v1/videos", json_body=GOOD, auth=False, headers={"x-api-key": t.api_key})
-    ev.access["x-api-key:unknown"] = t.get("/v1/videos/vid_vidmock_check_0", auth=False, headers={"x-api-key": UNKNOWN_KEY})
+    ev.access["x-api-key:unknown"] = t.get(
+        "/v1/videos/vid_vidmock_check_0", auth=False, headers={"x-api-key": UNKNOWN_KEY}
+    )
     # Validation before authentication (gateway.md §2): parseJsonBody runs before requireRequestContext.
     bad_json = b'{"prompt": "fox",'
     json_type = {"Content-Type": "application/json"}

@@ -74,7 +74,9 @@ def result_content(ev: Evidence) -> Iterator[Outcome]:
                 isinstance(x, (int, float)) and not isinstance(x, bool)
                 for x in (usage.get("cost"), details.get("video_output_cost"), details.get("image_input_cost"))
             ):
-                yield Finding.of("malformed usage", "{cost, cost_details{video_output_cost, image_input_cost}}", str(usage), ex)
+                yield Finding.of(
+                    "malformed usage", "{cost, cost_details{video_output_cost, image_input_cost}}", str(usage), ex
+                )
 
 
 def _failed(ev: Evidence) -> list[tuple[JobRun, Any, dict[str, Any]]]:
@@ -87,7 +89,9 @@ def _failed(ev: Evidence) -> list[tuple[JobRun, Any, dict[str, Any]]]:
     return out
 
 
-@registry.check(family="B", name="b9_error_codes", rules=("V-ERROR-SHAPE", "V-ERROR-CODE", "V-USAGE-FAILED", "N-POLL-ERRORS"))
+@registry.check(
+    family="B", name="b9_error_codes", rules=("V-ERROR-SHAPE", "V-ERROR-CODE", "V-USAGE-FAILED", "N-POLL-ERRORS")
+)
 def error_codes(ev: Evidence) -> Iterator[Outcome]:
     """A failed job's `error` has a message and the code of its failure kind (moderation, timeout, …)."""
     failed = _failed(ev)
@@ -98,7 +102,9 @@ def error_codes(ev: Evidence) -> Iterator[Outcome]:
         code = error.get("code") if isinstance(error, dict) else None
         want = job.spec.expect_code
         if not isinstance(error, dict) or not isinstance(error.get("message"), str) or not error["message"]:
-            yield Finding.of("failed job without an error message", "error: {code, message}", str(error), ex, job.job_id)
+            yield Finding.of(
+                "failed job without an error message", "error: {code, message}", str(error), ex, job.job_id
+            )
         elif want is not None and code != want:
             yield Finding.of(
                 f"failed {job.spec.label} job's error code is {code!r}",
@@ -125,7 +131,7 @@ def gateway_timeout(ev: Evidence) -> Iterator[Outcome]:
     if job.job_id is None or len(videos) < 2:
         yield Finding.of("could not follow the stuck job", "200 create and two reads", job.create.summary(), job.create)
         return
-    (ex0, before), (ex, after) = videos[0], videos[-1]
+    (_, before), (ex, after) = videos[0], videos[-1]
     if before.get("status") not in ("queued", "in_progress"):
         raise Skip(f"the stuck job was already {before.get('status')} after 60 s; the scenario did not hold it")
     raw_error = after.get("error")
@@ -160,7 +166,11 @@ def content_headers(ev: Evidence) -> Iterator[Outcome]:
         raise Skip("no job completed")
     for job in jobs:
         content = next((v.get("content") for _, v in reversed(job.videos()) if v.get("content")), None)
-        mime = content[0].get("mime_type") if isinstance(content, list) and content and isinstance(content[0], dict) else None
+        mime = (
+            content[0].get("mime_type")
+            if isinstance(content, list) and content and isinstance(content[0], dict)
+            else None
+        )
         want = mime or "video/mp4"
         for ex in [job.downloads[0], *([job.signed] if job.signed is not None and job.signed.status == 200 else [])]:
             h = ex.response_headers

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(families) - set(FAMILY_LETTERS))
     if unknown or not families:
         print(
-            f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G,H", file=sys.stderr
+            f"vidmock check: unknown families {','.join(unknown) or '(none)'}; choose from A,B,C,D,F,G,H",
+            file=sys.stderr,
         )
         return 2
     if (

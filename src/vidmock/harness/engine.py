@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml  # type: ignore[import-untyped]  # no stubs installed in this venv
+import yaml
 
 from . import (  # noqa: F401  (importing a checks module registers its checks)
     access,
@@ -37,10 +37,10 @@ from .evidence import Evidence, Schemas
 from .model import (
     FAMILIES,
     CheckFinished,
-    Observed,
     CheckResult,
     Event,
     Finding,
+    Observed,
     PhaseStarted,
     Report,
     RunFinished,

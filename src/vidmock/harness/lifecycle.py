@@ -32,9 +32,7 @@ PROMPTS = (
 Emit = Callable[[TimelineEntry], None]
 
 
-def job_specs(
-    rng: random.Random, *, vidmock: bool, retries: bool, models: list[str] | None = None
-) -> list[JobSpec]:
+def job_specs(rng: random.Random, *, vidmock: bool, retries: bool, models: list[str] | None = None) -> list[JobSpec]:
     """A few models and inputs; receiver failures only when time can be moved (retries take minutes).
 
     ``models``: the target's catalogue (``GET /v1/models``), when it serves one: a job whose model it

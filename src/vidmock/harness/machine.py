@@ -217,7 +217,9 @@ class Probe:
     b: Any = 0
 
     def range(self, total: int) -> str | None:
-        at = lambda p: max(0, total - 1 + p[1]) if isinstance(p, tuple) else p  # noqa: E731
+        def at(p: int | tuple[str, int]) -> int:
+            return max(0, total - 1 + p[1]) if isinstance(p, tuple) else p
+
         if self.kind == "full":
             return None
         if self.kind in ("span", "if_range"):
@@ -694,7 +696,7 @@ def explore(
     except Exception as exc:  # violations were recorded as they happened; anything else is ours
         unexpected = [e for e in _leaves(exc) if not isinstance(e, (Violation, Abort, Flaky, Unsatisfiable))]
         if unexpected:
-            raise unexpected[0]
+            raise unexpected[0] from exc
     for check, rec in run.failures.items():
         ev.extra_findings.setdefault(check, []).append(_finding(check, rec, ev.seed))
         emit(

@@ -7,6 +7,7 @@ output is a pure function of it.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,6 +22,14 @@ FAMILIES: dict[str, str] = {
     "H": "Access control",  # projects, API-key forms, validation order, signed content URLs
 }
 Verdict = Literal["passed", "failed", "skipped"]
+# Characters XML 1.0 cannot carry, even escaped: C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: object) -> str:
+    """``text`` with every character XML cannot hold shown as ``\\xNN``: a report stays valid whatever
+    bytes a defective target sent (a CI system shows nothing for an invalid JUnit file)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 @dataclass
