@@ -59,6 +59,10 @@ CAUGHT = [
         ("c3_consistent_with_get", "b11_gateway_timeout"),
     ),
     ("first_attempt_late", "g2_first_attempt_latency", "first webhook attempt 60 s after", ()),
+    # Signed as sent, so d1 passes; the window check names the mistake (and c7 sees the steps ×1000).
+    ("timestamp_millis", "d3_timestamp_window", "is in milliseconds: send unix seconds", ("c7_fresh_attempts",)),
+    ("replayed_retry", "c7_fresh_attempts", "(reused_timestamp+replayed_body)", ()),
+    ("new_id_per_attempt", "d4_id_stable_unique", "carries a new event id", ()),
 ]
 
 

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 
 from vidmock.gateway import tokens
+from vidmock.gateway.delivery import JOB_KIND
+from vidmock.webhooks import sign
 
 Scope = dict[str, Any]
 Before = Callable[[Scope, bytes], tuple[Scope, bytes]]
@@ -192,6 +194,28 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         )
 
 
+class MillisecondsTransport(httpx.AsyncBaseTransport):
+    """webhook-timestamp in milliseconds (``Date.now()``), signed as sent: the MAC verifies, the clock does not."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner, self.app = httpx.AsyncHTTPTransport(), app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        event_id = request.headers.get("webhook-id", "")
+        job = self.app.state.vidmock.store.get(JOB_KIND, event_id.removeprefix("evt_")) or {}
+        ts = int(request.headers.get("webhook-timestamp", "0")) * 1000
+        headers = {k: v for k, v in request.headers.items() if not k.lower().startswith("webhook-")}
+        headers |= sign("llmgateway", job.get("callback_secret") or "", event_id, ts, body)
+        return await self.inner.handle_async_request(
+            httpx.Request(request.method, request.url, headers=headers, content=body)
+        )
+
+
+def _timestamp_millis(app: Any) -> None:
+    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=MillisecondsTransport(app), follow_redirects=False)
+
+
 def _replayed_retry(app: Any) -> None:
     app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=ReplayTransport(), follow_redirects=False)
 
@@ -245,6 +269,7 @@ PATCHES: dict[str, Callable[[Any], None]] = {
     "replayed_retry": _replayed_retry,
     "new_id_per_attempt": _new_id_per_attempt,
     "first_attempt_late": _first_attempt_late,
+    "timestamp_millis": _timestamp_millis,
 }
 CONFIG: dict[str, dict[str, Any]] = {
     "never_times_out": {"job_timeout": 10**9},  # VIDEO_JOB_TIMEOUT_SECONDS effectively off

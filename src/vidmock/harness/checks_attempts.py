@@ -12,7 +12,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .checks_webhooks import GRANULARITY, _finding, _hooked
+from vidmock.webhooks import diagnose_attempts
+
+from .checks_webhooks import GRANULARITY, SCHEME, _finding, _hooked
 from .evidence import Evidence
 from .model import Observed, Outcome
 from .receiver import Delivery
@@ -57,10 +59,12 @@ def fresh_attempts(ev: Evidence) -> Iterator[Outcome]:
             if ta is None or tb is None:
                 continue  # d3 reports an unparsable timestamp
             if abs((tb - ta) - gap) > SKEW or _created_at(b) != tb or b.body == a.body:
+                why = diagnose_attempts(SCHEME, [(x.body, x.headers, x.clock) for x in (a, b)], job.secret or "")
                 yield _finding(
                     f"attempt {b.attempt} was not rebuilt: timestamp {tb} (attempt {a.attempt}: {ta}), "
                     f"body created_at {_created_at(b)!r}, {gap:.0f} s later"
-                    + (", byte-identical body" if b.body == a.body else ""),
+                    + (", byte-identical body" if b.body == a.body else "")
+                    + (f" ({why.likely_mistake})" if why.likely_mistake else ""),
                     f"webhook-timestamp ≈ {ta} + {gap:.0f}, body created_at equal to it, body rebuilt",
                     f"webhook-timestamp {tb}, created_at {_created_at(b)!r}",
                     b,

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from vidmock.webhooks import VerificationError, diagnose, verify
+from vidmock.webhooks import VerificationError, diagnose, diagnose_attempts, verify
 
 from .evidence import TERMINAL, Evidence, JobRun
 from .model import Finding, Observed, Outcome
@@ -302,7 +302,9 @@ def signature(ev: Evidence) -> Iterator[Outcome]:
                 yield _finding(
                     f"signature does not verify ({exc.reason}): {why.message}",
                     "v1,<base64 HMAC-SHA256 of id.timestamp.raw body> under the job's secret",
-                    f"{d.headers.get('webhook-signature')} (likely: {why.likely_mistake or 'wrong secret'})",
+                    f"{why.got or d.headers.get('webhook-signature')} (likely: {why.likely_mistake or 'wrong secret'}"
+                    + (f"; a correct sender sends {why.expected}" if why.expected else "")
+                    + ")",
                     d,
                     job,
                     ev,
@@ -319,8 +321,9 @@ def timestamp_window(ev: Evidence) -> Iterator[Outcome]:
         for d in ev.job_deliveries(job):
             raw = d.headers.get("webhook-timestamp", "")
             if not raw.isascii() or not raw.isdigit() or abs(int(raw) - d.clock) > TOLERANCE:
+                why = diagnose(SCHEME, d.body, d.headers, job.secret or "", now=d.clock, tolerance=TOLERANCE)
                 yield _finding(
-                    "webhook-timestamp outside the window",
+                    f"webhook-timestamp outside the window: {why.message}",
                     f"unix seconds within ±{TOLERANCE} s of {d.clock:.0f}",
                     raw,
                     d,
@@ -340,8 +343,9 @@ def id_stable_unique(ev: Evidence) -> Iterator[Outcome]:
         got = ev.job_deliveries(job)
         for before, d in zip(got, got[1:], strict=False):
             if not 200 <= before.answered < 300 and d.headers.get("webhook-id") != before.headers.get("webhook-id"):
+                why = diagnose_attempts(SCHEME, [(x.body, x.headers, x.clock) for x in got], job.secret or "")
                 yield _finding(
-                    f"retry {d.attempt} changed the event id",
+                    f"retry {d.attempt} changed the event id: {why.message}",
                     f"the id of attempt {before.attempt}: {before.headers.get('webhook-id')}",
                     str(d.headers.get("webhook-id")),
                     d,
