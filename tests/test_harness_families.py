@@ -62,6 +62,7 @@ CAUGHT = [
     # Signed as sent, so d1 passes; the window check names the mistake (and c7 sees the steps ×1000).
     ("timestamp_millis", "d3_timestamp_window", "is in milliseconds: send unix seconds", ("c7_fresh_attempts",)),
     ("replayed_retry", "c7_fresh_attempts", "(reused_timestamp+replayed_body)", ()),
+    ("gives_up_early", "c6_retry_schedule", "4 attempts for 8 scripted failures", ("c5_retry_triggers",)),
     ("new_id_per_attempt", "d4_id_stable_unique", "carries a new event id", ()),
 ]
 

@@ -246,6 +246,18 @@ def _first_attempt_late(app: Any) -> None:
     hooks._save = _save
 
 
+def _gives_up_early(app: Any) -> None:
+    """Stops retrying after the 4th attempt instead of the 8th."""
+    hooks = app.state.vidmock.webhooks
+    save = hooks._save
+
+    def _save(row: Any) -> None:
+        if not (row.status == "pending" and row.attempt > 4):
+            save(row)
+
+    hooks._save = _save
+
+
 BEFORE: dict[str, Before] = {
     "cross_project_reads": _cross_project_reads,
     "ignores_x_api_key": _ignores_x_api_key,
@@ -270,6 +282,7 @@ PATCHES: dict[str, Callable[[Any], None]] = {
     "new_id_per_attempt": _new_id_per_attempt,
     "first_attempt_late": _first_attempt_late,
     "timestamp_millis": _timestamp_millis,
+    "gives_up_early": _gives_up_early,
 }
 CONFIG: dict[str, dict[str, Any]] = {
     "never_times_out": {"job_timeout": 10**9},  # VIDEO_JOB_TIMEOUT_SECONDS effectively off

@@ -181,6 +181,8 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
                 )
             yield PhaseStarted("access: projects, keys, tokens, timeout")
             yield from _pump(lambda emit: access.drive(ev, emit), report)
+            if receiver is not None:  # the access driver moved time on: the long retry chains have ended
+                ev.deliveries = list(receiver.deliveries)
             spent["lifecycle"] = time.monotonic() - t0
         # Probes and schemathesis last: they create jobs nobody waits for.
         for r in _judge(ev, [c for c in selected if c.needs == "lifecycle"], spent.get("lifecycle", 0.0)):
