@@ -23,11 +23,14 @@ exit codes:
   1  a check failed, or the harness could not run part of the run
   2  bad usage (unknown family, invalid option)
   3  preflight: the target is unreachable, is not the video API, or rejected a key (nothing was checked)
+  with --against: 0 no difference, 1 differences found, 3 a preflight stopped it
 
 examples:
   vidmock serve --clock virtual --port 4001 &
   vidmock check --base-url http://127.0.0.1:4001 --api-key vm-dev-key --api-key vm-other-key --html report.html
   vidmock check --base-url https://gw.example.com --api-key $KEY --families A,F --junit junit.xml
+  vidmock check --base-url http://127.0.0.1:4001 --api-key vm-dev-key --against https://gw.example.com \
+      --against-api-key $KEY --json diff.json
 """
 
 
@@ -74,6 +77,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--families", default=",".join(FAMILY_LETTERS), help="comma-separated subset of A,B,C,D,F,G,H")
     p.add_argument("--poll-every", type=float, default=2.0, help="wall seconds between polls on a real clock")
+    p.add_argument(
+        "--against",
+        metavar="URL",
+        help="differential mode: send the same seeded requests to this second target and report every difference",
+    )
+    p.add_argument("--against-api-key", metavar="KEY", help="the key for --against (default: the first --api-key)")
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     p.add_argument("--json", metavar="FILE", help="write the JSON record")
     p.add_argument("--html", metavar="FILE", help="write the HTML report")
@@ -114,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.against:
+        return _differential(args)
     from .reporters import html_report, json_report, junit
     from .reporters.console import Console
 
@@ -148,3 +159,27 @@ def run(args: argparse.Namespace) -> int:
     if report.preflight is not None:
         return 3
     return 0 if report.ok else 1
+
+
+def _differential(args: argparse.Namespace) -> int:
+    """``--against``: no checks, a diff of two targets' answers (exit 0 none, 1 differences, 3 preflight)."""
+    import json
+
+    from .differ import differential
+
+    result = differential(
+        args.base_url,
+        args.api_key[0],
+        args.against,
+        args.against_api_key or args.api_key[0],
+        seed=args.seed,
+        budget=args.budget,
+        poll_every=args.poll_every,
+    )
+    if isinstance(result, str):
+        print(f"vidmock check: {result}", file=sys.stderr)
+        return 3
+    sys.stdout.write(result.text())
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    return 0 if result.ok else 1
