@@ -112,3 +112,32 @@ def test_one_key_skips_the_project_check_with_the_reason(media: MediaCache) -> N
         report = run_checks(url, KEY, families="H", lifecycle_examples=1, shrink_seconds=1.0)
     result = report.result("h1_projects_isolated")
     assert result.verdict == "skipped" and "only one --api-key" in result.detail
+
+
+def test_models_are_discovered_from_the_catalogue_or_left_as_today() -> None:
+    import random
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from vidmock.harness.engine import discover_models
+    from vidmock.harness.lifecycle import job_specs
+    from vidmock.harness.target import Target
+
+    listed = {"object": "list", "data": [{"id": "veo-3.1-generate-preview", "object": "model"}, {"id": "sora-2"}]}
+    app = Starlette(routes=[Route("/v1/models", lambda request: JSONResponse(listed))])
+    with serve_app(app) as url:
+        target = Target(url, KEY)
+        assert discover_models(target) == ["veo-3.1-generate-preview", "sora-2"]
+        target.close()
+    with serve_app(Starlette()) as url:  # no /v1/models: 404, today's choices
+        target = Target(url, KEY)
+        assert discover_models(target) is None
+        target.close()
+    today = job_specs(random.Random(0), vidmock=True, retries=True)
+    narrowed = job_specs(random.Random(0), vidmock=True, retries=True, models=["sora-2"])
+    assert {s.body.get("model") for s in narrowed} <= {None, "sora-2"}
+    assert [s.label for s in narrowed] == [s.label for s in today]  # the same jobs, on models the target has
+    moderated = next(s for s in narrowed if s.label == "sora-moderated")
+    assert moderated.expect_code == "moderation_blocked"

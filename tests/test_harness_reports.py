@@ -72,3 +72,18 @@ def test_preflight_not_the_api(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 3
     assert "does not look like the LLMGateway video API" in out and "'<h1>welcome</h1>'" in out
     assert "Traceback" not in out and len(out.splitlines()) < 8
+
+
+def test_live_progress_line_redraws_and_ends_with_the_summary(media: MediaCache) -> None:
+    import io
+
+    from vidmock.harness.reporters.console import Console
+
+    out = io.StringIO()
+    console = Console(out, live=True)  # what a terminal gets: one rich status line, redrawn in place
+    port = free_port()
+    with serve_app(build(None, port, media), port=port) as url:
+        report = run_checks(url, KEY, families="F", on_event=console)
+    text = out.getvalue()
+    assert report.ok and "PASSED" in text and "contract coverage:" in text
+    assert "== error probes" not in text  # phases go to the live line, not to scrolling output

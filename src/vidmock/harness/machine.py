@@ -351,7 +351,9 @@ class Run:
 def machine_class(run: Run) -> type[RuleBasedStateMachine]:
     """A machine bound to one run (its target, strategies and recorded failures)."""
     ev = run.ev
-    profiles = VIDMOCK_PROFILES if ev.is_vidmock else GENERIC_PROFILES
+    profiles: tuple[Profile, ...] = VIDMOCK_PROFILES if ev.is_vidmock else GENERIC_PROFILES
+    if ev.models is not None:  # the target's catalogue (GET /v1/models): only models it lists, else the default
+        profiles = tuple(p for p in profiles if p.model is None or p.model in ev.models) or GENERIC_PROFILES
     waits = st.sampled_from(ADVANCES) if run.virtual else st.just(run.poll_every)
 
     class LifecycleMachine(RuleBasedStateMachine):

@@ -5,7 +5,8 @@ signer's primitives, takes ``now`` as an argument (so a virtual clock can drive 
 raw bytes before parsing anything. ``diagnose`` names the likely mistake behind a failure.
 """
 
-from .diagnose import Diagnosis, diagnose, diagnose_attempts
+from .attempts import diagnose_attempts
+from .diagnose import Diagnosis, diagnose
 from .schemes import SCHEMES, llmgateway_signature, sign
 from .verify import VerificationError, Verified, verify
 

@@ -9,9 +9,8 @@ since anything deeper is more likely a wrong secret than a coincidence of mistak
 Axes searched: the key (as given, base64-decoded strictly or leniently, url-safe, prefix stripped), the
 body (raw, re-serialised, newline), the id, the signed string's layout (``id.ts.body``, body only,
 ``ts.id.body``, no dots) and the encoding (base64 or hex). Outside the search: the version prefix
-(missing, or another one), a timestamp signed in milliseconds, and — across the attempts of one event
-(``diagnose_attempts``) — a reused timestamp, a replayed body and a new id per attempt. Every diagnosis
-says what was expected and what came back.
+(missing, or another one) and a timestamp signed in milliseconds. Across the attempts of one event:
+``attempts.diagnose_attempts``. Every diagnosis says what was expected and what came back.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import hmac
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -385,41 +384,3 @@ def diagnose(
     parts = [_MESSAGES[m or ""].format(note=n, scheme=scheme, msg_id=signed.msg_id) for m, n, _ in slips]
     mistake = "+".join(m or "" for m, _, _ in slips)
     return Diagnosis(False, reason, mistake, "Mismatch: " + "; and ".join(parts) + ".", expected, got)
-
-
-Attempt = tuple[bytes, Mapping[str, str], float]  # raw body, headers, the receiver's clock at receipt
-
-
-def diagnose_attempts(scheme: str, attempts: Sequence[Attempt], secret: Secrets, tolerance: int = 300) -> Diagnosis:
-    """Judge the attempts of one event together: what no single attempt shows (webhooks.md §1.3: the id
-    is stable, the timestamp recomputed and the body rebuilt on every attempt), then each one alone."""
-    first_body, first_headers, first_at = attempts[0] if attempts else (b"", {}, 0.0)
-    h0 = {k.lower(): v for k, v in first_headers.items()}
-    for n, (body, headers, at) in enumerate(attempts[1:], start=2):
-        h = {k.lower(): v for k, v in headers.items()}
-        if h.get("webhook-id") != h0.get("webhook-id"):
-            return Diagnosis(
-                False,
-                "id_changed",
-                "new_id_per_attempt",
-                f"Attempt {n} carries a new event id: retries of one event keep its webhook-id (the receiver's "
-                "idempotency key), so a new one per attempt makes every retry look like another event.",
-                str(h0.get("webhook-id")),
-                str(h.get("webhook-id")),
-            )
-        if h.get("webhook-timestamp") == h0.get("webhook-timestamp") and at - first_at >= 1:
-            replayed = " and the body is byte-identical" if body == first_body else ""
-            return Diagnosis(
-                False,
-                "timestamp_reused",
-                "reused_timestamp" + ("+replayed_body" if replayed else ""),
-                f"Attempt {n}, {at - first_at:.0f} s after the first, reuses its webhook-timestamp{replayed}: "
-                "each attempt is rebuilt and signed at its own time.",
-                f"a timestamp near {at:.0f}",
-                str(h.get("webhook-timestamp")),
-            )
-    for body, headers, at in attempts:
-        found = diagnose(scheme, body, headers, secret, at, tolerance)
-        if not found.ok:
-            return found
-    return Diagnosis(True, "ok", None, "Every attempt is valid and rebuilt at its own time.")
