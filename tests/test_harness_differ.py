@@ -64,6 +64,10 @@ def test_a_missing_content_url_is_a_field_difference_on_completed_reads_only(med
         assert (d.kind, d.a, d.b) == ("field", "present", "absent"), report.text()
         assert d.path.startswith("content") and ", completed]" in d.step
     assert any(g.count > 1 for g in report.groups)  # de-duplicated: one group per step template and path
+    # How a release test reads: the table's differences, nothing beyond them, none missing.
+    table = [("field", "content")]
+    assert report.beyond(table) == [] and report.unmatched(table) == []
+    assert report.unmatched([("field", "usage")]) == [("field", "usage")]
 
 
 def test_error_messages_are_compared_with_ids_masked(media: MediaCache) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,17 @@ class DiffReport:
     def ok(self) -> bool:
         return not self.groups
 
+    def beyond(self, known: Iterable[tuple[str, str]]) -> list[Group]:
+        """The groups a release table does not explain: ``known`` holds (kind, fragment) pairs, a fragment
+        matching the group's field path or step. Two releases differ exactly as their table says when
+        this is empty and every known pair matched a group (see ``unmatched``)."""
+        pairs = list(known)
+        return [g for g in self.groups if not any(_explains(p, g.difference) for p in pairs)]
+
+    def unmatched(self, known: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Known differences that did not show up."""
+        return [p for p in known if not any(_explains(p, g.difference) for g in self.groups)]
+
     def text(self) -> str:
         lines = [
             f"differential: {self.base_url} (A) vs {self.against_url} (B), seed {self.seed}, {self.steps} requests each"
@@ -81,6 +92,11 @@ class DiffReport:
             "ok": self.ok,
             "groups": [{**g.difference.__dict__, "count": g.count} for g in self.groups],
         }
+
+
+def _explains(pair: tuple[str, str], d: Difference) -> bool:
+    kind, fragment = pair
+    return d.kind == kind and (fragment in d.path or fragment in d.step)
 
 
 def _type(value: Any) -> str:

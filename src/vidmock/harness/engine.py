@@ -94,12 +94,14 @@ def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Repor
     """Run ``work`` in a thread, yielding its timeline entries as they come."""
     entries: queue.Queue[TimelineEntry] = queue.Queue()
     failure: list[str] = []
+    traces: list[str] = []
 
     def target() -> None:
         try:
             work(entries.put)
-        except Exception:  # the harness failing is reported, never mistaken for a pass
-            failure.append(traceback.format_exc(limit=6))
+        except Exception as exc:  # the harness failing is reported, never mistaken for a pass
+            failure.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+            traces.append(traceback.format_exc(limit=6))
 
     thread = threading.Thread(target=target, name="vidmock-check-driver", daemon=True)
     thread.start()
@@ -111,6 +113,7 @@ def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Repor
         report.timeline.append(entry)
         yield Timeline(entry)
     report.errors += failure
+    report.error_traces += traces
 
 
 def discover_models(target: Target) -> list[str] | None:

@@ -161,7 +161,8 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     elapsed: float = 0.0
-    errors: list[str] = field(default_factory=list)  # the harness itself could not run something
+    errors: list[str] = field(default_factory=list)  # the harness itself could not run something (one line each)
+    error_traces: list[str] = field(default_factory=list)  # their tracebacks: in the JSON record, not on the console
     preflight: str | None = None  # why the run stopped before any check (unreachable, not the API, key)
     coverage: dict[str, int] = field(default_factory=dict)  # {"checked": n, "listed": m} contract rules
 
