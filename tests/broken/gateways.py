@@ -250,20 +250,24 @@ VARIANTS = (*MIDDLEWARE, *PATCHES)  # the issue-15 defects are listed in ``defec
 def build(variant: str | None, port: int, media: MediaCache) -> Any:
     """vidmock on a virtual clock with two projects (keys ``vm-dev-key`` and ``vm-other-key``), plus the
     named defect (None: the correct gateway)."""
-    from broken import defects  # the issue-15 defects; imported here, as they import nothing from this module
+    from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
+
+    before_all = {**defects.BEFORE, **defects_more.BEFORE}
+    patches = {**PATCHES, **defects.PATCHES, **defects_more.PATCHES}
+    rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE}
 
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
     config = ServerConfig(clock="virtual", port=port, projects=projects, **defects.CONFIG.get(variant or "", {}))
     app = build_app(config, media=media)
     if variant is None or variant in defects.CONFIG:
         return app
-    if variant in PATCHES or variant in defects.PATCHES:
-        {**PATCHES, **defects.PATCHES}[variant](app)
+    if variant in patches:
+        patches[variant](app)
         return app
-    before = defects.BEFORE.get(variant) or (
+    before = before_all.get(variant) or (
         defects.BEFORE_WITH_APP[variant](app) if variant in defects.BEFORE_WITH_APP else None
     )
-    rewrite: Any = defects.MIDDLEWARE.get(variant)
+    rewrite: Any = rewrites.get(variant)
     if before is None and rewrite is None:
         factory = MIDDLEWARE[variant]
         rewrite = factory() if variant in STATEFUL else factory

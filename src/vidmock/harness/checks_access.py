@@ -87,8 +87,9 @@ def validation_before_auth(ev: Evidence) -> Iterator[Outcome]:
         ex = ev.access[name]
         message = message_of(ex.json())
         if ex.status != 400 or not VALIDATION.match(message) or "seconds" not in message:
+            why = "authenticated before validating" if ex.status != 400 else "not the validation message naming seconds"
             yield Finding.of(
-                f"a body missing `seconds` {what} got {ex.status}: authenticated before validating",
+                f"a body missing `seconds` {what} got {ex.status}: {why}",
                 "400 Invalid request parameters: seconds: …",
                 ex.summary(200),
                 ex,

@@ -56,7 +56,11 @@ RULES: tuple[Rule, ...] = (
     Rule("N-JOB-TIMEOUT", "VIDEO_JOB_TIMEOUT_SECONDS is 3600", "gateway.md §4.1"),
     Rule("N-JOB-END", "every job ends within the documented maximum", "webhooks.md §7 G3"),
     Rule("N-CREATE-LATENCY", "create returns quickly: the render is asynchronous", "webhooks.md §7 G1"),
-    Rule("N-FIRST-ATTEMPT", "the first webhook attempt follows completion within a worker poll and the 5 s webhook loop", "gateway.md §4.3"),
+    Rule(
+        "N-FIRST-ATTEMPT",
+        "the first webhook attempt follows completion within a worker poll and the 5 s webhook loop",
+        "gateway.md §4.3",
+    ),
     Rule("N-RETRY-SCHEDULE", "retries wait 30 s doubling (30, 60, 120 … 1920 s)", "gateway.md §4.3"),
     Rule("N-ATTEMPTS-MAX", "at most 8 attempts", "gateway.md §4.3"),
     Rule("N-TOKEN-TTL", "a signed content URL expires after 7 days", "gateway.md §1.6"),
