@@ -84,6 +84,15 @@ CAUGHT = [
     ("content_before_completion", "B", "b10_content_not_before_completion", "content served before completion"),
     ("content_field_early", "B", "b5_result_error_exclusive", "`content` present while status is"),
     ("content_field_early", "A", "a_vidmock_content_absent_unless_completed", "has `content` while"),
+    ("back_to_in_progress", "B", "b3_monotonic_status", "status went backwards: completed → in_progress"),
+    # Family A catches of the issue-15 defects (tests/broken/defects*.py).
+    ("create_201", "A", "a_status_code_conformance", "Undocumented status code"),
+    ("create_201", "A", "a_positive_data_acceptance", "Schema-valid request rejected"),
+    ("type_error_without_path", "A", "a_vidmock_validation_message", "a schema-invalid body got 400"),
+    ("create_progress_string", "A", "a_response_schema_conformance", "Response violates schema"),
+    ("errors_as_text", "A", "a_content_type_conformance", "Undocumented Content-Type"),
+    ("any_method_is_get", "A", "a_unsupported_method", "Wrong response to undeclared method"),
+    ("anonymous_reads", "A", "a_ignored_auth", "API accepts requests without authentication"),
     # Only the lifecycle state machine reaches these (random open-ended ranges, image inputs).
     ("open_range_short", "B", "b10_content_bytes_and_ranges", "mishandled (lifecycle state machine"),
     ("image_jobs_say_processing", "B", "b2_schema_every_step", "violates the schema at status 'processing'"),

@@ -66,6 +66,7 @@ CAUGHT = [
     ("gives_up_early", "c6_retry_schedule", "4 attempts for 8 scripted failures", ("c5_retry_triggers",)),
     # One each for the checks that had no broken gateway (tests/broken/defects_more.py).
     ("progress_resets", "b6_progress", "bad progress 0 at status in_progress", ()),
+    ("seedance_never_ends", "g3_jobs_end_within_budget", "seedance-no-callback still in_progress after 600 s", ()),
     ("secret_echoed", "d6_secret_hygiene", "the callback secret is echoed in a response", ("b2_schema_every_step",)),
     ("range_416_bare", "f_bad_range", "not refused with 416", ()),
     (

@@ -92,6 +92,62 @@ def _range_416_bare(scope: Scope, req: bytes, status: int, headers: dict[str, st
     return None
 
 
+def _create_progress_string(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """The create response says `"progress": "0"`: a string where the schema has an integer."""
+    video = _json(body) if _is_create(scope) and status == 200 else None
+    if isinstance(video, dict) and video.get("object") == "video":
+        video["progress"] = str(video.get("progress"))
+        return status, headers, json.dumps(video).encode()
+    return None
+
+
+def _errors_as_text(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """Error bodies are the right JSON, served as text/plain."""
+    if status >= 400 and headers.get("content-type", "").startswith("application/json"):
+        return status, {**headers, "content-type": "text/plain; charset=utf-8"}, body
+    return None
+
+
+def _any_method_is_get(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    """PUT, PATCH and DELETE on a video are served as GET instead of 405."""
+    if scope["method"] in ("PUT", "PATCH", "DELETE") and scope["path"].startswith("/v1/videos/"):
+        return {**scope, "method": "GET"}, b""
+    return scope, body
+
+
+def _anonymous_reads(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    """GETs without a key are served as the default project's."""
+    names = {k.lower() for k, _ in scope["headers"]}
+    if scope["method"] == "GET" and scope["path"].startswith("/v1/videos/") and "/logs/" not in scope["path"]:
+        if b"authorization" not in names and b"x-api-key" not in names:
+            return {**scope, "headers": [*scope["headers"], (b"authorization", b"Bearer vm-dev-key")]}, body
+    return scope, body
+
+
+def _seedance_never_ends(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """Seedance jobs are never seen to end: the status mapping lacks the provider's terminal word."""
+    video = _json(body) if status == 200 and scope["method"] == "GET" else None
+    if (
+        isinstance(video, dict)
+        and str(video.get("model", "")).startswith("bytedance/")
+        and video.get("status") == "completed"
+    ):
+        for key in ("content", "usage"):
+            video.pop(key, None)
+        video |= {"status": "in_progress", "progress": 99, "completed_at": None}
+        return status, headers, json.dumps(video).encode()
+    return None
+
+
+def _zero_seconds_accepted(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    """`seconds` below 1 is not refused: it is replaced by the model's default."""
+    sent = _json(body)
+    if _is_create(scope) and isinstance(sent, dict) and isinstance(sent.get("seconds"), int) and sent["seconds"] < 1:
+        sent["seconds"] = 4
+        return scope, json.dumps(sent).encode()
+    return scope, body
+
+
 class ResignTransport(httpx.AsyncBaseTransport):
     """Changes each webhook body with ``mutate`` and signs the result with the job's own secret."""
 
@@ -167,6 +223,9 @@ BEFORE: dict[str, Before] = {
     "both_reference_fields_accepted": _drop_when(
         lambda b: "reference_images" in b and "input_reference" in b, "input_reference"
     ),
+    "any_method_is_get": _any_method_is_get,
+    "zero_seconds_accepted": _zero_seconds_accepted,
+    "anonymous_reads": _anonymous_reads,
     "frames_with_references_accepted": _drop_when(
         lambda b: "image" in b and "reference_images" in b, "reference_images"
     ),
@@ -175,6 +234,9 @@ MIDDLEWARE: dict[str, Rewrite] = {
     "progress_resets": _progress_resets,
     "secret_echoed": _secret_echoed,
     "range_416_bare": _range_416_bare,
+    "create_progress_string": _create_progress_string,
+    "errors_as_text": _errors_as_text,
+    "seedance_never_ends": _seedance_never_ends,
     # Error messages of other gateways' making: each check's probe gets a plausible but wrong answer.
     "bad_json_says_validation": _replace_error(
         lambda s, st, m: m == "Invalid JSON in request body", 400, "Invalid request parameters: (root): expected object"
@@ -207,6 +269,7 @@ MIDDLEWARE: dict[str, Rewrite] = {
         lambda s, st, m: m.startswith("Unauthorized: Invalid LLMGateway API token"), 401, "Unauthorized"
     ),
 }
+STATEFUL: dict[str, Callable[[], Rewrite]] = {}
 PATCHES: dict[str, Callable[[Any], None]] = {
     "events_always_completed": _resigned(_always_completed),
     "event_without_object": _resigned(_no_object),

@@ -267,7 +267,9 @@ def build(variant: str | None, port: int, media: MediaCache) -> Any:
     before = before_all.get(variant) or (
         defects.BEFORE_WITH_APP[variant](app) if variant in defects.BEFORE_WITH_APP else None
     )
-    rewrite: Any = rewrites.get(variant)
+    rewrite: Any = rewrites.get(variant) or (
+        defects_more.STATEFUL[variant]() if variant in defects_more.STATEFUL else None
+    )
     if before is None and rewrite is None:
         factory = MIDDLEWARE[variant]
         rewrite = factory() if variant in STATEFUL else factory

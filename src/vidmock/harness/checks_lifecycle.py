@@ -224,8 +224,8 @@ def timestamps(ev: Evidence) -> Iterator[Outcome]:
                 problem = f"completed_at={done!r} with status {status} (created_at={created})"
                 ex_bad = ex
                 break
-            if status not in TERMINAL and ex.clock is not None:
-                active_at = ex.clock
+            if status not in TERMINAL and ex.clock is not None and terminal_at is None:
+                active_at = ex.clock  # reads after a terminal one are b3/b4's to judge
             elif isinstance(done, int) and terminal_at is None and ex.clock is not None:
                 terminal_at, span = ex.clock, done - created
         start = job.create.clock
