@@ -67,6 +67,8 @@ CAUGHT = [
     # One each for the checks that had no broken gateway (tests/broken/defects_more.py).
     ("progress_resets", "b6_progress", "bad progress 0 at status in_progress", ()),
     ("seedance_never_ends", "g3_jobs_end_within_budget", "seedance-no-callback still in_progress after 600 s", ()),
+    ("webhook_data_without_content", "c3_consistent_with_get", "webhook data disagrees with GET", ()),
+    ("seconds_defaulted", "f_missing_field", "got 200", ("h3_validation_before_auth",)),
     ("secret_echoed", "d6_secret_hygiene", "the callback secret is echoed in a response", ("b2_schema_every_step",)),
     ("range_416_bare", "f_bad_range", "not refused with 416", ()),
     (

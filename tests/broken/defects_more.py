@@ -139,6 +139,15 @@ def _seedance_never_ends(scope: Scope, req: bytes, status: int, headers: dict[st
     return None
 
 
+def _default_seconds(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    """A missing `seconds` is not refused: the gateway fills in 4."""
+    sent = _json(body)
+    if _is_create(scope) and isinstance(sent, dict) and "seconds" not in sent:
+        sent["seconds"] = 4
+        return scope, json.dumps(sent).encode()
+    return scope, body
+
+
 def _zero_seconds_accepted(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     """`seconds` below 1 is not refused: it is replaced by the model's default."""
     sent = _json(body)
@@ -188,6 +197,13 @@ def _always_completed(event: dict[str, Any]) -> None:
     event["type"] = "video.completed"
 
 
+def _data_without_content(event: dict[str, Any]) -> None:
+    """The worker serializes `data` without the content URL that GET shows."""
+    data = event.get("data")
+    if isinstance(data, dict):
+        data.pop("content", None)
+
+
 def _no_object(event: dict[str, Any]) -> None:
     """The envelope's `object: "event"` is left out."""
     event.pop("object", None)
@@ -225,6 +241,7 @@ BEFORE: dict[str, Before] = {
     ),
     "any_method_is_get": _any_method_is_get,
     "zero_seconds_accepted": _zero_seconds_accepted,
+    "seconds_defaulted": _default_seconds,
     "anonymous_reads": _anonymous_reads,
     "frames_with_references_accepted": _drop_when(
         lambda b: "image" in b and "reference_images" in b, "reference_images"
@@ -273,5 +290,6 @@ STATEFUL: dict[str, Callable[[], Rewrite]] = {}
 PATCHES: dict[str, Callable[[Any], None]] = {
     "events_always_completed": _resigned(_always_completed),
     "event_without_object": _resigned(_no_object),
+    "webhook_data_without_content": _resigned(_data_without_content),
     "cross_wired_callbacks": _cross_wired,
 }
