@@ -59,11 +59,13 @@ def tamper(token: str) -> str:
 
 
 def with_token(url: str, token: str | None, log_id: str | None = None) -> str:
+    """``url`` (…/logs/<log id>/content?token=…) with another token (None: none) and, optionally, log id."""
     parts = urlsplit(url)
-    path = parts.path
-    if log_id is not None:
-        path = "/".join(log_id if i == len(path.split("/")) - 2 else p for i, p in enumerate(path.split("/")))
-    return urlunsplit((parts.scheme, parts.netloc, path, "" if token is None else f"token={token}", ""))
+    segments = parts.path.split("/")
+    if log_id is not None and len(segments) >= 2:
+        segments[-2] = log_id
+    query = "" if token is None else f"token={token}"
+    return urlunsplit((parts.scheme, parts.netloc, "/".join(segments), query, ""))
 
 
 def signed_url(job: JobRun) -> str | None:
