@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from broken.defects import OTHER_KEY
 from broken.gateways import build
 
 from vidmock.cli import main as vidmock_main
@@ -59,7 +60,8 @@ def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCach
     report = _check(
         media,
         None,
-        "A,B,C,D,F,G",
+        "A,B,C,D,F,G,H",
+        other_keys=[OTHER_KEY],
         junit=tmp_path / "j.xml",
         json=tmp_path / "r.json",
         html=tmp_path / "r.html",
@@ -76,7 +78,7 @@ def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCach
     assert root.tag == "testsuites"
     assert int(root.get("tests", "0")) == len(report.results) == len(root.findall(".//testcase"))
     assert root.get("failures") == "0" and not root.findall(".//failure")
-    assert [s.get("name", "")[0] for s in root.findall("testsuite")] == ["A", "B", "C", "D", "F", "G"]
+    assert [s.get("name", "")[0] for s in root.findall("testsuite")] == ["A", "B", "C", "D", "F", "G", "H"]
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["ok"] is True and data["counts"]["total"]["failed"] == 0
     html = (tmp_path / "r.html").read_text()
@@ -99,6 +101,15 @@ CAUGHT = [
     ("content_before_completion", "B", "b10_content_not_before_completion", "content served before completion"),
     ("content_field_early", "B", "b5_result_error_exclusive", "`content` present while status is"),
     ("content_field_early", "A", "a_vidmock_content_absent_unless_completed", "has `content` while"),
+    ("back_to_in_progress", "B", "b3_monotonic_status", "status went backwards: completed → in_progress"),
+    # Family A catches of the issue-15 defects (tests/broken/defects*.py).
+    ("create_201", "A", "a_status_code_conformance", "Undocumented status code"),
+    ("create_201", "A", "a_positive_data_acceptance", "Schema-valid request rejected"),
+    ("type_error_without_path", "A", "a_vidmock_validation_message", "a schema-invalid body got 400"),
+    ("create_progress_string", "A", "a_response_schema_conformance", "Response violates schema"),
+    ("errors_as_text", "A", "a_content_type_conformance", "Undocumented Content-Type"),
+    ("any_method_is_get", "A", "a_unsupported_method", "Wrong response to undeclared method"),
+    ("anonymous_reads", "A", "a_ignored_auth", "API accepts requests without authentication"),
     # Only the lifecycle state machine reaches these (random open-ended ranges, image inputs).
     ("open_range_short", "B", "b10_content_bytes_and_ranges", "mishandled (lifecycle state machine"),
     ("image_jobs_say_processing", "B", "b2_schema_every_step", "violates the schema at status 'processing'"),
@@ -217,6 +228,8 @@ def _open_in_chromium(html: Path, tmp_path: Path) -> None:
 
 def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--families", "X"]) == 2
-    # A wrong key: every authenticated call is refused, so the run fails (exit 1), with the reason.
-    assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 1
-    assert "b1_create_returns_job" in capsys.readouterr().out
+    capsys.readouterr()
+    # A wrong key: the preflight stops the run (exit 3) with one paragraph, before any check.
+    assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 3
+    out = capsys.readouterr().out
+    assert "STOPPED before any check: The target rejected the API key" in out and "b1_" not in out

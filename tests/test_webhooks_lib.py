@@ -16,6 +16,7 @@ from vidmock.webhooks import (
     VerificationError,
     Verified,
     diagnose,
+    diagnose_attempts,
     llmgateway_signature,
     sign,
     verify,
@@ -344,6 +345,75 @@ def test_diagnose_missing_headers_on_retry_and_other_failures() -> None:
     assert _diag("llmgateway", BODY, only_v2).likely_mistake == "no_supported_signature"
     bad_json = sign("llmgateway", LG_SECRET, "e", TS, b"<xml/>")
     assert _diag("llmgateway", b"<xml/>", bad_json).likely_mistake == "body_not_json"
+
+
+# --- diagnoses of issue 15: every signature defect the harness can tell apart ---------------------
+
+
+def _hmac_b64(key: bytes, content: bytes) -> str:
+    import base64
+    import hashlib
+
+    return base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
+def _headers(sig: str, msg_id: str = "evt_v_9", ts: int = TS) -> dict[str, str]:
+    return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": sig}
+
+
+def _signed(content: bytes) -> str:
+    return "v1," + _hmac_b64(LG_SECRET.encode(), content)
+
+
+def test_diagnose_lenient_and_urlsafe_base64_of_the_secret() -> None:
+    import base64
+
+    content = f"evt_v_9.{TS}.".encode() + BODY
+    # atob("your_secret_here") drops the underscores: "yoursecrethere" padded, then decoded.
+    lenient = base64.b64decode("yoursecrethere==")
+    d = _diag("llmgateway", BODY, _headers("v1," + _hmac_b64(lenient, content)))
+    assert d.likely_mistake == "secret_base64_decoded_lenient" and "do not decode it" in d.message
+    urlsafe = base64.urlsafe_b64decode("your_secret_here")
+    d = _diag("llmgateway", BODY, _headers("v1," + _hmac_b64(urlsafe, content)))
+    assert d.likely_mistake == "secret_base64_decoded_lenient" and "url-safe" in d.message
+
+
+def test_diagnose_missing_and_wrong_version_prefix_say_expected_and_got() -> None:
+    right = llmgateway_signature(LG_SECRET, "evt_v_9", TS, BODY)
+    token = right.removeprefix("v1,")
+    d = _diag("llmgateway", BODY, _headers(token))
+    assert d.likely_mistake == "missing_version_prefix" and (d.expected, d.got) == (right, token)
+    for wrong in (f"v2,{token}", f"v1={token}", f"sha256={token}"):
+        d = _diag("llmgateway", BODY, _headers(wrong))
+        assert d.likely_mistake == "wrong_version_prefix" and "'v1,'" in d.message and d.got == wrong
+
+
+def test_diagnose_body_only_and_reordered_signed_string() -> None:
+    assert _diag("llmgateway", BODY, _headers(_signed(BODY))).likely_mistake == "body_only_signed"
+    reordered = _signed(f"{TS}.evt_v_9.".encode() + BODY)
+    d = _diag("llmgateway", BODY, _headers(reordered))
+    assert d.likely_mistake == "signed_string_reordered" and "<timestamp>.<id>.<body>" in d.message
+    no_dots = _signed(f"evt_v_9{TS}".encode() + BODY)
+    assert _diag("llmgateway", BODY, _headers(no_dots)).likely_mistake == "signed_string_reordered"
+
+
+def test_diagnose_timestamp_signed_in_milliseconds() -> None:
+    sig = _signed(f"evt_v_9.{TS * 1000 + 417}.".encode() + BODY)  # Date.now() signed, seconds sent
+    d = _diag("llmgateway", BODY, _headers(sig))
+    assert d.likely_mistake == "timestamp_signed_in_milliseconds" and "milliseconds" in d.message
+
+
+def test_diagnose_attempts_reused_timestamp_and_new_id() -> None:
+    first = sign("llmgateway", LG_SECRET, "evt_v_9", TS, BODY)
+    replay = diagnose_attempts("llmgateway", [(BODY, first, TS), (BODY, first, TS + 30)], LG_SECRET)
+    assert replay.likely_mistake == "reused_timestamp+replayed_body" and "30 s after the first" in replay.message
+    assert replay.got == str(TS)
+    retry = sign("llmgateway", LG_SECRET, "evt_v_9_r2", TS + 30, BODY)
+    new_id = diagnose_attempts("llmgateway", [(BODY, first, TS), (BODY, retry, TS + 30)], LG_SECRET)
+    assert new_id.likely_mistake == "new_id_per_attempt"
+    assert (new_id.expected, new_id.got) == ("evt_v_9", "evt_v_9_r2")
+    good = sign("llmgateway", LG_SECRET, "evt_v_9", TS + 30, BODY)
+    assert diagnose_attempts("llmgateway", [(BODY, first, TS), (BODY, good, TS + 30)], LG_SECRET).ok
 
 
 # --- property -------------------------------------------------------------------------------

@@ -13,20 +13,23 @@ from typing import Any
 
 import httpx
 
-from vidmock.config import ServerConfig
+from vidmock.config import DEFAULT_API_KEY, Project, ServerConfig
 from vidmock.gateway.delivery import Delivery
 from vidmock.media import MediaCache
 from vidmock.server import build_app
 
 Scope = dict[str, Any]
 Rewrite = Callable[[Scope, bytes, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes] | None]
+# A request-side defect: change what the gateway sees (headers, query, body) before it answers.
+Before = Callable[[Scope, bytes], tuple[Scope, bytes]]
+OTHER_KEY = "vm-other-key"  # a key of a second project, for the isolation checks
 
 
 class RewriteMiddleware:
     """Buffer a request/response pair and let ``rewrite`` replace the response (None keeps it)."""
 
-    def __init__(self, app: Any, rewrite: Rewrite) -> None:
-        self.app, self.rewrite = app, rewrite
+    def __init__(self, app: Any, rewrite: Rewrite | None = None, before: Before | None = None) -> None:
+        self.app, self.rewrite, self.before = app, rewrite, before
 
     async def __call__(
         self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
@@ -40,6 +43,11 @@ class RewriteMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         request_body, replayed = b"".join(chunks), False
+        if self.before is not None:
+            scope, request_body = self.before(scope, request_body)
+            scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"] + [
+                (b"content-length", str(len(request_body)).encode())
+            ]
 
         async def replay() -> Any:
             nonlocal replayed
@@ -60,7 +68,7 @@ class RewriteMiddleware:
         await self.app(scope, replay, capture)
         headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
         status, content = int(start["status"]), b"".join(body)
-        changed = self.rewrite(scope, request_body, status, headers, content)
+        changed = self.rewrite(scope, request_body, status, headers, content) if self.rewrite else None
         if changed is not None:
             status, headers, content = changed
             headers["content-length"] = str(len(content))
@@ -245,21 +253,35 @@ PATCHES: dict[str, Callable[[Any], None]] = {
     "two_terminal_events": _sends_two_terminal_events,
     "follows_redirects": _follows_redirects,
 }
-VARIANTS = (*MIDDLEWARE, *PATCHES)
+VARIANTS = (*MIDDLEWARE, *PATCHES)  # the issue-15 defects are listed in ``defects``
 
 
 def build(variant: str | None, port: int, media: MediaCache) -> Any:
-    """vidmock on a virtual clock, plus the named defect (None: the correct gateway)."""
-    # The harness still draws Sora jobs (harness/lifecycle.py, machine.py): run the gateway release that has
-    # Sora until the harness discovers its models through GET /v1/models (issue 14 item 5).
-    app = build_app(ServerConfig(clock="virtual", port=port, gateway_release="pre-2026-03"), media=media)
-    if variant is None:
+    """vidmock on a virtual clock with two projects (keys ``vm-dev-key`` and ``vm-other-key``), plus the
+    named defect (None: the correct gateway)."""
+    from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
+
+    before_all = {**defects.BEFORE, **defects_more.BEFORE}
+    patches = {**PATCHES, **defects.PATCHES, **defects_more.PATCHES}
+    rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE}
+
+    projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
+    config = ServerConfig(clock="virtual", port=port, projects=projects, **defects.CONFIG.get(variant or "", {}))
+    app = build_app(config, media=media)
+    if variant is None or variant in defects.CONFIG:
         return app
-    if variant in PATCHES:
-        PATCHES[variant](app)
+    if variant in patches:
+        patches[variant](app)
         return app
-    factory = MIDDLEWARE[variant]
-    rewrite = factory() if variant in STATEFUL else factory  # type: ignore[call-arg]
-    wrapped = RewriteMiddleware(app, rewrite)  # type: ignore[arg-type]
+    before = before_all.get(variant) or (
+        defects.BEFORE_WITH_APP[variant](app) if variant in defects.BEFORE_WITH_APP else None
+    )
+    rewrite: Any = rewrites.get(variant) or (
+        defects_more.STATEFUL[variant]() if variant in defects_more.STATEFUL else None
+    )
+    if before is None and rewrite is None:
+        factory = MIDDLEWARE[variant]
+        rewrite = factory() if variant in STATEFUL else factory
+    wrapped = RewriteMiddleware(app, rewrite, before)
     wrapped.state = app.state  # type: ignore[attr-defined]
     return wrapped

@@ -12,7 +12,7 @@ from typing import Any
 
 from .contract import INVALID_JSON, VALIDATION, envelope_problem, expected_range, message_of
 from .evidence import Evidence
-from .model import Exchange, Finding
+from .model import Exchange, Finding, Observed, Outcome
 from .registry import Skip, registry
 
 GOOD = {"prompt": "a red fox in snow", "seconds": 4}
@@ -21,7 +21,7 @@ Probe = Callable[[Evidence], Exchange]
 
 def _expect(
     ev: Evidence, name: str, send: Probe, status: int, message: Callable[[str], bool], describe: str
-) -> Iterator[Finding]:
+) -> Iterator[Outcome]:
     ex = send(ev)
     ev.probes[name] = ex
     body: Any = ex.json()
@@ -40,6 +40,8 @@ def _expect(
         return
     if not message(message_of(body)):
         yield Finding.of(f"unexpected error message for {name.replace('_', ' ')}", describe, message_of(body)[:300], ex)
+    else:
+        yield Observed(f"{ex.method} {ex.url.removeprefix(ev.target.base_url)} → {ex.status} {message_of(body)[:80]!r}")
 
 
 def _create(body: Any = None, content: bytes | None = None, **kw: Any) -> Probe:
@@ -48,6 +50,15 @@ def _create(body: Any = None, content: bytes | None = None, **kw: Any) -> Probe:
 
 def _param(field: str) -> Callable[[str], bool]:
     return lambda m: bool(VALIDATION.match(m)) and field in m
+
+
+def _exact(entry: str) -> Callable[[str], bool]:
+    """The whole message: one issue, its path and its text (gateway.md §2 "Validation error shape")."""
+    return lambda m: m == f"Invalid request parameters: {entry}"
+
+
+PAIR = "callback_url and callback_secret must either both be provided or both be omitted"
+IMG = "https://example.com/frame.png"
 
 
 _CASES: list[tuple[str, str, Probe, int, Callable[[str], bool], str]] = [
@@ -88,8 +99,56 @@ _CASES: list[tuple[str, str, Probe, int, Callable[[str], bool], str]] = [
         "callback_url without callback_secret → 400 naming callback_secret",
         _create({**GOOD, "callback_url": "https://example.com/hook"}),
         400,
-        _param("callback_secret"),
+        _exact(f"callback_secret: {PAIR}"),
         "Invalid request parameters: callback_secret: …",
+    ),
+    (
+        "f_lone_secret",
+        "callback_secret without callback_url → 400 naming callback_url (the other direction)",
+        _create({**GOOD, "callback_secret": "whsec_lone"}),
+        400,
+        _exact(f"callback_url: {PAIR}"),
+        f"Invalid request parameters: callback_url: {PAIR}",
+    ),
+    (
+        "f_last_frame_alone",
+        "last_frame without image → 400 naming last_frame",
+        _create({**GOOD, "last_frame": IMG}),
+        400,
+        _exact("last_frame: last_frame requires image to also be provided"),
+        "Invalid request parameters: last_frame: last_frame requires image to also be provided",
+    ),
+    (
+        "f_two_reference_fields",
+        "reference_images and input_reference together → 400 naming reference_images",
+        _create({**GOOD, "reference_images": [IMG], "input_reference": IMG}),
+        400,
+        _exact("reference_images: Only one of reference_images or input_reference can be provided for a video request"),
+        "Invalid request parameters: reference_images: Only one of reference_images or input_reference …",
+    ),
+    (
+        "f_frames_with_references",
+        "image with reference_images → 400 naming image",
+        _create({**GOOD, "image": IMG, "reference_images": [IMG]}),
+        400,
+        _exact("image: Frame inputs (image/last_frame) cannot be combined with reference image inputs"),
+        "Invalid request parameters: image: Frame inputs (image/last_frame) cannot be combined with …",
+    ),
+    (
+        "f_bad_size",
+        "a size outside the list → 400 naming size",
+        _create({**GOOD, "size": "999x999"}),
+        400,
+        lambda m: m.startswith("Invalid request parameters: size: size must be one of 848x480, "),
+        "Invalid request parameters: size: size must be one of 848x480, …",
+    ),
+    (
+        "f_n_not_one",
+        "n=2 → 400 naming n",
+        _create({**GOOD, "n": 2}),
+        400,
+        _exact("n: Only n=1 is supported for Veo 3.1 preview models"),
+        "Invalid request parameters: n: Only n=1 is supported for Veo 3.1 preview models",
     ),
     (
         "f_unknown_model",
@@ -136,20 +195,40 @@ _CASES: list[tuple[str, str, Probe, int, Callable[[str], bool], str]] = [
 ]
 
 
+RULES: dict[str, tuple[str, ...]] = {
+    "f_bad_json": ("R-INVALID-JSON",),
+    "f_wrong_type": ("R-SECONDS", "R-FORMAT"),
+    "f_empty_prompt": ("R-PROMPT",),
+    "f_missing_field": ("R-SECONDS",),
+    "f_lone_callback": ("R-CALLBACK-URL-ALONE",),
+    "f_lone_secret": ("R-CALLBACK-SECRET-ALONE",),
+    "f_last_frame_alone": ("R-LAST-FRAME",),
+    "f_two_reference_fields": ("R-REFERENCE-ONE",),
+    "f_frames_with_references": ("R-FRAMES-REFS",),
+    "f_bad_size": ("R-SIZE",),
+    "f_n_not_one": ("R-N",),
+    "f_unknown_model": ("R-UNKNOWN-MODEL",),
+    "f_unknown_id": ("S-404-VIDEO", "S-ENVELOPE-META"),
+    "f_unknown_id_content": ("S-404-CONTENT",),
+    "f_no_key": ("H-AUTH-NONE",),
+    "f_bad_key": ("H-AUTH-UNKNOWN",),
+}
+
+
 def _register(name: str, title: str, send: Probe, status: int, message: Callable[[str], bool], describe: str) -> None:
-    def check(ev: Evidence) -> Iterator[Finding]:
+    def check(ev: Evidence) -> Iterator[Outcome]:
         return _expect(ev, name, send, status, message, describe)
 
     check.__doc__ = title
-    registry.check(family="F", name=name, title=title, needs="probes")(check)
+    registry.check(family="F", name=name, title=title, needs="probes", rules=RULES.get(name, ()))(check)
 
 
 for _case in _CASES:
     _register(*_case)
 
 
-@registry.check(family="F", name="f_bad_range")
-def bad_range(ev: Evidence) -> Iterator[Finding]:
+@registry.check(family="F", name="f_bad_range", rules=("S-416-RANGE",))
+def bad_range(ev: Evidence) -> Iterator[Outcome]:
     """Unsatisfiable ranges on completed content → 416 with Content-Range: bytes */TOTAL."""
     jobs = [j for j in ev.jobs if j.downloads and j.downloads[0].status == 200]
     if not jobs:
@@ -177,3 +256,4 @@ def bad_range(ev: Evidence) -> Iterator[Finding]:
                     f"416 without the error envelope: {problem}", "error envelope", ex.summary(), ex, job.job_id
                 )
                 break
+            yield Observed(f"{job.job_id}: Range {rng} → 416 {ex.response_headers.get('content-range')}")

@@ -20,7 +20,7 @@ from schemathesis.engine import from_schema
 
 from .contract import INVALID_JSON, VALIDATION, envelope_problem, message_of
 from .evidence import Evidence, HttpResults, Schemas
-from .model import Finding
+from .model import Finding, Observed, Outcome
 from .registry import Skip, registry
 
 GATEWAY_PATHS = ("/v1/videos",)
@@ -159,15 +159,35 @@ def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
     return results
 
 
+RULES: dict[str, tuple[str, ...]] = {
+    "not_a_server_error": ("S-NO-5XX",),
+    "status_code_conformance": ("S-DOCUMENTED",),
+    "content_type_conformance": ("S-DOCUMENTED",),
+    "response_headers_conformance": ("S-DOCUMENTED",),
+    "response_schema_conformance": ("V-SCHEMA",),
+    "negative_data_rejection": ("R-SCHEMA",),
+    "positive_data_acceptance": ("R-SCHEMA",),
+    "missing_required_header": ("S-DOCUMENTED",),
+    "unsupported_method": ("S-METHODS",),
+    "ignored_auth": ("H-AUTH-NONE",),
+    "use_after_free": ("S-404-VIDEO",),
+    "ensure_resource_availability": ("V-ID",),
+    "vidmock_error_envelope": ("S-ENVELOPE",),
+    "vidmock_validation_message": ("R-FORMAT",),
+    "vidmock_content_absent_unless_completed": ("V-CONTENT-ABSENT",),
+}
+
+
 def _register(name: str, title: str) -> None:
-    def check(ev: Evidence) -> Iterator[Finding]:
+    def check(ev: Evidence) -> Iterator[Outcome]:
         if ev.http is None:
             raise Skip("schemathesis did not run")
         if not ev.http.runs.get(name):
             raise Skip("not exercised by any generated case")
+        yield Observed(f"{ev.http.runs[name]} generated responses judged by {name}")
         yield from ev.http.failures.get(name, [])
 
-    registry.check(family="A", name=f"a_{name}", title=title, needs="http")(check)
+    registry.check(family="A", name=f"a_{name}", title=title, needs="http", rules=RULES.get(name, ()))(check)
 
 
 for _name, _title in [
@@ -191,9 +211,10 @@ for _name, _title in [
 
 
 @registry.check(family="A", name="a_engine_errors", needs="http")
-def engine_errors(ev: Evidence) -> Iterator[Finding]:
+def engine_errors(ev: Evidence) -> Iterator[Outcome]:
     """Schemathesis itself ran without errors (network errors, unusable schema)."""
     if ev.http is None:
         raise Skip("schemathesis did not run")
+    yield Observed(f"schemathesis ran {sum(ev.http.runs.values())} checks in {ev.http.elapsed:.1f} s")
     for error in ev.http.errors[:MAX_FINDINGS]:
         yield Finding(error, "no errors", error)

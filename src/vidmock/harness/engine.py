@@ -17,9 +17,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
-from . import checks_errors, checks_http, checks_lifecycle, checks_webhooks, lifecycle, machine  # noqa: F401  (registers checks)
+from . import (  # noqa: F401  (importing a checks module registers its checks)
+    access,
+    checks_access,
+    checks_attempts,
+    checks_errors,
+    checks_http,
+    checks_lifecycle,
+    checks_results,
+    checks_webhooks,
+    lifecycle,
+    machine,
+    rules,
+)
 from .evidence import Evidence, Schemas
 from .model import (
     FAMILIES,
@@ -27,6 +40,7 @@ from .model import (
     CheckResult,
     Event,
     Finding,
+    Observed,
     PhaseStarted,
     Report,
     RunFinished,
@@ -35,6 +49,7 @@ from .model import (
     TimelineEntry,
     Verdict,
 )
+from .preflight import preflight
 from .receiver import Receiver
 from .registry import CheckSpec, Registry, Skip, registry
 from .target import Target
@@ -54,6 +69,8 @@ class Options:
     lifecycle_examples: int | None = None  # state machine examples (None: 40 on a virtual clock, 2 otherwise)
     lifecycle_steps: int = 15  # state machine steps per example
     shrink_seconds: float = 10.0  # wall seconds the state machine may spend minimising a failure
+    other_keys: list[str] = field(default_factory=list)  # keys of other projects: cross-project checks (H)
+    long_checks: bool = False  # run checks that take an hour of real time on a real clock (the job timeout)
 
 
 def load_spec(target: Target, path: str | None) -> tuple[dict[str, Any], str]:
@@ -77,12 +94,14 @@ def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Repor
     """Run ``work`` in a thread, yielding its timeline entries as they come."""
     entries: queue.Queue[TimelineEntry] = queue.Queue()
     failure: list[str] = []
+    traces: list[str] = []
 
     def target() -> None:
         try:
             work(entries.put)
-        except Exception:  # the harness failing is reported, never mistaken for a pass
-            failure.append(traceback.format_exc(limit=6))
+        except Exception as exc:  # the harness failing is reported, never mistaken for a pass
+            failure.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+            traces.append(traceback.format_exc(limit=6))
 
     thread = threading.Thread(target=target, name="vidmock-check-driver", daemon=True)
     thread.start()
@@ -94,6 +113,20 @@ def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Repor
         report.timeline.append(entry)
         yield Timeline(entry)
     report.errors += failure
+    report.error_traces += traces
+
+
+def discover_models(target: Target) -> list[str] | None:
+    """The target's catalogue from ``GET /v1/models`` (OpenAI list shape), or None when it serves none."""
+    try:
+        r = target.http.get("/v1/models", headers=target.auth(), timeout=10)
+        data = r.json().get("data") if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    if not isinstance(data, list):
+        return None
+    ids = [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    return ids or None
 
 
 def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
@@ -102,20 +135,32 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
     families = [f for f in FAMILIES if f in {x.strip().upper() for x in options.families}]
     mode = target.detect_clock()
     report = Report(target.base_url, options.seed, mode, families)
+    selected = checks.select(families)
+    report.coverage = rules.coverage(checks)
     yield RunStarted(target.base_url, options.seed, families, mode)
+    # Fail fast: one paragraph, no check run, rather than a cascade of failures that all say the same.
+    report.preflight = preflight(target, [options.api_key, *options.other_keys])
+    if report.preflight is not None:
+        target.close()
+        report.elapsed = time.monotonic() - started
+        yield RunFinished(report)
+        return
     spec, _source = load_spec(target, options.schema)
     try:
         is_vidmock = target.http.get("/_vidmock/health", timeout=5).status_code == 200
-    except Exception:  # unreachable control plane: not vidmock
+    except httpx.HTTPError:  # unreachable control plane: not vidmock
         is_vidmock = False
     ev = Evidence(target, Schemas(spec), options.seed, options.budget, is_vidmock)
-    selected = checks.select(families)
+    ev.other_keys, ev.long_checks, ev.models = list(options.other_keys), options.long_checks, discover_models(target)
     needs = {c.needs for c in selected}
+    spent: dict[str, float] = {}  # wall seconds per driver, shared out to the checks it fed (JUnit times)
     receiver: Receiver | None = None
+    results: list[CheckResult] = []
     try:
         if "lifecycle" in needs:
+            t0 = time.monotonic()
             yield PhaseStarted("lifecycle")
-            if {"C", "D"} & set(families):
+            if {"C", "D", "G"} & set(families):
                 receiver = Receiver(
                     target.base_url, target.api_key, target_clock=target.has_clock, host=options.callback_host
                 ).start()
@@ -137,9 +182,14 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
                     ),
                     report,
                 )
+            yield PhaseStarted("access: projects, keys, tokens, timeout")
+            yield from _pump(lambda emit: access.drive(ev, emit), report)
+            if receiver is not None:  # the access driver moved time on: the long retry chains have ended
+                ev.deliveries = list(receiver.deliveries)
+            spent["lifecycle"] = time.monotonic() - t0
         # Probes and schemathesis last: they create jobs nobody waits for.
-        results = list(_judge(ev, [c for c in selected if c.needs == "lifecycle"]))
-        for r in results:
+        for r in _judge(ev, [c for c in selected if c.needs == "lifecycle"], spent.get("lifecycle", 0.0)):
+            results.append(r)
             yield CheckFinished(r)
         if "probes" in needs:
             yield PhaseStarted("error probes")
@@ -152,8 +202,9 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
             def fuzz(emit: Callable[[TimelineEntry], None]) -> None:
                 ev.http = checks_http.drive(ev, spec, options.max_examples)
 
+            t0 = time.monotonic()
             yield from _pump(fuzz, report)
-            for r in _judge(ev, [c for c in selected if c.needs == "http"]):
+            for r in _judge(ev, [c for c in selected if c.needs == "http"], time.monotonic() - t0):
                 results.append(r)
                 yield CheckFinished(r)
     finally:
@@ -165,21 +216,33 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
     yield RunFinished(report)
 
 
-def _judge(ev: Evidence, specs: list[CheckSpec]) -> Iterator[CheckResult]:
+def _judge(ev: Evidence, specs: list[CheckSpec], driver_seconds: float = 0.0) -> Iterator[CheckResult]:
+    share = driver_seconds / len(specs) if specs else 0.0
     for spec in specs:
         t0 = time.monotonic()
         verdict: Verdict
         extra = ev.extra_findings.get(spec.name, [])  # judged by a driver (the state machine)
+        seen: list[str] = []
         try:
-            findings = list(spec.fn(ev)) + extra
-            verdict = "failed" if findings else "passed"
-            detail = ""
+            outcomes = list(spec.fn(ev))
+            findings = [o for o in outcomes if isinstance(o, Finding)] + extra
+            seen = [o.text for o in outcomes if isinstance(o, Observed)]
+            if findings:
+                verdict, detail = "failed", ""
+            elif seen:
+                verdict, detail = "passed", ""
+            else:  # no vacuous pass: a check that looked at nothing says so
+                verdict, detail = "skipped", "skipped, because it observed nothing to judge"
         except Skip as skip:
-            findings, verdict, detail = list(extra), "failed" if extra else "skipped", "" if extra else str(skip)
+            findings, verdict = list(extra), "failed" if extra else "skipped"
+            detail = "" if extra else f"skipped, because {skip}"
         except Exception as exc:  # a crashing check is a failure of the run, with its traceback
             findings = [Finding(f"check crashed: {exc!r}", "", traceback.format_exc(limit=4))]
             verdict, detail = "failed", "check crashed"
-        yield CheckResult(spec.family, spec.name, spec.title, verdict, findings, detail, time.monotonic() - t0)
+        elapsed = time.monotonic() - t0 + share
+        yield CheckResult(
+            spec.family, spec.name, spec.title, verdict, findings, detail, elapsed, seen, list(spec.rules)
+        )
 
 
 def run_to_report(options: Options, on_event: Callable[[Event], None] | None = None) -> Report:

@@ -23,6 +23,8 @@ class JobSpec:
     body: dict[str, Any]
     callback: bool = True
     script: list[int] = field(default_factory=list)  # scripted receiver answers before a 204
+    expect_code: str | None = None  # the error code a failed job of this kind must carry (gateway.md §6)
+    headers: dict[str, str] = field(default_factory=dict)  # extra request headers (a vidmock scenario)
 
 
 @dataclass
@@ -87,6 +89,14 @@ class Evidence:
     # after every step and hands over the minimal failing sequence for each check it saw violated.
     extra_findings: dict[str, list[Finding]] = field(default_factory=dict)
     started_at: float = 0.0  # target time when the lifecycle driver started
+    other_keys: list[str] = field(default_factory=list)  # keys of other projects (--api-key repeated)
+    long_checks: bool = False  # opt-in: checks that take an hour of real time on a real clock
+    models: list[str] | None = None  # ids from GET /v1/models, None when the target does not serve it
+    # The access driver's requests by name (auth forms, validation order, cross-project, tokens).
+    access: dict[str, Exchange] = field(default_factory=dict)
+    access_skips: dict[str, str] = field(default_factory=dict)  # why a group of access probes did not run
+    timeout_job: JobRun | None = None  # a job held past the gateway timeout (vidmock scenario)
+    scenario_jobs: list[JobRun] = field(default_factory=list)  # jobs made to fail a known way (vidmock)
 
     @property
     def virtual(self) -> bool:

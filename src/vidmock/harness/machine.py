@@ -50,7 +50,7 @@ from hypothesis.stateful import (
 )
 
 from .evidence import TERMINAL, Evidence, JobRun, JobSpec
-from .model import Exchange, Finding, TimelineEntry
+from .model import Exchange, Finding, Outcome, TimelineEntry
 from .registry import Skip, registry
 from .target import CLOCK_PATH
 
@@ -217,7 +217,7 @@ class Probe:
     b: Any = 0
 
     def range(self, total: int) -> str | None:
-        def at(p: Any) -> Any:
+        def at(p: int | tuple[str, int]) -> int:
             return max(0, total - 1 + p[1]) if isinstance(p, tuple) else p
 
         if self.kind == "full":
@@ -298,8 +298,8 @@ class Abort(Exception):
 class Run:
     ev: Evidence
     emit: Emit
-    checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]
-    end_checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]
+    checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]
+    end_checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]
     poll_every: float
     wall_limit: float
     shrink_limit: float
@@ -351,7 +351,9 @@ class Run:
 def machine_class(run: Run) -> type[RuleBasedStateMachine]:
     """A machine bound to one run (its target, strategies and recorded failures)."""
     ev = run.ev
-    profiles = VIDMOCK_PROFILES if ev.is_vidmock else GENERIC_PROFILES
+    profiles: tuple[Profile, ...] = VIDMOCK_PROFILES if ev.is_vidmock else GENERIC_PROFILES
+    if ev.models is not None:  # the target's catalogue (GET /v1/models): only models it lists, else the default
+        profiles = tuple(p for p in profiles if p.model is None or p.model in ev.models) or GENERIC_PROFILES
     waits = st.sampled_from(ADVANCES) if run.virtual else st.just(run.poll_every)
 
     class LifecycleMachine(RuleBasedStateMachine):
@@ -383,13 +385,13 @@ def machine_class(run: Run) -> type[RuleBasedStateMachine]:
             run.steps += 1
             self.dirty = self.dirty or bool(exchanges)
 
-        def _judge(self, checks: list[tuple[str, Callable[[Evidence], Iterable[Finding]]]]) -> None:
+        def _judge(self, checks: list[tuple[str, Callable[[Evidence], Iterable[Outcome]]]]) -> None:
             """Run the checks over this example's jobs; record every violated one, raise for the first."""
             view = dataclasses.replace(ev, jobs=self.runs, deliveries=[], probes={}, extra_findings={})
             violated: list[tuple[str, Finding]] = []
             for name, fn in checks:
                 try:
-                    found = next(iter(fn(view)), None)
+                    found = next((f for f in fn(view) if isinstance(f, Finding)), None)
                 except Skip:
                     continue
                 if found is not None:

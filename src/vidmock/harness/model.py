@@ -7,6 +7,7 @@ output is a pure function of it.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,8 +19,17 @@ FAMILIES: dict[str, str] = {
     "D": "Signatures",
     "F": "Error mapping",
     "G": "Timing",
+    "H": "Access control",  # projects, API-key forms, validation order, signed content URLs
 }
 Verdict = Literal["passed", "failed", "skipped"]
+# Characters XML 1.0 cannot carry, even escaped: C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: object) -> str:
+    """``text`` with every character XML cannot hold shown as ``\\xNN``: a report stays valid whatever
+    bytes a defective target sent (a CI system shows nothing for an invalid JUnit file)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 @dataclass
@@ -75,6 +85,17 @@ class Finding:
         return cls(message, expected, actual, f"{exchange.method} {exchange.url}", exchange.curl(), job_id)
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a check looked at, yielded next to its findings: a pass names its evidence (a check that
+    yields neither a finding nor an observation saw nothing, and is reported as skipped)."""
+
+    text: str
+
+
+Outcome = Finding | Observed
+
+
 @dataclass
 class CheckResult:
     family: str
@@ -83,7 +104,9 @@ class CheckResult:
     verdict: Verdict
     findings: list[Finding] = field(default_factory=list)
     detail: str = ""  # why skipped, or how many cases were exercised
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # wall seconds: judging plus this check's share of the driver that fed it
+    evidence: list[str] = field(default_factory=list)  # what a pass (or a failure) was judged on
+    rules: list[str] = field(default_factory=list)  # contract rule ids (docs/spec/contract.md) it proves
 
 
 @dataclass
@@ -138,7 +161,10 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     elapsed: float = 0.0
-    errors: list[str] = field(default_factory=list)  # the harness itself could not run something
+    errors: list[str] = field(default_factory=list)  # the harness itself could not run something (one line each)
+    error_traces: list[str] = field(default_factory=list)  # their tracebacks: in the JSON record, not on the console
+    preflight: str | None = None  # why the run stopped before any check (unreachable, not the API, key)
+    coverage: dict[str, int] = field(default_factory=dict)  # {"checked": n, "listed": m} contract rules
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -146,7 +172,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.errors
+        return not self.failed and not self.errors and self.preflight is None
 
     def result(self, name: str) -> CheckResult:
         for r in self.results:
@@ -155,7 +181,8 @@ class Report:
         raise KeyError(name)
 
     def failures_text(self) -> str:
-        lines = [f"harness error: {e}" for e in self.errors]
+        lines = [f"preflight: {self.preflight}"] if self.preflight else []
+        lines += [f"harness error: {e}" for e in self.errors]
         for r in self.failed:
             for f in r.findings:
                 lines.append(f"[{r.family}] {r.name}: {f.message}")

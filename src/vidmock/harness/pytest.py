@@ -42,6 +42,8 @@ def run_checks(
     lifecycle_examples: int | None = None,
     lifecycle_steps: int = 15,
     shrink_seconds: float = 10.0,
+    other_keys: Sequence[str] = (),
+    long_checks: bool = False,
 ) -> Report:
     """Run the selected families against ``base_url`` and return the report (never raises on a
     failed check: assert on ``report.ok`` so the failure text lands in the pytest output)."""
@@ -58,6 +60,8 @@ def run_checks(
         lifecycle_examples=lifecycle_examples,
         lifecycle_steps=lifecycle_steps,
         shrink_seconds=shrink_seconds,
+        other_keys=list(other_keys),
+        long_checks=long_checks,
     )
     report = run_to_report(options, on_event)
     from .reporters import html_report, json_report

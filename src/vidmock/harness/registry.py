@@ -1,7 +1,8 @@
 """The check registry: each check is a plain function registered with its family and name.
 
-A check receives the evidence the drivers gathered (``Evidence``) and yields ``Finding``s; yielding
-nothing means it passed. Raising ``Skip`` says the evidence does not allow a verdict (e.g. no
+A check receives the evidence the drivers gathered (``Evidence``) and yields ``Finding``s (violations)
+and ``Observed`` notes (what it looked at). It passes only with no finding and at least one
+observation: yielding nothing at all means it saw nothing, which is reported as skipped. Raising ``Skip`` says the evidence does not allow a verdict (e.g. no
 virtual clock to time retries) — reported as skipped, never as passed, so a green run means
 something was actually checked.
 """
@@ -12,12 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .model import Finding
+from .model import Outcome
 
 if TYPE_CHECKING:
     from .evidence import Evidence
 
-CheckFn = Callable[["Evidence"], Iterable[Finding]]
+CheckFn = Callable[["Evidence"], Iterable[Outcome]]
 
 
 class Skip(Exception):
@@ -31,6 +32,7 @@ class CheckSpec:
     title: str
     fn: CheckFn
     needs: str  # the driver whose evidence it reads: "http", "lifecycle" or "probes"
+    rules: tuple[str, ...] = ()  # contract rule ids it proves (docs/spec/contract.md, ``rules.RULES``)
 
 
 class Registry:
@@ -38,10 +40,11 @@ class Registry:
         self._checks: dict[str, CheckSpec] = {}
 
     def check(
-        self, *, family: str, name: str, title: str = "", needs: str = "lifecycle"
+        self, *, family: str, name: str, title: str = "", needs: str = "lifecycle", rules: tuple[str, ...] = ()
     ) -> Callable[[CheckFn], CheckFn]:
         def decorate(fn: CheckFn) -> CheckFn:
-            self.add(CheckSpec(family, name, title or (fn.__doc__ or name).strip().splitlines()[0], fn, needs))
+            title_ = title or (fn.__doc__ or name).strip().splitlines()[0]
+            self.add(CheckSpec(family, name, title_, fn, needs, rules))
             return fn
 
         return decorate

@@ -60,8 +60,8 @@ class Target:
             time.sleep(seconds)
 
     # -- requests ----------------------------------------------------------------------------
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+    def auth(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.api_key}"}
 
     def request(
         self,

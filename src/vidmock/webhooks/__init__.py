@@ -5,6 +5,7 @@ signer's primitives, takes ``now`` as an argument (so a virtual clock can drive 
 raw bytes before parsing anything. ``diagnose`` names the likely mistake behind a failure.
 """
 
+from .attempts import diagnose_attempts
 from .diagnose import Diagnosis, diagnose
 from .schemes import SCHEMES, llmgateway_signature, sign
 from .verify import VerificationError, Verified, verify
@@ -15,6 +16,7 @@ __all__ = [
     "VerificationError",
     "Verified",
     "diagnose",
+    "diagnose_attempts",
     "llmgateway_signature",
     "sign",
     "verify",

@@ -12,7 +12,7 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 
-from ..model import FAMILIES, Report, TimelineEntry
+from ..model import FAMILIES, Report, TimelineEntry, printable
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
@@ -29,7 +29,7 @@ details{margin:.3em 0}summary{cursor:pointer}
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(printable(text), quote=True)
 
 
 def _family_tables(report: Report) -> list[str]:
@@ -44,7 +44,12 @@ def _family_tables(report: Report) -> list[str]:
         out.append("<table><tr><th>check</th><th>what it checks</th><th>verdict</th></tr>")
         for r in results:
             verdict = r.verdict + (f" ({_e(r.detail)})" if r.detail else "")
-            out.append(f'<tr><td>{_e(r.name)}</td><td>{_e(r.title)}</td><td class="{r.verdict}">{verdict}</td></tr>')
+            seen = "".join(f"<li>{_e(x)}</li>" for x in r.evidence[:8])
+            evidence = f"<details><summary>evidence</summary><ul>{seen}</ul></details>" if seen else ""
+            out.append(
+                f'<tr id="check-{_e(r.name)}"><td>{_e(r.name)}</td><td>{_e(r.title)}{evidence}</td>'
+                f'<td class="{r.verdict}">{verdict}</td></tr>'
+            )
             for f in r.findings:
                 out.append(
                     f'<tr><td></td><td colspan="2"><b>{_e(f.message)}</b>'
@@ -84,15 +89,23 @@ def _timelines(entries: list[TimelineEntry]) -> list[str]:
 def render(report: Report) -> str:
     total = report.counts()
     banner = "ok" if report.ok else "bad"
+    verdict = "PASSED" if report.ok else ("STOPPED" if report.preflight else "FAILED")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8"/><title>vidmock check report</title>',
         f"<style>{CSS}</style></head><body>",
         f"<h1>vidmock check — {_e(report.base_url)}</h1>",
-        f'<div class="banner {banner}">{"PASSED" if report.ok else "FAILED"}: {total["passed"]} passed, '
+        f'<div class="banner {banner}">{verdict}: {total["passed"]} passed, '
         f"{total['failed']} failed, {total['skipped']} skipped in {report.elapsed:.1f} s "
         f"({_e(report.clock_mode)} clock, seed {report.seed})</div>",
     ]
+    if report.preflight:
+        parts.append(f"<h2>Stopped before any check</h2><p>{_e(report.preflight)}</p>")
+    if report.coverage:
+        parts.append(
+            f"<p>Contract coverage: {report.coverage['checked']}/{report.coverage['listed']} rules checked "
+            "(docs/spec/contract.md).</p>"
+        )
     if report.errors:
         parts.append("<h2>Harness errors</h2>" + "".join(f"<pre>{_e(e)}</pre>" for e in report.errors))
     parts += _family_tables(report)
