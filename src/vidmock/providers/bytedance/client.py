@@ -82,7 +82,8 @@ class BytedanceClient:
         data = body["data"] if isinstance(body.get("data"), dict) else body
         status = data.get("status")
         status = status if isinstance(status, str) else ""
-        content = data.get("content") if isinstance(data.get("content"), dict) else {}
+        raw_content = data.get("content")
+        content: dict[str, Any] = raw_content if isinstance(raw_content, dict) else {}
         video_url = content.get("video_url") if isinstance(content.get("video_url"), str) else None
         if status in ("succeeded", "completed"):
             return PollResult(status, 100, content_url=video_url, raw=body)

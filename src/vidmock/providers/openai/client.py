@@ -57,7 +57,7 @@ class OpenAIClient:
         progress = data.get("progress")
         return SubmitResult(
             video_id,
-            data.get("status") if isinstance(data.get("status"), str) else "queued",
+            status if isinstance(status := data.get("status"), str) else "queued",
             progress if isinstance(progress, int) and not isinstance(progress, bool) else 0,
             data,
         )
@@ -73,8 +73,10 @@ class OpenAIClient:
         body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers)
         status = body.get("status")
         status = status if isinstance(status, str) else "queued"
-        progress = body.get("progress")
-        progress = progress if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None
+        raw_progress = body.get("progress")
+        progress = (
+            int(raw_progress) if isinstance(raw_progress, (int, float)) and not isinstance(raw_progress, bool) else None
+        )
         if status.lower() == "completed":
             body = {**body, **await self._content_json(http, upstream_id)}
         error = None
