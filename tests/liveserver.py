@@ -29,13 +29,13 @@ class LiveServer:
         self.base = f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
         self.log = tmp / f"serve-{self.port}.log"
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "PYTHONUNBUFFERED": "1"}
-        out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vidmock", "serve", "--host", host, "--port", str(self.port), *args],
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
+        with self.log.open("wb") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "vidmock", "serve", "--host", host, "--port", str(self.port), *args],
+                env=env,
+                stdout=out,
+                stderr=out,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
