@@ -74,6 +74,9 @@ class Citation:
         return f"{self.where}: {self.text!r} -> {target} anchor {self.anchor!r}"
 
 
+_DOTTED_CELL = re.compile(r"(\d+(?:\.\d+)+)\b")
+
+
 def anchors(markdown: str) -> set[str]:
     """The anchors one spec file defines: section numbers, "section#n" rows and items, and keys."""
     found: set[str] = set()
@@ -90,6 +93,8 @@ def anchors(markdown: str) -> set[str]:
             cell = row["cell"].strip("*` ")
             if cell.isdigit():
                 found.add(f"{section}#{cell}")
+            elif dotted := _DOTTED_CELL.match(cell):  # a row that opens with its own number: "1.7 Mapping dates"
+                found.add(dotted[1])
             elif _KEY_CELL.match(cell):
                 found.add(cell)
     return found

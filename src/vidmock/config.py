@@ -75,7 +75,7 @@ class ServerConfig:
     job_timeout: float = 3600.0  # VIDEO_JOB_TIMEOUT_SECONDS
     worker_batch: int | None = None  # jobs claimed per loop; None = all due (real gateway: 25)
     max_body_bytes: int = 64 * 1024 * 1024
-    # Routing metrics the gateway scores providers with (§5.1 "weighted-score"); others count as 99.5.
+    # Routing metrics the gateway scores providers with (gateway.md §5.1 "weighted-score"); others count as 99.5.
     provider_uptime: dict[str, float] = field(default_factory=lambda: {"avalanche": 70.0})
     scenario: str | None = None  # server-wide default scenario
     provider_scenarios: dict[str, str] = field(default_factory=dict)  # provider -> default scenario

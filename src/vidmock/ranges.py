@@ -6,7 +6,7 @@ An ``If-Range`` header makes the gateway ignore ``Range`` and send the whole bod
 
 Positions are ASCII digits (JavaScript's ``\\d``; ``٣`` is garbage) of any length. A number too
 long for ``int`` is larger than any body, which is what RFC 9110 §14.1.2 needs to decide: a first
-position past the end is unsatisfiable (416, §15.5.17), a last position past the end is clamped to
+position past the end is unsatisfiable (416, RFC 9110 §15.5.17), a last position past the end is clamped to
 the end, and a suffix longer than the body selects all of it; the gateway's own arithmetic on
 ``Infinity`` lands on the same answers. Never a 500 (issue 12).
 """

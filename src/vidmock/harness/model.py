@@ -22,7 +22,7 @@ FAMILIES: dict[str, str] = {
     "H": "Access control",  # projects, API-key forms, validation order, signed content URLs
 }
 Verdict = Literal["passed", "failed", "skipped"]
-# Characters XML 1.0 cannot carry, even escaped: C0 controls but tab/newline/CR, surrogates, U+FFFE/F.
+# Characters XML 1.0 cannot carry, even escaped: ASCII control characters but tab/newline/CR, surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -207,7 +207,7 @@ REASONS = {
 
 
 def upstream_json(response: httpx.Response) -> dict[str, Any]:
-    """The gateway's ``fetchUpstreamJson`` (§6): raise UpstreamError the way the gateway maps it."""
+    """The gateway's ``fetchUpstreamJson`` (gateway.md §6): raise UpstreamError the way the gateway maps it."""
     raw = response.content  # JSON is UTF-8 (RFC 8259): no charset sniffing on the hot path
     try:
         body: Any = loads(raw) if raw else {}
@@ -230,7 +230,7 @@ def upstream_json(response: httpx.Response) -> dict[str, Any]:
 
 
 async def poll_request(http: httpx.AsyncClient, method: str, url: Any, **kwargs: Any) -> dict[str, Any]:
-    """One status call: a network error or a bad answer is a PollFailure (§4.1), else the JSON body."""
+    """One status call: a network error or a bad answer is a PollFailure (gateway.md §4.1), else the JSON body."""
     try:
         response = await http.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
