@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from typing import Any
 from . import __version__
 from .config import ConfigError, build_config, load_config_file
 from .gateway.releases import RELEASES
+from .netaddr import bind
 
 EPILOG = """\
 exit codes: 0 ok · 1 runtime failure · 2 bad usage or configuration (every problem listed)
@@ -235,19 +235,6 @@ def banner(config: Any, what: str) -> str:
     else:
         control = "control plane off (listening beyond loopback without --control-token)"
     return f"vidmock {__version__}: {what} on {config.base_url} ({clock}; store {_store_name(config.store)}); {control}"
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before the banner, so a port in use is one clear line."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -114,3 +114,17 @@ def _normal_path(path: str) -> str:
             continue
         out.append(segment)
     return "/" + "/".join(out)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host`` (IPv4 or IPv6), bound before any banner is printed, so a port
+    in use is one clear line for every command that serves (``vidmock serve``, ``listen``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -13,13 +13,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..netaddr import bind
 from ..webhooks import SCHEMES
 from ..webhooks.schemes import mask_secret
 from .display import HEADER, print_delivery
 from .receiver import Receiver
 from .record import Delivery
 from .script import GRAMMAR, ResponseScript, ScriptError
-from .serve import base_url, bind, make_server
+from .serve import base_url, make_server
 
 ENV_SECRET = "VIDMOCK_WEBHOOK_SECRET"
 

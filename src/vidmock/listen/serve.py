@@ -14,21 +14,10 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
+from ..netaddr import bind
 from .receiver import Receiver
 
 START_TIMEOUT = 10.0
-
-
-def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def base_url(sock: socket.socket) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -71,16 +70,13 @@ def run(args: argparse.Namespace) -> int:
     import httpx
     import uvicorn
 
+    from ..netaddr import bind
     from .proxy import Recorder
     from .scenario import build_scenarios, write_scenarios
 
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
+        sock = bind(args.host, args.port)
     except OSError as exc:
-        sock.close()
         print(f"vidmock record: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 3
     # The recorder's clock is the wall: it times a real provider's real job.
