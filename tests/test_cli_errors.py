@@ -69,7 +69,7 @@ def test_every_problem_in_a_config_file_at_once(tmp_path: Path) -> None:
         f"webhook_scheme {where}: expected one of github, llmgateway, standard, stripe, got 'slack'",
         f"clock {where}: expected one of real, scaled, virtual, got 'warp'",
         f"bare_model {where}: expected true or false, got 'maybe'",
-        f"unknown option 'colour' {where}: expected one of bare_model, clock,",
+        f"unknown option 'colour' {where}: expected one of bare_model, body_timeout, clock,",
         "--workers: expected a whole number >= 1, got 0",
     )
 
@@ -86,8 +86,10 @@ def test_environment_values_are_checked_with_their_variable_name() -> None:
 
 def test_missing_config_file_and_unopenable_store(tmp_path: Path) -> None:
     assert_usage_error(vidmock("serve", "--config", str(tmp_path / "none.yaml")), "none.yaml", "No such file")
-    run = vidmock("serve", "--port", str(_free_port()), "--store", str(tmp_path / "no" / "such" / "dir.sqlite"))
-    assert_usage_error(run, "vidmock: cannot open the store or media cache: unable to open database file")
+    store = tmp_path / "no" / "such" / "dir.sqlite"
+    run = vidmock("serve", "--port", str(_free_port()), "--store", str(store))
+    # The store's own StoreError names which file could not be opened (one line, exit 2).
+    assert_usage_error(run, f"vidmock: cannot open the SQLite store {store}: unable to open database file")
 
 
 def _free_port() -> int:
@@ -170,17 +172,19 @@ def test_uses_respx(vidmock_respx):
 
 @pytest.mark.anyio
 async def test_a_scenario_for_another_provider_is_refused_with_a_reason(app: Any, client: httpx.AsyncClient) -> None:
-    body = {"model": "openai/sora-2", "prompt": "fox", "seconds": 4}
+    body = {"model": "bytedance/seedance-2-0", "prompt": "fox", "seconds": 4}
     r = await client.post("/v1/videos", json=body, headers={**AUTH, "x-vidmock-scenario": "veo-safety-block"})
     assert r.status_code == 400
     message = r.json()["error"]["message"]
     assert message == (
         "Scenario 'veo-safety-block' is written for provider google-vertex, but this request for model "
-        "openai/sora-2 can only go to openai; choose a model google-vertex serves or a scenario for one of these "
+        "bytedance/seedance-2-0 can only go to bytedance; choose a model google-vertex serves or a scenario for one of these "
         "providers (vidmock scenarios list)."
     )
     # The prompt marker is checked the same way; a scenario for this job's provider is taken.
     marked = {**body, "prompt": "fox [scenario:veo-safety-block]"}
     assert (await client.post("/v1/videos", json=marked, headers=AUTH)).status_code == 400
-    ok = await client.post("/v1/videos", json=body, headers={**AUTH, "x-vidmock-scenario": "sora-content-filter"})
+    ok = await client.post(
+        "/v1/videos", json=body, headers={**AUTH, "x-vidmock-scenario": "seedance-output-moderation"}
+    )
     assert ok.status_code == 200, ok.text

@@ -39,7 +39,8 @@ SORA = "/providers/openai"
 
 
 def gateway_body(**extra: Any) -> dict[str, Any]:
-    return {"model": "sora-2", "prompt": "a red fox in snow", "seconds": 4, **extra}
+    # Any current model will do: the default release (2026-12) has deactivated Sora (410) at the gateway.
+    return {"model": "seedance-2-0", "prompt": "a red fox in snow", "seconds": 4, **extra}
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> None:
@@ -251,15 +252,17 @@ ANSWERS = st.tuples(
     st.binary(max_size=64),
 )
 RECEIVERS = st.one_of(RAISES, ANSWERS)
+# Faults of the gateway job's upstream (Seedance, the model of ``gateway_body``): a late failure, poll
+# errors of two kinds, a broken content URL, a submit that never answers.
 SCENARIOS = st.sampled_from(
     [
         None,
-        "sora-internal-error",
-        "sora-poll-429-burst",
-        "sora-poll-connection-reset",
-        "sora-truncated-content",
+        "seedance-output-moderation",
+        "seedance-poll-429-burst",
+        "seedance-poll-malformed-json",
+        "seedance-content-url-expired",
         "five-poll-errors",
-        "sora-submit-429-burst",
+        "seedance-submit-hang",
     ]
 )
 

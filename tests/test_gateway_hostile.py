@@ -214,7 +214,7 @@ async def test_the_audit_cases_get_the_gateway_400(gateway: Any) -> None:
     for seed in (HUGE.encode(), "é".encode(), "²".encode()):  # ignored, as any non-numeric seed
         r = await client.post(
             "/v1/videos",
-            json={"model": "sora-2", "prompt": "x", "seconds": 4},
+            json={"model": "seedance-2-0", "prompt": "x", "seconds": 4},
             headers={**AUTH, "x-vidmock-seed": seed},
         )
         assert r.status_code == 200, r.text

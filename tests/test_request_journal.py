@@ -15,15 +15,16 @@ from vidmock.testing.verify import Requests
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["pytester"]
-SORA = {"model": "openai/sora-2", "prompt": "fox", "seconds": 4}
+# A current model (the default release, 2026-12, has deactivated Sora): 4..15 s, so 16 is refused.
+CREATE = {"model": "bytedance/seedance-2-0", "prompt": "fox", "seconds": 4}
 
 
 async def test_accepted_and_rejected_requests_with_status_error_and_masked_headers(
     client: httpx.AsyncClient, runtime: Any
 ) -> None:
-    ok = await client.post("/v1/videos", json=SORA, headers=AUTH)
+    ok = await client.post("/v1/videos", json=CREATE, headers=AUTH)
     assert ok.status_code == 200
-    bad = await client.post("/v1/videos", json={**SORA, "seconds": 7}, headers=AUTH)
+    bad = await client.post("/v1/videos", json={**CREATE, "seconds": 16}, headers=AUTH)
     assert bad.status_code == 400
     anon = await client.get("/v1/videos/nope", headers={"Authorization": "Bearer wrong-key-123456"})
     assert anon.status_code == 401
@@ -35,9 +36,9 @@ async def test_accepted_and_rejected_requests_with_status_error_and_masked_heade
         ("POST", "/v1/videos", 400),
         ("GET", "/v1/videos/nope", 401),
     ]
-    assert rows[0]["error"] is None and rows[0]["body"] == SORA
+    assert rows[0]["error"] is None and rows[0]["body"] == CREATE
     assert rows[1]["error"] == bad.json()["error"]["message"]
-    assert rows[1]["body"]["seconds"] == 7
+    assert rows[1]["body"]["seconds"] == 16
     assert rows[2]["error"] == anon.json()["error"]["message"]
     # Secrets are never shown in full.
     assert KEY not in str(rows) and "wrong-key-123456" not in str(rows)
@@ -51,9 +52,11 @@ async def test_accepted_and_rejected_requests_with_status_error_and_masked_heade
         await client.get("/_vidmock/requests", params={"method": "post", "path": "/v1/vid*", "surface": "gateway"})
     ).json()
     assert [x["status"] for x in posts["requests"]] == [200, 400]
-    upstream = (await client.get("/_vidmock/requests", params={"surface": "openai"})).json()["requests"]
-    assert [(x["method"], x["path"], x["status"]) for x in upstream] == [("POST", "/v1/videos", 200)]
-    assert upstream[0]["body"]["model"] == "sora-2"
+    upstream = (await client.get("/_vidmock/requests", params={"surface": "bytedance"})).json()["requests"]
+    assert [(x["method"], x["path"], x["status"]) for x in upstream] == [
+        ("POST", "/api/v3/contents/generations/tasks", 200)
+    ]
+    assert upstream[0]["body"]["model"] == "dreamina-seedance-2-0-260128"
 
 
 async def test_filters_are_checked_and_reset_clears(client: httpx.AsyncClient) -> None:
@@ -85,14 +88,20 @@ async def test_the_journal_is_bounded() -> None:
 
 
 async def test_inspector_lists_requests_with_rejected_ones_and_folds_polls(client: httpx.AsyncClient) -> None:
-    vid = (await client.post("/v1/videos", json=SORA, headers=AUTH)).json()["id"]
+    vid = (await client.post("/v1/videos", json=CREATE, headers=AUTH)).json()["id"]
     for _ in range(18):
         await client.get(f"/v1/videos/{vid}", headers=AUTH)
-    await client.post("/v1/videos", json={**SORA, "seconds": 7}, headers=AUTH)
+    await client.post("/v1/videos", json={**CREATE, "seconds": 16}, headers=AUTH)
     page = (await client.get("/_vidmock/ui")).text
     assert '<table id="requests"' in page
-    assert page.count(f"<code>/v1/videos/{vid}</code>") == 1 and "×18" in page  # 18 polls, one row
-    assert '<tr class="request rejected">' in page
+    poll = f"<code>GET /v1/videos/{vid}</code>"
+    assert page.count(poll) == 1 and '<tr class="request repeated" data-count="18">' in page  # 18 polls, one row
+    assert f'{poll} <span class="repeat" title="the same request 18 times">× 18 over 0 s</span>' in page
+    rejected = (
+        '<code>POST /v1/videos</code><div class="error">duration 16s exceeds the maximum supported duration '
+        'of 15s for model seedance-2-0</div></td><td><span class="http bad">400</span>'
+    )
+    assert rejected in page
 
 
 def test_verification_api_counts_and_lists_near_misses() -> None:
@@ -132,16 +141,16 @@ import pytest
 
 def test_rejected_create_is_visible(vidmock):
     with vidmock.client() as c:
-        assert c.post("/v1/videos", json={"model": "openai/sora-2", "prompt": "x", "seconds": 7}).status_code == 400
-        assert c.post("/v1/videos", json={"model": "openai/sora-2", "prompt": "x", "seconds": 4}).status_code == 200
+        assert c.post("/v1/videos", json={"model": "bytedance/seedance-2-0", "prompt": "x", "seconds": 16}).status_code == 400
+        assert c.post("/v1/videos", json={"model": "bytedance/seedance-2-0", "prompt": "x", "seconds": 4}).status_code == 200
     assert vidmock.requests.count(method="POST", path="/v1/videos") == 2
-    assert vidmock.requests.count(method="POST", path="/v1/videos", json={"seconds": 7}, status=400) == 1
-    vidmock.verify(method="POST", path="/v1/videos", surface="openai", times=1)
+    assert vidmock.requests.count(method="POST", path="/v1/videos", json={"seconds": 16}, status=400) == 1
+    vidmock.verify(method="POST", path="/api/v3/contents/generations/tasks", surface="bytedance", times=1)
 
 def test_reset_between_tests_and_a_readable_failure(vidmock):
     assert vidmock.requests.all() == []
     with vidmock.client() as c:
-        c.post("/v1/videos", json={"model": "openai/sora-2", "prompt": "x", "seconds": 8})
+        c.post("/v1/videos", json={"model": "bytedance/seedance-2-0", "prompt": "x", "seconds": 8})
     vidmock.verify(method="POST", path="/v1/videos", json={"seconds": 4})
 """
     )
