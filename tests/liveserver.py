@@ -36,6 +36,7 @@ class LiveServer:
             stdout=out,
             stderr=out,
         )
+        out.close()  # the child holds its own copy; ours would be an unclosed-file ResourceWarning
         deadline = time.monotonic() + 30
         while True:
             try:
