@@ -89,7 +89,7 @@ RUNWAY: Surface = {  # runwayml 5.24.0, the whole client (changes-2026-12.md §4
     "image_to_video.create": Served("POST", "/v1/image_to_video"),
     "video_to_video.create": Served("POST", "/v1/video_to_video"),
     "video_upscale.create": Served("POST", "/v1/video_upscale"),
-    "video_to_hdr.create": "declined: not yet emulated (POST /v1/video_to_hdr, changes-2026-12.md §4.4)",
+    "video_to_hdr.create": Served("POST", "/v1/video_to_hdr"),  # changes-2026-12.md §4.4
     "tasks.retrieve": Served("GET", "/v1/tasks/t1"),
     "tasks.delete": Served("DELETE", "/v1/tasks/t1"),
     "generate.video.create": "declined: the router endpoint (/v1/generate/video) picks a model for the caller; "
