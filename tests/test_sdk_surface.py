@@ -175,8 +175,8 @@ LUMA: Surface = {  # lumaai 1.21.0, the whole client (changes-2026-12.md §4.5)
     "generations.audio": Served("POST", f"{LUMA_PREFIX}/g1/audio"),
     "generations.concepts.list": Served("GET", f"{LUMA_PREFIX}/concepts/list"),
     "ping.check": Served("GET", "/dream-machine/v1/ping"),
-    "generations.video.modify": "declined: not yet emulated (POST …/generations/video/modify, §4.5)",
-    "generations.video.reframe": "declined: not yet emulated (POST …/generations/video/reframe, §4.5)",
+    "generations.video.modify": Served("POST", f"{LUMA_PREFIX}/video/modify"),  # §4.5
+    "generations.video.reframe": Served("POST", f"{LUMA_PREFIX}/video/reframe"),  # §4.5
     "generations.image.create": NOT_VIDEO,
     "generations.image.reframe": NOT_VIDEO,
     "credits.get": ACCOUNT,
