@@ -78,10 +78,10 @@ OPENAI: Surface = {  # openai 3.63.0 client.videos (changes-2026-12.md §4.1)
     "videos.delete": Served("DELETE", "/v1/videos/video_1"),
     "videos.download_content": Served("GET", "/v1/videos/video_1/content"),
     "videos.remix": Served("POST", "/v1/videos/video_1/remix"),
-    "videos.edit": "declined: not yet emulated (POST /videos/edits, changes-2026-12.md §4.1; the API shut down 2026-09-24)",
-    "videos.extend": "declined: not yet emulated (POST /videos/extensions, §4.1; the API shut down 2026-09-24)",
-    "videos.create_character": "declined: not yet emulated (POST /videos/characters, §4.1)",
-    "videos.get_character": "declined: not yet emulated (GET /videos/characters/{id}, §4.1)",
+    "videos.edit": Served("POST", "/v1/videos/edits"),  # §4.1
+    "videos.extend": Served("POST", "/v1/videos/extensions"),
+    "videos.create_character": Served("POST", "/v1/videos/characters"),
+    "videos.get_character": Served("GET", "/v1/videos/characters/char_1"),
 }
 
 RUNWAY: Surface = {  # runwayml 5.24.0, the whole client (changes-2026-12.md §4.4)

@@ -11,12 +11,15 @@ takes the poll faults and content downloads the content faults, rendered in Open
 guide's 16/20 s durations and sora-2-pro 1080p sizes (§1.2); validation is strict by default.
 
 Project webhooks (§1.6) and the ``/dashboard/webhooks`` routes that register them: ``webhooks``.
+Edits, extensions and characters (changes-2026-12.md §4.1): ``edits``. ``ctx.config.openai_shutdown``
+makes the emulator answer as the API after its 2026-09-24 shutdown (``shutdown``; unverified).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,7 +34,17 @@ from ..base import EmulatorContext
 from ..callbacks import CallbackDispatcher
 from ..faults import truncated
 from ..kit import BadBody, Emulator, ProviderError
-from . import assets, moderations, webhooks
+from . import assets, moderations, shutdown, webhooks
+from .edits import (
+    CHARACTER_KIND,
+    UPLOADED_SOURCE,
+    Character,
+    SourceRef,
+    character_not_found,
+    parse_character,
+    parse_edit,
+    parse_extension,
+)
 from .errors import MISSING_KEY, OpenAIError, fault_error, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
 
@@ -57,10 +70,21 @@ class OpenAIEmulator(Emulator):
     def __init__(self, ctx: EmulatorContext) -> None:
         super().__init__(ctx)
         self.extended = bool(getattr(ctx.config, "openai_extended", False))
+        self.shut_down = bool(getattr(ctx.config, "openai_shutdown", False))  # changes-2026-12.md §4.1
         self.dispatcher = webhooks.build_dispatcher(ctx)  # project webhooks (§1.6), see ``webhooks``
 
     def routes(self) -> list[BaseRoute]:
+        if self.shut_down:
+            return [
+                *shutdown.routes(self.route_not_found, self.read_parts),
+                *webhooks.dashboard_routes(self.ctx, self.dispatcher),
+                *moderations.moderation_routes(self.ctx),  # moderations outlived the Videos API
+            ]
         return [
+            Route("/v1/videos/edits", self.edit, methods=["POST"]),  # changes-2026-12.md §4.1 (edits.py)
+            Route("/v1/videos/extensions", self.extend, methods=["POST"]),
+            Route("/v1/videos/characters", self.create_character, methods=["POST"]),
+            Route("/v1/videos/characters/{character_id}", self.get_character, methods=["GET"]),
             Route("/v1/videos", self.create, methods=["POST"]),
             Route("/v1/videos", self.list_videos, methods=["GET"]),
             Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
@@ -276,6 +300,75 @@ class OpenAIEmulator(Emulator):
             request, source.model, prompt, source.seconds, source.size, remixed_from_video_id=source.id
         )
         return JSONResponse(video.render(self.ctx.clock.now()))
+
+    async def edit(self, request: Request) -> Response:
+        _authenticate(request)
+        params = parse_edit(*await self.read_parts(request))
+        model, seconds, size = self.source_of(params.source)
+        return await self.derived(request, model, params.prompt, seconds, size)
+
+    async def extend(self, request: Request) -> Response:
+        _authenticate(request)
+        params = parse_extension(*await self.read_parts(request))
+        model, seconds, size = self.source_of(params.source)
+        total = str(int(seconds) + int(params.seconds or 0))  # the source plus the new segment (chosen)
+        return await self.derived(request, model, params.prompt, total, size)
+
+    async def derived(self, request: Request, model: str, prompt: str, seconds: str, size: str) -> Response:
+        faulted = await self.submit_fault(request, scenario_prompt(prompt, self.ctx.scenarios.catalogue))
+        if faulted is not None:
+            return faulted
+        video = self.new_video(request, model, prompt, seconds, size)
+        return JSONResponse(video.render(self.ctx.clock.now()))
+
+    def source_of(self, source: SourceRef) -> tuple[str, str, str]:
+        """(model, seconds, size) of an edit's or extension's source: a completed video, or an upload."""
+        if source.video_id is None:
+            return UPLOADED_SOURCE
+        video = self.load(source.video_id)
+        status = video.status(self.ctx.clock.now())
+        if status != "completed":
+            raise OpenAIError(
+                400,
+                f"Video '{video.id}' cannot be used as a source while its status is '{status}'. "
+                "Only completed videos can be edited or extended.",
+                param="video",
+            )
+        return video.model, video.seconds, video.size
+
+    async def create_character(self, request: Request) -> Response:
+        _authenticate(request)
+        name, data = parse_character(*await self.read_parts(request))
+        ctx = self.ctx
+        character = Character(
+            id="char_" + ctx.ids.new("openai.character", 32, "0123456789abcdef"),
+            name=name,
+            created_at=ctx.clock.now(),
+            video_bytes=len(data),
+        )
+        ctx.store.put(CHARACTER_KIND, character.id, character.to_doc())
+        return JSONResponse(character.render())
+
+    async def get_character(self, request: Request) -> Response:
+        _authenticate(request)
+        character_id = request.path_params["character_id"]
+        doc = self.ctx.store.get(CHARACTER_KIND, character_id)
+        if doc is None:
+            raise character_not_found(character_id)
+        return JSONResponse(Character.from_doc(doc).render())
+
+    async def read_parts(self, request: Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+        """(fields, files by name as (mime, bytes)) from a multipart, form or JSON body."""
+        content_type = request.headers.get("content-type", "").lower()
+        if content_type.startswith("multipart/form-data"):
+            form = await self.form(request)  # a BadBody is rendered by the kit (``unreadable``)
+            return dict(form.fields), {part.name: (part.content_type, part.data) for part in form.files}
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return dict(parse_qsl((await request.body()).decode("utf-8", "replace"))), {}
+        value = await self.json_body(request)
+        if not isinstance(value, dict):
+            raise OpenAIError(400, "Invalid type for body: expected an object.", code="invalid_type")
+        return value, {}
 
     async def read_body(self, request: Request) -> tuple[Body, ProviderError | None]:
         """((fields, input_reference files as (mime, bytes)), None) from a JSON or multipart body, or
