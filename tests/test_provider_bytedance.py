@@ -796,7 +796,7 @@ async def test_official_ark_sdk_drafts(media: MediaCache) -> None:
     await ctx.clock.advance(300)
     got = await tasks.get(task_id=draft.id)
     assert got.status == "succeeded" and got.draft is True and got.resolution == "480p"
-    final = await tasks.create(model=S25, content=[draft_item(draft.id)])  # type: ignore[list-item]
+    final = await tasks.create(model=S25, content=[draft_item(draft.id)])
     await ctx.clock.advance(300)
     done = await tasks.get(task_id=final.id)
     assert done.status == "succeeded" and done.draft_task_id == draft.id and done.resolution == "720p"

@@ -781,6 +781,7 @@ async def test_reframe_sizes_and_bounds(luma: httpx.AsyncClient, ctx: EmulatorCo
     generation = r.json()
     assert generation["request"]["aspect_ratio"] == "9:16" and generation["request"]["x_end"] == 720
     doc = ctx.store.get("luma.generation", generation["id"])
+    assert doc is not None
     assert (doc["width"], doc["height"], doc["seconds"]) == (720, 1280, 5)
     await ctx.clock.advance(60)
     assert (await luma.get(f"{GEN}/{generation['id']}")).json()["state"] == "completed"
@@ -892,5 +893,5 @@ async def test_official_sdk_modify_and_reframe(server: Any) -> None:
                 generation_type="modify_video",
                 media={"url": SOURCE},
                 mode="flex_9",
-                model="ray-2",  # type: ignore[arg-type]
+                model="ray-2",
             )

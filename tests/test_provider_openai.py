@@ -714,4 +714,4 @@ async def test_official_sdk_edits_extensions_characters(env: Env) -> None:
         done = await client.videos.retrieve(extended.id)
         assert done.status == "completed"
         with pytest.raises(openai.BadRequestError):
-            await client.videos.extend(prompt="x", seconds="24", video=MP4_UPLOAD)  # type: ignore[arg-type]
+            await client.videos.extend(prompt="x", seconds="24", video=MP4_UPLOAD)

@@ -771,6 +771,7 @@ async def test_new_text_to_video_models(
 ) -> None:
     tid = await create(rw, **body)
     doc = ctx.store.get(KIND, tid)
+    assert doc is not None
     assert (doc["width"], doc["height"], doc["duration"]) == expected
 
 
@@ -807,6 +808,7 @@ async def test_video_to_hdr(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None
         rw, "/v1/video_to_hdr", model="ruby", videoUri="https://cdn.example.com/sdr.mp4", outputFormat="hlg"
     )
     doc = ctx.store.get(KIND, tid)
+    assert doc is not None
     assert (doc["endpoint"], doc["duration"], doc["estimate"]) == ("video_to_hdr", 5, 100)  # 20 credits/s
     await ctx.clock.advance(120)
     done = await task(rw, tid)

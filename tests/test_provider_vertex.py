@@ -231,7 +231,7 @@ def test_google_genai_3x_sdk_in_vertex_mode(tmp_path: Path, api_version: str | N
             vertexai=True,
             project="p1",
             location="us-central1",
-            credentials=Credentials(token="vertex-token"),  # sent as a Bearer token, never refreshed
+            credentials=Credentials(token="vertex-token"),  # type: ignore[no-untyped-call]  # a Bearer token, never refreshed
             http_options=types.HttpOptions(base_url=server.base, api_version=api_version),
         )
         op = client.models.generate_videos(
