@@ -17,9 +17,7 @@ makes the emulator answer as the API after its 2026-09-24 shutdown (``shutdown``
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -34,7 +32,8 @@ from ..base import EmulatorContext
 from ..callbacks import CallbackDispatcher
 from ..faults import truncated
 from ..kit import BadBody, Emulator, ProviderError
-from . import assets, moderations, shutdown, webhooks
+from . import assets, bodies, moderations, shutdown, webhooks
+from .bodies import INVALID_JSON, Body
 from .edits import (
     CHARACTER_KIND,
     UPLOADED_SOURCE,
@@ -52,13 +51,6 @@ SERVICE = "openai"
 POLL_AFTER_MS = 10_000  # the guide recommends polling every 10–20 s (§1.7)
 LIST_DEFAULT_LIMIT = 20
 VARIANTS = ("video", "thumbnail", "spritesheet")
-Body = tuple[dict[str, Any], list[tuple[str, bytes]]]
-INVALID_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you "
-    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-    "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
-    "this, please contact us through our help center at help.openai.com.)"
-)
 
 
 class OpenAIEmulator(Emulator):
@@ -358,58 +350,10 @@ class OpenAIEmulator(Emulator):
         return JSONResponse(Character.from_doc(doc).render())
 
     async def read_parts(self, request: Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-        """(fields, files by name as (mime, bytes)) from a multipart, form or JSON body."""
-        content_type = request.headers.get("content-type", "").lower()
-        if content_type.startswith("multipart/form-data"):
-            form = await self.form(request)  # a BadBody is rendered by the kit (``unreadable``)
-            return dict(form.fields), {part.name: (part.content_type, part.data) for part in form.files}
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return dict(parse_qsl((await request.body()).decode("utf-8", "replace"))), {}
-        value = await self.json_body(request)
-        if not isinstance(value, dict):
-            raise OpenAIError(400, "Invalid type for body: expected an object.", code="invalid_type")
-        return value, {}
+        return await bodies.read_parts(self, request)
 
     async def read_body(self, request: Request) -> tuple[Body, ProviderError | None]:
-        """((fields, input_reference files as (mime, bytes)), None) from a JSON or multipart body, or
-        (({}, []), the error) for one that does not read: returned, so a submit fault comes first."""
-        try:
-            return await self._read_body(request), None
-        except BadBody as problem:
-            return ({}, []), self.unreadable(request, problem)
-        except OpenAIError as err:
-            return ({}, []), err
-
-    async def _read_body(self, request: Request) -> Body:
-        content_type = request.headers.get("content-type", "")
-        if content_type.lower().startswith("multipart/form-data"):
-            form = await self.form(request)
-            fields: dict[str, Any] = {}
-            for name, value in form.fields:
-                if name == "input_reference":
-                    raise OpenAIError(
-                        400,
-                        "Invalid 'input_reference': expected a file upload.",
-                        param="input_reference",
-                        code="invalid_type",
-                    )
-                fields[name] = value
-            files: list[tuple[str, bytes]] = []
-            for part in form.files:
-                if part.name != "input_reference":
-                    raise OpenAIError(
-                        400, f"Unknown parameter: '{part.name}'.", param=part.name, code="unknown_parameter"
-                    )
-                files.append((part.content_type, part.data))
-            return fields, files
-        value = await self.json_body(request)
-        if not isinstance(value, dict):
-            raise OpenAIError(
-                400,
-                f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
-                code="invalid_type",
-            )
-        return value, []
+        return await bodies.read_body(self, request)
 
 
 def _authenticate(request: Request) -> None:
