@@ -709,3 +709,95 @@ async def test_official_ark_sdk(ctx: EmulatorContext) -> None:
     await tasks.delete(task_id=created.id)
     assert ctx.store.get(KIND, created.id) is None
     await http.aclose()
+
+
+# -- Seedance 2.5 draft mode, behind seedance_draft (changes-2026-12.md §4.6) ------------------------
+
+S25 = "doubao-seedance-2-5-260628"
+
+
+@pytest.fixture
+async def drafting(media: MediaCache) -> AsyncIterator[tuple[httpx.AsyncClient, EmulatorContext]]:
+    ctx = make_ctx(media, seedance_draft=True)
+    app = PLUGIN.build_emulator(ctx)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ark.test", headers=AUTH) as c:
+        yield c, ctx
+
+
+def draft_item(task_id: str) -> dict[str, Any]:
+    return {"type": "draft_task", "draft_task": {"id": task_id}}
+
+
+async def test_draft_then_final(drafting: tuple[httpx.AsyncClient, EmulatorContext]) -> None:
+    ark, ctx = drafting
+    draft = await create(ark, model=S25, prompt="waves", draft=True, duration=6, ratio="9:16", seed=7)
+    r = await ark.post(TASKS, json={"model": S25, "content": [draft_item(draft)], "resolution": "1080p"})
+    assert error_of(r)["message"].endswith(f"the draft task {draft} has not succeeded.")
+    await ctx.clock.advance(300)
+    got = (await ark.get(f"{TASKS}/{draft}")).json()
+    assert (got["status"], got["draft"], got["resolution"], got["duration"]) == ("succeeded", True, "480p", 6)
+    r = await ark.post(TASKS, json={"model": S25, "content": [draft_item(draft)], "resolution": "1080p"})
+    assert r.status_code == 200, r.text
+    final = r.json()["id"]
+    await ctx.clock.advance(300)
+    done = (await ark.get(f"{TASKS}/{final}")).json()
+    assert (done["status"], done["draft"], done["draft_task_id"]) == ("succeeded", False, draft)
+    assert (done["resolution"], done["ratio"], done["duration"], done["seed"]) == ("1080p", "9:16", 6, 7)
+
+
+@pytest.mark.parametrize(
+    "extra,param,detail",
+    [
+        ({"model": LITE, "draft": True}, "draft", "draft mode is not supported by this model"),
+        ({"model": S25, "draft": True, "resolution": "720p"}, "resolution", "a draft renders at 480p only"),
+        ({"model": S25, "draft": "yes"}, "draft", "expected a boolean"),
+    ],
+)
+async def test_draft_errors(
+    drafting: tuple[httpx.AsyncClient, EmulatorContext], extra: dict[str, Any], param: str, detail: str
+) -> None:
+    ark, _ = drafting
+    r = await ark.post(TASKS, json=body(**extra))
+    assert r.status_code == 400 and error_of(r)["param"] == param
+    assert error_of(r)["message"].endswith(f"is not valid: {detail}.")
+
+
+async def test_final_needs_a_draft_of_the_same_model(drafting: tuple[httpx.AsyncClient, EmulatorContext]) -> None:
+    ark, ctx = drafting
+    plain = await create(ark, model=S25, prompt="waves")
+    await ctx.clock.advance(300)
+    for content, fragment in (
+        ([draft_item(plain)], f"{plain} is not a draft task"),
+        ([draft_item("cgt-nope")], "cgt-nope is not a draft task"),
+        ([draft_item(plain), {"type": "text", "text": "x"}], "a draft_task item must be the only content item"),
+    ):
+        r = await ark.post(TASKS, json={"model": S25, "content": content})
+        assert r.status_code == 400 and error_of(r)["message"].endswith(fragment + "."), r.text
+    draft = await create(ark, model=S25, prompt="waves", draft=True)
+    await ctx.clock.advance(300)
+    r = await ark.post(TASKS, json={"model": "dreamina-seedance-2-5-260628", "content": [draft_item(draft)]})
+    assert error_of(r)["param"] == "model"
+
+
+async def test_without_the_option_drafts_are_refused(ark: httpx.AsyncClient) -> None:
+    r = await ark.post(TASKS, json=body(model=S25, draft=True))
+    assert error_of(r)["message"].endswith("draft mode is not supported by this model.")
+
+
+async def test_official_ark_sdk_drafts(media: MediaCache) -> None:
+    ark_runtime = pytest.importorskip("volcenginesdkarkruntime")
+    ctx = make_ctx(media, seedance_draft=True)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=PLUGIN.build_emulator(ctx)))
+    sdk = ark_runtime.AsyncArk(
+        api_key="ark-test-key", base_url="http://ark.test/api/v3", http_client=http, max_retries=0
+    )
+    tasks = sdk.content_generation.tasks
+    draft = await tasks.create(model=S25, content=[{"type": "text", "text": "a fox"}], draft=True)
+    await ctx.clock.advance(300)
+    got = await tasks.get(task_id=draft.id)
+    assert got.status == "succeeded" and got.draft is True and got.resolution == "480p"
+    final = await tasks.create(model=S25, content=[draft_item(draft.id)])
+    await ctx.clock.advance(300)
+    done = await tasks.get(task_id=final.id)
+    assert done.status == "succeeded" and done.draft_task_id == draft.id and done.resolution == "720p"
+    await http.aclose()

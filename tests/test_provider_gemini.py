@@ -300,29 +300,42 @@ def served(tmp_path: Path) -> Iterator[str]:
             proc.stdout.close()  # else a ResourceWarning (an error in this suite) when it is collected
 
 
-def test_google_genai_sdk_generates_polls_and_downloads(served: str) -> None:
-    genai = pytest.importorskip("google.genai")
-    from google.genai import types
-
-    if not hasattr(genai.models, "_GenerateVideosParameters_to_mldev"):
-        pytest.skip("google-genai 3.x sends generate_videos to Vertex only; Veo on the Gemini API needs the 2.x SDK")
-    client = genai.Client(api_key="k", http_options=types.HttpOptions(base_url=served, api_version="v1beta"))
-    op = client.models.generate_videos(
-        model="veo-3.1-fast-generate-preview",
-        source=types.GenerateVideosSource(prompt="a fox in snow"),
-        config=types.GenerateVideosConfig(duration_seconds=4, aspect_ratio="9:16"),
-    )
-    assert op.name and op.name.startswith("models/veo-3.1-fast-generate-preview/operations/") and not op.done
+def test_the_2x_sdk_wire_generates_polls_and_downloads(served: str) -> None:
+    """What google-genai 2.x sends for Veo on the Gemini API, as raw HTTP: the 3.x SDK refuses
+    generate_videos in this mode (changes-2026-12.md §4.3) and one venv holds one google-genai, so the
+    2.x wire is replayed here rather than driven through a second SDK install."""
+    http = httpx.Client(base_url=served, headers={"x-goog-api-key": "k"}, timeout=10)
+    body = {"instances": [{"prompt": "a fox in snow"}], "parameters": {"durationSeconds": 4, "aspectRatio": "9:16"}}
+    op = http.post("/v1beta/models/veo-3.1-fast-generate-preview:predictLongRunning", json=body).json()
+    assert op["name"].startswith("models/veo-3.1-fast-generate-preview/operations/") and "done" not in op
     polls = 0
-    while not op.done:
+    while not op.get("done"):
         httpx.post(f"{served}/_vidmock/clock/advance", json={"seconds": 10}, timeout=10)  # the SDK's 10 s cadence
-        op = client.operations.get(op)
+        op = http.get(f"/v1beta/{op['name']}").json()
         polls += 1
-    assert polls == 5 and op.error is None and op.response is not None  # 45 s for the fast model
-    generated = op.response.generated_videos
-    assert generated and generated[0].video is not None and generated[0].video.uri
-    data = client.files.download(file=generated[0])
-    assert data[4:8] == b"ftyp" and generated[0].video.video_bytes == data
+    assert polls == 5 and "error" not in op  # 45 s for the fast model
+    samples = op["response"]["generateVideoResponse"]["generatedSamples"]
+    uri = samples[0]["video"]["uri"]
+    assert uri.startswith(served)
+    data = http.get(uri).content
+    assert data[4:8] == b"ftyp"
     calls = httpx.get(f"{served}/_vidmock/calls", timeout=10).json()["calls"]
     assert [c["method"] for c in calls] == ["POST"] + ["GET"] * (polls + 1)
     assert all(c["headers"].get("x-goog-api-key") and c["status"] == 200 for c in calls)
+    http.close()
+
+
+def test_google_genai_3x_refuses_veo_on_the_gemini_api() -> None:
+    """Why the test above is raw HTTP: the 3.x SDK fails before sending anything (§4.3)."""
+    genai = pytest.importorskip("google.genai")
+    from google.genai import types
+
+    if hasattr(genai.models, "_GenerateVideosParameters_to_mldev"):
+        pytest.skip("google-genai 2.x still drives Veo on the Gemini API")
+    client = genai.Client(
+        api_key="k", http_options=types.HttpOptions(base_url="http://127.0.0.1:9", api_version="v1beta")
+    )
+    with pytest.raises(ValueError, match="only supported in"):
+        client.models.generate_videos(
+            model="veo-3.1-fast-generate-preview", source=types.GenerateVideosSource(prompt="x")
+        )

@@ -750,3 +750,148 @@ async def test_client_reads_failure_reason() -> None:
         "failed",
         {"message": "Frame moderation failed", "details": {"failure_reason": "Frame moderation failed"}},
     )
+
+
+# -- video modify and reframe (changes-2026-12.md §4.5) ----------------------------------------------
+
+SOURCE = "https://cdn.example/source.mp4"
+
+
+@pytest.mark.parametrize("mode", ["adhere_1", "adhere_3", "flex_2", "reimagine_1", "reimagine_3"])
+async def test_modify_every_mode_family(luma: httpx.AsyncClient, ctx: EmulatorContext, mode: str) -> None:
+    body = {"generation_type": "modify_video", "model": "ray-2", "mode": mode, "media": {"url": SOURCE}}
+    r = await luma.post(f"{GEN}/video/modify", json={**body, "prompt": "make it winter"})
+    assert r.status_code == 201, r.text
+    generation = r.json()
+    assert generation["state"] == "queued" and generation["request"]["mode"] == mode
+    await ctx.clock.advance(90)
+    done = (await luma.get(f"{GEN}/{generation['id']}")).json()
+    assert done["state"] == "completed" and done["assets"]["video"].endswith(f"{generation['id']}.mp4")
+
+
+async def test_reframe_sizes_and_bounds(luma: httpx.AsyncClient, ctx: EmulatorContext) -> None:
+    body = {
+        "generation_type": "reframe_video",
+        "model": "ray-flash-2",
+        "aspect_ratio": "9:16",
+        "media": {"url": SOURCE},
+    }
+    r = await luma.post(f"{GEN}/video/reframe", json={**body, "x_start": 0, "x_end": 720, "grid_position_x": 2})
+    assert r.status_code == 201, r.text
+    generation = r.json()
+    assert generation["request"]["aspect_ratio"] == "9:16" and generation["request"]["x_end"] == 720
+    doc = ctx.store.get("luma.generation", generation["id"])
+    assert doc is not None
+    assert (doc["width"], doc["height"], doc["seconds"]) == (720, 1280, 5)
+    await ctx.clock.advance(60)
+    assert (await luma.get(f"{GEN}/{generation['id']}")).json()["state"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "path,body,status,detail",
+    [
+        ("modify", {"generation_type": "modify_video", "model": "ray-2", "media": {"url": SOURCE}}, 422, "mode"),
+        (
+            "modify",
+            {"generation_type": "modify_video", "model": "ray-2", "mode": "flex_4", "media": {"url": SOURCE}},
+            422,
+            "mode",
+        ),
+        (
+            "modify",
+            {"generation_type": "modify_video", "model": "ray-1-6", "mode": "flex_1", "media": {"url": SOURCE}},
+            422,
+            "model",
+        ),
+        (
+            "modify",
+            {"generation_type": "video", "model": "ray-2", "mode": "flex_1", "media": {"url": SOURCE}},
+            422,
+            "generation_type",
+        ),
+        ("modify", {"generation_type": "modify_video", "model": "ray-2", "mode": "flex_1", "media": {}}, 422, "url"),
+        (
+            "modify",
+            {
+                "generation_type": "modify_video",
+                "model": "ray-2",
+                "mode": "flex_1",
+                "media": {"url": "data:video/mp4;base64,AA"},
+            },
+            400,
+            "Invalid media url: expected an http(s) URL",
+        ),
+        (
+            "reframe",
+            {"generation_type": "reframe_video", "model": "ray-2", "media": {"url": SOURCE}},
+            422,
+            "aspect_ratio",
+        ),
+        (
+            "reframe",
+            {"generation_type": "reframe_video", "model": "ray-2", "aspect_ratio": "2:1", "media": {"url": SOURCE}},
+            422,
+            "aspect_ratio",
+        ),
+        (
+            "reframe",
+            {
+                "generation_type": "reframe_video",
+                "model": "ray-2",
+                "aspect_ratio": "1:1",
+                "media": {"url": SOURCE},
+                "x_start": "0",
+            },
+            422,
+            "x_start",
+        ),
+        (
+            "reframe",
+            {
+                "generation_type": "reframe_video",
+                "model": "ray-2",
+                "aspect_ratio": "1:1",
+                "media": {"url": SOURCE},
+                "y_start": 9,
+                "y_end": 9,
+            },
+            400,
+            "y_start must be less than y_end",
+        ),
+    ],
+)
+async def test_modify_and_reframe_validation(
+    luma: httpx.AsyncClient, path: str, body: dict[str, Any], status: int, detail: str
+) -> None:
+    r = await luma.post(f"{GEN}/video/{path}", json=body)
+    assert r.status_code == status, r.text
+    if status == 400:
+        assert r.json() == {"detail": detail}
+    else:
+        assert detail in {str(part) for issue in r.json()["detail"] for part in issue["loc"]}
+
+
+async def test_official_sdk_modify_and_reframe(server: Any) -> None:
+    lumaai = pytest.importorskip("lumaai")
+    runtime = server.state.vidmock
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server)) as http:
+        client = lumaai.AsyncLumaAI(auth_token="luma-sdk-key", base_url=f"{BASE}{V1}", http_client=http, max_retries=0)
+        modified = await client.generations.video.modify(
+            generation_type="modify_video", media={"url": SOURCE}, mode="reimagine_2", model="ray-2", prompt="in snow"
+        )
+        reframed = await client.generations.video.reframe(
+            generation_type="reframe_video", media={"url": SOURCE}, aspect_ratio="21:9", model="ray-flash-2"
+        )
+        assert modified.state == reframed.state == "queued" and modified.id != reframed.id
+        await runtime.advance(90)
+        for created in (modified, reframed):
+            done = await client.generations.get(created.id)
+            assert done.state == "completed" and done.assets is not None and done.assets.video
+            assert (await http.get(done.assets.video)).content[4:8] == b"ftyp"
+        with pytest.raises(lumaai.UnprocessableEntityError):
+            await client.generations.video.modify(
+                generation_type="modify_video",
+                media={"url": SOURCE},
+                mode="flex_9",
+                model="ray-2",
+            )

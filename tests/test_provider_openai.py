@@ -595,3 +595,123 @@ async def test_official_sdk(env: Env) -> None:
         bad = openai.AsyncOpenAI(base_url="http://test/v1", api_key=" ", http_client=http, max_retries=0)
         with pytest.raises(openai.AuthenticationError):
             await bad.videos.retrieve(second.id)
+
+
+# -- edits, extensions, characters; sizes and snapshots; the shutdown (changes-2026-12.md §4.1) --------
+
+MP4_UPLOAD = ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(32), "video/mp4")
+
+
+async def test_edit_and_extend_a_completed_video_by_id(env: Env) -> None:
+    source = await create(env, seconds="8", size="1280x720")
+    r = await env.http.post("/v1/videos/edits", json={"prompt": "bluer", "video": {"id": source["id"]}}, headers=AUTH)
+    assert error_of(r, 400)["message"] == (
+        f"Video '{source['id']}' cannot be used as a source while its status is 'queued'. "
+        "Only completed videos can be edited or extended."
+    )
+    await env.clock.advance(200)
+    r = await env.http.post("/v1/videos/edits", json={"prompt": "bluer", "video": {"id": source["id"]}}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    assert (edited["status"], edited["seconds"], edited["size"], edited["model"]) == (
+        "queued",
+        "8",
+        "1280x720",
+        "sora-2",
+    )
+    r = await env.http.post(
+        "/v1/videos/extensions", data={"prompt": "and then", "seconds": "4", "video[id]": source["id"]}, headers=AUTH
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["seconds"] == "12"  # the source's 8 s and the new 4 s segment
+
+
+@pytest.mark.parametrize(
+    "path,body,status,message",
+    [
+        ("extensions", {"prompt": "x", "video": {"id": "video_1"}}, 400, "Missing required parameter: 'seconds'."),
+        (
+            "extensions",
+            {"prompt": "x", "seconds": "24", "video": {"id": "video_1"}},
+            400,
+            "Invalid value: '24'. Supported values are: '4', '8', '12', '16', and '20'.",
+        ),
+        ("edits", {"prompt": "x"}, 400, "Missing required parameter: 'video'."),
+        ("edits", {"video": {"id": "video_1"}}, 400, "Missing required parameter: 'prompt'."),
+        ("edits", {"prompt": "x", "video": {"id": "video_nope"}}, 404, "Video with id 'video_nope' not found."),
+        ("edits", {"prompt": "x", "video": {"id": "v"}, "model": "sora-2"}, 400, "Unknown parameter: 'model'."),
+        ("characters", {"video": "x"}, 400, "Missing required parameter: 'name'."),
+        ("characters", {"name": "Bob"}, 400, "Missing required parameter: 'video'."),
+    ],
+)
+async def test_edit_extension_and_character_errors(
+    env: Env, path: str, body: dict[str, Any], status: int, message: str
+) -> None:
+    r = await env.http.post(f"/v1/videos/{path}", json=body, headers=AUTH)
+    assert error_of(r, status)["message"] == message
+
+
+async def test_a_character_is_kept(env: Env) -> None:
+    r = await env.http.post(
+        "/v1/videos/characters", data={"name": "Bob"}, files={"video": ("b.png", PNG, "image/png")}, headers=AUTH
+    )
+    assert error_of(r, 400)["message"].startswith("Invalid file format for 'video': 'image/png'.")
+    r = await env.http.post("/v1/videos/characters", data={"name": "Bob"}, files={"video": MP4_UPLOAD}, headers=AUTH)
+    character = r.json()
+    assert character["id"].startswith("char_") and character["name"] == "Bob"
+    again = await env.http.get(f"/v1/videos/characters/{character['id']}", headers=AUTH)
+    assert again.json() == character
+    missing = await env.http.get("/v1/videos/characters/char_0", headers=AUTH)
+    assert error_of(missing, 404)["message"] == "Character with id 'char_0' not found."
+
+
+async def test_snapshot_ids_and_pro_1080p_sizes(media: MediaCache) -> None:
+    async with env_for(media, openai_extended=True) as e:
+        for model, size in (
+            ("sora-2-pro", "1920x1080"),
+            ("sora-2-pro", "1080x1920"),
+            ("sora-2-2025-12-08", "1280x720"),
+        ):
+            video = await create(e, model=model, size=size, seconds="20")
+            assert (video["model"], video["size"], video["seconds"]) == (model, size, "20")
+        r = await e.http.post("/v1/videos", json={"prompt": "x", "model": "sora-2", "size": "1920x1080"}, headers=AUTH)
+        assert error_of(r, 400)["param"] == "size"  # 1080p is sora-2-pro's
+
+
+async def test_after_the_shutdown(media: MediaCache) -> None:
+    async with env_for(media, openai_shutdown=True) as e:
+        r = await e.http.post("/v1/videos", json={"prompt": "x", "model": "sora-2-pro"}, headers=AUTH)
+        assert error_of(r, 404) == {
+            "message": "The model `sora-2-pro` does not exist or you do not have access to it.",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "model_not_found",
+        }
+        r = await e.http.post(
+            "/v1/videos", data={"prompt": "x"}, files={"input_reference": ("r.png", PNG, "image/png")}, headers=AUTH
+        )
+        assert error_of(r, 404)["message"] == "The model `sora-2` does not exist or you do not have access to it."
+        for method, path in (("GET", "/v1/videos"), ("GET", "/v1/videos/video_1"), ("POST", "/v1/videos/edits")):
+            r = await e.http.request(method, path, headers=AUTH)
+            assert error_of(r, 404)["message"] == f"Invalid URL ({method} {path})"
+        assert (await e.http.post("/v1/moderations", json={"input": "hi"}, headers=AUTH)).status_code == 200
+
+
+async def test_official_sdk_edits_extensions_characters(env: Env) -> None:
+    openai = pytest.importorskip("openai")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=env.app)) as http:
+        client = openai.AsyncOpenAI(base_url="http://test/v1", api_key="x", http_client=http, max_retries=0)
+        with pytest.warns(DeprecationWarning, match="shut down on September 24, 2026"):
+            edited = await client.videos.edit(prompt="bluer", video=MP4_UPLOAD)
+        assert edited.status == "queued" and edited.seconds == "8" and edited.size == "1280x720"
+        extended = await client.videos.extend(prompt="and then", seconds="16", video=MP4_UPLOAD)
+        assert extended.seconds == "24"
+        character = await client.videos.create_character(name="Bob", video=MP4_UPLOAD)
+        assert character.id and character.name == "Bob"
+        fetched = await client.videos.get_character(character.id)
+        assert (fetched.id, fetched.name, fetched.created_at) == (character.id, "Bob", character.created_at)
+        await env.clock.advance(600)
+        done = await client.videos.retrieve(extended.id)
+        assert done.status == "completed"
+        with pytest.raises(openai.BadRequestError):
+            await client.videos.extend(prompt="x", seconds="24", video=MP4_UPLOAD)

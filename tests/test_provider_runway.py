@@ -737,3 +737,112 @@ async def test_client_submit_errors(reply: httpx.Response, status: int, message:
         with pytest.raises(UpstreamError) as err:
             await PLUGIN.build_client(ServerConfig()).submit(http, submit_ctx())
     assert (err.value.status, err.value.message) == (status, message)
+
+
+# -- the models and endpoint of late 2026 (changes-2026-12.md §4.4), through runwayml 5.24 -----------
+
+NEW_T2V: list[tuple[dict[str, Any], tuple[int, int, int]]] = [
+    ({"model": "kling3.0_standard", "ratio": "960:960", "duration": 10}, (960, 960, 10)),
+    ({"model": "kling3.0_pro", "ratio": "1920:1080", "promptText": "x", "cfgScale": 0.7}, (1920, 1080, 5)),
+    ({"model": "kling3.0_4k", "ratio": "2880:2880", "audio": True}, (2880, 2880, 5)),
+    (
+        {"model": "klingO3_standard", "ratio": "720:1280", "providerSettings": {"shotType": "intelligence"}},
+        (720, 1280, 5),
+    ),
+    ({"model": "klingO3_pro", "ratio": "1440:1440"}, (1440, 1440, 5)),
+    ({"model": "klingO3_4k", "ratio": "3840:2160"}, (3840, 2160, 5)),
+    ({"model": "kling_4", "promptText": "x", "ratio": "auto_1080p"}, (1920, 1080, 5)),
+    ({"model": "kling2.5_turbo_pro", "promptText": "x", "duration": 10}, (1280, 720, 10)),
+    ({"model": "wan3", "promptText": "x", "ratio": "832:480"}, (832, 480, 5)),
+    ({"model": "wan3_prime", "promptText": "x", "ratio": "auto_480p"}, (854, 480, 5)),
+    ({"model": "hailuo3", "promptText": "x", "ratio": "9:16", "resolution": "2K"}, (720, 1280, 6)),
+    ({"model": "h3_max", "promptText": "x", "resolution": "480p", "promptExpansionMode": "disabled"}, (854, 480, 6)),
+    ({"model": "grok_imagine_1_5", "promptText": "x", "ratio": "1:1", "duration": 15}, (960, 960, 15)),
+    ({"model": "grok_imagine_1_5_lite", "promptText": "x", "ratio": "1904:1072"}, (1904, 1072, 6)),
+    ({"model": "gemini_omni_flash_1.1", "promptText": "x", "duration": "auto"}, (1280, 720, 5)),
+    ({"model": "seedance2_5", "promptText": "x", "ratio": "1080:1920", "outputFormat": "mov"}, (1080, 1920, 5)),
+    ({"model": "seedance2_5", "promptText": "x", "draft": True}, (854, 480, 5)),
+]
+
+
+@pytest.mark.parametrize("body,expected", NEW_T2V, ids=[f"{b['model']}-{i}" for i, (b, _) in enumerate(NEW_T2V)])
+async def test_new_text_to_video_models(
+    rw: httpx.AsyncClient, ctx: EmulatorContext, body: dict[str, Any], expected: tuple[int, int, int]
+) -> None:
+    tid = await create(rw, **body)
+    doc = ctx.store.get(KIND, tid)
+    assert doc is not None
+    assert (doc["width"], doc["height"], doc["duration"]) == expected
+
+
+@pytest.mark.parametrize(
+    "body,path,code",
+    [
+        ({"model": "kling3.0_pro", "promptText": "x"}, ["ratio"], "invalid_value"),  # ratio is required
+        ({"model": "kling3.0_pro", "ratio": "1280:720"}, ["ratio"], "invalid_value"),
+        ({"model": "kling3.0_standard", "ratio": "960:960", "cfgScale": 2}, ["cfgScale"], "too_big"),
+        ({"model": "klingO3_pro", "ratio": "1440:1440", "cfgScale": 0.5}, [], "unrecognized_keys"),
+        ({"model": "kling2.5_turbo_pro", "promptText": "x", "duration": 7}, ["duration"], "invalid_value"),
+        ({"model": "wan3", "ratio": "1280:720"}, ["promptText"], "invalid_type"),
+        ({"model": "hailuo3", "promptText": "x", "resolution": "1080p"}, ["resolution"], "invalid_value"),
+        (
+            {"model": "h3_max", "promptText": "x", "promptExpansionMode": "max"},
+            ["promptExpansionMode"],
+            "invalid_value",
+        ),
+        ({"model": "seedance2_5", "draft": True, "outputFormat": "mov"}, ["outputFormat"], "custom"),
+        ({"model": "seedance2_5", "outputFormat": "hdr10"}, ["outputFormat"], "invalid_value"),
+        ({"model": "gemini_omni_flash_1.1", "promptText": "x", "duration": 11}, ["duration"], "too_big"),
+    ],
+)
+async def test_new_models_validate_as_runway_does(
+    rw: httpx.AsyncClient, body: dict[str, Any], path: list[str], code: str
+) -> None:
+    r = await rw.post("/v1/text_to_video", json=body, headers=HEADERS)
+    assert r.status_code == 400
+    assert [(i["path"], i["code"]) for i in issues_of(r)][:1] == [(path, code)]
+
+
+async def test_video_to_hdr(rw: httpx.AsyncClient, ctx: EmulatorContext) -> None:
+    tid = await create(
+        rw, "/v1/video_to_hdr", model="ruby", videoUri="https://cdn.example.com/sdr.mp4", outputFormat="hlg"
+    )
+    doc = ctx.store.get(KIND, tid)
+    assert doc is not None
+    assert (doc["endpoint"], doc["duration"], doc["estimate"]) == ("video_to_hdr", 5, 100)  # 20 credits/s
+    await ctx.clock.advance(120)
+    done = await task(rw, tid)
+    assert done["status"] == "SUCCEEDED" and (await rw.get(local(done["output"][0]))).content[4:8] == b"ftyp"
+    r = await rw.post(
+        "/v1/video_to_hdr", json={"model": "ruby", "videoUri": "http://x/y.mp4", "outputFormat": "sdr"}, headers=HEADERS
+    )
+    assert [(i["path"], i["code"]) for i in issues_of(r)] == [
+        (["videoUri"], "custom"),
+        (["outputFormat"], "invalid_value"),
+    ]
+    r = await rw.post("/v1/video_to_hdr", json={"model": "gen4.5", "videoUri": "runway://u"}, headers=HEADERS)
+    assert [i["code"] for i in issues_of(r)] == ["invalid_union"]
+
+
+async def test_official_sdk_new_models_and_hdr(
+    served: tuple[Any, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runwayml = pytest.importorskip("runwayml")
+    app, http = served
+    runtime = app.state.vidmock
+    sdk = runwayml.AsyncRunwayML(api_key="key_sdk", base_url=BASE, http_client=http, max_retries=0)
+    kling = await sdk.text_to_video.create(model="kling3.0_pro", ratio="1080:1920", prompt_text="a fox", cfg_scale=0.3)
+    seedance = await sdk.text_to_video.create(model="seedance2_5", prompt_text="waves", draft=True, duration="auto")
+    assert seedance.estimated_cost.credits == 36 * 15  # "auto" is billed at the variant maximum up front
+    hdr = await sdk.video_to_hdr.create(
+        model="ruby", video_uri="https://cdn.example.com/sdr.mp4", output_format="hdr10"
+    )
+    assert hdr.estimated_cost.credits == 100
+    await runtime.advance(150)
+    for created in (kling, seedance, hdr):
+        done = await sdk.tasks.retrieve(created.id)
+        assert done.status == "SUCCEEDED" and done.output, created
+        assert (await http.get(done.output[0])).content[4:8] == b"ftyp"
+    with pytest.raises(runwayml.BadRequestError) as info:
+        await sdk.video_to_hdr.create(model="ruby", video_uri="ftp://x/y.mp4")
+    assert info.value.body["issues"][0]["path"] == ["videoUri"]

@@ -82,6 +82,10 @@ class ServerConfig:
     scenarios_dir: str | None = None  # a folder of scenario YAML files; default: the bundled catalogue
     upstream_timeout: float = 30.0  # the gateway's timeout for upstream calls (clock seconds)
     openai_extended: bool = False  # Sora: also accept 16/20 s and 1080p (newer guide text, providers.md §1.2)
+    # OpenAI Videos API as after its 2026-09-24 shutdown (changes-2026-12.md §4.1; answer unverified). Issue 14.
+    openai_shutdown: bool = False
+    # Seedance 2.5 draft mode on the Ark emulator (changes-2026-12.md §4.6; third-party docs only). Issue 14.
+    seedance_draft: bool = False
     webhook_scheme: str = "llmgateway"  # llmgateway | standard | stripe | github (vidmock.webhooks.SCHEMES)
     provider_urls: dict[str, str] = field(default_factory=dict)  # provider -> real base URL
     disabled_providers: tuple[str, ...] = ()  # configured without credentials

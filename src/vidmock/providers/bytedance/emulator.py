@@ -31,11 +31,12 @@ from ..faults import truncated
 from ..http import bearer_token
 from ..kit import Emulator, ProviderError
 from ..kit.errors import EXPIRED, NO_SUCH_KEY
-from . import callbacks
+from . import callbacks, drafts
 from .errors import AUTHENTICATION, ArkError, fault_error, invalid, model_not_found, task_not_found
 from .models import (
     KIND,
     QUEUE_SECONDS,
+    ModelSpec,
     Task,
     default_steps,
     parse_create_body,
@@ -61,6 +62,7 @@ class ArkEmulator(Emulator):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.dispatcher = callbacks.build_dispatcher(ctx, self.base_url)
+        self.drafts = bool(getattr(ctx.config, "seedance_draft", False))  # changes-2026-12.md §4.6
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -113,8 +115,8 @@ class ArkEmulator(Emulator):
         model, spec, body = parse_create_body(value)
         if spec is None:
             raise model_not_found(model)
-        fields = validate_create(spec, body)
         now = ctx.clock.now()
+        fields = self.fields_for(model, spec, body, now)
         tid = task_id(
             now, ctx.ids.new("bytedance.task", 5, "0123456789abcdefghijklmnopqrstuvwxyz"), fields["service_tier"]
         )
@@ -130,6 +132,16 @@ class ArkEmulator(Emulator):
         if task.callback_url:
             self.dispatcher.watch(tid)
         return JSONResponse({"id": tid})
+
+    def fields_for(self, model: str, spec: ModelSpec, body: dict[str, Any], now: float) -> dict[str, Any]:
+        """A create's task fields; with ``seedance_draft``, Seedance 2.5 drafts and their finals."""
+        if not self.drafts:
+            return validate_create(spec, body)
+        draft_id = drafts.draft_reference(body)
+        if draft_id is None:
+            return drafts.create_draft(model, spec, body)
+        doc = self.ctx.store.get(KIND, draft_id)
+        return drafts.finalise(model, spec, None if doc is None else Task.from_doc(doc), draft_id, body, now)
 
     async def get(self, request: Request) -> Response:
         _authenticate(request)

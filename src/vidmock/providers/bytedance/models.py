@@ -161,6 +161,8 @@ class Task(PlannedRecord):
     return_last_frame: bool = False
     cancelled_at: float | None = None
     plan: dict[str, Any] | None = None  # the scenario plan (JobPlan.to_doc()); None = Ark's default
+    draft: bool = False  # a Seedance 2.5 draft (drafts.py, changes-2026-12.md §4.6)
+    draft_task_id: str | None = None  # the draft this final video was made from
 
     # -- lifecycle (pure in ``now``) ---------------------------------------------------------------
     def job_plan(self) -> JobPlan:
@@ -227,12 +229,14 @@ class Task(PlannedRecord):
                 "framespersecond": FPS,
                 "frames": self.duration * FPS + 1,
                 "generate_audio": self.generate_audio,
-                "draft": False,
+                "draft": self.draft,
                 "service_tier": self.service_tier,
                 "execution_expires_after": self.execution_expires_after,
                 "priority": self.priority,
             }
         )
+        if self.draft_task_id is not None:
+            out["draft_task_id"] = self.draft_task_id
         return out
 
 

@@ -18,8 +18,9 @@ real upstream is given as its host. ``Authorization: Bearer <key>`` (any non-emp
 Choices (not in the reference): create answers 201 (as Luma's newer API documents); the list takes
 ``limit`` 1–100 (default 10) and ``offset`` ≥ 0; upscale and add-audio need a completed source and
 make a new generation (new id) so polling the returned id always works; deleting an in-flight
-generation is allowed and stops its callbacks. Image generation (Photon), modify and reframe are
-not emulated (``generation_type`` other than ``video`` is "Unknown request type").
+generation is allowed and stops its callbacks. Image generation (Photon) is not emulated
+(``generation_type`` other than ``video`` is "Unknown request type"). ``POST /generations/video/modify``
+and ``/video/reframe`` (changes-2026-12.md §4.5) answer 201 with a new generation (``edits``).
 
 Assets (``assets.video``, ``assets.image``) are CDN-style files under ``/files/`` (no auth), the MP4
 with byte ranges. Scenarios (vidmock.scenarios): create, upscale and audio take the submit fault; a
@@ -48,6 +49,7 @@ from ..faults import truncated
 from ..http import ranged_response
 from ..kit import BadBody, Emulator, prompt_field
 from . import callbacks
+from .edits import parse_modify, parse_reframe
 from .errors import (
     INVALID_KEY,
     METHOD_NOT_ALLOWED,
@@ -83,6 +85,8 @@ class LumaEmulator(Emulator):
         return [
             Route(GENERATIONS, self.create, methods=["POST"]),
             Route(GENERATIONS + "/video", self.create, methods=["POST"]),
+            Route(GENERATIONS + "/video/modify", self.modify, methods=["POST"]),  # changes-2026-12.md §4.5
+            Route(GENERATIONS + "/video/reframe", self.reframe, methods=["POST"]),
             Route(GENERATIONS, self.list_generations, methods=["GET"]),
             Route(GENERATIONS + "/concepts/list", self.concepts, methods=["GET"]),
             Route(GENERATIONS + "/{generation_id}", self.get, methods=["GET"]),
@@ -166,6 +170,14 @@ class LumaEmulator(Emulator):
         return await self.submit(
             request, lambda body: parse_create(body, self.lookup, now), lambda fields: str(fields["model"])
         )
+
+    async def modify(self, request: Request) -> Response:
+        self.authenticate(request)
+        return await self.submit(request, parse_modify, lambda _: "modify_video")
+
+    async def reframe(self, request: Request) -> Response:
+        self.authenticate(request)
+        return await self.submit(request, parse_reframe, lambda _: "reframe_video")
 
     async def upscale(self, request: Request) -> Response:
         self.authenticate(request)

@@ -39,6 +39,8 @@ DEFAULT_LATENCY: dict[str, float] = {
     "ray-1-6": 90.0,
     "upscale": 60.0,
     "add_audio": 30.0,
+    "modify_video": 90.0,  # changes-2026-12.md §4.5 (edits.py)
+    "reframe_video": 60.0,
 }
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = ("540p", "720p", "1080p", "4k")

@@ -11,11 +11,12 @@ takes the poll faults and content downloads the content faults, rendered in Open
 guide's 16/20 s durations and sora-2-pro 1080p sizes (§1.2); validation is strict by default.
 
 Project webhooks (§1.6) and the ``/dashboard/webhooks`` routes that register them: ``webhooks``.
+Edits, extensions and characters (changes-2026-12.md §4.1): ``edits``. ``ctx.config.openai_shutdown``
+makes the emulator answer as the API after its 2026-09-24 shutdown (``shutdown``; unverified).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +32,18 @@ from ..base import EmulatorContext
 from ..callbacks import CallbackDispatcher
 from ..faults import truncated
 from ..kit import BadBody, Emulator, ProviderError
-from . import assets, moderations, webhooks
+from . import assets, bodies, moderations, shutdown, webhooks
+from .bodies import INVALID_JSON, Body
+from .edits import (
+    CHARACTER_KIND,
+    UPLOADED_SOURCE,
+    Character,
+    SourceRef,
+    character_not_found,
+    parse_character,
+    parse_edit,
+    parse_extension,
+)
 from .errors import MISSING_KEY, OpenAIError, fault_error, invalid_value, not_found
 from .models import KIND, SEQ_COUNTER, TERMINAL, Video, check_prompt, default_latency, parse_create, scenario_prompt
 
@@ -39,13 +51,6 @@ SERVICE = "openai"
 POLL_AFTER_MS = 10_000  # the guide recommends polling every 10–20 s (§1.7)
 LIST_DEFAULT_LIMIT = 20
 VARIANTS = ("video", "thumbnail", "spritesheet")
-Body = tuple[dict[str, Any], list[tuple[str, bytes]]]
-INVALID_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you "
-    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, "
-    "but what was sent was not valid JSON. If you have trouble figuring out how to fix "
-    "this, please contact us through our help center at help.openai.com.)"
-)
 
 
 class OpenAIEmulator(Emulator):
@@ -57,10 +62,21 @@ class OpenAIEmulator(Emulator):
     def __init__(self, ctx: EmulatorContext) -> None:
         super().__init__(ctx)
         self.extended = bool(getattr(ctx.config, "openai_extended", False))
+        self.shut_down = bool(getattr(ctx.config, "openai_shutdown", False))  # changes-2026-12.md §4.1
         self.dispatcher = webhooks.build_dispatcher(ctx)  # project webhooks (§1.6), see ``webhooks``
 
     def routes(self) -> list[BaseRoute]:
+        if self.shut_down:
+            return [
+                *shutdown.routes(self.route_not_found, self.read_parts),
+                *webhooks.dashboard_routes(self.ctx, self.dispatcher),
+                *moderations.moderation_routes(self.ctx),  # moderations outlived the Videos API
+            ]
         return [
+            Route("/v1/videos/edits", self.edit, methods=["POST"]),  # changes-2026-12.md §4.1 (edits.py)
+            Route("/v1/videos/extensions", self.extend, methods=["POST"]),
+            Route("/v1/videos/characters", self.create_character, methods=["POST"]),
+            Route("/v1/videos/characters/{character_id}", self.get_character, methods=["GET"]),
             Route("/v1/videos", self.create, methods=["POST"]),
             Route("/v1/videos", self.list_videos, methods=["GET"]),
             Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
@@ -277,46 +293,67 @@ class OpenAIEmulator(Emulator):
         )
         return JSONResponse(video.render(self.ctx.clock.now()))
 
-    async def read_body(self, request: Request) -> tuple[Body, ProviderError | None]:
-        """((fields, input_reference files as (mime, bytes)), None) from a JSON or multipart body, or
-        (({}, []), the error) for one that does not read: returned, so a submit fault comes first."""
-        try:
-            return await self._read_body(request), None
-        except BadBody as problem:
-            return ({}, []), self.unreadable(request, problem)
-        except OpenAIError as err:
-            return ({}, []), err
+    async def edit(self, request: Request) -> Response:
+        _authenticate(request)
+        params = parse_edit(*await self.read_parts(request))
+        model, seconds, size = self.source_of(params.source)
+        return await self.derived(request, model, params.prompt, seconds, size)
 
-    async def _read_body(self, request: Request) -> Body:
-        content_type = request.headers.get("content-type", "")
-        if content_type.lower().startswith("multipart/form-data"):
-            form = await self.form(request)
-            fields: dict[str, Any] = {}
-            for name, value in form.fields:
-                if name == "input_reference":
-                    raise OpenAIError(
-                        400,
-                        "Invalid 'input_reference': expected a file upload.",
-                        param="input_reference",
-                        code="invalid_type",
-                    )
-                fields[name] = value
-            files: list[tuple[str, bytes]] = []
-            for part in form.files:
-                if part.name != "input_reference":
-                    raise OpenAIError(
-                        400, f"Unknown parameter: '{part.name}'.", param=part.name, code="unknown_parameter"
-                    )
-                files.append((part.content_type, part.data))
-            return fields, files
-        value = await self.json_body(request)
-        if not isinstance(value, dict):
+    async def extend(self, request: Request) -> Response:
+        _authenticate(request)
+        params = parse_extension(*await self.read_parts(request))
+        model, seconds, size = self.source_of(params.source)
+        total = str(int(seconds) + int(params.seconds or 0))  # the source plus the new segment (chosen)
+        return await self.derived(request, model, params.prompt, total, size)
+
+    async def derived(self, request: Request, model: str, prompt: str, seconds: str, size: str) -> Response:
+        faulted = await self.submit_fault(request, scenario_prompt(prompt, self.ctx.scenarios.catalogue))
+        if faulted is not None:
+            return faulted
+        video = self.new_video(request, model, prompt, seconds, size)
+        return JSONResponse(video.render(self.ctx.clock.now()))
+
+    def source_of(self, source: SourceRef) -> tuple[str, str, str]:
+        """(model, seconds, size) of an edit's or extension's source: a completed video, or an upload."""
+        if source.video_id is None:
+            return UPLOADED_SOURCE
+        video = self.load(source.video_id)
+        status = video.status(self.ctx.clock.now())
+        if status != "completed":
             raise OpenAIError(
                 400,
-                f"Invalid type for body: expected an object, but got {json.dumps(value)[:40]} instead.",
-                code="invalid_type",
+                f"Video '{video.id}' cannot be used as a source while its status is '{status}'. "
+                "Only completed videos can be edited or extended.",
+                param="video",
             )
-        return value, []
+        return video.model, video.seconds, video.size
+
+    async def create_character(self, request: Request) -> Response:
+        _authenticate(request)
+        name, data = parse_character(*await self.read_parts(request))
+        ctx = self.ctx
+        character = Character(
+            id="char_" + ctx.ids.new("openai.character", 32, "0123456789abcdef"),
+            name=name,
+            created_at=ctx.clock.now(),
+            video_bytes=len(data),
+        )
+        ctx.store.put(CHARACTER_KIND, character.id, character.to_doc())
+        return JSONResponse(character.render())
+
+    async def get_character(self, request: Request) -> Response:
+        _authenticate(request)
+        character_id = request.path_params["character_id"]
+        doc = self.ctx.store.get(CHARACTER_KIND, character_id)
+        if doc is None:
+            raise character_not_found(character_id)
+        return JSONResponse(Character.from_doc(doc).render())
+
+    async def read_parts(self, request: Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+        return await bodies.read_parts(self, request)
+
+    async def read_body(self, request: Request) -> tuple[Body, ProviderError | None]:
+        return await bodies.read_body(self, request)
 
 
 def _authenticate(request: Request) -> None:

@@ -33,7 +33,16 @@ from .errors import (
     unrecognized,
     validation_error,
 )
-from .specs import MODELS, TIERS, VIDEO_INPUT_SECONDS, ModelSpec, Variant
+from .spec_types import ModelSpec, Variant
+from .specs import MODELS, TIERS, VIDEO_INPUT_SECONDS
+from .specs_2026 import (
+    DRAFT_SIZE,
+    EXPANSION_MODES,
+    HDR_FORMATS,
+    NAMED_RATIOS,
+    PRORES_PROFILES,
+    SEEDANCE_FORMATS,
+)
 
 MB = 1024 * 1024
 MAX_SEED = 4294967295
@@ -100,7 +109,9 @@ def parse_create(endpoint: str, body: Any, strict: bool = True) -> CreateFields:
         issues.append(invalid_type(["audio"], "boolean", body["audio"]))
     for key in sorted(variant.extra):
         if key in body:
-            CHECKS[key](body[key], [key], spec, issues)
+            MODEL_CHECKS.get((spec.name, key), CHECKS[key])(body[key], [key], spec, issues)
+    if body.get("draft") is True and body.get("outputFormat", "mp4") != "mp4":
+        issues.append(custom(["outputFormat"], "Draft mode only supports mp4."))
     if strict:
         unknown = [k for k in body if k not in _allowed(spec, variant)]
         if unknown:
@@ -287,6 +298,12 @@ def _tier(body: dict[str, Any], spec: ModelSpec) -> str | None:
 
 
 def _dimensions(body: dict[str, Any], spec: ModelSpec, ratio: str | None) -> tuple[int, int]:
+    if body.get("draft") is True:
+        return DRAFT_SIZE  # Seedance 2.5's 480p preview (changes-2026-12.md §4.4)
+    if "draftTaskId" in body:
+        return TIERS["1080p"]  # a draft enhanced "to 1080p"; its ratio is the draft's (chosen: 16:9)
+    if ratio in NAMED_RATIOS:
+        return NAMED_RATIOS[ratio]
     if ratio is not None:
         w, h = (int(x) for x in ratio.split(":"))
     else:
@@ -354,6 +371,28 @@ def _assets(kind: str, most: int, typed: bool) -> Check:
     return check
 
 
+def _number(low: int, high: int) -> Check:
+    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            issues.append(invalid_type(path, "number", value))
+        elif value < low:
+            issues.append(too_small(path, "number", low))
+        elif value > high:
+            issues.append(too_big(path, "number", high))
+
+    return check
+
+
+def _object(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    if not isinstance(value, dict):
+        issues.append(invalid_type(path, "object", value))
+
+
+def _text(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
+    if not isinstance(value, str) or not value:
+        issues.append(invalid_type(path, "string", value))
+
+
 CHECKS: dict[str, Check] = {
     "negativePrompt": _string(1000),
     "contentModeration": _moderation,
@@ -367,4 +406,17 @@ CHECKS: dict[str, Check] = {
     "references": _assets("image", 9, False),
     "referenceVideos": _assets("video", 3, True),
     "keyframes": _assets("image", 5, False),
+    # the fields of the late-2026 models (specs_2026.py; changes-2026-12.md §4.4)
+    "cfgScale": _number(0, 1),
+    "providerSettings": _object,  # Kling multishot settings, passed through (not rendered)
+    "draft": _boolean,
+    "draftTaskId": _text,
+    "outputFormat": _enum(SEEDANCE_FORMATS),
+    "proresProfile": _enum(PRORES_PROFILES),
+    "promptExpansionMode": _enum(EXPANSION_MODES),
+}
+# Where one field name means different things for different models.
+MODEL_CHECKS: dict[tuple[str, str], Check] = {
+    ("ruby", "outputFormat"): _enum(HDR_FORMATS),
+    ("seedance2_5", "references"): _assets("image", 30, False),  # "up to 30" (the SDK's docstring)
 }

@@ -14,9 +14,10 @@ From providers.md §9.2 and the SDK's request types it cites (``runwayml/sdk-pyt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .spec_types import Durations, ModelSpec, Variant
+from .specs_2026 import HDR, NEW_MODELS
 
-ENDPOINTS = ("text_to_video", "image_to_video", "video_to_video", "video_upscale")
+ENDPOINTS = ("text_to_video", "image_to_video", "video_to_video", "video_upscale", HDR)  # HDR: changes-2026-12.md §4.4
 
 GEN4_RATIOS = ("1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672")
 VEO_RATIOS = ("1280:720", "720:1280", "1080:1920", "1920:1080")
@@ -63,47 +64,18 @@ HAPPYHORSE_RATIOS = (
 ALEPH_RATIOS = GEN4_RATIOS + ("848:480", "640:480")
 # Output tiers for models that take a resolution instead of a ratio (landscape: an input image's
 # orientation cannot be read, so 16:9 is chosen).
-TIERS = {"720p": (1280, 720), "1080p": (1920, 1080), "1k": (1920, 1080), "2k": (2560, 1440), "4k": (3840, 2160)}
+TIERS = {
+    "480p": (854, 480),
+    "768p": (1366, 768),
+    "720p": (1280, 720),
+    "1080p": (1920, 1080),
+    "1k": (1920, 1080),
+    "2k": (2560, 1440),
+    "4k": (3840, 2160),
+}
 
 
-@dataclass(frozen=True)
-class Durations:
-    allowed: tuple[int, ...]
-    default: int | None  # None: the field is required
-    literal: bool = False  # an enum (Literal[4, 6, 8]) rather than an integer range
-    auto: bool = False  # "auto" accepted (Seedance 2)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One model on one endpoint."""
-
-    prompt: str = "optional"  # "required" | "optional" | "absent"
-    ratios: tuple[str, ...] | None = None  # None: no ratio field
-    ratio_default: str | None = None  # None with ratios: required
-    ratio_free: bool = False  # any "W:H" string (aleph2)
-    media: str | None = None  # promptImage | videoUri | promptVideo: the required input
-    extra: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    variants: dict[str, Variant]
-    durations: Durations | None  # None: no duration field; the output follows the input video
-    prompt_max: int = 1000
-    last_frame: bool = False  # promptImage may carry a {position: "last"} frame
-    audio_field: bool = False
-    audio: bool = False  # the default (or fixed) audio track of the output
-    credits: float = 10.0  # per second of output
-    credits_silent: float | None = None  # per second when audio is false
-    latency: float = 60.0  # seconds from submit to SUCCEEDED
-    resolutions: tuple[str, ...] = ()
-    resolution_default: str | None = None
-    tier_credits: dict[str, float] = field(default_factory=dict)
-
-
-T2V, I2V, V2V, UPSCALE = ENDPOINTS
+T2V, I2V, V2V, UPSCALE = ENDPOINTS[:4]
 GEN = frozenset({"contentModeration"})
 VEO = frozenset({"negativePrompt"})
 SEEDANCE = frozenset({"referenceAudio", "references", "referenceVideos"})
@@ -229,7 +201,7 @@ MODELS: dict[str, ModelSpec] = {
             tier_credits={"720p": 21, "1k": 21, "2k": 27, "4k": 54},
         ),
     )
-}
+} | {spec.name: spec for spec in NEW_MODELS}  # the models of late 2026: specs_2026.py
 VIDEO_INPUT_SECONDS = 5  # (chosen) what a video-input task renders: the input cannot be probed
 
 

@@ -2,7 +2,8 @@
 
 Wire format per providers.md §3: ``:predictLongRunning`` to submit, ``:fetchPredictOperation`` to
 poll (a plain GET of the operation name is a 404, as on the real service), Google's error envelope,
-``?key=`` or ``Authorization: Bearer`` auth.
+``?key=`` or ``Authorization: Bearer`` auth. Served on ``/v1/`` and on ``/v1beta1/``, which google-genai
+3.x calls by default (changes-2026-12.md §4.2); any other path is Google's ``NOT_FOUND`` envelope.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import UNAUTHENTICATED, GoogleError, fault_error
 from .models import DEFAULT_LATENCY, KIND, Operation, parse_predict_body
 
 SERVICE = "google-vertex"
+API_VERSIONS = ("v1", "v1beta1")  # /v1beta1/ is google-genai 3.x's default (changes-2026-12.md §4.2)
 
 
 class VertexEmulator(GoogleFrontEnd):
@@ -30,15 +32,18 @@ class VertexEmulator(GoogleFrontEnd):
     submit_path = "/v1/publishers/google/models/veo-3.1-generate-001:predictLongRunning"
 
     def routes(self) -> list[BaseRoute]:
-        return [
-            Route(
-                "/v1/projects/{project}/locations/{location}/publishers/google/models/{model_action}",
-                self.model_action,
-                methods=["POST"],
-            ),
-            Route("/v1/publishers/google/models/{model_action}", self.model_action, methods=["POST"]),
-            Route("/v1/{name:path}", self.get_operation, methods=["GET"]),
-        ]
+        routes: list[BaseRoute] = []
+        for version in API_VERSIONS:
+            routes += [
+                Route(
+                    f"/{version}/projects/{{project}}/locations/{{location}}/publishers/google/models/{{model_action}}",
+                    self.model_action,
+                    methods=["POST"],
+                ),
+                Route(f"/{version}/publishers/google/models/{{model_action}}", self.model_action, methods=["POST"]),
+                Route(f"/{version}/{{name:path}}", self.get_operation, methods=["GET"]),
+            ]
+        return routes
 
     def error(self, status: int, code: str | None, message: str | None) -> GoogleError:
         return fault_error(status, code, message)

@@ -154,18 +154,17 @@ def parse_predict_body(body: Any) -> dict[str, Any]:
         raise GoogleError(400, "instances must be a non-empty list of objects.")
     instance = instances[0]
     prompt = instance.get("prompt", "")
-    if not isinstance(prompt, str) or (not prompt and "image" not in instance):
-        raise GoogleError(400, "A text prompt or an input image is required.")
-    for key in ("image", "lastFrame"):
+    if not isinstance(prompt, str) or (not prompt and "image" not in instance and "video" not in instance):
+        raise GoogleError(400, "A text prompt, an input image or an input video is required.")
+    for key in ("image", "lastFrame", "video"):
         if key in instance:
-            _check_image(instance[key], f"instances[0].{key}")
-    refs = instance.get("referenceImages", [])
-    if not isinstance(refs, list) or len(refs) > 3:
-        raise GoogleError(400, "referenceImages supports at most 3 images.")
-    for i, ref in enumerate(refs):
-        if not isinstance(ref, dict):
-            raise GoogleError(400, f"instances[0].referenceImages[{i}] must be an object.")
-        _check_image(ref.get("image"), f"instances[0].referenceImages[{i}].image")
+            _check_media(instance[key], f"instances[0].{key}")
+    if "lastFrame" in instance and "image" not in instance:
+        # A last frame closes an interpolation from a first frame (google-genai 3.x `last_frame`, §4.2).
+        raise GoogleError(400, "instances[0].lastFrame requires instances[0].image (the first frame).")
+    if "video" in instance and "image" in instance:
+        raise GoogleError(400, "instances[0] may carry an image or a video, not both.")
+    _check_references(instance.get("referenceImages", []))
     params = body.get("parameters", {})
     if not isinstance(params, dict):
         raise GoogleError(400, "parameters must be an object.")
@@ -189,6 +188,7 @@ def parse_predict_body(body: Any) -> dict[str, Any]:
     storage = params.get("storageUri")
     if storage is not None and (not isinstance(storage, str) or not storage.startswith("gs://")):
         raise GoogleError(400, "storageUri must be a gs:// URI.")
+    _check_options(params)
     seed = params.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise GoogleError(400, "seed must be an unsigned 32-bit integer.")
@@ -204,7 +204,52 @@ def parse_predict_body(body: Any) -> dict[str, Any]:
     }
 
 
-def _check_image(value: Any, where: str) -> None:
+# The 3.x SDK's enums (google-genai 3.6.1 types.py), which Vertex takes in either case.
+REFERENCE_TYPES = {"ASSET": 3, "STYLE": 1}  # the most of each per request (STYLE's limit: chosen)
+RESIZE_MODES = ("PAD", "CROP")
+PERSON_GENERATION = ("DONT_ALLOW", "ALLOW_ADULT", "ALLOW_ALL")
+COMPRESSION = ("OPTIMIZED", "LOSSLESS")
+
+
+def _check_references(refs: Any) -> None:
+    """``referenceImages``: each an image with a ``referenceType`` (ASSET by default), at most three
+    ASSET images or one STYLE image, not both kinds at once (changes-2026-12.md §4.2)."""
+    if not isinstance(refs, list) or len(refs) > REFERENCE_TYPES["ASSET"]:
+        raise GoogleError(400, "referenceImages supports at most 3 images.")
+    kinds: set[str] = set()
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, dict):
+            raise GoogleError(400, f"instances[0].referenceImages[{i}] must be an object.")
+        _check_media(ref.get("image"), f"instances[0].referenceImages[{i}].image")
+        kind = ref.get("referenceType", "ASSET")
+        if not isinstance(kind, str) or kind.upper() not in REFERENCE_TYPES:
+            raise GoogleError(400, f"Unsupported referenceType: {kind}. Supported values are ASSET and STYLE.")
+        kinds.add(kind.upper())
+    if len(kinds) > 1:
+        raise GoogleError(400, "referenceImages must all have the same referenceType.")
+    if kinds == {"STYLE"} and len(refs) > REFERENCE_TYPES["STYLE"]:
+        raise GoogleError(400, "referenceImages supports at most 1 STYLE image.")
+
+
+def _check_options(params: dict[str, Any]) -> None:
+    """The enum-valued parameters the 3.x SDK sends; an unknown value is a 400, as on Vertex."""
+    for key, allowed in (
+        ("resizeMode", RESIZE_MODES),
+        ("personGeneration", PERSON_GENERATION),
+        ("compressionQuality", COMPRESSION),
+    ):
+        value = params.get(key)
+        if value is not None and (not isinstance(value, str) or value.upper() not in allowed):
+            names = ", ".join(a.lower() for a in allowed)
+            raise GoogleError(400, f"Unsupported {key}: {value}. Supported values are {names}.")
+    if "enhancePrompt" in params and not isinstance(params["enhancePrompt"], bool):
+        raise GoogleError(400, "enhancePrompt must be a boolean.")
+    if "negativePrompt" in params and not isinstance(params["negativePrompt"], str):
+        raise GoogleError(400, "negativePrompt must be a string.")
+
+
+def _check_media(value: Any, where: str) -> None:
+    """An image or a video input: inline base64 with a mime type, or a ``gs://`` URI."""
     if not isinstance(value, dict):
         raise GoogleError(400, f"{where} must be an object with bytesBase64Encoded or gcsUri.")
     data, uri = value.get("bytesBase64Encoded"), value.get("gcsUri")
