@@ -122,8 +122,10 @@ class Server:
         start_timeout: float = 60,
         warmup: float = 2,
         cwd: Path = ROOT,
+        core: str | None = SERVER_CORE,
     ) -> None:
         self.name, self.cmd, self.ready, self.post, self.get = name, cmd, ready, post, get
+        self.core = core  # None: not pinned (several worker processes)
         self.env = {**os.environ, **(env or {})}
         self.start_timeout, self.warmup, self.cwd = start_timeout, warmup, cwd
         self.proc: subprocess.Popen[bytes] | None = None
@@ -133,7 +135,7 @@ class Server:
     def start(self, work: Path) -> None:
         self.log_path = work / f"{self.name}.log"
         self.proc = subprocess.Popen(
-            pinned(self.cmd, SERVER_CORE),
+            pinned(self.cmd, self.core) if self.core else self.cmd,
             cwd=self.cwd,
             env=self.env,
             stdout=self.log_path.open("wb"),
