@@ -502,6 +502,24 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
                     )
                 else:
                     targets.append({"target": f"{route} p99 below WireMock's", "value": "wiremock not run", "ok": None})
+                if route == "POST":  # issue 17, item 5: the gateway's create after the provider redesign
+                    floor_post = servers.get("starlette-floor", {}).get("POST", {}).get("rps")
+                    prism_post = servers.get("prism", {}).get("POST", {}).get("rps")
+                    for label, base, want in (("the floor", floor_post, 0.33), ("Prism", prism_post, 1.5)):
+                        targets.append(
+                            {
+                                "target": f"POST >= {want}x {label} (issue 17)",
+                                "value": f"{v['rps'] / base:.2f}x" if base else "not run",
+                                "ok": v["rps"] / base >= want if base else None,
+                            }
+                        )
+                    targets.append(
+                        {
+                            "target": "POST p99 < 10 ms (issue 17)",
+                            "value": f"{v['p99_ms']:.2f} ms",
+                            "ok": v["p99_ms"] < 10,
+                        }
+                    )
                 if v["errors"]:
                     targets.append(
                         {"target": f"{route}: no errors / non-2xx under load", "ok": False, "value": str(v["errors"])}
