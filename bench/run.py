@@ -1,6 +1,6 @@
 """vidmock's performance, measured against what a user would pick instead (issue 8).
 
-Run: python bench/run.py [--quick] [--only http,cost,check,jobs,timing] [--rounds N] [--duration S]
+Run: python bench/run.py [--quick] [--only http,cost,emulators,check,jobs,timing] [--rounds N] [--duration S]
 
 Starts every server itself on loopback and prints one table with every figure, ratio and target,
 then writes bench/results.json.
@@ -19,6 +19,9 @@ then writes bench/results.json.
 2. cost: where a create's time goes inside the app (bench/create_cost.py): the gateway's own share
    and the upstream call to the emulator, against the per-request budget the POST targets leave
    once the floor's server and framework time is paid.
+2b. emulators: every provider emulator served alone (``vidmock serve --provider NAME``), its create and
+   status routes side by side with the bare-Starlette floor in one interleaved run, and the
+   ``--workers`` scaling factor of one emulator's status route (bench/emulators.py).
 3. check: wall time of a full ``vidmock check`` run against vidmock, when that command exists.
 4. jobs: 10,000 jobs created at once, driven to completion on the virtual clock, each with a webhook
    to a local receiver (bench/jobs_bench.py, in its own process so peak RSS is its own).
@@ -122,8 +125,10 @@ class Server:
         start_timeout: float = 60,
         warmup: float = 2,
         cwd: Path = ROOT,
+        core: str | None = SERVER_CORE,
     ) -> None:
         self.name, self.cmd, self.ready, self.post, self.get = name, cmd, ready, post, get
+        self.core = core  # None: not pinned (several worker processes)
         self.env = {**os.environ, **(env or {})}
         self.start_timeout, self.warmup, self.cwd = start_timeout, warmup, cwd
         self.proc: subprocess.Popen[bytes] | None = None
@@ -133,7 +138,7 @@ class Server:
     def start(self, work: Path) -> None:
         self.log_path = work / f"{self.name}.log"
         self.proc = subprocess.Popen(
-            pinned(self.cmd, SERVER_CORE),
+            pinned(self.cmd, self.core) if self.core else self.cmd,
             cwd=self.cwd,
             env=self.env,
             stdout=self.log_path.open("wb"),
@@ -430,6 +435,15 @@ def cost_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return run_json([PY, str(BENCH / "create_cost.py"), "--requests", "1000" if args.quick else "4000"], 300)
 
 
+def emulators_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    import emulators  # bench/emulators.py (bench/ is on sys.path: it is this script's directory)
+
+    # 13 emulators x 2 routes + the floor + the scaling pair: at most 5 s a run keeps the section near 10 min.
+    ns = argparse.Namespace(**{**vars(args), "duration": min(args.duration, 5.0)})
+    emulators.resolve_providers(ns)
+    return emulators.section(ns, work)
+
+
 def timing_section(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return run_json([PY, str(BENCH / "timing_bench.py"), "--jobs", str(args.timing_jobs)], 600)
 
@@ -488,6 +502,24 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
                     )
                 else:
                     targets.append({"target": f"{route} p99 below WireMock's", "value": "wiremock not run", "ok": None})
+                if route == "POST":  # issue 17, item 5: the gateway's create after the provider redesign
+                    floor_post = servers.get("starlette-floor", {}).get("POST", {}).get("rps")
+                    prism_post = servers.get("prism", {}).get("POST", {}).get("rps")
+                    for label, base, want in (("the floor", floor_post, 0.33), ("Prism", prism_post, 1.5)):
+                        targets.append(
+                            {
+                                "target": f"POST >= {want}x {label} (issue 17)",
+                                "value": f"{v['rps'] / base:.2f}x" if base else "not run",
+                                "ok": v["rps"] / base >= want if base else None,
+                            }
+                        )
+                    targets.append(
+                        {
+                            "target": "POST p99 < 10 ms (issue 17)",
+                            "value": f"{v['p99_ms']:.2f} ms",
+                            "ok": v["p99_ms"] < 10,
+                        }
+                    )
                 if v["errors"]:
                     targets.append(
                         {"target": f"{route}: no errors / non-2xx under load", "ok": False, "value": str(v["errors"])}
@@ -512,6 +544,13 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
     elif cost:
         lines.append(f"Inside the app: {cost['error']}")
+    emu = results.get("emulators")
+    if emu:
+        import emulators
+
+        lines.append("")
+        lines.extend(emulators.report_lines(emu))
+        targets.extend(emulators.targets_met(emu))
     check = results.get("check")
     if check:
         lines.append("")
@@ -593,7 +632,7 @@ def report(results: dict[str, Any]) -> list[dict[str, Any]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short run: 2 rounds x 3 s, 500 jobs, 4 timing jobs")
-    parser.add_argument("--only", default="http,cost,check,jobs,timing", help="comma-separated sections")
+    parser.add_argument("--only", default="http,cost,emulators,check,jobs,timing", help="comma-separated sections")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
@@ -602,6 +641,9 @@ def main() -> int:
     parser.add_argument("--timing-jobs", type=int, default=None)
     parser.add_argument("--check-timeout", type=float, default=1800)
     parser.add_argument("--out", default=str(BENCH / "results.json"))
+    import emulators
+
+    emulators.add_arguments(parser)  # --workers, --workers-provider, --store, --providers
     args = parser.parse_args()
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
@@ -622,6 +664,7 @@ def main() -> int:
     for name, fn in (
         ("http", http_section),
         ("cost", cost_section),
+        ("emulators", emulators_section),
         ("check", check_section),
         ("jobs", jobs_section),
         ("timing", timing_section),

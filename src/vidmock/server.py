@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .clock import Clock
 from .config import ServerConfig
@@ -379,7 +380,7 @@ def build_provider_app(
     runtime = build_runtime(config, standalone=provider, plugins=plugins, **overrides)
     emulator = runtime.emulators[provider]
 
-    app = Starlette(
+    app = ProviderApp(
         routes=[
             Mount(
                 "/_vidmock",
@@ -392,9 +393,29 @@ def build_provider_app(
         ],
         lifespan=_clock_lifespan(runtime),
     )
+    app.emulator = emulator
     _guard(app, config)
     app.state.vidmock = runtime
     return app
+
+
+# -- issue 17: the standalone emulator's hot path (bench/emulators.py) --
+class ProviderApp(Starlette):
+    """``build_provider_app``'s app. A call outside ``/_vidmock`` goes straight to the emulator, as
+    ``Mount("/")`` would send it (same path, root path and empty path parameters): the outer app's
+    middleware and router cost every poll about a third of the emulator's own time and add nothing
+    there (the emulator has its own error handling; ``ControlGuard`` passes such calls through)."""
+
+    emulator: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.emulator is not None and scope["type"] == "http" and not scope["path"].startswith("/_vidmock"):
+            scope["app"] = self
+            scope.setdefault("app_root_path", scope.get("root_path", ""))
+            scope["path_params"] = {}
+            await self.emulator(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def app_from_environment() -> Starlette:

@@ -12,8 +12,9 @@ sees a cut body as a protocol error and no answer as a read timeout.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 from starlette.responses import Response
@@ -270,8 +271,6 @@ class UpstreamClient(httpx.AsyncClient):
         )
         super().__init__(transport=transport, **kwargs)
         self.forwarded = dict(forwarded or {})
-        # What ``with_headers`` builds its copy from (the client's own settings, not httpx's fields).
-        self.settings = {**kwargs, "transport": transport}
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -281,9 +280,19 @@ class UpstreamClient(httpx.AsyncClient):
     def cookies(self, value: Any) -> None:
         pass
 
-    def with_headers(self, forwarded: Mapping[str, str]) -> UpstreamClient:
-        """This client (the same transport and settings) sending ``forwarded`` on every request."""
-        return type(self)(forwarded=forwarded, **self.settings) if forwarded else self
+    def with_headers(self, forwarded: Mapping[str, str]) -> Self:
+        """This client (the same transport and settings) sending ``forwarded`` on every request.
+
+        A shallow copy: every create forwards its seed, and building a new httpx client for it (its
+        headers, URL, timeouts and proxy mounts parsed again) was a fifth of a create's cost
+        (bench/create_cost.py). The copy shares what the rebuilt client shared (the transport) and
+        the parsed settings, which httpx never mutates in place; only ``forwarded``, our own
+        attribute, differs."""
+        if not forwarded:
+            return self
+        clone = copy.copy(self)
+        clone.forwarded = dict(forwarded)
+        return clone
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
         request = super().build_request(method, url, **kwargs)

@@ -24,6 +24,7 @@ from .faults import InProcessTransport, UpstreamClient, asgi_call, exchange
 # Paths the fast path takes as they are: no percent-encoding or normalisation needed.
 _PLAIN_PATH = re.compile(r"^/[A-Za-z0-9/._~:@!$&'()*+,;=%-]*$")
 _JSON_TYPE = (b"content-type", b"application/json")
+URL_CACHE = 256  # parsed request URLs kept per client (creates reuse theirs; polls' ids vary)
 
 
 class InProcessClient(UpstreamClient):
@@ -46,12 +47,6 @@ class InProcessClient(UpstreamClient):
             **kwargs,
         )
         self.app = app
-        self.inprocess_settings = {
-            "base_url": base_url,
-            "clock_timeout": clock_timeout,
-            "wall_timeouts": wall_timeouts,
-            **kwargs,
-        }
         self.clock_timeout = clock_timeout
         self.wall_timeout = self.timeout.read if wall_timeouts else None
         url = httpx.URL(base_url)
@@ -60,9 +55,7 @@ class InProcessClient(UpstreamClient):
         # httpx's default headers (user-agent, accept…) as the emulator would see them over a socket.
         self.defaults = [(k.lower(), v) for k, v in self.headers.raw]
         self.host = (b"host", url.netloc)
-
-    def with_headers(self, forwarded: Mapping[str, str]) -> InProcessClient:
-        return InProcessClient(self.app, forwarded=forwarded, **self.inprocess_settings) if forwarded else self
+        self.urls: dict[str, httpx.URL] = {}  # shared with ``with_headers`` copies, as it should be
 
     async def request(
         self,
@@ -160,7 +153,15 @@ class InProcessClient(UpstreamClient):
 
     def _request(self, method: str, raw_path: str, query: bytes) -> httpx.Request:
         netloc = self.host[1].decode("ascii")
-        return httpx.Request(method, f"http://{netloc}{raw_path}" + (f"?{query.decode('ascii')}" if query else ""))
+        text = f"http://{netloc}{raw_path}" + (f"?{query.decode('ascii')}" if query else "")
+        # httpx validates a URL character by character (tens of microseconds); a create's URL is the
+        # same every time, so parsed URLs (immutable) are kept, a bounded number of them.
+        url = self.urls.get(text)
+        if url is None:
+            if len(self.urls) >= URL_CACHE:
+                self.urls.clear()
+            url = self.urls[text] = httpx.URL(text)
+        return httpx.Request(method, url)
 
 
 def _body(content: Any, value: Any) -> bytes | None:

@@ -155,6 +155,8 @@ class Emulator:
         fault = self.ctx.scenarios.submit_fault(
             self.service, request.headers, prompt if isinstance(prompt, str) else ""
         )
+        if fault is None:  # the common case: no fault body to build (some read the URL for it)
+            return None
         return await fault_response(fault, self.fault_body(request), self.ctx.clock, wait_meter(request.scope))
 
     def take_fault(self, plan: dict[str, Any] | None, step: str, key: str) -> dict[str, Any] | None:
@@ -163,6 +165,8 @@ class Emulator:
     async def status_fault(self, request: Request, plan: dict[str, Any] | None, key: str) -> Response | None:
         """A poll's scripted fault for job ``key``, rendered; None to answer normally."""
         fault = self.take_fault(plan, "poll", key)
+        if fault is None:  # the common case, on every poll: no fault body to build
+            return None
         return await fault_response(fault, self.fault_body(request), self.ctx.clock, wait_meter(request.scope))
 
     async def content_fault(
@@ -170,6 +174,8 @@ class Emulator:
     ) -> tuple[Response | None, dict[str, Any] | None]:
         """A download's scripted fault: (its response or None, the fault, for ``truncated``)."""
         fault = self.take_fault(plan, "content", key)
+        if fault is None:
+            return None, None
         body = body or self.fault_body(request)
         return await fault_response(fault, body, self.ctx.clock, wait_meter(request.scope)), fault
 
