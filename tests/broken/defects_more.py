@@ -182,12 +182,19 @@ class ResignTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, request.url, headers=headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
+
+def _sender(app: Any, http: httpx.AsyncClient) -> None:
+    """Swap the webhook sender's client; the runtime closes it with the others (warnings are errors)."""
+    app.state.vidmock.webhooks.http = http
+    app.state.vidmock.http_clients.append(http)
+
 
 def _resigned(mutate: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
     def patch(app: Any) -> None:
-        app.state.vidmock.webhooks.http = httpx.AsyncClient(
-            transport=ResignTransport(app, mutate), follow_redirects=False
-        )
+        _sender(app, httpx.AsyncClient(transport=ResignTransport(app, mutate), follow_redirects=False))
 
     return patch
 
@@ -227,9 +234,12 @@ class CrossWireTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, self.routes[event_id], headers=request.headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
 
 def _cross_wired(app: Any) -> None:
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=CrossWireTransport(), follow_redirects=False)
+    _sender(app, httpx.AsyncClient(transport=CrossWireTransport(), follow_redirects=False))
 
 
 BEFORE: dict[str, Before] = {

@@ -256,9 +256,36 @@ PATCHES: dict[str, Callable[[Any], None]] = {
 VARIANTS = (*MIDDLEWARE, *PATCHES)  # the issue-15 defects are listed in ``defects``
 
 
+class Closing:
+    """The app, closing its runtime when its server stops, in the server's own loop (at lifespan
+    shutdown): otherwise the runtime's HTTP clients (the webhook sender's keep-alive socket to the
+    receiver) outlive that loop and are reported as leaked sockets (pytest runs with warnings as errors)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Any) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.state.vidmock.aclose()
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
 def build(variant: str | None, port: int, media: MediaCache) -> Any:
     """vidmock on a virtual clock with two projects (keys ``vm-dev-key`` and ``vm-other-key``), plus the
-    named defect (None: the correct gateway)."""
+    named defect (None: the correct gateway); its runtime is closed when its server stops."""
+    return Closing(_build(variant, port, media))
+
+
+def _build(variant: str | None, port: int, media: MediaCache) -> Any:
     from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
 
     before_all = {**defects.BEFORE, **defects_more.BEFORE}
