@@ -298,4 +298,7 @@ PATCHES: dict[str, Callable[[Any], None]] = {
 }
 CONFIG: dict[str, dict[str, Any]] = {
     "never_times_out": {"job_timeout": 10**9},  # VIDEO_JOB_TIMEOUT_SECONDS effectively off
+    # vidmock forgets a finished job when its token dies (7 days, issue 17.2): kept, so that the content an
+    # expired token must not reach is still there to leak.
+    "content_token_ignores_expiry": {"retention_seconds": 0},
 }

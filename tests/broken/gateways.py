@@ -295,7 +295,8 @@ def _build(variant: str | None, port: int, media: MediaCache) -> Any:
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
     config = ServerConfig(clock="virtual", port=port, projects=projects, **defects.CONFIG.get(variant or "", {}))
     app = build_app(config, media=media)
-    if variant is None or variant in defects.CONFIG:
+    code = {*patches, *before_all, *rewrites, *defects.BEFORE_WITH_APP, *defects_more.STATEFUL, *MIDDLEWARE}
+    if variant is None or (variant in defects.CONFIG and variant not in code):  # a configuration-only defect
         return app
     if variant in patches:
         patches[variant](app)
