@@ -162,6 +162,18 @@ def test_vidmock_passes_every_check_under_several_seeds(media: MediaCache, seed:
     assert report.coverage["checked"] <= report.coverage["listed"]
 
 
+def test_on_the_release_before_2026_03_the_stuck_job_and_the_moderated_job_are_soras(media: MediaCache) -> None:
+    """The harness picks its models and scenarios from the served catalogue: where Sora is still offered,
+    the gateway timeout is judged on Sora's in_progress-forever scenario and moderation on its code."""
+    port = free_port()
+    app = build(None, port, media, gateway_release="pre-2026-03")
+    with serve_app(app, port=port) as url:
+        report = run_checks(url, KEY, families="B", lifecycle_examples=1, shrink_seconds=1.0)
+    assert report.ok, report.failures_text()
+    assert "in_progress at +60 s, failed/timeout" in report.result("b11_gateway_timeout").evidence[0]
+    assert "sora-moderated failed with code 'moderation_blocked'" in report.result("b9_error_codes").evidence
+
+
 def test_one_key_skips_the_project_check_with_the_reason(media: MediaCache) -> None:
     port = free_port()
     with serve_app(build(None, port, media), port=port) as url:

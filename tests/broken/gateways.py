@@ -279,13 +279,14 @@ class Closing:
         await self.app(scope, receive, closing)
 
 
-def build(variant: str | None, port: int, media: MediaCache) -> Any:
+def build(variant: str | None, port: int, media: MediaCache, **config: Any) -> Any:
     """vidmock on a virtual clock with two projects (keys ``vm-dev-key`` and ``vm-other-key``), plus the
-    named defect (None: the correct gateway); its runtime is closed when its server stops."""
-    return Closing(_build(variant, port, media))
+    named defect (None: the correct gateway); its runtime is closed when its server stops. ``config``:
+    more ServerConfig fields (e.g. ``gateway_release``)."""
+    return Closing(_build(variant, port, media, config))
 
 
-def _build(variant: str | None, port: int, media: MediaCache) -> Any:
+def _build(variant: str | None, port: int, media: MediaCache, extra: dict[str, Any]) -> Any:
     from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
 
     before_all = {**defects.BEFORE, **defects_more.BEFORE}
@@ -293,7 +294,8 @@ def _build(variant: str | None, port: int, media: MediaCache) -> Any:
     rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE}
 
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
-    config = ServerConfig(clock="virtual", port=port, projects=projects, **defects.CONFIG.get(variant or "", {}))
+    settings = {**defects.CONFIG.get(variant or "", {}), **extra}
+    config = ServerConfig(clock="virtual", port=port, projects=projects, **settings)
     app = build_app(config, media=media)
     code = {*patches, *before_all, *rewrites, *defects.BEFORE_WITH_APP, *defects_more.STATEFUL, *MIDDLEWARE}
     if variant is None or (variant in defects.CONFIG and variant not in code):  # a configuration-only defect
