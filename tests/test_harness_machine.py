@@ -41,7 +41,9 @@ def test_every_create_the_machine_can_draw_is_accepted_by_vidmock(media: MediaCa
         drawn = [p for p in VIDMOCK_PROFILES if p.model is None or p.model in listed]
         assert "sora-2" not in listed and [p.model for p in drawn if p.failing_prompt] == ["seedance-2-0"]
         bodies = [body for p in drawn + list(GENERIC_PROFILES) for _, body in combinations(p)]
-        bodies += [{**body, "prompt": p.failing_prompt} for p in drawn if p.failing_prompt for _, body in combinations(p)]
+        bodies += [
+            {**body, "prompt": p.failing_prompt} for p in drawn if p.failing_prompt for _, body in combinations(p)
+        ]
         assert len(bodies) > 100
         for body in bodies:
             r = client.post("/v1/videos", json=body, headers={"Authorization": f"Bearer {KEY}"})
