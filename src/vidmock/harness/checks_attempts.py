@@ -1,9 +1,12 @@
 """Each webhook attempt on its own: rebuilt and re-signed with a fresh timestamp (C7), and the first one
 sent promptly after the job ends (G2). gateway.md §4.3, webhooks.md §1.3, §7 C7 and G2.
 
-On a virtual clock these are exact: the harness knows the target's time at receipt to the second, so a
-retry that replays the first attempt's timestamp and body is visible although it sits well inside the
-±5 min window that d3 allows.
+Two clocks (issue 16 item 1): the signed webhook-timestamp is the wall time of the real send, the payload's
+times (created_at, completed_at) the target's clock, virtual or not. The schedule and the rebuilt body are
+judged on the target's clock at receipt (exact on a virtual clock), the signature's timestamp against the
+receiver's wall. A retry replayed from the first attempt (the same signed timestamp, the same bytes, while
+the target's clock moved on by a retry step) is visible although it sits well inside the ±5 min window
+that d3 allows: an hour-long retry chain takes seconds of wall time on a virtual clock.
 """
 
 from __future__ import annotations
