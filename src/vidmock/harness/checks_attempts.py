@@ -17,14 +17,13 @@ from typing import Any
 
 from vidmock.webhooks import diagnose_attempts
 
-from .checks_webhooks import GRANULARITY, LOOP, SCHEME, _finding, _hooked
+from .checks_webhooks import GRANULARITY, LOOP, SCHEME, TOLERANCE, _finding, _hooked
 from .evidence import Evidence
 from .model import Observed, Outcome
 from .receiver import Delivery
 from .registry import Skip, registry
 
 SKEW = 2  # seconds: a timestamp taken just before sending, the receipt clock just after
-WALL_SKEW = 30  # seconds between a signature's wall time and its receipt, on a busy machine
 REPLAY_GAP = 30  # the first retry step (gateway.md §4.3): a replay is older than this
 
 
@@ -74,7 +73,7 @@ def fresh_attempts(ev: Evidence) -> Iterator[Outcome]:
             # the target's time moved on by at least a retry step (30 s, gateway.md §4.3); a rebuilt body
             # differs, for its created_at is the attempt's own.
             replay = tb == ta and b.body == a.body and gap >= REPLAY_GAP
-            stale = tb < ta or abs(tb - b.wall) > WALL_SKEW
+            stale = tb < ta or abs(tb - b.wall) > TOLERANCE  # the receiver's window (webhooks.md §1.3)
             rebuilt = isinstance(created, int) and abs(created - b.clock) <= slack and b.body != a.body
             if replay or stale or not rebuilt:
                 at = [(x.body, x.headers, x.clock if replay else x.wall) for x in (a, b)]
@@ -84,7 +83,7 @@ def fresh_attempts(ev: Evidence) -> Iterator[Outcome]:
                     f"body created_at {created!r}, {gap:.0f} s later"
                     + (", byte-identical body" if b.body == a.body else "")
                     + (f" ({why.likely_mistake})" if why.likely_mistake else ""),
-                    f"webhook-timestamp ≥ {ta} and within {WALL_SKEW} s of the receiver's wall ({b.wall:.0f}); "
+                    f"webhook-timestamp ≥ {ta} and within {TOLERANCE} s of the receiver's wall ({b.wall:.0f}); "
                     f"body created_at ≈ the target's time at receipt ({b.clock:.0f}), body rebuilt",
                     f"webhook-timestamp {tb}, created_at {created!r}",
                     b,
