@@ -31,27 +31,10 @@ from vidmock.media import MediaCache
 KEY = "vm-dev-key"  # the default project's key: the variants use vidmock's default config
 
 
-def _closing(app: Any) -> Any:
-    """The app, closing its runtime when its server stops, in the server's own loop (at lifespan
-    shutdown): otherwise the runtime's HTTP clients (the webhook sender's keep-alive socket to the
-    receiver) outlive that loop and are reported as leaked sockets."""
-    runtime = app.state.vidmock
-
-    async def closing(scope: Any, receive: Any, send: Any) -> None:
-        async def send_(message: Any) -> None:
-            if message["type"] == "lifespan.shutdown.complete":
-                await runtime.aclose()
-            await send(message)
-
-        await app(scope, receive, send_ if scope["type"] == "lifespan" else send)
-
-    return closing
-
-
 def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> Report:
     port = free_port()
     kw.setdefault("shrink_seconds", 1.0)  # detection is what this file checks: a short reproduction search
-    with serve_app(_closing(build(variant, port, media)), port=port) as url:
+    with serve_app(build(variant, port, media), port=port) as url:
         return run_checks(url, KEY, families=families, max_examples=5, **kw)
 
 

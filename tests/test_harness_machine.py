@@ -33,17 +33,18 @@ def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> 
 
 
 def test_every_create_the_machine_can_draw_is_accepted_by_vidmock(media: MediaCache) -> None:
-    """The menu is kept to combinations the default catalogue accepts (gateway/catalogue.py)."""
-    bodies = [body for p in VIDMOCK_PROFILES + GENERIC_PROFILES for _, body in combinations(p)]
-    bodies += [
-        {**body, "prompt": p.failing_prompt}
-        for p in VIDMOCK_PROFILES
-        if p.failing_prompt
-        for _, body in combinations(p)
-    ]
-    assert len(bodies) > 100
+    """The menu is kept to combinations the default catalogue accepts (gateway/catalogue.py): the machine
+    draws from the profiles whose model ``GET /v1/models`` lists (a deactivated Sora is not drawn)."""
     port = free_port()
     with serve_app(build(None, port, media), port=port) as url, httpx.Client(base_url=url) as client:
+        listed = {m["id"] for m in client.get("/v1/models", headers={"Authorization": f"Bearer {KEY}"}).json()["data"]}
+        drawn = [p for p in VIDMOCK_PROFILES if p.model is None or p.model in listed]
+        assert "sora-2" not in listed and [p.model for p in drawn if p.failing_prompt] == ["seedance-2-0"]
+        bodies = [body for p in drawn + list(GENERIC_PROFILES) for _, body in combinations(p)]
+        bodies += [
+            {**body, "prompt": p.failing_prompt} for p in drawn if p.failing_prompt for _, body in combinations(p)
+        ]
+        assert len(bodies) > 100
         for body in bodies:
             r = client.post("/v1/videos", json=body, headers={"Authorization": f"Bearer {KEY}"})
             assert r.status_code == 200, (body, r.text)

@@ -193,6 +193,9 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, request.url, headers=headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
 
 class MillisecondsTransport(httpx.AsyncBaseTransport):
     """webhook-timestamp in milliseconds (``Date.now()``), signed as sent: the MAC verifies, the clock does not."""
@@ -211,13 +214,22 @@ class MillisecondsTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, request.url, headers=headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
+
+def _sender(app: Any, http: httpx.AsyncClient) -> None:
+    """Swap the webhook sender's client; the runtime closes it with the others (warnings are errors)."""
+    app.state.vidmock.webhooks.http = http
+    app.state.vidmock.http_clients.append(http)
+
 
 def _timestamp_millis(app: Any) -> None:
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=MillisecondsTransport(app), follow_redirects=False)
+    _sender(app, httpx.AsyncClient(transport=MillisecondsTransport(app), follow_redirects=False))
 
 
 def _replayed_retry(app: Any) -> None:
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=ReplayTransport(), follow_redirects=False)
+    _sender(app, httpx.AsyncClient(transport=ReplayTransport(), follow_redirects=False))
 
 
 def _new_id_per_attempt(app: Any) -> None:
@@ -286,4 +298,7 @@ PATCHES: dict[str, Callable[[Any], None]] = {
 }
 CONFIG: dict[str, dict[str, Any]] = {
     "never_times_out": {"job_timeout": 10**9},  # VIDEO_JOB_TIMEOUT_SECONDS effectively off
+    # vidmock forgets a finished job when its token dies (7 days, issue 17.2): kept, so that the content an
+    # expired token must not reach is still there to leak.
+    "content_token_ignores_expiry": {"retention_seconds": 0},
 }

@@ -65,14 +65,22 @@ def _replace_error(match: Callable[[Scope, int, str], bool], status: int, messag
     return rewrite
 
 
-def _progress_resets(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
-    """Progress of a running job is reported from a fresh upstream segment: it drops back to 0."""
-    video = _json(body) if status == 200 else None
-    if isinstance(video, dict) and video.get("object") == "video" and video.get("status") == "in_progress":
-        if isinstance(video.get("progress"), int) and video["progress"] > 0:
-            video["progress"] = 0 if video["progress"] % 2 else video["progress"]
-            return status, headers, json.dumps(video).encode()
-    return None
+def _progress_resets() -> Rewrite:
+    """Progress of a running job is reported from a fresh upstream segment: every other read of a running
+    job with progress drops back to 0 (providers that report a constant 50, such as Veo, show it too)."""
+    reads: dict[str, int] = {}
+
+    def rewrite(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
+        video = _json(body) if status == 200 else None
+        if isinstance(video, dict) and video.get("object") == "video" and video.get("status") == "in_progress":
+            if isinstance(video.get("progress"), int) and video["progress"] > 0:
+                n = reads[str(video.get("id"))] = reads.get(str(video.get("id")), 0) + 1
+                if n % 2 == 0:
+                    video["progress"] = 0
+                    return status, headers, json.dumps(video).encode()
+        return None
+
+    return rewrite
 
 
 def _secret_echoed(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
@@ -182,12 +190,19 @@ class ResignTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, request.url, headers=headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
+
+def _sender(app: Any, http: httpx.AsyncClient) -> None:
+    """Swap the webhook sender's client; the runtime closes it with the others (warnings are errors)."""
+    app.state.vidmock.webhooks.http = http
+    app.state.vidmock.http_clients.append(http)
+
 
 def _resigned(mutate: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
     def patch(app: Any) -> None:
-        app.state.vidmock.webhooks.http = httpx.AsyncClient(
-            transport=ResignTransport(app, mutate), follow_redirects=False
-        )
+        _sender(app, httpx.AsyncClient(transport=ResignTransport(app, mutate), follow_redirects=False))
 
     return patch
 
@@ -227,9 +242,12 @@ class CrossWireTransport(httpx.AsyncBaseTransport):
             httpx.Request(request.method, self.routes[event_id], headers=request.headers, content=body)
         )
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()  # its pooled connections, when the client is closed
+
 
 def _cross_wired(app: Any) -> None:
-    app.state.vidmock.webhooks.http = httpx.AsyncClient(transport=CrossWireTransport(), follow_redirects=False)
+    _sender(app, httpx.AsyncClient(transport=CrossWireTransport(), follow_redirects=False))
 
 
 BEFORE: dict[str, Before] = {
@@ -248,7 +266,6 @@ BEFORE: dict[str, Before] = {
     ),
 }
 MIDDLEWARE: dict[str, Rewrite] = {
-    "progress_resets": _progress_resets,
     "secret_echoed": _secret_echoed,
     "range_416_bare": _range_416_bare,
     "create_progress_string": _create_progress_string,
@@ -286,7 +303,7 @@ MIDDLEWARE: dict[str, Rewrite] = {
         lambda s, st, m: m.startswith("Unauthorized: Invalid LLMGateway API token"), 401, "Unauthorized"
     ),
 }
-STATEFUL: dict[str, Callable[[], Rewrite]] = {}
+STATEFUL: dict[str, Callable[[], Rewrite]] = {"progress_resets": _progress_resets}  # one state per app
 PATCHES: dict[str, Callable[[Any], None]] = {
     "events_always_completed": _resigned(_always_completed),
     "event_without_object": _resigned(_no_object),

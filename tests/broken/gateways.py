@@ -256,9 +256,37 @@ PATCHES: dict[str, Callable[[Any], None]] = {
 VARIANTS = (*MIDDLEWARE, *PATCHES)  # the issue-15 defects are listed in ``defects``
 
 
-def build(variant: str | None, port: int, media: MediaCache) -> Any:
+class Closing:
+    """The app, closing its runtime when its server stops, in the server's own loop (at lifespan
+    shutdown): otherwise the runtime's HTTP clients (the webhook sender's keep-alive socket to the
+    receiver) outlive that loop and are reported as leaked sockets (pytest runs with warnings as errors)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Any) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.state.vidmock.aclose()
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
+def build(variant: str | None, port: int, media: MediaCache, **config: Any) -> Any:
     """vidmock on a virtual clock with two projects (keys ``vm-dev-key`` and ``vm-other-key``), plus the
-    named defect (None: the correct gateway)."""
+    named defect (None: the correct gateway); its runtime is closed when its server stops. ``config``:
+    more ServerConfig fields (e.g. ``gateway_release``)."""
+    return Closing(_build(variant, port, media, config))
+
+
+def _build(variant: str | None, port: int, media: MediaCache, extra: dict[str, Any]) -> Any:
     from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
 
     before_all = {**defects.BEFORE, **defects_more.BEFORE}
@@ -266,9 +294,11 @@ def build(variant: str | None, port: int, media: MediaCache) -> Any:
     rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE}
 
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
-    config = ServerConfig(clock="virtual", port=port, projects=projects, **defects.CONFIG.get(variant or "", {}))
+    settings = {**defects.CONFIG.get(variant or "", {}), **extra}
+    config = ServerConfig(clock="virtual", port=port, projects=projects, **settings)
     app = build_app(config, media=media)
-    if variant is None or variant in defects.CONFIG:
+    code = {*patches, *before_all, *rewrites, *defects.BEFORE_WITH_APP, *defects_more.STATEFUL, *MIDDLEWARE}
+    if variant is None or (variant in defects.CONFIG and variant not in code):  # a configuration-only defect
         return app
     if variant in patches:
         patches[variant](app)

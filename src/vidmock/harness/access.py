@@ -8,7 +8,7 @@ for the H checks (and ``b11_gateway_timeout``) to judge:
 * the body validated before authentication: a bad body without a key, or with a wrong key, is 400 (§2);
 * the signed content URL (§1.6): no token, a forged one, a tampered one, another log's, an expired one
   (the clock moved past the 7-day TTL: virtual clock only);
-* a job held past the gateway timeout (§4.1): vidmock's ``sora-stuck-in-progress`` scenario, on the
+* a job held past the gateway timeout (§4.1): a vidmock stuck-job scenario for a served model, on the
   virtual clock or, opted in with ``--long-checks``, in real time.
 
 Time moves forward here (an hour, then a week): the driver runs after everything that watches jobs.
@@ -32,7 +32,14 @@ UNKNOWN_KEY = "vm-not-a-real-key-000"
 JOB_TIMEOUT = 3600  # VIDEO_JOB_TIMEOUT_SECONDS (gateway.md §4.1)
 TOKEN_TTL = 7 * 86400  # signed content URL lifetime (gateway.md §1.6)
 HEADER = b'{"alg":"HS256"}'
-STUCK = "sora-stuck-in-progress"  # vidmock scenario: in_progress forever
+# vidmock scenarios that hold a job past the gateway timeout, one per provider, in order of preference: a
+# scenario is only accepted for a job of its own provider (a 400 otherwise), so the one used is the first
+# whose model the served release lists (GET /v1/models); Sora is deactivated from 2026-12
+# (changes-2026-12.md §1.1). (model, scenario, what the job reads at +60 s)
+STUCK = (
+    ("sora-2", "sora-stuck-in-progress", "in_progress forever"),
+    ("seedance-2-0", "seedance-queue-past-timeout", "queued for two hours"),
+)
 POLL_ERRORS = "five-poll-errors"  # vidmock scenario: every status poll fails
 
 
@@ -152,9 +159,16 @@ def _timeout(ev: Evidence, emit: Emit) -> None:
     if not ev.virtual and not ev.long_checks:
         ev.access_skips["timeout"] = "the gateway timeout is 3600 s of real time: opt in with --long-checks"
         return
-    body = {"model": "sora-2", "prompt": "a fox that never finishes", "seconds": 4}
+    listed = [(m, s) for m, s, _ in STUCK if ev.models is None or m in ev.models]
+    if not listed:
+        ev.access_skips["timeout"] = (
+            f"the target lists none of the models a stuck-job scenario applies to ({', '.join(m for m, _, _ in STUCK)})"
+        )
+        return
+    model, stuck = listed[0]
+    body = {"model": model, "prompt": "a fox that never finishes", "seconds": 4}
     specs = [
-        (JobSpec("sora-stuck", body, callback=False, expect_code="timeout"), STUCK),
+        (JobSpec(f"{model}-stuck", body, callback=False, expect_code="timeout"), stuck),
         # Five failed polls in a row fail the job with code poll_error (gateway.md §4.1).
         (JobSpec("poll-errors", {**body, "prompt": "a fox"}, callback=False, expect_code="poll_error"), POLL_ERRORS),
     ]

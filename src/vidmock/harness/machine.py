@@ -134,6 +134,9 @@ VIDMOCK_PROFILES = (
         (None, False),
         ("text", "image", "frames", "reference"),
         reference=("reference_images", 2, (4, 5)),
+        # Seedance's asynchronous output moderation (providers.md §4.4): the failed path on releases
+        # that no longer serve Sora (changes-2026-12.md §1.1).
+        failing_prompt="a fox [vidmock:output_moderation]",
     ),
     Profile("kling-v3-0", ("1280x720",), (5,), (None, False), ("text", "image")),
     Profile("minimax-hailuo-2-3", ("1280x720",), (6,), (None, False), ("text", "image")),
