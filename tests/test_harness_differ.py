@@ -2,8 +2,8 @@
 status, message, field set, types and timing, grouped and de-duplicated.
 
 Two vidmocks of the same configuration differ in nothing; vidmock against a broken gateway differs in
-exactly that defect. (Two gateway releases, once ``--gateway-release`` lands: the same test with the
-release table's differences as the expected groups.)
+exactly that defect. Two gateway releases differ in exactly the rows of README "Gateway releases" that a
+create, a poll and a listing can see.
 """
 
 from __future__ import annotations
@@ -26,17 +26,26 @@ KEY = "vm-dev-key"
 
 
 @contextmanager
-def _two(media: MediaCache, a: str | None, b: str | None) -> Iterator[tuple[str, str]]:
+def _two(
+    media: MediaCache, a: str | None, b: str | None, releases: tuple[str | None, str | None] = (None, None)
+) -> Iterator[tuple[str, str]]:
     with ExitStack() as stack:
         urls = []
-        for variant in (a, b):
+        for variant, release in zip((a, b), releases, strict=True):
             port = free_port()
-            urls.append(stack.enter_context(serve_app(build(variant, port, media), port=port)))
+            config = {"gateway_release": release} if release else {}
+            urls.append(stack.enter_context(serve_app(build(variant, port, media, **config), port=port)))
         yield urls[0], urls[1]
 
 
-def _diff(media: MediaCache, a: str | None, b: str | None, seed: int = 0) -> DiffReport:
-    with _two(media, a, b) as (url_a, url_b):
+def _diff(
+    media: MediaCache,
+    a: str | None,
+    b: str | None,
+    seed: int = 0,
+    releases: tuple[str | None, str | None] = (None, None),
+) -> DiffReport:
+    with _two(media, a, b, releases) as (url_a, url_b):
         result = differential(url_a, KEY, url_b, KEY, seed=seed)
     assert isinstance(result, DiffReport), result
     return result
@@ -86,3 +95,69 @@ def test_cli_against(media: MediaCache, tmp_path: Path, capsys: pytest.CaptureFi
     assert "status   POST /v1/videos [" in capsys.readouterr().out
     data = json.loads(out.read_text())
     assert data["ok"] is False and {g["kind"] for g in data["groups"]} == {"status"}
+
+
+UNSUPPORTED = (
+    "Unsupported video model. Use a video-capable model from /v1/models, optionally prefixed with a configured "
+    "provider like openai/ or google-vertex/."
+)
+
+
+def _gone(model: str) -> str:
+    return f"Model {model} has been deactivated and is no longer available"
+
+
+def _release_table() -> list[tuple[str, str, str, str, str]]:
+    """README "Gateway releases", A = pre-2026-03, B = 2026-12, as (kind, step, path, A, B)."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    # Sora: active and priced before, 410 now; listed before, absent now (each id, pinned or not).
+    for model in ("openai/sora-2", "openai/sora-2-pro", "sora-2", "sora-2-pro"):
+        rows += [
+            ("model", "GET /v1/models", model, "listed", "absent"),
+            ("status", f"POST /v1/videos [model {model}]", "", "200", "410"),
+            ("message", f"POST /v1/videos [model {model}]", "", "-", _gone(model)),
+        ]
+    for label in ("sora", "sora-moderated"):  # the lifecycle's seeded Sora jobs
+        rows += [
+            ("status", f"POST /v1/videos [{label}]", "", "200", "410"),
+            ("message", f"POST /v1/videos [{label}]", "", "-", _gone("sora-2")),
+        ]
+    # Avalanche: present before (a pin on both Veo models), an unsupported model now.
+    for model in ("avalanche/veo-3.1-fast-generate-preview", "avalanche/veo-3.1-generate-preview"):
+        rows += [
+            ("model", "GET /v1/models", model, "listed", "absent"),
+            ("status", f"POST /v1/videos [model {model}]", "", "200", "400"),
+            ("message", f"POST /v1/videos [model {model}]", "", "-", UNSUPPORTED),
+        ]
+    # grok-imagine-video-1-5: offered only by the newest.
+    for model in ("grok-imagine-video-1-5", "xai/grok-imagine-video-1-5"):
+        rows += [
+            ("model", "GET /v1/models", model, "absent", "listed"),
+            ("status", f"POST /v1/videos [model {model}]", "", "400", "200"),
+            ("message", f"POST /v1/videos [model {model}]", "", UNSUPPORTED, "-"),
+        ]
+    # Veo 3.1 Fast, 4k silent, 4 s: $0.35/s before, $0.30/s now.
+    completed = "GET /v1/videos/{id} [veo-fast-4k-silent, completed]"
+    rows += [
+        ("usage", completed, "usage.cost", "1.4000", "1.2000"),
+        ("usage", completed, "usage.cost_details.video_output_cost", "1.4000", "1.2000"),
+    ]
+    return sorted(rows)
+
+
+def test_two_releases_differ_exactly_as_the_release_table_says(media: MediaCache) -> None:
+    report = _diff(media, None, None, releases=("pre-2026-03", "2026-12"))
+    got = sorted(
+        (g.difference.kind, g.difference.step, g.difference.path, g.difference.a, g.difference.b) for g in report.groups
+    )
+    assert got == _release_table(), report.text()
+    # Each create once; the completed read of the priced job twice (the poll that saw it end, the re-read).
+    counts = {(g.difference.kind, g.difference.path): g.count for g in report.groups if g.difference.kind == "usage"}
+    assert counts == {("usage", "usage.cost"): 2, ("usage", "usage.cost_details.video_output_cost"): 2}
+    assert all(g.count == 1 for g in report.groups if g.difference.kind != "usage")
+
+
+def test_two_servers_of_the_older_release_do_not_differ(media: MediaCache) -> None:
+    report = _diff(media, None, None, releases=("pre-2026-03", "pre-2026-03"))
+    assert report.ok, report.text()
+    assert report.steps > 40

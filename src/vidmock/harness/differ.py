@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from .evidence import JobSpec
 from .lifecycle import job_specs
 from .model import Exchange
 from .preflight import preflight
@@ -122,6 +123,19 @@ def fields(value: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        out |= _leaves(item, f"{prefix}.{key}" if prefix else str(key))
+    return out
+
+
+def _money(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) and not isinstance(value, bool) else repr(value)
+
+
 def shape(ex: Exchange, mask: Callable[[str], str]) -> dict[str, str]:
     out = {"status": str(ex.status)}
     body = ex.json()
@@ -129,16 +143,28 @@ def shape(ex: Exchange, mask: Callable[[str], str]) -> dict[str, str]:
         out["message"] = mask(str(body["error"].get("message", "")))
     if body is not None:
         out |= {f"field:{p}": t for p, t in fields(body).items()}
+        usage = body.get("usage") if isinstance(body, dict) else None
+        if isinstance(usage, dict):  # what a job cost is a release difference (README "Gateway releases")
+            out |= {f"usage:usage.{p}": _money(v) for p, v in _leaves(usage).items()}
     elif ex.response_body:
         out["content-type"] = ex.response_headers.get("content-type", "").split(";")[0]
     return out
 
 
 def compare(step: str, a: dict[str, str], b: dict[str, str]) -> Iterator[Difference]:
+    if a["status"] != b["status"]:
+        # A different status is one difference with its message: an error envelope against a job body
+        # differs in every field, and listing those would bury the one thing that differs.
+        yield Difference("status", step, "", a["status"], b["status"])
+        if a.get("message") != b.get("message"):
+            yield Difference("message", step, "", a.get("message", "-"), b.get("message", "-"))
+        return
     for key in sorted(set(a) | set(b)):
         if a.get(key) == b.get(key):
             continue
-        if key.startswith("field:"):
+        if key.startswith("usage:"):
+            yield Difference("usage", step, key.removeprefix("usage:"), a.get(key, "-"), b.get(key, "-"))
+        elif key.startswith("field:"):
             path = key.removeprefix("field:")
             if key in a and key in b:
                 yield Difference("type", step, path, a[key], b[key])
@@ -167,8 +193,45 @@ PROBES: list[tuple[str, str, str, Any, bytes | None, dict[str, str], bool]] = [
     ("unknown id", "GET", "/v1/videos/vid_vidmock_diff_0", None, None, {}, True),
     ("unknown id content", "GET", "/v1/videos/vid_vidmock_diff_0/content", None, None, {}, True),
     ("no key", "GET", "/v1/videos/vid_vidmock_diff_0", None, None, {}, False),
-    ("models", "GET", "/v1/models", None, None, {}, True),
 ]
+# A fixed job beyond the lifecycle's seeded mix: Veo 3.1 Fast at 4k without audio, the one rate the two
+# releases price differently (README "Gateway releases": $0.30/s against $0.35/s).
+FIXED_JOBS = [
+    JobSpec(
+        "veo-fast-4k-silent",
+        {
+            "model": "veo-3.1-fast-generate-preview",
+            "prompt": "a fox",
+            "seconds": 4,
+            "size": "3840x2160",
+            "audio": False,
+        },
+    )
+]
+
+
+def listed(body: Any) -> dict[str, dict[str, Any]]:
+    """Every id ``GET /v1/models`` makes creatable: each model and each ``provider/model`` pin
+    (gateway.md §5.2), with a body the listing says that id accepts (its first size, at most 8 s)."""
+    out: dict[str, dict[str, Any]] = {}
+    data = body.get("data") if isinstance(body, dict) else None
+    for entry in data if isinstance(data, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        limit = (entry.get("per_request_limits") or {}).get("max_video_duration_seconds")
+        seconds = min(8, int(limit)) if isinstance(limit, str) and limit.isdigit() else 8
+        providers = [p for p in entry.get("providers") or [] if isinstance(p, dict)]
+        for provider in providers:
+            sizes = provider.get("supportedVideoSizes") or []
+            request = {"prompt": "a fox", "seconds": seconds, **({"size": sizes[0]} if sizes else {})}
+            out.setdefault(entry["id"], {**request, "model": entry["id"]})
+            out[f"{provider.get('providerId')}/{entry['id']}"] = {
+                **request,
+                "model": f"{provider.get('providerId')}/{entry['id']}",
+            }
+        if not providers:
+            out[entry["id"]] = {"prompt": "a fox", "seconds": seconds, "model": entry["id"]}
+    return out
 
 
 class _Pair:
@@ -198,6 +261,25 @@ class _Pair:
         return ea, eb
 
 
+def catalogue(pair: _Pair) -> None:
+    """Compare the two listings by id, then send each id only one side lists to both: the other side's
+    answer to it (a 410, a 400) is the difference a user meets. Catalogue metadata (field sets of a model
+    entry) is the catalogue file's, not compared."""
+    ea, eb = pair.a.get("/v1/models"), pair.b.get("/v1/models")
+    step = "GET /v1/models"
+    pair.report.steps += 1
+    if ea.status != eb.status:
+        d = Difference("status", step, "", str(ea.status), str(eb.status))
+        pair.groups.setdefault(d, Group(d)).count += 1
+    la, lb = listed(ea.json()), listed(eb.json())
+    for model in sorted(set(la) ^ set(lb)):
+        d = Difference(
+            "model", step, model, "listed" if model in la else "absent", "listed" if model in lb else "absent"
+        )
+        pair.groups.setdefault(d, Group(d)).count += 1
+        pair.both(f"POST /v1/videos [model {model}]", "POST", "/v1/videos", json_body=la.get(model) or lb[model])
+
+
 def run_diff(
     a: Target, b: Target, seed: int, *, vidmock: bool, budget: float = 600.0, poll_every: float = 2.0
 ) -> DiffReport:
@@ -207,7 +289,8 @@ def run_diff(
         pair.both(
             f"{method} {path} [{name}]", method, path, json_body=body, content=content, headers=headers, auth=auth
         )
-    specs = job_specs(random.Random(seed), vidmock=vidmock, retries=False)
+    catalogue(pair)
+    specs = [*job_specs(random.Random(seed), vidmock=vidmock, retries=False), *FIXED_JOBS]
     jobs: list[tuple[str, str, str, float, float]] = []  # label, id on A, id on B, A start, B start
     for spec in specs:
         ea, eb = pair.both(f"POST /v1/videos [{spec.label}]", "POST", "/v1/videos", json_body=spec.body)
