@@ -17,7 +17,7 @@ import pytest
 from broken.gateways import build
 
 from vidmock.cli import main as vidmock_main
-from vidmock.harness.differ import DiffReport, differential
+from vidmock.harness.differ import DiffReport, differential, listed
 from vidmock.harness.pytest import serve_app
 from vidmock.harness.serve import free_port
 from vidmock.media import MediaCache
@@ -161,3 +161,18 @@ def test_two_servers_of_the_older_release_do_not_differ(media: MediaCache) -> No
     report = _diff(media, None, None, releases=("pre-2026-03", "pre-2026-03"))
     assert report.ok, report.text()
     assert report.steps > 40
+
+
+def test_a_malformed_listing_yields_what_it_can_and_never_raises() -> None:
+    assert listed(None) == {} and listed({"data": "x"}) == {} and listed({"data": [1, {"id": 2}]}) == {}
+    body = {
+        "data": [
+            {"id": "m", "per_request_limits": "x", "providers": [{"providerId": "p", "supportedVideoSizes": [3]}, 7]},
+            {"id": "n", "per_request_limits": {"max_video_duration_seconds": "6"}, "providers": "x"},
+        ]
+    }
+    assert listed(body) == {
+        "m": {"prompt": "a fox", "seconds": 8, "model": "m"},
+        "p/m": {"prompt": "a fox", "seconds": 8, "model": "p/m"},
+        "n": {"prompt": "a fox", "seconds": 6, "model": "n"},
+    }

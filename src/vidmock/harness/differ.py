@@ -10,8 +10,14 @@ how long each job took to reach its terminal status (exact on two virtual clocks
 otherwise). Each step is named by a template (method, path with ``{id}``, the job's label), so the same
 difference seen on every poll of every job is one group with a count.
 
-Releases: two gateway releases that differ in a field or a message show up as groups of kind ``field`` or
-``message``; ``expected`` lets a caller (a test against a release table) subtract the differences it knows.
+Catalogues: the two ``GET /v1/models`` listings are compared by id (kind ``model``: every model and every
+``provider/model`` pin, gateway.md §5.2), and each id only one side lists is created on both, so the
+other side's refusal (a 410, a 400) is a ``status``/``message`` group. Job costs (``usage``) are compared
+by value (kind ``usage``): a price is what a release changes. A status difference is reported as status
+and message only, not as the field set of an error envelope against a job.
+
+Releases: two gateway releases differ in exactly the README "Gateway releases" rows these requests reach
+(tests/test_harness_differ.py); ``beyond``/``unmatched`` let a caller subtract the differences it knows.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ STEP = 5.0  # target seconds per lockstep poll on virtual clocks (the worker's i
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str  # status | message | field | type | timing
+    kind: str  # status | message | field | type | usage | model | timing
     step: str  # the request template, e.g. "GET /v1/videos/{id} [sora, completed]"
     path: str  # the field path for field/type differences, "" otherwise
     a: str  # what the base target answered
@@ -218,19 +224,21 @@ def listed(body: Any) -> dict[str, dict[str, Any]]:
     for entry in data if isinstance(data, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
-        limit = (entry.get("per_request_limits") or {}).get("max_video_duration_seconds")
-        seconds = min(8, int(limit)) if isinstance(limit, str) and limit.isdigit() else 8
-        providers = [p for p in entry.get("providers") or [] if isinstance(p, dict)]
-        for provider in providers:
-            sizes = provider.get("supportedVideoSizes") or []
-            request = {"prompt": "a fox", "seconds": seconds, **({"size": sizes[0]} if sizes else {})}
-            out.setdefault(entry["id"], {**request, "model": entry["id"]})
-            out[f"{provider.get('providerId')}/{entry['id']}"] = {
-                **request,
-                "model": f"{provider.get('providerId')}/{entry['id']}",
-            }
-        if not providers:
-            out[entry["id"]] = {"prompt": "a fox", "seconds": seconds, "model": entry["id"]}
+        model = entry["id"]
+        limits = entry.get("per_request_limits")
+        limit = limits.get("max_video_duration_seconds") if isinstance(limits, dict) else None
+        seconds = max(1, min(8, int(limit))) if isinstance(limit, str) and limit.isdigit() else 8
+        out[model] = {"prompt": "a fox", "seconds": seconds, "model": model}
+        providers = entry.get("providers")
+        for provider in providers if isinstance(providers, list) else []:
+            if not isinstance(provider, dict) or not isinstance(provider.get("providerId"), str):
+                continue
+            sizes = provider.get("supportedVideoSizes")
+            size = {"size": sizes[0]} if isinstance(sizes, list) and sizes and isinstance(sizes[0], str) else {}
+            pin = f"{provider['providerId']}/{model}"
+            out[pin] = {"prompt": "a fox", "seconds": seconds, "model": pin, **size}
+            if "size" not in out[model]:  # the unpinned id: a size its first provider serves
+                out[model] |= size
     return out
 
 
