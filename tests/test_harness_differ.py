@@ -145,8 +145,9 @@ def _release_table() -> list[tuple[str, str, str, str, str]]:
     return sorted(rows)
 
 
-def test_two_releases_differ_exactly_as_the_release_table_says(media: MediaCache) -> None:
-    report = _diff(media, None, None, releases=("pre-2026-03", "2026-12"))
+@pytest.mark.parametrize("seed", [0, 3])
+def test_two_releases_differ_exactly_as_the_release_table_says(media: MediaCache, seed: int) -> None:
+    report = _diff(media, None, None, seed, releases=("pre-2026-03", "2026-12"))
     got = sorted(
         (g.difference.kind, g.difference.step, g.difference.path, g.difference.a, g.difference.b) for g in report.groups
     )
