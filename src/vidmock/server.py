@@ -88,6 +88,10 @@ class Runtime:
     async def aclose(self) -> None:
         for client in self.http_clients:
             await client.aclose()
+        # The emulators' callback senders make their client on the first callback: close those too.
+        for app in self.emulators.values():
+            with contextlib.suppress(LookupError):
+                await dispatcher_of(app).aclose()
         self.store.close()
 
 

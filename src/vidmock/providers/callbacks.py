@@ -140,6 +140,12 @@ class CallbackDispatcher:
         # Tests swap this for ``httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app))``.
         self._http = client
 
+    async def aclose(self) -> None:
+        """Close the client made for sending, if any: its pooled connections are sockets that would
+        otherwise be left to the garbage collector (``Runtime.aclose`` calls this)."""
+        if self._http is not None:
+            await self._http.aclose()
+
     # -- scheduling --------------------------------------------------------------------------------
     def start(self) -> None:
         """Resume after a restart: run the timer if the store holds pending work."""
