@@ -70,23 +70,16 @@ def pinned_release(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-async def make_app(media: MediaCache, request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+def make_app(media: MediaCache, request: pytest.FixtureRequest) -> Callable[..., Any]:
     release = pinned_release(request)
-    built: list[Any] = []
 
     def factory(config: ServerConfig | None = None, **kw: Any) -> Any:
         config = config or test_config()
         if release is not None and config.gateway_release is None:
             config = config.with_(gateway_release=release)
-        app = build_app(config, media=media, **{"shared": SHARED, **kw})
-        built.append(app)
-        return app
+        return build_app(config, media=media, **{"shared": SHARED, **kw})
 
-    yield factory
-    # An in-process app runs no lifespan: close its clients here, or a connection one kept open to a
-    # real receiver is a socket left to the garbage collector (an unraisable warning in a later test).
-    for app in built:
-        await app.state.vidmock.aclose()
+    return factory
 
 
 @pytest.fixture
