@@ -27,7 +27,7 @@ from vidmock.providers.openai.models import default_latency
 from vidmock.providers.openai.webhooks import POLICY as SORA_POLICY
 from vidmock.store import SqliteStore, Store
 from vidmock.store.memory import MemoryStore
-from vidmock.webhooks import verify
+from vidmock.webhooks import VerificationError, verify
 
 pytestmark = pytest.mark.anyio
 
@@ -38,10 +38,22 @@ LITE = "seedance-1-0-lite-t2v-250428"  # 5 s queued, 30 s running
 HOOK = "https://hooks.example/ark"
 
 
+# Signatures carry the real send time (``Clock.wall_time``), payloads the emulated time (issue 16). Most tests
+# here judge timings on the emulated clock, so their wall time is the emulated time; one test moves it apart.
+WALL_OFFSET = 23_000_000.0
+
+
+def _offset(start: float) -> Clock:
+    """A virtual clock whose wall time is its own time (signatures and receipts on one time line)."""
+    clock = Clock.virtual(start)
+    clock.wall_time = clock.now
+    return clock
+
+
 def make_ctx(media: MediaCache, store: Store | None = None, start: float = T0) -> EmulatorContext:
     store = store if store is not None else MemoryStore()
     return EmulatorContext(
-        clock=Clock.virtual(start),
+        clock=_offset(start),
         store=store,
         ids=IdFactory(store, 0),
         media=media,
@@ -125,6 +137,25 @@ async def test_sora_completed_event_is_thin_signed_and_verifies(
     await ctx.clock.advance(3600)
     assert len(receiver.deliveries) == 1  # one event per video
     assert ctx.clock.pending_timers() == 0  # nothing left to do: the timer stopped
+
+
+async def test_sora_webhooks_are_signed_at_the_real_send_time(
+    sora: httpx.AsyncClient, sora_app: Any, ctx: EmulatorContext
+) -> None:
+    """A receiver in another process judges freshness by its own clock: the Standard Webhooks timestamp is
+    the wall time of the send, while the event's ``created_at`` stays on the emulated clock."""
+    ctx.clock.wall_time = lambda: ctx.clock.now() + WALL_OFFSET
+    receiver = Receiver(SECRET, scheme="standard", now=ctx.clock.wall_time)
+    wire(sora_app, receiver)
+    await register(sora)
+    await create_video(sora)
+    await ctx.clock.advance(60)
+    (d,) = receiver.deliveries
+    assert d.verdict.ok is True
+    assert int(d.headers["webhook-timestamp"]) == int(d.received_at) > ctx.clock.now() + WALL_OFFSET - 60
+    assert json.loads(d.body)["created_at"] <= int(ctx.clock.now())  # the payload: emulated time
+    with pytest.raises(VerificationError):  # judged on the emulated clock, the signature is 23 Ms in the future
+        verify("standard", d.body.encode(), d.headers, SECRET, now=ctx.clock.now())
 
 
 async def test_sora_moderation_blocked_sends_video_failed(
@@ -391,7 +422,7 @@ async def test_seedance_pending_retry_survives_a_restart(tmp_path: Path, media: 
 async def test_sora_webhook_for_a_gateway_job(client: httpx.AsyncClient, runtime: Any) -> None:
     """The gateway's upstream Sora job notifies the project's endpoint, registered through the
     emulator's dashboard stand-in, on the one clock the gateway runs on."""
-    receiver = Receiver(SECRET, scheme="standard", now=runtime.clock.now)
+    receiver = Receiver(SECRET, scheme="standard", now=runtime.clock.wall_time)  # signed at the real send time
     wire(runtime.emulators["openai"], receiver)
     r = await client.post(
         "/providers/openai/dashboard/webhooks", json={"url": "https://hooks.example/sora", "secret": SECRET}

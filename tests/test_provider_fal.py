@@ -469,6 +469,9 @@ async def test_status_stream_sends_each_change_until_completed(env: Env) -> None
 # -- webhooks -----------------------------------------------------------------------------------------
 
 
+WALL_OFFSET = 23_000_000.0
+
+
 class Hooks:
     """A webhook receiver answering a scripted status per delivery (then 200)."""
 
@@ -488,6 +491,10 @@ class Hooks:
             transport=httpx.ASGITransport(app=self.app)
         )
         self.now = env.runtime.clock.now
+        # The signature carries the receiver's (wall) time, the payload the emulated one (issue 16): the
+        # receiver here lives WALL_OFFSET seconds after the emulated clock, moving with it.
+        clock = env.runtime.clock
+        clock.wall_time = lambda: clock.now() + WALL_OFFSET
 
 
 async def test_webhook_on_completion_is_signed_with_ed25519(env: Env) -> None:
@@ -503,7 +510,7 @@ async def test_webhook_on_completion_is_signed_with_ed25519(env: Env) -> None:
     assert json.loads(body) == {"request_id": rid, "gateway_request_id": rid, "status": "OK", "payload": result}
     user = user_id_for("kid123")
     assert (headers["x-fal-webhook-request-id"], headers["x-fal-webhook-user-id"]) == (rid, user)
-    assert int(headers["x-fal-webhook-timestamp"]) == int(at)
+    assert int(headers["x-fal-webhook-timestamp"]) == int(at + WALL_OFFSET)  # signed at the real send time
     # Verify as a receiver would: the key from the JWKS, the documented message layout.
     jwks = (await env.get("/.well-known/jwks.json", headers={})).json()
     (jwk,) = jwks["keys"]
@@ -511,9 +518,11 @@ async def test_webhook_on_completion_is_signed_with_ed25519(env: Env) -> None:
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(jwk["x"] + "="))
     signed = f"{rid}\n{user}\n{headers['x-fal-webhook-timestamp']}\n{hashlib.sha256(body).hexdigest()}".encode()
     public.verify(bytes.fromhex(headers["x-fal-webhook-signature"]), signed)  # raises if invalid
-    assert verify(keys_from_jwks(jwks), headers, body, at)
-    assert not verify(keys_from_jwks(jwks), headers, body + b" ", at)
-    assert not verify(keys_from_jwks(jwks), headers, body, at + 301)  # outside the ±300 s window
+    wall = at + WALL_OFFSET  # the receiver's clock at receipt
+    assert verify(keys_from_jwks(jwks), headers, body, wall)
+    assert not verify(keys_from_jwks(jwks), headers, body + b" ", wall)
+    assert not verify(keys_from_jwks(jwks), headers, body, wall + 301)  # outside the ±300 s window
+    assert not verify(keys_from_jwks(jwks), headers, body, at)  # judged on the emulated clock: far in the future
     await env.advance(600)
     assert len(hooks.deliveries) == 1
 

@@ -236,7 +236,8 @@ class CallbackDispatcher:
         body = row.body.encode()
         headers = {"Content-Type": "application/json"}
         if self.sign is not None:
-            signed = self.sign(row, int(now), body)
+            # Signed at the real send time, as a receiver judges freshness (issue 16; the gateway does the same).
+            signed = self.sign(row, int(self.clock.wall_time()), body)
             if signed is None:
                 row.status, row.next_retry_at, row.last_tried_at = "failed", None, now
                 row.error = "The webhook endpoint no longer exists"
