@@ -45,23 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from floor_app import VIDEO  # one answer for the floor and WireMock's stub (bench/ is on sys.path)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PY = sys.executable
 AUTH_HEADER = "Authorization: Bearer vm-dev-key"
 POST_BODY = '{"prompt": "a red fox in snow", "seconds": 4}'
-VIDEO = {
-    "id": "xQ77EBBnH1DjQaFlhKPZN",
-    "object": "video",
-    "model": "google-vertex/veo-3.1-generate-preview",
-    "status": "queued",
-    "progress": 0,
-    "created_at": 1773600000,
-    "completed_at": None,
-    "expires_at": None,
-    "error": None,
-}
 SERVER_CORE, LOAD_CORE = "1", "0"
 
 

@@ -27,11 +27,12 @@ SECRET_PARAMS = frozenset(
         "sig",
         "x-goog-signature",
         "x-goog-credential",
+        "x-amz-signature",
         "password",
     }
 )
 # Fields of stored documents that hold a secret in full.
-SECRET_FIELDS = frozenset({"callback_secret", "secret", "webhook_secret", "api_key", "token"})
+SECRET_FIELDS = frozenset({"callback_secret", "secret", "webhook_secret", "client_secret", "api_key", "token"})
 MASK_CHAR = "…"
 
 
@@ -75,14 +76,29 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, mask_query(parts.query), parts.fragment))
 
 
-_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+")
+# An absolute URL, or a path that carries a query (``/v1/videos/logs/x/content?token=…`` in a request row).
+_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+|/[^\s\"'<>?]*\?[^\s\"'<>]+")
+
+
+# A credential parameter anywhere in text, also where a URL is broken up (``?x=<b>&token=…``).
+_PARAM_IN_TEXT = re.compile(
+    r"([?&](?:" + "|".join(re.escape(p) for p in sorted(SECRET_PARAMS)) + r")=)([^&#\s\"'<>]+)", re.IGNORECASE
+)
+
+
+def _mask_param(m: re.Match[str]) -> str:
+    value = m.group(2)
+    if MASK_CHAR in value or value.strip("*") == "":  # masked already, by the URL pass
+        return m.group(0)
+    return m.group(1) + mask(value)
 
 
 def mask_text(text: str) -> str:
-    """Free text (a log line, an error message) with every URL in it masked."""
-    if "://" not in text:
+    """Free text (a log line, an error message, a request path) with every URL and every credential
+    query parameter in it masked."""
+    if "://" not in text and "?" not in text and "&" not in text:
         return text
-    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    return _PARAM_IN_TEXT.sub(_mask_param, _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text))
 
 
 def mask_doc(

@@ -1,36 +1,19 @@
-"""What the inspector masks before a value reaches the page.
+"""What the inspector masks before a value reaches the page: the shared rules of ``vidmock.masking``
+(one place decides what a secret looks like), applied to any value a page shows.
 
-Headers come masked from the journal (``journal.mask_headers``); here body values under
-secret-looking keys and credential query parameters (Google's ``?key=``, signed ``token=``) are
-masked too, so a secret is never shown whole (recognisable by its first and last characters).
+Headers come masked from the journal; here body values under secret-looking keys and credential query
+parameters in any text (Google's ``?key=``, signed ``token=``) are masked too, so a secret is never shown
+whole (recognisable by its first and last characters).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..masking import mask
+from ..masking import SECRET_FIELDS, SECRET_HEADERS, SECRET_PARAMS, mask, mask_text
 
-SECRET_KEYS = frozenset(
-    {
-        "callback_secret",
-        "api_key",
-        "apikey",
-        "key",
-        "token",
-        "access_token",
-        "authorization",
-        "secret",
-        "client_secret",
-        "password",
-        "x-api-key",
-        "x-goog-api-key",
-    }
-)
-SECRET_PARAM = re.compile(
-    r"([?&](?:token|key|api_key|access_token|X-Goog-Signature|X-Amz-Signature)=)([^&#\s\"']+)", re.IGNORECASE
-)
+# A value under any of these keys, at any depth, is a secret (body fields, query names, header names).
+SECRET_KEYS = SECRET_FIELDS | SECRET_PARAMS | SECRET_HEADERS
 
 
 def scrub(value: Any) -> Any:
@@ -42,9 +25,8 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub(v) for v in value]
     if isinstance(value, str):
-        return scrub_text(value)
+        return mask_text(value)
     return value
 
 
-def scrub_text(text: str) -> str:
-    return SECRET_PARAM.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+scrub_text = mask_text
