@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from vidmock.errors import GatewayError
-from vidmock.gateway.catalogue import UNSUPPORTED_MODEL_MESSAGE, Catalogue, Mapping, default_catalogue
-from vidmock.gateway.constraints import (
+from vidmock.gateway.domain.catalogue import UNSUPPORTED_MODEL_MESSAGE, Catalogue, Mapping, default_catalogue
+from vidmock.gateway.domain.constraints import (
     business_checks,
     constraint_reasons,
     constraint_summary,
@@ -23,7 +23,7 @@ from vidmock.gateway.constraints import (
     estimate_cost,
     per_second_rate,
 )
-from vidmock.gateway.request import RESOLUTION, SIZES, CreateRequest, ImageInput
+from vidmock.gateway.domain.request import RESOLUTION, SIZES, CreateRequest, ImageInput
 
 # These tests pin the catalogue the older references describe (gateway.md §5.4, with Avalanche and Sora):
 # the "pre-2026-03" gateway release. The newest release's catalogue is tested in test_releases.py.
@@ -591,14 +591,14 @@ models:
 
 
 def test_every_release_file_loads() -> None:
-    from vidmock.gateway.releases import RELEASES
+    from vidmock.gateway.domain.releases import RELEASES
 
     for name, release in RELEASES.items():
         assert release.catalogue().models(), name
 
 
 def test_a_good_file_loads_with_dates(tmp_path: Any) -> None:
-    from vidmock.gateway.catalogue_data import load_catalogue_file
+    from vidmock.gateway.domain.catalogue_data import load_catalogue_file
 
     path = tmp_path / "good.yaml"
     path.write_text(GOOD.replace("default: 0.4}", "default: 0.4}\n        deactivated_at: 2026-03-24"))
@@ -648,7 +648,7 @@ def test_a_good_file_loads_with_dates(tmp_path: Any) -> None:
     ],
 )
 def test_a_broken_file_names_the_file_and_the_key(tmp_path: Any, change: tuple[str, str], message: str) -> None:
-    from vidmock.gateway.catalogue_data import CatalogueDataError, load_catalogue_file
+    from vidmock.gateway.domain.catalogue_data import CatalogueDataError, load_catalogue_file
 
     path = tmp_path / "broken.yaml"
     assert change[0] in GOOD
@@ -659,7 +659,7 @@ def test_a_broken_file_names_the_file_and_the_key(tmp_path: Any, change: tuple[s
 
 
 def test_a_duplicate_model_id_names_both_entries(tmp_path: Any) -> None:
-    from vidmock.gateway.catalogue_data import CatalogueDataError, load_catalogue_file
+    from vidmock.gateway.domain.catalogue_data import CatalogueDataError, load_catalogue_file
 
     path = tmp_path / "twice.yaml"
     models = GOOD.split("models:\n", 1)[1]

@@ -14,7 +14,7 @@ from conftest import test_config as server_config
 from test_socket import _serve
 
 from vidmock.config import ConfigError, Project
-from vidmock.gateway.moderation import BLOCK_MESSAGE, FilterSettings, make_plan
+from vidmock.gateway.application.moderation import BLOCK_MESSAGE, FilterSettings, make_plan
 from vidmock.server import build_runtime
 
 pytestmark = pytest.mark.anyio

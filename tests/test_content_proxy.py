@@ -8,8 +8,8 @@ import respx
 from starlette.datastructures import Headers
 
 from vidmock.errors import GatewayError
-from vidmock.gateway.content import ContentSources
-from vidmock.gateway.jobs import Job
+from vidmock.gateway.application.content import ContentSources
+from vidmock.gateway.domain.jobs import Job
 
 pytestmark = pytest.mark.anyio
 URL = "https://cdn.example.test/video.mp4"

@@ -17,7 +17,7 @@ import pytest
 from conftest import AUTH
 from conftest import test_config as config_for_tests
 
-from vidmock.gateway.catalogue import Catalogue, Mapping, VideoModel, default_catalogue
+from vidmock.gateway.domain.catalogue import Catalogue, Mapping, VideoModel, default_catalogue
 
 # Seed-era behaviour (Avalanche, Sora): the gateway release the older references describe (issue 14).
 pytestmark = [pytest.mark.anyio, pytest.mark.gateway_release("pre-2026-03")]

@@ -20,8 +20,8 @@ from conftest import AUTH, KEY, OTHER_KEY
 from conftest import test_config as config_with  # aliased: pytest would collect test_config
 
 from vidmock.config import Project
-from vidmock.gateway import tokens
-from vidmock.gateway.catalogue import default_catalogue
+from vidmock.gateway.domain import tokens
+from vidmock.gateway.domain.catalogue import default_catalogue
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from conftest import test_config as config_with  # aliased: pytest would collect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vidmock.gateway.jobs import Job, SerializeOptions, content_url
+from vidmock.gateway.domain.jobs import Job, SerializeOptions, content_url
 from vidmock.gcs import HmacKey, SignedUrlError, parse_gs_uri, sign_url, verify
 
 pytestmark = pytest.mark.anyio
@@ -169,7 +169,7 @@ async def test_the_stand_in_refuses_anonymous_tampered_and_expired_reads(buckete
     url = SerializeOptions(
         BASE, "x", gcs_key=HmacKey(runtime.config.gcs_hmac_access_id, runtime.config.gcs_hmac_secret)
     )
-    from vidmock.gateway.jobs import signed_gcs_url
+    from vidmock.gateway.domain.jobs import signed_gcs_url
 
     signed = signed_gcs_url(job["storage_uri"], runtime.clock.now(), url)
     assert signed is not None

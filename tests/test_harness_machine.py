@@ -33,7 +33,7 @@ def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> 
 
 
 def test_every_create_the_machine_can_draw_is_accepted_by_vidmock(media: MediaCache) -> None:
-    """The menu is kept to combinations the default catalogue accepts (gateway/catalogue.py): the machine
+    """The menu is kept to combinations the default catalogue accepts (gateway/domain/catalogue.py): the machine
     draws from the profiles whose model ``GET /v1/models`` lists (a deactivated Sora is not drawn)."""
     port = free_port()
     with serve_app(build(None, port, media), port=port) as url, httpx.Client(base_url=url) as client:

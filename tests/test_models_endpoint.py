@@ -12,8 +12,8 @@ from conftest import AUTH
 from conftest import test_config as server_config
 from test_socket import _serve
 
-from vidmock.gateway.catalogue import UNSUPPORTED_MODEL_MESSAGE
-from vidmock.gateway.routes import RELEASE_HEADER
+from vidmock.gateway.application.routes import RELEASE_HEADER
+from vidmock.gateway.domain.catalogue import UNSUPPORTED_MODEL_MESSAGE
 
 pytestmark = pytest.mark.anyio
 
@@ -144,7 +144,7 @@ async def test_lifecycle_follows_the_server_clock(make_app: Callable[..., Any]) 
     """A model past its deactivatedAt drops out when the (virtual) clock passes it."""
     from dataclasses import replace
 
-    from vidmock.gateway.catalogue import Catalogue, default_catalogue
+    from vidmock.gateway.domain.catalogue import Catalogue, default_catalogue
 
     wan = default_catalogue().get("wan-2-5")
     assert wan is not None

@@ -14,8 +14,8 @@ import pytest
 
 from vidmock.clock import Clock
 from vidmock.config import ServerConfig
-from vidmock.gateway.catalogue import default_catalogue
-from vidmock.gateway.request import CreateRequest
+from vidmock.gateway.domain.catalogue import default_catalogue
+from vidmock.gateway.domain.request import CreateRequest
 from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.media import MediaCache

@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.request import CreateRequest
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest
 from vidmock.providers import registry
 from vidmock.providers.base import PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.callbacks import dispatcher_of

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from conftest import make_ctx
 
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.request import CreateRequest
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, SubmitContext
 from vidmock.providers.gemini import PLUGIN

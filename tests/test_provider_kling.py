@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from vidmock.clock import Clock
 from vidmock.config import ServerConfig
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.images import prepare
-from vidmock.gateway.request import CreateRequest, ImageInput
+from vidmock.gateway.application.images import prepare
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest, ImageInput
 from vidmock.listen import Receiver
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError

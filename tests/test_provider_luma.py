@@ -14,8 +14,8 @@ from conftest import test_config as config_for_tests
 
 from vidmock.clock import Clock
 from vidmock.config import ServerConfig
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.request import CreateRequest, ImageInput
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest, ImageInput
 from vidmock.ids import IdFactory
 from vidmock.journal import Journal
 from vidmock.listen import Receiver

@@ -16,8 +16,8 @@ import pytest
 from conftest import make_ctx
 
 from vidmock.clock import Clock
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.request import CreateRequest
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PreparedImage, SubmitContext, UpstreamError
 from vidmock.providers.openai import PLUGIN

@@ -13,9 +13,9 @@ from conftest import make_ctx
 from conftest import test_config as config_for_tests
 
 from vidmock.config import ServerConfig
-from vidmock.gateway.catalogue import Mapping
-from vidmock.gateway.images import prepare
-from vidmock.gateway.request import CreateRequest, ImageInput
+from vidmock.gateway.application.images import prepare
+from vidmock.gateway.domain.catalogue import Mapping
+from vidmock.gateway.domain.request import CreateRequest, ImageInput
 from vidmock.media import MediaCache, VideoSpec
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.runway import PLUGIN, RunwayOptions, make_plugin

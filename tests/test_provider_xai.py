@@ -12,9 +12,9 @@ import pytest
 from conftest import make_ctx
 
 from vidmock.config import ServerConfig
-from vidmock.gateway.catalogue import default_catalogue
-from vidmock.gateway.images import prepare
-from vidmock.gateway.request import CreateRequest, ImageInput
+from vidmock.gateway.application.images import prepare
+from vidmock.gateway.domain.catalogue import default_catalogue
+from vidmock.gateway.domain.request import CreateRequest, ImageInput
 from vidmock.media import MediaCache
 from vidmock.providers.base import EmulatorContext, PollFailure, SubmitContext, UpstreamError
 from vidmock.providers.xai import PLUGIN

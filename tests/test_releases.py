@@ -16,13 +16,13 @@ from conftest import test_config as server_config
 
 from vidmock.cli import main
 from vidmock.config import ConfigError, Project
-from vidmock.gateway.catalogue import UNSUPPORTED_MODEL_MESSAGE, Catalogue, default_catalogue
-from vidmock.gateway.catalogue_data import load_catalogue_file
-from vidmock.gateway.constraints import estimate_cost
-from vidmock.gateway.releases import POLL_ERROR_BODY_LIMIT, RELEASES, get_release
-from vidmock.gateway.request import CreateRequest
-from vidmock.gateway.routes import RELEASE_HEADER
-from vidmock.gateway.service import VERTEX_PROJECT_REQUIRED
+from vidmock.gateway.application.routes import RELEASE_HEADER
+from vidmock.gateway.application.service import VERTEX_PROJECT_REQUIRED
+from vidmock.gateway.domain.catalogue import UNSUPPORTED_MODEL_MESSAGE, Catalogue, default_catalogue
+from vidmock.gateway.domain.catalogue_data import load_catalogue_file
+from vidmock.gateway.domain.constraints import estimate_cost
+from vidmock.gateway.domain.releases import POLL_ERROR_BODY_LIMIT, RELEASES, get_release
+from vidmock.gateway.domain.request import CreateRequest
 from vidmock.server import build_runtime
 
 pytestmark = pytest.mark.anyio

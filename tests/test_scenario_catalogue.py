@@ -23,7 +23,7 @@ from conftest import AUTH
 from conftest import test_config as server_config
 
 from vidmock.cli import main
-from vidmock.gateway.catalogue import default_catalogue
+from vidmock.gateway.domain.catalogue import default_catalogue
 from vidmock.providers.registry import PLUGINS
 from vidmock.scenarios import Scenario, load_file
 from vidmock.scenarios.plan import resolve

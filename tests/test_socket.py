@@ -233,7 +233,7 @@ def test_several_worker_processes_share_one_job_space(tmp_path: Path) -> None:
 def test_vertex_output_bucket_over_a_socket(tmp_path: Path) -> None:
     """A bucket from a config file: the job's video lives in the GCS stand-in, downloaded through the
     gateway and through a URL signed the way GCS V4 signs (checked by the stand-in) over loopback."""
-    from vidmock.gateway.jobs import SerializeOptions, signed_gcs_url
+    from vidmock.gateway.domain.jobs import SerializeOptions, signed_gcs_url
     from vidmock.gcs import HmacKey
 
     config = tmp_path / "vidmock.yaml"

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vidmock.errors import GatewayError
-from vidmock.gateway.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageInput
-from vidmock.gateway.validation import check_images, image_problem, is_url, parse_create
+from vidmock.gateway.domain.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageInput
+from vidmock.gateway.domain.validation import check_images, image_problem, is_url, parse_create
 
 P = "Invalid request parameters: "
 BASE: dict[str, Any] = {"prompt": "a cat", "seconds": 8}

@@ -19,7 +19,7 @@ import pytest
 from conftest import AUTH
 from conftest import test_config as config_for_tests
 
-from vidmock.gateway.delivery import MAX_ATTEMPTS, retry_delay
+from vidmock.gateway.application.delivery import MAX_ATTEMPTS, retry_delay
 from vidmock.listen import Receiver, ResponseScript
 from vidmock.webhooks import verify
 

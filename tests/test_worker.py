@@ -412,7 +412,7 @@ async def test_many_due_jobs_all_polled_with_bounded_concurrency(
 ) -> None:
     """More jobs due than CONCURRENCY: every one is polled once per tick, never more than
     CONCURRENCY at a time, and one job's crash neither stops the others nor goes unreported."""
-    from vidmock.gateway import worker as worker_mod
+    from vidmock.gateway.application import worker as worker_mod
 
     monkeypatch.setattr(worker_mod, "CONCURRENCY", 3)
     ids = [(await create(client))["id"] for _ in range(10)]
@@ -453,7 +453,7 @@ HOOKED = {"callback_url": "http://receiver.test/hook", "callback_secret": "whsec
 async def test_a_superseded_claim_changes_nothing(client: httpx.AsyncClient, runtime: Any) -> None:
     """A worker whose lease was taken over (it stalled past it) neither writes the job nor finalizes
     it: exactly one log id, one first webhook attempt."""
-    from vidmock.gateway.jobs import Job
+    from vidmock.gateway.domain.jobs import Job
 
     vid = (await create(client, **HOOKED))["id"]
     now = runtime.clock.now() + 5
@@ -477,7 +477,7 @@ async def test_a_crash_between_finalizing_and_its_hooks_loses_no_webhook(
     """The job is written terminal first, still leased; a process that dies before the finalization
     hooks ran leaves it to be claimed again when the lease runs out, and the hooks (idempotent) run
     then: one webhook attempt, one log id."""
-    from vidmock.gateway.jobs import Job
+    from vidmock.gateway.domain.jobs import Job
 
     vid = (await create(client, **HOOKED))["id"]
     crashed: list[str] = []

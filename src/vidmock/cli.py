@@ -11,7 +11,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, build_config, load_config_file
-from .gateway.releases import RELEASES
+from .gateway.domain.releases import RELEASES
 from .netaddr import bind
 
 EPILOG = """\
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve only this provider's emulator at the root (e.g. google-vertex, openai, bytedance)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
-    # Issue 14: which release of the real gateway to emulate (vidmock.gateway.releases).
+    # Issue 14: which release of the real gateway to emulate (vidmock.gateway.domain.releases).
     serve.add_argument(
         "--gateway-release",
         metavar="NAME",

@@ -33,7 +33,7 @@ class Project:
     zero_data_retention: bool = False  # §2 row 2
     retention: str = "retain"  # "none": Vertex without a bucket is refused (§2 row 16)
     # Issue 14 (changes-2026-12.md §3.2, §5): BYOK provider keys, e.g. {"google-vertex": {"google_vertex_project_id":
-    # "p"}}, and the gateway content filter's settings for this project (vidmock.gateway.moderation reads them).
+    # "p"}}, and the gateway content filter's settings for this project (vidmock.gateway.application.moderation reads them).
     provider_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     content_filter: dict[str, Any] = field(default_factory=dict)
 
@@ -97,7 +97,7 @@ class ServerConfig:
     gcs_endpoint: str | None = None  # signed URLs point here; default: this server's GCS stand-in
     gcs_hmac_access_id: str = "GOOG1EVIDMOCKHMACKEY"
     gcs_hmac_secret: str = "vidmock-gcs-hmac-secret"
-    # Which release of the real gateway to emulate (vidmock.gateway.releases; None: the newest). Issue 14.
+    # Which release of the real gateway to emulate (vidmock.gateway.domain.releases; None: the newest). Issue 14.
     gateway_release: str | None = None
     # -- server limits (issue 12; README "Reliability"): wall-time network limits live in the server
     # layer (``vidmock.serving``), never in domain code.

@@ -14,8 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .clock import Clock, ClockModeError
-from .gateway.delivery import WebhookDispatcher
-from .gateway.jobs import JOB_KIND
+from .gateway.application.delivery import WebhookDispatcher
+from .gateway.domain.jobs import JOB_KIND
 from .journal import Journal
 from .jsonutil import loads
 from .masking import mask_doc

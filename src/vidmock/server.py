@@ -31,15 +31,15 @@ from .clock import Clock
 from .config import ServerConfig
 from .control import ControlGuard, control_routes
 from .errors import GatewayError, error_body
-from .gateway.catalogue import Catalogue
-from .gateway.content import ContentSources
-from .gateway.delivery import WebhookDispatcher
-from .gateway.jobs import signed_gcs_url
-from .gateway.releases import get_release
-from .gateway.retention import Retention
-from .gateway.routes import RequestIdMiddleware, gateway_routes
-from .gateway.service import GatewayService, ProviderLink
-from .gateway.worker import Worker
+from .gateway.application.content import ContentSources
+from .gateway.application.delivery import WebhookDispatcher
+from .gateway.application.retention import Retention
+from .gateway.application.routes import RequestIdMiddleware, gateway_routes
+from .gateway.application.service import GatewayService, ProviderLink
+from .gateway.application.worker import Worker
+from .gateway.domain.catalogue import Catalogue
+from .gateway.domain.jobs import signed_gcs_url
+from .gateway.domain.releases import get_release
 from .ids import IdFactory
 from .inspector import inspector_routes
 from .journal import Journal

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from vidmock.gateway import tokens
-from vidmock.gateway.delivery import JOB_KIND
+from vidmock.gateway.application.delivery import JOB_KIND
+from vidmock.gateway.domain import tokens
 from vidmock.webhooks import sign
 
 Scope = dict[str, Any]

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from vidmock.gateway.delivery import JOB_KIND
+from vidmock.gateway.application.delivery import JOB_KIND
 from vidmock.webhooks import sign
 
 Scope = dict[str, Any]

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from vidmock.config import DEFAULT_API_KEY, Project, ServerConfig
-from vidmock.gateway.delivery import Delivery
+from vidmock.gateway.application.delivery import Delivery
 from vidmock.media import MediaCache
 from vidmock.server import build_app
 

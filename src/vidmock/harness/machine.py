@@ -22,7 +22,7 @@ time, and the whole phase is capped by the budget. Shrinking is capped in wall t
 
 Against targets other than vidmock only the default model and text prompts are used, with sizes
 and durations that model documents; against vidmock the menu below spans several providers and
-input modes, all of them combinations the default catalogue accepts (``gateway/catalogue.py``;
+input modes, all of them combinations the default catalogue accepts (``gateway/domain/catalogue.py``;
 ``tests/test_harness_machine.py`` keeps the two in step).
 """
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..gateway.jobs import JOB_KIND
+from ..gateway.domain.jobs import JOB_KIND
 from ..journal import Entry, Journal
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from ..gateway.jobs import JOB_KIND
+from ..gateway.domain.jobs import JOB_KIND
 from ..responses import JSONResponse
 from .jobindex import JobFilter
 from .request_log import RequestSource, journal_requests

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from ..gateway.jobs import JOB_KIND
+from ..gateway.domain.jobs import JOB_KIND
 from .layout import clock_text
 from .request_log import RequestSource
 

@@ -13,7 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ..gateway.status import TERMINAL
+from ..gateway.domain.status import TERMINAL
 from ..journal import Entry
 from .attempts import verdict
 from .curl import upstream_command

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from ..gateway.jobs import Job, serialize
-from ..gateway.status import STATUSES, TERMINAL
+from ..gateway.domain.jobs import Job, serialize
+from ..gateway.domain.status import STATUSES, TERMINAL
 from ..masking import mask
 from .attempts import attempts_table
 from .curl import create_command

@@ -16,8 +16,8 @@ from starlette.types import ASGIApp
 
 from ..clock import Clock
 from ..config import ServerConfig
-from ..gateway.catalogue import Mapping
-from ..gateway.request import CreateRequest
+from ..gateway.domain.catalogue import Mapping
+from ..gateway.domain.request import CreateRequest
 from ..ids import IdFactory
 from ..journal import Journal
 from ..jsonutil import loads

@@ -1,6 +1,6 @@
 """Provider-side callbacks: the webhooks an upstream provider sends its own caller.
 
-Built on the gateway outbox's pattern (``gateway/delivery.py``) without importing it: providers sit
+Built on the gateway outbox's pattern (``gateway/application/delivery.py``) without importing it: providers sit
 below the gateway application layer (ARCHITECTURE.md), and the gateway's outbox is shaped by
 gateway.md §4.2 (body rebuilt from the job on every attempt, the job's ``callback_status``), which a
 provider does not have. What is shared is the shape: store rows, one clock timer, due rows, an

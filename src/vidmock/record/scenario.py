@@ -19,7 +19,7 @@ import httpx
 import yaml
 
 from ..config import ServerConfig
-from ..gateway.status import TERMINAL, normalize
+from ..gateway.domain.status import TERMINAL, normalize
 from ..providers.registry import PLUGINS
 from ..scenarios.model import load_file
 from .proxy import Exchange

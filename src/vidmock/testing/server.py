@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import httpx
 
 from ..config import ServerConfig
-from ..gateway.jobs import JOB_KIND, Job, serialize
-from ..gateway.status import TERMINAL
+from ..gateway.domain.jobs import JOB_KIND, Job, serialize
+from ..gateway.domain.status import TERMINAL
 from .verify import Requests
 
 T = TypeVar("T")

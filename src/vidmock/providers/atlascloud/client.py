@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import ImageInput, is_portrait
+from ...gateway.domain.request import ImageInput, is_portrait
 from ..base import PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 GENERATE = "/api/v1/model/generateVideo"

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import RESOLUTION, is_portrait
+from ...gateway.domain.request import RESOLUTION, is_portrait
 from ..base import (
     PollFailure,
     PollResult,

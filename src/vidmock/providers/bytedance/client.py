@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import is_portrait
+from ...gateway.domain.request import is_portrait
 from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TASKS = "/api/v3/contents/generations/tasks"

@@ -32,7 +32,7 @@ from urllib.parse import quote
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import ImageInput
+from ...gateway.domain.request import ImageInput
 from ...jsonutil import loads
 from ..base import PollFailure, PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError, poll_json
 from . import auth

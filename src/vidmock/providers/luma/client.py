@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import ImageInput, is_portrait
+from ...gateway.domain.request import ImageInput, is_portrait
 from ...jsonutil import loads
 from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
 

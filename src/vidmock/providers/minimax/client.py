@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import is_portrait
+from ...gateway.domain.request import is_portrait
 from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 from .models import MinimaxOptions
 

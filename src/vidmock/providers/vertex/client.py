@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ...gateway.request import is_portrait
+from ...gateway.domain.request import is_portrait
 from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 PROJECT = "vidmock-project"

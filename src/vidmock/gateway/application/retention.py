@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import logging
 
-from ..clock import Clock
-from ..journal import Journal
-from ..store import Store, StoreUnavailable
+from ...clock import Clock
+from ...journal import Journal
+from ...store import Store, StoreUnavailable
+from ..domain.jobs import JOB_KIND, LOG_KIND, Job
 from .delivery import KIND as WEBHOOK_KIND
 from .delivery import MAX_ATTEMPTS, WebhookDispatcher
-from .jobs import JOB_KIND, LOG_KIND, Job
 from .worker import lease_for
 
 EXPIRY_KIND = "gateway.expiry"

@@ -6,8 +6,8 @@ import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from .. import gcs
-from ..store.base import record_doc
+from ... import gcs
+from ...store.base import record_doc
 from . import tokens
 
 JOB_KIND = "gateway.job"

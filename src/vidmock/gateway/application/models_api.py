@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .catalogue import Catalogue, Mapping, VideoModel
+from ..domain.catalogue import Catalogue, Mapping, VideoModel
 
 # The real route's fallback for models without explicit parameters (non-Anthropic family).
 DEFAULT_PARAMETERS = (

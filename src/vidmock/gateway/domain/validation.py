@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 
 from vidmock import jsonutil
 from vidmock.errors import GatewayError
-from vidmock.gateway.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageInput
+from vidmock.gateway.domain.request import DEFAULT_MODEL, SIZES, CreateRequest, ImageInput
 
 # ---- zod's built-in wording (v4 "en" locale). Which zod G1 runs is unverified (gateway.md §8), so
 # every version-dependent string is produced here and nowhere else.

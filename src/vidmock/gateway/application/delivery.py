@@ -16,14 +16,14 @@ from typing import Any
 
 import httpx
 
-from ..clock import Clock
-from ..ids import IdFactory, token_chars
-from ..masking import mask_text
-from ..providers.faults import UpstreamClient
-from ..store import Store, StoreUnavailable
-from ..store.base import record_doc
-from ..webhooks import sign
-from .jobs import JOB_KIND, Job, SerializeOptions, serialize
+from ...clock import Clock
+from ...ids import IdFactory, token_chars
+from ...masking import mask_text
+from ...providers.faults import UpstreamClient
+from ...store import Store, StoreUnavailable
+from ...store.base import record_doc
+from ...webhooks import sign
+from ..domain.jobs import JOB_KIND, Job, SerializeOptions, serialize
 from .worker import lease_for
 
 KIND = "gateway.webhook"

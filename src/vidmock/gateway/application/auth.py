@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 
-from ..config import Project
-from ..errors import GatewayError
+from ...config import Project
+from ...errors import GatewayError
 
 NO_KEY = (
     "Unauthorized: No API key provided. Expected 'Authorization: Bearer your-api-token' header "

@@ -9,9 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import GatewayError
-from ..responses import JSONResponse
-from . import tokens
+from ...errors import GatewayError
+from ...responses import JSONResponse
+from ..domain import tokens
 from .content import ContentSources
 from .models_api import list_models
 from .service import GatewayService

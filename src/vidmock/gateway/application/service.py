@@ -14,25 +14,26 @@ from typing import Any
 
 import httpx
 
-from .. import gcs
-from ..clock import Clock
-from ..config import Project, ServerConfig
-from ..errors import GatewayError
-from ..ids import IdFactory
-from ..providers.base import REASONS, ProviderClient, SubmitContext, SubmitResult, UpstreamError
-from ..providers.faults import forwarding
-from ..scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
-from ..store import Store
-from . import credits, images
+from ... import gcs
+from ...clock import Clock
+from ...config import Project, ServerConfig
+from ...errors import GatewayError
+from ...ids import IdFactory
+from ...providers.base import REASONS, ProviderClient, SubmitContext, SubmitResult, UpstreamError
+from ...providers.faults import forwarding
+from ...scenarios import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario
+from ...store import Store
+from ..domain import credits
+from ..domain.catalogue import Catalogue, Mapping
+from ..domain.constraints import business_checks, credit_estimate
+from ..domain.jobs import JOB_KIND, LOG_KIND, Job, SerializeOptions, serialize
+from ..domain.releases import GatewayRelease, get_release
+from ..domain.request import CreateRequest
+from ..domain.status import normalize
+from ..domain.validation import check_images, parse_create
+from . import images
 from .auth import KeyRing
-from .catalogue import Catalogue, Mapping
-from .constraints import business_checks, credit_estimate
-from .jobs import JOB_KIND, LOG_KIND, Job, SerializeOptions, serialize
 from .moderation import BLOCK_MESSAGE, CLASSIFIER_PROVIDER, ContentFilter, moderation_inputs
-from .releases import GatewayRelease, get_release
-from .request import CreateRequest
-from .status import normalize
-from .validation import check_images, parse_create
 
 NOT_FOUND = "Video not found"
 NO_CONTENT = "Video content is not available"

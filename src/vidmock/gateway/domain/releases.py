@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..config import ConfigError
+from ...config import ConfigError
 from .catalogue import Catalogue
 from .catalogue_data import load_packaged_catalogue
 

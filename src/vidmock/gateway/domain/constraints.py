@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vidmock.errors import GatewayError
-from vidmock.gateway.catalogue import Mapping, Resolved, VideoModel
-from vidmock.gateway.request import CreateRequest
+from vidmock.gateway.domain.catalogue import Mapping, Resolved, VideoModel
+from vidmock.gateway.domain.request import CreateRequest
 
 SORA_EXTERNAL_IDS = frozenset({"sora-2", "sora-2-pro"})
 SEEDANCE_2_EXTERNAL_IDS = frozenset(

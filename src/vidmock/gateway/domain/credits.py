@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import GatewayError
+from ...errors import GatewayError
 from .jobs import Job
 
 RESERVATION_WINDOW = 2 * 3600  # reservations of the last 2 h count as pending

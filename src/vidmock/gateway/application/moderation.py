@@ -24,10 +24,10 @@ from typing import Any
 
 import httpx
 
-from ..config import ConfigError, Project
-from ..jsonutil import loads
-from ..providers.base import PreparedImage
-from .request import CreateRequest
+from ...config import ConfigError, Project
+from ...jsonutil import loads
+from ...providers.base import PreparedImage
+from ..domain.request import CreateRequest
 
 BLOCK_MESSAGE = (
     "This request was blocked by LLM Gateway's content filter. This is the gateway's own filter, not the model "

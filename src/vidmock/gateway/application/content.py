@@ -14,9 +14,9 @@ import httpx
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from ..errors import GatewayError
-from ..ranges import Unsatisfiable, parse_range
-from .jobs import Job
+from ...errors import GatewayError
+from ...ranges import Unsatisfiable, parse_range
+from ..domain.jobs import Job
 from .service import ProviderLink
 
 STREAMED_PROVIDERS = frozenset({"openai", "minimax", "xai"})

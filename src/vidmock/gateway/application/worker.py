@@ -13,18 +13,18 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from ..clock import Clock
-from ..config import ServerConfig
-from ..ids import IdFactory
-from ..providers.base import PollFailure, PollResult
-from ..store import Claim, Store, StoreUnavailable
-from .catalogue import Catalogue, Mapping
-from .constraints import cost_for
-from .jobs import JOB_KIND, LOG_KIND, Job
-from .releases import GatewayRelease, get_release
-from .request import RESOLUTION
+from ...clock import Clock
+from ...config import ServerConfig
+from ...ids import IdFactory
+from ...providers.base import PollFailure, PollResult
+from ...store import Claim, Store, StoreUnavailable
+from ..domain.catalogue import Catalogue, Mapping
+from ..domain.constraints import cost_for
+from ..domain.jobs import JOB_KIND, LOG_KIND, Job
+from ..domain.releases import GatewayRelease, get_release
+from ..domain.request import RESOLUTION
+from ..domain.status import TERMINAL, check_transition, normalize
 from .service import FILTER_KEY, FILTER_KIND, ProviderLink
-from .status import TERMINAL, check_transition, normalize
 
 POLL_ERROR_LIMIT = 5
 MAX_BACKOFF = 300.0  # min(5 min, 10 s × 2^(n−1))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 
-from ..providers.base import PreparedImage
-from .request import ImageInput
+from ...providers.base import PreparedImage
+from ..domain.request import ImageInput
 
 # A 1x1 grey PNG.
 _PLACEHOLDER = base64.b64encode(

@@ -1,4 +1,4 @@
-"""The validated create request (gateway.md §2). Produced by ``gateway.validation.parse_create``."""
+"""The validated create request (gateway.md §2). Produced by ``gateway.domain.validation.parse_create``."""
 
 from __future__ import annotations
 
