@@ -106,6 +106,26 @@ class ProviderClient(Protocol):
         ...
 
 
+class KeyedClient:
+    """What most provider clients share: one static credential, sent in one header on every call.
+
+    A subclass names its provider, its default key (the emulator's development key) and, where the
+    provider's auth differs from ``Authorization: Bearer``, the header and scheme (fal's ``Key``,
+    Gemini's ``x-goog-api-key``)."""
+
+    provider: str
+    default_token: str
+    auth_header = "Authorization"
+    auth_scheme: str | None = "Bearer"
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = self.default_token if token is None else token
+
+    def _headers(self) -> dict[str, str]:
+        value = self.token if self.auth_scheme is None else f"{self.auth_scheme} {self.token}"
+        return {self.auth_header: value}
+
+
 @dataclass(frozen=True)
 class EmulatorLimits:
     """Bounds on what one request may make an emulator hold (options; see ``kit.limits``). The body
@@ -257,3 +277,18 @@ def poll_json(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise PollFailure("Upstream status response was not a JSON object")
     return body
+
+
+def pending_or_failed_operation(op: dict[str, Any], failed: str) -> PollResult | None:
+    """A Google long-running operation (the Gemini API and Vertex, providers.md §2.3, §3.3) that is not
+    done, or done with an ``error``, as the gateway reads it; None when it is done with a response,
+    whose shape differs between the two APIs. ``failed`` is the gateway's message when Google gave none."""
+    if op.get("done") is not True:
+        return PollResult("in_progress", 50, raw=op)
+    error = op.get("error")
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    return PollResult(
+        "failed", 100, error={"code": str(error.get("code")), "message": message or failed, "details": error}, raw=op
+    )

@@ -35,6 +35,7 @@ from ..clock import Clock, TimerHandle
 from ..ids import IdFactory
 from ..masking import mask_text
 from ..store import Store, StoreUnavailable
+from .base import EmulatorContext
 
 INTERVAL = 1.0  # seconds between timer ticks: status changes are noticed within a second
 BATCH = 25  # deliveries attempted per tick
@@ -334,20 +335,24 @@ def dispatcher_of(app: Any) -> CallbackDispatcher:
 
 def object_callbacks(
     service: str,
-    clock: Clock,
-    store: Store,
-    ids: IdFactory,
+    ctx: EmulatorContext,
     policy: RetryPolicy,
     *,
+    kind: str,
+    record: Callable[[dict[str, Any]], Any],
     terminal: frozenset[str],
-    load: Callable[[str], Any | None],
     state: Callable[[Any, float], str],
     render: Callable[[Any, float], Any],
     notified: frozenset[str] | None = None,
 ) -> CallbackDispatcher:
     """The common provider callback: on each state a job enters (all, or those in ``notified``), POST
     the job object exactly as its GET renders it then (compact JSON, unsigned) to the job's
-    ``callback_url`` (Seedance, Kling and Luma all do this). ``load`` returns the job or None."""
+    ``callback_url`` (Seedance, Kling and Luma all do this). Jobs are the ``kind`` documents of the
+    emulator's store, read with ``record`` (a record class's ``from_doc``)."""
+
+    def load(job_id: str) -> Any | None:
+        doc = ctx.store.get(kind, job_id)
+        return None if doc is None else record(doc)
 
     def observe(job_id: str, now: float) -> str | None:
         job = load(job_id)
@@ -360,4 +365,6 @@ def object_callbacks(
         body = json.dumps(render(job, now), separators=(",", ":"), ensure_ascii=False)
         return [Event(f"{job_id}:{status}", status, job.callback_url, body)]
 
-    return CallbackDispatcher(service, clock, store, ids, policy, observe=observe, emit=emit, terminal=terminal)
+    return CallbackDispatcher(
+        service, ctx.clock, ctx.store, ctx.ids, policy, observe=observe, emit=emit, terminal=terminal
+    )

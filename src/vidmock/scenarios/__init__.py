@@ -1,6 +1,14 @@
 """Scripted latencies and failures: the scenario format, the catalogue, and per-job plans."""
 
-from .engine import HEADER, SEED_HEADER, ScenarioEngine, UnknownScenario, bundled_directory, load_directory
+from .engine import (
+    HEADER,
+    SEED_HEADER,
+    ScenarioEngine,
+    UnknownScenario,
+    bundled_directory,
+    load_directory,
+    with_legacy_marker,
+)
 from .model import Scenario, ScenarioError, load_file, parse
 from .plan import JobPlan, default_plan
 
@@ -17,4 +25,5 @@ __all__ = [
     "load_directory",
     "load_file",
     "parse",
+    "with_legacy_marker",
 ]

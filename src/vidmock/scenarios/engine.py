@@ -25,6 +25,18 @@ MARKER = re.compile(r"\[scenario:([A-Za-z0-9_.-]+)\]")
 SEED_VALUE = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 
 
+def with_legacy_marker(prompt: str, markers: Mapping[str, str], catalogue: Mapping[str, Any]) -> str:
+    """The prompt the engine sees when a provider also honours its own older prompt markers (OpenAI's
+    and Seedance's ``[vidmock:…]``): a marker found becomes ``[scenario:NAME]`` when that scenario is
+    in the catalogue; an explicit ``[scenario:…]`` marker (or the header) still wins."""
+    if "[scenario:" in prompt:
+        return prompt
+    for marker, name in markers.items():
+        if marker in prompt and name in catalogue:
+            return f"{prompt} [scenario:{name}]"
+    return prompt
+
+
 def bundled_directory() -> Path:
     """The catalogue shipped with vidmock (the top-level ``scenarios/`` folder)."""
     return Path(__file__).resolve().parent.parent / "scenario_files"

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 SYNTHESIS = "/api/v1/services/aigc/video-generation/video-synthesis"
 TOKEN = "vidmock-dashscope-key"
@@ -23,14 +23,9 @@ FAILED = "Alibaba video generation failed"
 PROGRESS = {"RUNNING": 50, "SUCCEEDED": 100, "FAILED": 100}  # chosen, as for ByteDance
 
 
-class AlibabaClient:
+class AlibabaClient(KeyedClient):
     provider = "alibaba"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request

@@ -16,7 +16,16 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.domain.request import ImageInput, is_portrait
-from ..base import PollResult, PreparedImage, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import (
+    KeyedClient,
+    PollResult,
+    PreparedImage,
+    SubmitContext,
+    SubmitResult,
+    UpstreamError,
+    poll_request,
+    upstream_json,
+)
 
 GENERATE = "/api/v1/model/generateVideo"
 UPLOAD = "/api/v1/model/uploadMedia"
@@ -57,14 +66,9 @@ def first_url(value: Any) -> str | None:
     return None
 
 
-class AtlasCloudClient:
+class AtlasCloudClient(KeyedClient):
     provider = "atlascloud"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request

@@ -18,6 +18,7 @@ import httpx
 from ...config import ServerConfig
 from ...gateway.domain.request import RESOLUTION, is_portrait
 from ..base import (
+    KeyedClient,
     PollFailure,
     PollResult,
     PreparedImage,
@@ -38,14 +39,9 @@ NO_FILE_URL = "Avalanche file upload did not return a usable file URL"  # G3
 UPGRADE_PROGRESS = 95
 
 
-class AvalancheClient:
+class AvalancheClient(KeyedClient):
     provider = "avalanche"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def _upload(self, http: httpx.AsyncClient, image: PreparedImage) -> str:
         response = await http.post(

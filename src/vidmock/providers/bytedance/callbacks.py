@@ -28,18 +28,13 @@ TERMINAL = frozenset({"succeeded", "failed", "expired", "cancelled"})
 
 
 def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
-    def load(job_id: str) -> Task | None:
-        doc = ctx.store.get(KIND, job_id)
-        return None if doc is None else Task.from_doc(doc)
-
     return object_callbacks(
         SERVICE,
-        ctx.clock,
-        ctx.store,
-        ctx.ids,
+        ctx,
         POLICY,
+        kind=KIND,
+        record=Task.from_doc,
         terminal=TERMINAL,
-        load=load,
         state=lambda job, now: job.status_at(now)[0],
         render=lambda job, now: job.render(now, base_url),
     )

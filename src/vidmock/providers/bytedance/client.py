@@ -13,21 +13,16 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.domain.request import is_portrait
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TASKS = "/api/v3/contents/generations/tasks"
 TOKEN = "vidmock-bytedance-key"
 FAILED = "ByteDance video generation failed"
 
 
-class BytedanceClient:
+class BytedanceClient(KeyedClient):
     provider = "bytedance"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request

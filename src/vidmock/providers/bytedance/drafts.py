@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import invalid, missing
-from .models import ModelSpec, Task, validate_create
+from .models import ModelSpec, Task
+from .params import validate_create
 
 DRAFT_RESOLUTION = "480p"
 OWN_FIELDS = ("resolution", "callback_url", "service_tier", "execution_expires_after", "priority", "return_last_frame")

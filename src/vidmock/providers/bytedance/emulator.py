@@ -39,13 +39,12 @@ from .models import (
     ModelSpec,
     Task,
     default_steps,
-    parse_create_body,
     render_video,
     resolve_seed,
     scenario_prompt,
     task_id,
-    validate_create,
 )
+from .params import parse_create_body, validate_create
 
 SERVICE = "bytedance"
 TASKS = "/api/v3/contents/generations/tasks"

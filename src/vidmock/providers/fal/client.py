@@ -23,7 +23,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...jsonutil import loads
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
 from .models import ENDPOINTS, split_model_id
 
 TOKEN = "vidmock-fal-key:vidmock-fal-secret"
@@ -69,14 +69,10 @@ def build_input(model_id: str, ctx: SubmitContext) -> dict[str, Any]:
     return body
 
 
-class FalClient:
+class FalClient(KeyedClient):
     provider = "fal"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Key {self.token}"}
+    default_token = TOKEN
+    auth_scheme = "Key"
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         model_id = ctx.mapping.external_id.strip("/")

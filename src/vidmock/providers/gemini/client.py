@@ -16,20 +16,26 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.domain.request import is_portrait
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import (
+    KeyedClient,
+    PollResult,
+    SubmitContext,
+    SubmitResult,
+    UpstreamError,
+    pending_or_failed_operation,
+    poll_request,
+    upstream_json,
+)
 
 TOKEN = "vidmock-gemini-key"
 FAILED = "Google AI Studio video generation failed"  # (not in the reference: chosen)
 
 
-class GeminiClient:
+class GeminiClient(KeyedClient):
     provider = "google-ai-studio"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"x-goog-api-key": self.token}
+    default_token = TOKEN
+    auth_header = "x-goog-api-key"
+    auth_scheme = None
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
@@ -68,17 +74,9 @@ class GeminiClient:
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
         op = await poll_request(http, "GET", f"/v1beta/{upstream_id}", headers=self._headers())
-        if op.get("done") is not True:
-            return PollResult("in_progress", 50, raw=op)
-        error = op.get("error")
-        if isinstance(error, dict):
-            message = error.get("message") if isinstance(error.get("message"), str) else None
-            return PollResult(
-                "failed",
-                100,
-                error={"code": str(error.get("code")), "message": message or FAILED, "details": error},
-                raw=op,
-            )
+        unfinished = pending_or_failed_operation(op, FAILED)
+        if unfinished is not None:
+            return unfinished
         generated = (op.get("response") or {}).get("generateVideoResponse") or {}
         samples = generated.get("generatedSamples") or []
         video = samples[0].get("video") if samples and isinstance(samples[0], dict) else None

@@ -24,18 +24,13 @@ NOTIFIED = frozenset({"dreaming", "completed", "failed"})
 
 
 def build_dispatcher(ctx: EmulatorContext, base_url: str) -> CallbackDispatcher:
-    def load(job_id: str) -> Generation | None:
-        doc = ctx.store.get(KIND, job_id)
-        return None if doc is None else Generation.from_doc(doc)
-
     return object_callbacks(
         SERVICE,
-        ctx.clock,
-        ctx.store,
-        ctx.ids,
+        ctx,
         POLICY,
+        kind=KIND,
+        record=Generation.from_doc,
         terminal=TERMINAL,
-        load=load,
         state=lambda job, now: job.state_at(now),
         render=lambda job, now: job.render(now, base_url),
         notified=NOTIFIED,

@@ -20,7 +20,7 @@ import httpx
 from ...config import ServerConfig
 from ...gateway.domain.request import ImageInput, is_portrait
 from ...jsonutil import loads
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
 
 GENERATIONS = "/dream-machine/v1/generations"
 TOKEN = "vidmock-luma-key"
@@ -55,14 +55,9 @@ def _frame(image: ImageInput) -> dict[str, str]:
     return {"type": "image", "url": image.url}
 
 
-class LumaClient:
+class LumaClient(KeyedClient):
     provider = "luma"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     def body(self, ctx: SubmitContext) -> dict[str, Any]:
         req = ctx.request

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import bad_request
-from .models import ASPECT_RATIOS, DURATIONS, OBJECT, _check_callback, _Schema, _schema, _web_host, dimensions
+from .models import ASPECT_RATIOS, DURATIONS, dimensions
+from .params import OBJECT, _check_callback, _Schema, _schema, _web_host
 
 MODIFY_MODELS = REFRAME_MODELS = ("ray-2", "ray-flash-2")
 MODES = tuple(f"{mode}_{level}" for mode in ("adhere", "flex", "reimagine") for level in (1, 2, 3))

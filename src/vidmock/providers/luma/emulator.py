@@ -63,7 +63,8 @@ from .errors import (
     invalid,
     issue,
 )
-from .models import CONCEPTS, DEFAULT_LATENCY, KIND, Generation, LumaOptions, parse_audio, parse_create, parse_upscale
+from .models import CONCEPTS, DEFAULT_LATENCY, KIND, Generation, LumaOptions
+from .params import parse_audio, parse_create, parse_upscale
 
 SERVICE = "luma"
 PREFIX = "/dream-machine/v1"

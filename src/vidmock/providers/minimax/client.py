@@ -21,7 +21,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.domain.request import is_portrait
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 from .models import MinimaxOptions
 
 TOKEN = "vidmock-minimax-key"
@@ -53,15 +53,13 @@ def _first_id(body: dict[str, Any]) -> str | None:
     return next((c for c in candidates if isinstance(c, str) and c), None)
 
 
-class MinimaxClient:
+class MinimaxClient(KeyedClient):
     provider = "minimax"
+    default_token = TOKEN
 
     def __init__(self, options: MinimaxOptions | None = None, token: str = TOKEN) -> None:
+        super().__init__(token)
         self.options = options or MinimaxOptions()
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request

@@ -10,21 +10,15 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TOKEN = "vidmock-openai-key"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 
 
-class OpenAIClient:
+class OpenAIClient(KeyedClient):
     provider = "openai"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    @property
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
@@ -34,7 +28,7 @@ class OpenAIClient:
             "size": req.routing_size,
             "seconds": str(req.seconds),
         }
-        headers = {**self._headers, "x-request-id": ctx.request_id}
+        headers = {**self._headers(), "x-request-id": ctx.request_id}
         if ctx.references:
             files = [
                 (
@@ -67,10 +61,10 @@ class OpenAIClient:
 
     def content_headers(self) -> dict[str, str]:
         """Headers the gateway sends when it proxies ``content_path``: OpenAI wants the key there too."""
-        return dict(self._headers)
+        return dict(self._headers())
 
     async def poll(self, http: httpx.AsyncClient, upstream_id: str, job: dict[str, Any]) -> PollResult:
-        body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers)
+        body = await poll_request(http, "GET", f"/v1/videos/{upstream_id}", headers=self._headers())
         status = body.get("status")
         status = status if isinstance(status, str) else "queued"
         raw_progress = body.get("progress")
@@ -105,7 +99,7 @@ class OpenAIClient:
                 "GET",
                 self.content_path(upstream_id) or "",
                 follow_redirects=False,
-                headers={**self._headers, "Accept": "application/json"},
+                headers={**self._headers(), "Accept": "application/json"},
             ) as response:
                 if not response.is_success or "json" not in response.headers.get("content-type", ""):
                     return {}

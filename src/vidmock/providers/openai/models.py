@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...scenarios import JobPlan, default_plan
+from ...scenarios import JobPlan, default_plan, with_legacy_marker
 from ..base import PlannedRecord
 from .errors import OpenAIError, invalid_type, invalid_value, missing
 
@@ -77,14 +77,8 @@ def default_latency(model: str, seconds: int) -> float:
 
 
 def scenario_prompt(prompt: str, catalogue: Any) -> str:
-    """The prompt the scenario engine sees: a legacy marker becomes a ``[scenario:NAME]`` marker
-    when that scenario is in the catalogue (an explicit marker or header still wins)."""
-    if "[scenario:" in prompt:
-        return prompt
-    for marker, name in MARKER_SCENARIOS.items():
-        if marker in prompt and name in catalogue:
-            return f"{prompt} [scenario:{name}]"
-    return prompt
+    """The prompt the scenario engine sees, this provider's legacy markers included."""
+    return with_legacy_marker(prompt, MARKER_SCENARIOS, catalogue)
 
 
 @dataclass

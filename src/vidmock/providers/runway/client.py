@@ -18,7 +18,7 @@ import httpx
 
 from ...config import ServerConfig
 from ...jsonutil import loads
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request
 from .models import VERSION, RunwayOptions
 
 TOKEN = "key_" + "0" * 128  # the shape of a Runway key: key_ and 128 hex digits
@@ -45,14 +45,16 @@ def upstream_error(response: httpx.Response) -> UpstreamError:
     return UpstreamError(response.status_code, f"{error}: {'; '.join(details)}" if details else error)
 
 
-class RunwayClient:
+class RunwayClient(KeyedClient):
     provider = "runway"
+    default_token = TOKEN
 
     def __init__(self, token: str = TOKEN, version: str = VERSION) -> None:
-        self.token, self.version = token, version
+        super().__init__(token)
+        self.version = version
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "X-Runway-Version": self.version}
+        return {**super()._headers(), "X-Runway-Version": self.version}
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req, model = ctx.request, ctx.mapping.external_id

@@ -12,14 +12,9 @@ reported (chosen) as ``custom`` issues on the field.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import (
     Issue,
@@ -27,40 +22,19 @@ from .errors import (
     invalid_type,
     invalid_value,
     no_discriminator,
-    not_int,
     too_big,
     too_small,
     unrecognized,
     validation_error,
 )
+from .fields import CHECKS, MAX_SEED, MB, MODEL_CHECKS, asset, integer
 from .spec_types import ModelSpec, Variant
 from .specs import MODELS, TIERS, VIDEO_INPUT_SECONDS
 from .specs_2026 import (
     DRAFT_SIZE,
-    EXPANSION_MODES,
-    HDR_FORMATS,
     NAMED_RATIOS,
-    PRORES_PROFILES,
-    SEEDANCE_FORMATS,
 )
 
-MB = 1024 * 1024
-MAX_SEED = 4294967295
-MIME = {
-    "image": ("image/jpeg", "image/jpg", "image/png", "image/webp"),
-    "video": ("video/mp4", "video/webm", "video/quicktime", "video/mov", "video/ogg", "video/h264"),
-    "audio": (
-        "audio/mpeg",
-        "audio/mp3",
-        "audio/wav",
-        "audio/x-wav",
-        "audio/wave",
-        "audio/ogg",
-        "audio/aac",
-        "audio/flac",
-        "audio/mp4",
-    ),
-}
 FREE_RATIO = re.compile(r"^(\d{2,4}):(\d{2,4})$")
 
 
@@ -99,12 +73,12 @@ def parse_create(endpoint: str, body: Any, strict: bool = True) -> CreateFields:
         if variant.media not in body:
             issues.append(invalid_type([variant.media], "string", None, missing=True))
         else:
-            _asset(body[variant.media], [variant.media], "video", issues, limit)
+            asset(body[variant.media], [variant.media], "video", issues, limit)
     prompt = _prompt(body, spec, variant, issues)
     ratio = _ratio(body, variant, issues)
     seconds, auto = _duration(body, spec, issues)
     if "seed" in body:
-        _integer(body["seed"], ["seed"], 0, MAX_SEED, issues)
+        integer(body["seed"], ["seed"], 0, MAX_SEED, issues)
     if spec.audio_field and "audio" in body and not isinstance(body["audio"], bool):
         issues.append(invalid_type(["audio"], "boolean", body["audio"]))
     for key in sorted(variant.extra):
@@ -198,63 +172,9 @@ def _duration(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) -> tup
             issues.append(invalid_value(["duration"], rule.allowed))
             return rule.allowed[0], False
         return int(value), False
-    if _integer(value, ["duration"], rule.allowed[0], rule.allowed[-1], issues):
+    if integer(value, ["duration"], rule.allowed[0], rule.allowed[-1], issues):
         return int(value), False
     return rule.allowed[0], False
-
-
-def _integer(value: Any, path: list[Any], low: int, high: int, issues: list[Issue]) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        issues.append(invalid_type(path, "number", value))
-    elif isinstance(value, float) and not value.is_integer():
-        issues.append(not_int(path))
-    elif value < low:
-        issues.append(too_small(path, "number", low))
-    elif value > high:
-        issues.append(too_big(path, "number", high))
-    else:
-        return True
-    return False
-
-
-def _asset(value: Any, path: list[Any], kind: str, issues: list[Issue], limit: int = 5 * MB) -> None:
-    if not isinstance(value, str):
-        issues.append(invalid_type(path, "string", value))
-        return
-    if value.startswith("runway://"):
-        return
-    if value.startswith("data:"):
-        header, sep, data = value.partition(",")
-        if not sep or not header.endswith(";base64"):
-            issues.append(custom(path, "Invalid data URI."))
-        elif header[5:].split(";")[0].lower() not in MIME[kind]:
-            issues.append(custom(path, "Unsupported asset type."))
-        elif len(value) > limit:
-            issues.append(custom(path, f"Data URIs must be under {limit // MB}MB."))
-        else:
-            try:
-                base64.b64decode(data, validate=True)
-            except (binascii.Error, ValueError):
-                issues.append(custom(path, "Invalid data URI."))
-        return
-    if not value.lower().startswith("https://"):
-        issues.append(custom(path, "Only HTTPS URLs are allowed." if "://" in value else "Invalid URL"))
-        return
-    if len(value) > 2048:
-        issues.append(too_big(path, "string", 2048))
-        return
-    try:
-        host = urlsplit(value).hostname or ""
-    except ValueError:
-        host = ""
-    if not host:
-        issues.append(custom(path, "Invalid URL"))
-        return
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return
-    issues.append(custom(path, "URLs must be hosted on a domain."))
 
 
 def _prompt_image(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) -> None:
@@ -264,7 +184,7 @@ def _prompt_image(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) ->
         if "promptImage" not in body:
             issues.append(invalid_type(path, "string", None, missing=True))
         else:
-            _asset(value, path, "image", issues)
+            asset(value, path, "image", issues)
         return
     # Seedance 2 also takes reference images (no position), up to 9; others a first and a last frame.
     references = spec.name.startswith("seedance") and all(isinstance(i, dict) and "position" not in i for i in value)
@@ -278,7 +198,7 @@ def _prompt_image(body: dict[str, Any], spec: ModelSpec, issues: list[Issue]) ->
         if not isinstance(item, dict):
             issues.append(invalid_type([*path, i], "object", item))
             continue
-        _asset(item.get("uri"), [*path, i, "uri"], "image", issues)
+        asset(item.get("uri"), [*path, i, "uri"], "image", issues)
         if references:
             continue
         allowed = ("first", "last") if spec.last_frame else ("first",)
@@ -312,111 +232,3 @@ def _dimensions(body: dict[str, Any], spec: ModelSpec, ratio: str | None) -> tup
 
 
 # -- the optional fields some models take ------------------------------------------------------------
-
-Check = Callable[[Any, list[Any], ModelSpec, list[Issue]], None]
-
-
-def _string(most: int) -> Check:
-    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-        if not isinstance(value, str):
-            issues.append(invalid_type(path, "string", value))
-        elif len(value.encode("utf-16-le", "surrogatepass")) // 2 > most:
-            issues.append(too_big(path, "string", most))
-
-    return check
-
-
-def _enum(values: tuple[str, ...] | None) -> Check:
-    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-        allowed = values or spec.resolutions
-        if value not in allowed:
-            issues.append(invalid_value(path, allowed))
-
-    return check
-
-
-def _percent(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-    _integer(value, path, 0, 100, issues)
-
-
-def _boolean(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-    if not isinstance(value, bool):
-        issues.append(invalid_type(path, "boolean", value))
-
-
-def _moderation(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-    if not isinstance(value, dict):
-        issues.append(invalid_type(path, "object", value))
-    elif "publicFigureThreshold" in value and value["publicFigureThreshold"] not in ("auto", "low"):
-        issues.append(invalid_value([*path, "publicFigureThreshold"], ("auto", "low")))
-
-
-def _assets(kind: str, most: int, typed: bool) -> Check:
-    """An array of ``{uri}`` objects (``{type, uri}`` for audio and video references)."""
-
-    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-        if not isinstance(value, list):
-            issues.append(invalid_type(path, "array", value))
-            return
-        if len(value) > most:
-            issues.append(too_big(path, "array", most))
-        for i, item in enumerate(value[:most]):
-            if not isinstance(item, dict):
-                issues.append(invalid_type([*path, i], "object", item))
-                continue
-            if typed and item.get("type") != kind:
-                issues.append(invalid_value([*path, i, "type"], (kind,)))
-            _asset(item.get("uri"), [*path, i, "uri"], kind, issues)
-
-    return check
-
-
-def _number(low: int, high: int) -> Check:
-    def check(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            issues.append(invalid_type(path, "number", value))
-        elif value < low:
-            issues.append(too_small(path, "number", low))
-        elif value > high:
-            issues.append(too_big(path, "number", high))
-
-    return check
-
-
-def _object(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-    if not isinstance(value, dict):
-        issues.append(invalid_type(path, "object", value))
-
-
-def _text(value: Any, path: list[Any], spec: ModelSpec, issues: list[Issue]) -> None:
-    if not isinstance(value, str) or not value:
-        issues.append(invalid_type(path, "string", value))
-
-
-CHECKS: dict[str, Check] = {
-    "negativePrompt": _string(1000),
-    "contentModeration": _moderation,
-    "resolution": _enum(None),
-    "creativity": _percent,
-    "sharpen": _percent,
-    "smartGrain": _percent,
-    "flavor": _enum(("vivid", "natural")),
-    "fpsBoost": _boolean,
-    "referenceAudio": _assets("audio", 3, True),
-    "references": _assets("image", 9, False),
-    "referenceVideos": _assets("video", 3, True),
-    "keyframes": _assets("image", 5, False),
-    # the fields of the late-2026 models (specs_2026.py; changes-2026-12.md §4.4)
-    "cfgScale": _number(0, 1),
-    "providerSettings": _object,  # Kling multishot settings, passed through (not rendered)
-    "draft": _boolean,
-    "draftTaskId": _text,
-    "outputFormat": _enum(SEEDANCE_FORMATS),
-    "proresProfile": _enum(PRORES_PROFILES),
-    "promptExpansionMode": _enum(EXPANSION_MODES),
-}
-# Where one field name means different things for different models.
-MODEL_CHECKS: dict[tuple[str, str], Check] = {
-    ("ruby", "outputFormat"): _enum(HDR_FORMATS),
-    ("seedance2_5", "references"): _assets("image", 30, False),  # "up to 30" (the SDK's docstring)
-}

@@ -9,7 +9,16 @@ import httpx
 
 from ...config import ServerConfig
 from ...gateway.domain.request import is_portrait
-from ..base import PollFailure, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import (
+    PollFailure,
+    PollResult,
+    SubmitContext,
+    SubmitResult,
+    UpstreamError,
+    pending_or_failed_operation,
+    poll_request,
+    upstream_json,
+)
 
 PROJECT = "vidmock-project"
 REGION = "us-central1"
@@ -88,21 +97,9 @@ class VertexClient:
         op = await poll_request(
             http, "POST", self._url(http, model, "fetchPredictOperation"), json={"operationName": upstream_id}
         )
-        if op.get("done") is not True:
-            return PollResult("in_progress", 50, raw=op)
-        error = op.get("error")
-        if isinstance(error, dict):
-            message = error.get("message") if isinstance(error.get("message"), str) else None
-            return PollResult(
-                "failed",
-                100,
-                error={
-                    "code": str(error.get("code")),
-                    "message": message or "Google Vertex video generation failed",
-                    "details": error,
-                },
-                raw=op,
-            )
+        unfinished = pending_or_failed_operation(op, "Google Vertex video generation failed")
+        if unfinished is not None:
+            return unfinished
         videos = (op.get("response") or {}).get("videos") or []
         first = videos[0] if videos and isinstance(videos[0], dict) else {}
         inline = None

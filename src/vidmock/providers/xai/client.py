@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from ...config import ServerConfig
-from ..base import PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
+from ..base import KeyedClient, PollResult, SubmitContext, SubmitResult, UpstreamError, poll_request, upstream_json
 
 TOKEN = "vidmock-xai-key"
 ID_KEYS = ("name", "id", "request_id", "video_id", "task_id", "job_id", "taskId")
@@ -56,14 +56,9 @@ def extract_error(body: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-class XaiClient:
+class XaiClient(KeyedClient):
     provider = "xai"
-
-    def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    default_token = TOKEN
 
     async def submit(self, http: httpx.AsyncClient, ctx: SubmitContext) -> SubmitResult:
         req = ctx.request
