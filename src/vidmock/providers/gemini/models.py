@@ -16,6 +16,7 @@ from typing import Any
 
 from ...scenarios import JobPlan
 from ..base import PlannedRecord
+from ..kit.google import VEO_DIMENSIONS
 from .errors import GoogleError
 
 KIND = "gemini.operation"  # keyed by the operation id (the last segment of its name)
@@ -44,14 +45,7 @@ VERTEX_ONLY = (
     "mask",
     "labels",
 )
-DIMENSIONS = {
-    ("16:9", "720p"): (1280, 720),
-    ("9:16", "720p"): (720, 1280),
-    ("16:9", "1080p"): (1920, 1080),
-    ("9:16", "1080p"): (1080, 1920),
-    ("16:9", "4k"): (3840, 2160),
-    ("9:16", "4k"): (2160, 3840),
-}
+DIMENSIONS = VEO_DIMENSIONS
 _GRPC = {"failed": 13, "canceled": 1, "expired": 4}  # INTERNAL, CANCELLED, DEADLINE_EXCEEDED
 _MESSAGES = {
     "failed": "Video generation failed due to an internal server issue. Please try again.",

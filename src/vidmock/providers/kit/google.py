@@ -11,6 +11,16 @@ from starlette.requests import Request
 from .emulator import Emulator
 from .errors import BadBody, ProviderError
 
+# Veo's output sizes by aspect ratio and resolution: one model behind both APIs (providers.md §2.2, §3.2).
+VEO_DIMENSIONS = {
+    ("16:9", "720p"): (1280, 720),
+    ("9:16", "720p"): (720, 1280),
+    ("16:9", "1080p"): (1920, 1080),
+    ("9:16", "1080p"): (1080, 1920),
+    ("16:9", "4k"): (3840, 2160),
+    ("9:16", "4k"): (2160, 3840),
+}
+
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",

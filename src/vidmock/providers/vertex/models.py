@@ -14,6 +14,7 @@ from ...media import MediaCache, VideoSpec
 from ...scenarios import JobPlan
 from ...store.base import record_doc
 from ..base import PlannedRecord
+from ..kit.google import VEO_DIMENSIONS
 from .errors import GoogleError
 
 KIND = "vertex.operation"
@@ -31,14 +32,7 @@ DEFAULT_LATENCY: dict[str, float] = {
     "veo-2.0-generate-001": 60.0,
 }
 DURATIONS = range(4, 11)  # Veo 3.x accepts 4–8 s, and the gateway sends 10 for 3.1 (§5.4)
-DIMENSIONS = {
-    ("16:9", "720p"): (1280, 720),
-    ("9:16", "720p"): (720, 1280),
-    ("16:9", "1080p"): (1920, 1080),
-    ("9:16", "1080p"): (1080, 1920),
-    ("16:9", "4k"): (3840, 2160),
-    ("9:16", "4k"): (2160, 3840),
-}
+DIMENSIONS = VEO_DIMENSIONS
 
 
 @dataclass
