@@ -230,6 +230,21 @@ def test_several_worker_processes_share_one_job_space(tmp_path: Path) -> None:
             assert all(d.verdict.ok for d in receiver.deliveries)
 
 
+def test_worker_processes_serve_the_chosen_provider_emulator(tmp_path: Path) -> None:
+    # `--workers` once ignored `--provider` and served the gateway: this token would then be refused (401)
+    # and the answer would be the gateway's job object, not Sora's.
+    store = str(tmp_path / "shared.sqlite")
+    for base in _serve(tmp_path, "--workers", "2", "--provider", "openai", "--store", store, "--speed", "4"):
+        auth = {"Authorization": "Bearer sk-anything"}
+        created = httpx.post(f"{base}/v1/videos", headers=auth, json={"prompt": "fox", "model": "sora-2"}, timeout=10)
+        assert created.status_code == 200, created.text
+        video = created.json()
+        assert video["object"] == "video" and video["id"].startswith("video_"), video
+        for _ in range(6):  # new connections, spread over both processes: one store behind them
+            again = httpx.get(f"{base}/v1/videos/{video['id']}", headers=auth, timeout=10)
+            assert again.status_code == 200 and again.json()["id"] == video["id"], again.text
+
+
 def test_vertex_output_bucket_over_a_socket(tmp_path: Path) -> None:
     """A bucket from a config file: the job's video lives in the GCS stand-in, downloaded through the
     gateway and through a URL signed the way GCS V4 signs (checked by the stand-in) over loopback."""

@@ -288,7 +288,7 @@ def _run_uvicorn(app: Any, config: Any, args: argparse.Namespace, **extra: Any) 
 def _serve_workers(config: Any, args: argparse.Namespace) -> int:
     """Several processes, one job space: they share the SQLite store (WAL) and claim work atomically."""
     from .config import to_json
-    from .server import CONFIG_ENV
+    from .server import CONFIG_ENV, PROVIDER_ENV
 
     if not config.store:
         print(
@@ -319,8 +319,13 @@ def _serve_workers(config: Any, args: argparse.Namespace) -> int:
         print(f"vidmock: {exc}", file=sys.stderr)
         return 2
     os.environ[CONFIG_ENV] = to_json(config)
+    if args.provider:
+        os.environ[PROVIDER_ENV] = args.provider
+    else:
+        os.environ.pop(PROVIDER_ENV, None)
+    what = f"{args.provider} emulator" if args.provider else "gateway"
     print(
-        f"vidmock {__version__}: gateway on {config.base_url} with {args.workers} worker processes "
+        f"vidmock {__version__}: {what} on {config.base_url} with {args.workers} worker processes "
         f"(store {_store_name(config.store)})",
         file=sys.stderr,
     )

@@ -62,6 +62,7 @@ CLOCK_META = "clock.virtual_now"
 SCALED_META = "clock.scaled_origin"
 CONTENT_SECRET_META = "gateway.content_secret"
 CONFIG_ENV = "VIDMOCK_CONFIG_JSON"
+PROVIDER_ENV = "VIDMOCK_PROVIDER"  # `serve --workers N --provider NAME`: each process serves that emulator alone
 RETAINED_KINDS = ("openai.webhook_endpoint",)  # configuration documents retention never forgets
 
 
@@ -423,10 +424,12 @@ class ProviderApp(Starlette):
 
 
 def app_from_environment() -> Starlette:
-    """The factory each uvicorn worker process calls (``vidmock serve --workers N``)."""
+    """The factory each uvicorn worker process calls (``vidmock serve --workers N [--provider NAME]``)."""
     from .config import from_json
 
-    app = build_app(from_json(os.environ[CONFIG_ENV]))
+    config = from_json(os.environ[CONFIG_ENV])
+    provider = os.environ.get(PROVIDER_ENV)
+    app = build_provider_app(config, provider) if provider else build_app(config)
     tune_gc()
     return app
 
