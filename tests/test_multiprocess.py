@@ -12,9 +12,6 @@ from __future__ import annotations
 import collections
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from liveserver import LiveServer
 
 from vidmock.listen import Receiver, running
 from vidmock.store import open_store
@@ -31,37 +29,14 @@ SECRET = "whsec_multi"
 DEADLINE = 180.0  # wall seconds: a generous ceiling, never a measurement
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Servers:
-    """`vidmock serve --workers N` in a subprocess; its output goes to a file (a pipe nobody reads
-    could fill and stall the servers)."""
+class Servers(LiveServer):
+    """`vidmock serve --workers N` over one store, at ``speed``."""
 
     def __init__(self, tmp_path: Path, store: str, workers: int, speed: int) -> None:
         config = tmp_path / "vidmock.yaml"
         config.write_text("latency:\n  veo-3.1-generate-001: 60\n")
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "serve.log"
-        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-        cmd = [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), "--workers", str(workers)]
-        cmd += ["--store", store, "--speed", str(speed), "--config", str(config)]
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{self.base}/_vidmock/health", timeout=2)
-                return
-            except httpx.TransportError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"vidmock serve did not start:\n{self.log.read_text()}") from None
-                time.sleep(0.1)
+        args = ("--workers", str(workers), "--store", store, "--speed", str(speed), "--config", str(config))
+        super().__init__(tmp_path, *args)
 
     def pids(self, count: int) -> set[int]:
         """Worker pids seen over new connections (the kernel spreads them over the processes); on a
@@ -72,15 +47,6 @@ class Servers:
             seen.add(httpx.get(f"{self.base}/_vidmock/health", timeout=10).json()["pid"])
             time.sleep(0.02)
         return seen
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

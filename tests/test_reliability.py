@@ -13,10 +13,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import resource
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from liveserver import LiveServer, raise_fd_limit
 
 AUTH = {"Authorization": "Bearer vm-dev-key"}
 SLOW = os.environ.get("VIDMOCK_SLOW") == "1"
@@ -34,72 +32,16 @@ MiB = 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------------------- server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class Server(LiveServer):
+    """A server that may hold thousands of connections: its file limit is raised before it starts."""
 
-
-def _raise_fd_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = min(hard, 16384) if hard != resource.RLIM_INFINITY else 16384
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-
-class Server:
     def __init__(self, tmp: Path, *args: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
-        # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
-        self.log = tmp / f"serve-{self.port}.log"
-        with self.log.open("wb") as err:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "vidmock", "serve", "--port", str(self.port), *args],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                preexec_fn=_raise_fd_limit,
-            )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.base}/_vidmock/health", timeout=1)
-                return
-            except httpx.TransportError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.proc.kill()
-                    err = self.log.read_text(errors="replace")
-                    raise RuntimeError(f"vidmock serve did not start:\n{err}") from None
-                time.sleep(0.05)
-
-    def rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError("no VmRSS")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no shutdown handler runs
-        self.proc.wait(timeout=10)
+        super().__init__(tmp, *args, many_files=True)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _raise_fd_limit()
+    raise_fd_limit()
     s = Server(tmp_path_factory.mktemp("reliability"), "--clock", "virtual")
     yield s
     s.stop()

@@ -89,18 +89,16 @@ async def test_zero_keeps_everything(make_app: Any) -> None:
 
 
 def test_retention_option_over_a_socket(tmp_path: Path) -> None:
-    from test_socket import _start
+    from liveserver import LiveServer
 
-    proc, base = _start(tmp_path, "--clock", "virtual", "--retention", "600")
-    try:
-        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": "Bearer vm-dev-key"}) as c:
-            vid = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4}).json()["id"]
-            c.post("/_vidmock/clock/advance", json={"seconds": 95})
-            assert c.get(f"/v1/videos/{vid}").json()["status"] == "completed"
-            c.post("/_vidmock/clock/advance", json={"seconds": 800})
-            assert c.get(f"/v1/videos/{vid}").status_code == 404
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with (
+        LiveServer(tmp_path, "--clock", "virtual", "--retention", "600") as server,
+        httpx.Client(base_url=server.base, timeout=30, headers={"Authorization": "Bearer vm-dev-key"}) as c,
+    ):
+        vid = c.post("/v1/videos", json={"prompt": "fox", "seconds": 4}).json()["id"]
+        c.post("/_vidmock/clock/advance", json={"seconds": 95})
+        assert c.get(f"/v1/videos/{vid}").json()["status"] == "completed"
+        c.post("/_vidmock/clock/advance", json={"seconds": 800})
+        assert c.get(f"/v1/videos/{vid}").status_code == 404
     bad = subprocess.run([sys.executable, "-m", "vidmock", "serve", "--retention", "-1"], capture_output=True)
     assert bad.returncode == 2 and bad.stderr.decode().startswith("vidmock: retention_seconds: expected")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,49 +12,14 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from liveserver import LiveServer
 
 AUTH = {"Authorization": "Bearer vm-dev-key"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(tmp_path: Path, *args: str) -> Iterator[str]:
-    proc, base = _start(tmp_path, *args)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    # Output goes to a file: a pipe nobody reads fills up (64 KiB of access log) and stalls the server.
-    log = tmp_path / f"serve-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "vidmock", "serve", "--port", str(port), *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # bounds a hang only; it starts in a second or two
-    while True:
-        try:
-            httpx.get(f"{base}/_vidmock/health", timeout=1)
-            return proc, base
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait(timeout=30)
-                raise RuntimeError(f"vidmock serve did not start:\n{log.read_text()}") from None
-            time.sleep(0.05)
+    with LiveServer(tmp_path, *args) as server:
+        yield server.base
 
 
 @pytest.fixture
@@ -114,15 +77,14 @@ def test_serve_scaled_clock_runs_a_two_minute_render(tmp_path: Path) -> None:
 def test_sigkill_with_sqlite_store_loses_nothing(tmp_path: Path) -> None:
     store = str(tmp_path / "state.sqlite")
     ids = []
-    proc, base = _start(tmp_path, "--clock", "virtual", "--store", store)
-    with httpx.Client(base_url=base, timeout=10) as c:
+    first = LiveServer(tmp_path, "--clock", "virtual", "--store", store)
+    with httpx.Client(base_url=first.base, timeout=10) as c:
         for seconds in (4, 6):
             r = c.post("/v1/videos", json={"prompt": "fox", "seconds": seconds}, headers=AUTH)
             assert r.status_code == 200
             ids.append(r.json()["id"])
         c.post("/_vidmock/clock/advance", json={"seconds": 10})
-    proc.kill()  # SIGKILL: no shutdown handler runs
-    proc.wait(timeout=30)
+    first.kill()  # SIGKILL: no shutdown handler runs
     for base in _serve(tmp_path, "--clock", "virtual", "--store", store):
         with httpx.Client(base_url=base, timeout=10) as c:
             assert c.get("/_vidmock/clock").json()["now"] == 1773600000 + 10  # virtual time resumed
