@@ -4,6 +4,7 @@ layer may. A new module must be placed (here and in the table) before it can lan
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -103,12 +104,18 @@ def modules(pkg: Path = PKG) -> dict[str, Path]:
     return found
 
 
+@functools.cache
+def _parse(source: str) -> ast.Module:
+    # Keyed by the text: the planted-violation tests copy the tree, and every file but one parses as before.
+    return ast.parse(source)
+
+
 def imports(module: str, path: Path, known: Mapping[str, Path]) -> list[tuple[str, bool]]:
     """(imported vidmock module, inside a function) for every import in the file.
 
     Relative imports resolve as Python does: against the module's package, which for an `__init__.py` is the module
     itself (`from ..base import X` in `providers/fal/__init__.py` is `vidmock.providers.base`)."""
-    tree = ast.parse(path.read_text(), str(path))
+    tree = _parse(path.read_text())
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     out: list[tuple[str, bool]] = []
 
