@@ -169,6 +169,8 @@ def test_cli_against_vidmock_serve_over_a_socket(
             KEY,
             "--max-examples",
             "5",
+            "--create-latency-limit",
+            "30",
             "--junit",
             str(junit),
             "--html",
@@ -180,6 +182,7 @@ def test_cli_against_vidmock_serve_over_a_socket(
     assert "PASSED" in out and "A HTTP surface" in out and "G Timing" in out
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "0" and int(root.get("tests", "0")) >= 45
+    assert "s (limit 30 s)" in junit.read_text()  # g1_create_latency judged against the option's limit
     ET.fromstring(html.read_text().removeprefix("<!DOCTYPE html>"))
     _open_in_chromium(html, tmp_path)
 
@@ -218,7 +221,8 @@ def _open_in_chromium(html: Path, tmp_path: Path) -> None:
 
 def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--families", "X"]) == 2
-    capsys.readouterr()
+    assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--create-latency-limit", "0"]) == 2
+    assert "--create-latency-limit must be positive" in capsys.readouterr().err
     # A wrong key: the preflight stops the run (exit 3) with one paragraph, before any check.
     assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 3
     out = capsys.readouterr().out

@@ -364,6 +364,6 @@ def create_latency(ev: Evidence) -> Iterator[Outcome]:
                 job.job_id,
             )
         else:
-            yield Observed(f"{job.spec.label}: create took {job.create.elapsed:.2f} s")
+            yield Observed(f"{job.spec.label}: create took {job.create.elapsed:.2f} s (limit {limit:g} s)")
     if not ev.jobs:
         raise Skip("no job was created")
