@@ -1,7 +1,6 @@
 """Broken gateways for the checks of family A (schemathesis) and G1 that had none (issue 15, item 8).
 
-Same kinds as ``defects``: response rewrites (``MIDDLEWARE``; ``STATEFUL`` for one state per app) and
-wrappers around the whole app (``WRAPPERS``), for defects in how or when an answer is sent rather than
+Same kinds as ``defects``: response rewrites (``MIDDLEWARE``) and wrappers around the whole app (``WRAPPERS``), for defects in how or when an answer is sent rather than
 in what it says. ``gateways.build`` assembles them.
 """
 
@@ -20,6 +19,7 @@ NOT_FOUND = {"message": "Video not found", "type": "invalid_request_error", "par
 # Wall seconds a slow create takes. The test sets the harness's create-latency limit below it: a loaded
 # machine can only make the create slower, so the check cannot pass by accident.
 CREATE_DELAY = 0.25
+REPLICA_LAG = 1.0  # gateway seconds
 
 
 def _json(data: bytes) -> Any:
@@ -27,25 +27,6 @@ def _json(data: bytes) -> Any:
         return json.loads(data)
     except ValueError:
         return None
-
-
-def _first_read_misses() -> Rewrite:
-    """Reads are served by a replica that lags the primary: the first read of a job just created misses it
-    and answers 404 `Video not found` (a read-after-write gap; the next read finds the job)."""
-    created: set[str] = set()
-
-    def rewrite(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
-        parts = scope["path"].strip("/").split("/")
-        if scope["method"] == "POST" and scope["path"] == "/v1/videos" and status == 200:
-            video = _json(body)
-            if isinstance(video, dict) and isinstance(video.get("id"), str):
-                created.add(video["id"])
-        elif scope["method"] == "GET" and len(parts) == 3 and parts[:2] == ["v1", "videos"] and parts[2] in created:
-            created.discard(parts[2])
-            return 404, {**headers, "content-type": "application/json"}, json.dumps({"error": NOT_FOUND}).encode()
-        return None
-
-    return rewrite
 
 
 def _request_id_echoed_raw(scope: Scope, req: bytes, status: int, headers: dict[str, str], body: bytes) -> Any:
@@ -65,6 +46,46 @@ def _validation_errors_as_200(scope: Scope, req: bytes, status: int, headers: di
     if isinstance(message, str) and message.startswith("Invalid request parameters: "):
         return 200, headers, body
     return None
+
+
+class ReplicaLag:
+    """Reads are served by a replica that applies writes ``REPLICA_LAG`` seconds late (on the gateway's
+    clock): a job (or its content) read right after its create is 404 `Video not found` until the replica
+    catches up, which on a virtual clock nobody advances (family A) it never does."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+        self.created: dict[str, float] = {}  # job id -> gateway time of its create
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        parts, now = scope["path"].strip("/").split("/"), self.state.vidmock.clock.now()
+        if scope["method"] == "POST" and scope["path"] == "/v1/videos":
+            await self.app(scope, receive, self._recording(send, now))
+            return
+        job = parts[2] if len(parts) in (3, 4) and parts[:2] == ["v1", "videos"] else ""
+        if job and parts[3:] in ([], ["content"]) and now - self.created.get(job, -1e18) < REPLICA_LAG:
+            body = json.dumps({"error": NOT_FOUND}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _recording(self, send: Send, now: float) -> Send:
+        chunks: list[bytes] = []
+
+        async def record(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                video = None if message.get("more_body") else _json(b"".join(chunks))
+                if isinstance(video, dict) and video.get("object") == "video" and isinstance(video.get("id"), str):
+                    self.created[video["id"]] = now
+            await send(message)
+
+        return record
 
 
 class CutOffSignedUrlErrors:
@@ -110,8 +131,8 @@ MIDDLEWARE: dict[str, Rewrite] = {
     "request_id_echoed_raw": _request_id_echoed_raw,
     "validation_errors_as_200": _validation_errors_as_200,
 }
-STATEFUL: dict[str, Callable[[], Rewrite]] = {"first_read_misses": _first_read_misses}  # one state per app
 WRAPPERS: dict[str, Callable[[Any], Any]] = {
+    "replica_lag": ReplicaLag,
     "signed_url_errors_cut_off": CutOffSignedUrlErrors,
     "slow_create": SlowCreate,
 }

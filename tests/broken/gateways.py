@@ -292,13 +292,20 @@ def _build(variant: str | None, port: int, media: MediaCache, extra: dict[str, A
     before_all = {**defects.BEFORE, **defects_more.BEFORE}
     patches = {**PATCHES, **defects.PATCHES, **defects_more.PATCHES}
     rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE, **defects_http.MIDDLEWARE}
-    stateful = {**defects_more.STATEFUL, **defects_http.STATEFUL}
 
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
     settings = {**defects.CONFIG.get(variant or "", {}), **extra}
     config = ServerConfig(clock="virtual", port=port, projects=projects, **settings)
     app = build_app(config, media=media)
-    code = {*patches, *before_all, *rewrites, *defects.BEFORE_WITH_APP, *stateful, *MIDDLEWARE, *defects_http.WRAPPERS}
+    code = {
+        *patches,
+        *before_all,
+        *rewrites,
+        *defects.BEFORE_WITH_APP,
+        *defects_more.STATEFUL,
+        *MIDDLEWARE,
+        *defects_http.WRAPPERS,
+    }
     if variant is None or (variant in defects.CONFIG and variant not in code):  # a configuration-only defect
         return app
     if variant in patches:
@@ -309,7 +316,9 @@ def _build(variant: str | None, port: int, media: MediaCache, extra: dict[str, A
     before = before_all.get(variant) or (
         defects.BEFORE_WITH_APP[variant](app) if variant in defects.BEFORE_WITH_APP else None
     )
-    rewrite: Any = rewrites.get(variant) or (stateful[variant]() if variant in stateful else None)
+    rewrite: Any = rewrites.get(variant) or (
+        defects_more.STATEFUL[variant]() if variant in defects_more.STATEFUL else None
+    )
     if before is None and rewrite is None:
         factory = MIDDLEWARE[variant]
         rewrite = factory() if variant in STATEFUL else factory
