@@ -1,9 +1,10 @@
 """Family A: the HTTP surface, fuzzed by schemathesis against the target's published contract.
 
 Every schemathesis check that can fail against this API runs (positive and negative data, the
-stateful phase over the spec's links; ``NOT_RUN`` lists the others), plus three of ours registered on it with ``@schemathesis.check``: the error envelope on
-every 4xx/5xx, the validation message format on create 400s for schema-invalid bodies, and
-``content`` absent from any video object that is not completed. Each schemathesis check becomes one
+stateful phase over the spec's links; ``NOT_RUN`` lists the others), plus three of ours registered on
+it with ``@schemathesis.check``: the error envelope on every 4xx/5xx, the validation message format on
+create 400s for schema-invalid bodies, and ``content`` absent from any video object that is not
+completed. Each schemathesis check becomes one
 harness check in family A, so the summary and the JUnit file list them one by one.
 """
 
@@ -169,7 +170,8 @@ def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
                     )
                 )
         elif isinstance(event, st_events.FatalError):
-            results.errors.append(Finding(f"schemathesis: {event.exception}", "no errors", str(event.exception)))
+            error = str(event.exception)
+            results.errors.append(Finding(f"schemathesis: {error}", "no errors", error, "schemathesis"))
     results.elapsed = time.monotonic() - started
     return results
 
