@@ -4,8 +4,8 @@ Every schemathesis check that can fail against this API runs (positive and negat
 stateful phase over the spec's links; ``NOT_RUN`` lists the others), plus three of ours registered on
 it with ``@schemathesis.check``: the error envelope on every 4xx/5xx, the validation message format on
 create 400s for schema-invalid bodies, and ``content`` absent from any video object that is not
-completed. Each schemathesis check becomes one
-harness check in family A, so the summary and the JUnit file list them one by one.
+completed. Each schemathesis check becomes one harness check in family A, so the summary and the
+JUnit file list them one by one.
 """
 
 from __future__ import annotations
