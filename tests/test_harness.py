@@ -34,8 +34,9 @@ KEY = "vm-dev-key"  # the default project's key: the variants use vidmock's defa
 def _check(media: MediaCache, variant: str | None, families: str, **kw: Any) -> Report:
     port = free_port()
     kw.setdefault("shrink_seconds", 1.0)  # detection is what this file checks: a short reproduction search
+    kw.setdefault("max_examples", 5)
     with serve_app(build(variant, port, media), port=port) as url:
-        return run_checks(url, KEY, families=families, max_examples=5, **kw)
+        return run_checks(url, KEY, families=families, **kw)
 
 
 def test_correct_vidmock_passes_every_family_and_writes_reports(media: MediaCache, tmp_path: Path) -> None:
@@ -93,10 +94,23 @@ CAUGHT = [
     ("errors_as_text", "A", "a_content_type_conformance", "Undocumented Content-Type"),
     ("any_method_is_get", "A", "a_unsupported_method", "Wrong response to undeclared method"),
     ("anonymous_reads", "A", "a_ignored_auth", "API accepts requests without authentication"),
+    # tests/broken/defects_http.py: one each for the schemathesis checks that had none.
+    ("replica_lag", "A", "a_ensure_resource_availability", "for a resource that was just created"),
+    ("request_id_echoed_raw", "A", "a_response_headers_conformance", "Response header does not conform"),
+    ("signed_url_errors_cut_off", "A", "a_engine_errors", "GET /v1/videos/logs/{log_id}/content: Connection broken"),
+    # Schemathesis' negative create bodies are built on a minimal template the business rules refuse (an
+    # image "0", 1 s), so only a gateway that answers schema errors with a 2xx shows A6 (and A5: not a video).
+    ("validation_errors_as_200", "A", "a_negative_data_rejection", "Invalid data should have been rejected"),
     # Only the lifecycle state machine reaches these (random open-ended ranges, image inputs).
     ("open_range_short", "B", "b10_content_bytes_and_ranges", "mishandled (lifecycle state machine"),
     ("image_jobs_say_processing", "B", "b2_schema_every_step", "violates the schema at status 'processing'"),
 ]
+
+
+# Schemathesis judges a read right after create only when its stateful phase follows the create -> retrieve
+# link with every parameter from the link, which a run's random choices do in some runs only (about 4 seeds
+# in 5 at its default 25 examples): the first seed that does is enough to show the check catches the defect.
+SEEDS = {"replica_lag": (0, 1, 2, 3, 4)}
 
 
 @pytest.mark.parametrize(("variant", "families", "check", "words"), CAUGHT, ids=[f"{c[0]}-{c[2]}" for c in CAUGHT])
@@ -104,7 +118,17 @@ def test_broken_gateway_is_caught_by_its_check(
     media: MediaCache, variant: str, families: str, check: str, words: str
 ) -> None:
     # Most defects show in the state machine's first examples; a narrow one (one Range shape) needs more.
-    report = _check(media, variant, families, lifecycle_examples=80 if variant == "open_range_short" else 10)
+    for seed in SEEDS.get(variant, (0,)):
+        report = _check(
+            media,
+            variant,
+            families,
+            seed=seed,
+            lifecycle_examples=80 if variant == "open_range_short" else 10,
+            max_examples=25 if variant in SEEDS else 5,
+        )
+        if report.result(check).verdict == "failed":
+            break
     result = report.result(check)
     assert result.verdict == "failed", f"{check} missed {variant}:\n{report.failures_text()}"
     assert any(words in f.message for f in result.findings), [f.message for f in result.findings]
@@ -162,6 +186,8 @@ def test_cli_against_vidmock_serve_over_a_socket(
             KEY,
             "--max-examples",
             "5",
+            "--create-latency-limit",
+            "30",
             "--junit",
             str(junit),
             "--html",
@@ -173,6 +199,7 @@ def test_cli_against_vidmock_serve_over_a_socket(
     assert "PASSED" in out and "A HTTP surface" in out and "G Timing" in out
     root = ET.parse(junit).getroot()
     assert root.get("failures") == "0" and int(root.get("tests", "0")) >= 45
+    assert "s (limit 30 s)" in junit.read_text()  # g1_create_latency judged against the option's limit
     ET.fromstring(html.read_text().removeprefix("<!DOCTYPE html>"))
     _open_in_chromium(html, tmp_path)
 
@@ -211,7 +238,8 @@ def _open_in_chromium(html: Path, tmp_path: Path) -> None:
 
 def test_cli_exit_codes(served: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--families", "X"]) == 2
-    capsys.readouterr()
+    assert vidmock_main(["check", "--base-url", served, "--api-key", KEY, "--create-latency-limit", "0"]) == 2
+    assert "--create-latency-limit must be positive" in capsys.readouterr().err
     # A wrong key: the preflight stops the run (exit 3) with one paragraph, before any check.
     assert vidmock_main(["check", "--base-url", served, "--api-key", "wrong", "--families", "B"]) == 3
     out = capsys.readouterr().out

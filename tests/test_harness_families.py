@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from broken.defects import OTHER_KEY
+from broken.defects_http import CREATE_DELAY
 from broken.gateways import build
 
 from vidmock.harness.model import Report
@@ -118,7 +119,12 @@ CAUGHT = [
     ("no_key_is_403", "f_no_key", "got 403", ()),
     ("unknown_key_generic", "f_bad_key", "unexpected error message", ("h2_x_api_key",)),
     ("new_id_per_attempt", "d4_id_stable_unique", "carries a new event id", ()),
+    # Every create takes CREATE_DELAY wall seconds, over a limit set below it (OPTIONS): on a loaded
+    # machine a create only gets slower, so the check cannot pass by accident.
+    ("slow_create", "g1_create_latency", "over the 0.1 s limit", ()),
 ]
+# Harness options a defect's test needs (a small --create-latency-limit keeps the slow create's test fast).
+OPTIONS: dict[str, dict[str, Any]] = {"slow_create": {"create_latency_limit": CREATE_DELAY / 2.5}}
 
 
 @pytest.mark.parametrize(("variant", "check", "words", "also"), CAUGHT, ids=[c[0] for c in CAUGHT])
@@ -127,7 +133,8 @@ def test_each_defect_fails_its_own_check(
 ) -> None:
     # Only the families the check and its tolerated companions belong to (a check's family is its name's first
     # letter): the others cannot see the defect, and the check's own family must stay green around it.
-    report = _check(media, variant, families=",".join(sorted({name[0].upper() for name in (check, *also)})))
+    families = ",".join(sorted({name[0].upper() for name in (check, *also)}))
+    report = _check(media, variant, families=families, **OPTIONS.get(variant, {}))
     result = report.result(check)
     assert result.verdict == "failed", f"{check} missed {variant}:\n{report.failures_text()}"
     assert words in result.findings[0].message, [f.message for f in result.findings]

@@ -287,22 +287,32 @@ def build(variant: str | None, port: int, media: MediaCache, **config: Any) -> A
 
 
 def _build(variant: str | None, port: int, media: MediaCache, extra: dict[str, Any]) -> Any:
-    from broken import defects, defects_more  # the issue-15 defects; they import nothing from this module
+    from broken import defects, defects_http, defects_more  # the issue-15 defects; they import nothing from here
 
     before_all = {**defects.BEFORE, **defects_more.BEFORE}
     patches = {**PATCHES, **defects.PATCHES, **defects_more.PATCHES}
-    rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE}
+    rewrites = {**defects.MIDDLEWARE, **defects_more.MIDDLEWARE, **defects_http.MIDDLEWARE}
 
     projects = (Project(id="proj_default", keys=(DEFAULT_API_KEY,)), Project(id="proj_other", keys=(OTHER_KEY,)))
     settings = {**defects.CONFIG.get(variant or "", {}), **extra}
     config = ServerConfig(clock="virtual", port=port, projects=projects, **settings)
     app = build_app(config, media=media)
-    code = {*patches, *before_all, *rewrites, *defects.BEFORE_WITH_APP, *defects_more.STATEFUL, *MIDDLEWARE}
+    code = {
+        *patches,
+        *before_all,
+        *rewrites,
+        *defects.BEFORE_WITH_APP,
+        *defects_more.STATEFUL,
+        *MIDDLEWARE,
+        *defects_http.WRAPPERS,
+    }
     if variant is None or (variant in defects.CONFIG and variant not in code):  # a configuration-only defect
         return app
     if variant in patches:
         patches[variant](app)
         return app
+    if variant in defects_http.WRAPPERS:  # a defect in how the answer is sent, not in what it says
+        return defects_http.WRAPPERS[variant](app)
     before = before_all.get(variant) or (
         defects.BEFORE_WITH_APP[variant](app) if variant in defects.BEFORE_WITH_APP else None
     )

@@ -1,10 +1,11 @@
 """Family A: the HTTP surface, fuzzed by schemathesis against the target's published contract.
 
-All of schemathesis' checks run (positive and negative data, the stateful phase over the spec's
-links), plus three of ours registered on it with ``@schemathesis.check``: the error envelope on
-every 4xx/5xx, the validation message format on create 400s for schema-invalid bodies, and
-``content`` absent from any video object that is not completed. Each schemathesis check becomes one
-harness check in family A, so the summary and the JUnit file list them one by one.
+Every schemathesis check that can fail against this API runs (positive and negative data, the
+stateful phase over the spec's links; ``NOT_RUN`` lists the others), plus three of ours registered on
+it with ``@schemathesis.check``: the error envelope on every 4xx/5xx, the validation message format on
+create 400s for schema-invalid bodies, and ``content`` absent from any video object that is not
+completed. Each schemathesis check becomes one harness check in family A, so the summary and the
+JUnit file list them one by one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ from .registry import Skip, registry
 GATEWAY_PATHS = ("/v1/videos",)
 IMAGE_FIELDS = frozenset({"image", "last_frame", "input_reference", "reference_images"})
 MAX_FINDINGS = 5  # per check: the first few distinct failures say enough
+# Schemathesis checks not run, each because it cannot fail against this contract (an always-green check
+# proves nothing; docs/conformance-in-ci.md says why for each). use_after_free needs a DELETE, which the
+# API does not have (gateway.md §1); missing_required_header needs a required request header, which the
+# contract does not declare (keys are a_ignored_auth's and the F/H probes'); object_level_authorization
+# needs a second identity configured in schemathesis (projects are h1_projects_isolated's);
+# allow_header_conformance judges only answers to OPTIONS, which the contract does not document.
+NOT_RUN = ("use_after_free", "missing_required_header", "object_level_authorization", "allow_header_conformance")
 _SCHEMAS: dict[int, Schemas] = {}
 
 
@@ -98,7 +106,9 @@ def config(ev: Evidence, max_examples: int) -> SchemathesisConfig:
             "checks": {
                 "positive_data_acceptance": {
                     "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
-                }
+                },
+                # Not run: they cannot fail against this API (docs/conformance-in-ci.md, "Not run").
+                **{name: {"enabled": False} for name in NOT_RUN},
             },
             # A schema-valid create can still fail model-specific constraints (§5.2) and a schema-valid
             # Range can be unsatisfiable (416): the contract documents both.
@@ -150,11 +160,18 @@ def drive(ev: Evidence, spec: dict[str, Any], max_examples: int) -> HttpResults:
                         )
                     )
         elif isinstance(event, st_events.NonFatalError):
-            results.errors.append(
-                f"{event.label}: {event.info.message if hasattr(event.info, 'message') else event.value}"
-            )
+            # E.g. a connection dropped mid-answer: no response to judge, so no other check can see it.
+            message = str(event.info.message if hasattr(event.info, "message") else event.value).strip()
+            if not any(e.request == event.label and e.actual == message for e in results.errors):
+                sample = event.info.code_sample or ""
+                results.errors.append(
+                    Finding(
+                        f"{event.label}: {message}", "an answer schemathesis can read", message, event.label, sample
+                    )
+                )
         elif isinstance(event, st_events.FatalError):
-            results.errors.append(f"schemathesis: {event.exception}")
+            error = str(event.exception)
+            results.errors.append(Finding(f"schemathesis: {error}", "no errors", error, "schemathesis"))
     results.elapsed = time.monotonic() - started
     return results
 
@@ -167,10 +184,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "response_schema_conformance": ("V-SCHEMA",),
     "negative_data_rejection": ("R-SCHEMA",),
     "positive_data_acceptance": ("R-SCHEMA",),
-    "missing_required_header": ("S-DOCUMENTED",),
     "unsupported_method": ("S-METHODS",),
     "ignored_auth": ("H-AUTH-NONE",),
-    "use_after_free": ("S-404-VIDEO",),
     "ensure_resource_availability": ("V-ID",),
     "vidmock_error_envelope": ("S-ENVELOPE",),
     "vidmock_validation_message": ("R-FORMAT",),
@@ -198,10 +213,8 @@ for _name, _title in [
     ("response_schema_conformance", "A5 responses match their schemas"),
     ("negative_data_rejection", "A6 schema-invalid requests are rejected"),
     ("positive_data_acceptance", "A7 schema-valid requests are accepted"),
-    ("missing_required_header", "A8 missing required headers are rejected"),
     ("unsupported_method", "A9 undocumented methods answer 405"),
     ("ignored_auth", "A10 authentication is enforced"),
-    ("use_after_free", "A11 no access after deletion"),
     ("ensure_resource_availability", "A12 a created job is immediately readable"),
     ("vidmock_error_envelope", "error envelope on every 4xx/5xx"),
     ("vidmock_validation_message", "'Invalid request parameters: <path>: <message>' on schema failures"),
@@ -216,5 +229,4 @@ def engine_errors(ev: Evidence) -> Iterator[Outcome]:
     if ev.http is None:
         raise Skip("schemathesis did not run")
     yield Observed(f"schemathesis ran {sum(ev.http.runs.values())} checks in {ev.http.elapsed:.1f} s")
-    for error in ev.http.errors[:MAX_FINDINGS]:
-        yield Finding(error, "no errors", error)
+    yield from ev.http.errors[:MAX_FINDINGS]

@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
         default=10.0,
         help="wall seconds to spend minimising a state machine failure (default 10)",
     )
+    p.add_argument(
+        "--create-latency-limit",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="wall seconds a create may take before g1_create_latency fails (default 10)",
+    )
     p.add_argument("--families", default=",".join(FAMILY_LETTERS), help="comma-separated subset of A,B,C,D,F,G,H")
     p.add_argument("--poll-every", type=float, default=2.0, help="wall seconds between polls on a real clock")
     p.add_argument(
@@ -105,9 +112,11 @@ def run(args: argparse.Namespace) -> int:
         or args.lifecycle_steps < 1
         or (args.lifecycle_examples is not None and args.lifecycle_examples < 1)
         or args.shrink_seconds < 0
+        or args.create_latency_limit <= 0
     ):
         print(
-            "vidmock check: --budget must be positive, --max-examples and --lifecycle-examples/-steps at least 1",
+            "vidmock check: --budget and --create-latency-limit must be positive, --max-examples and "
+            "--lifecycle-examples/-steps at least 1",
             file=sys.stderr,
         )
         return 2
@@ -144,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         lifecycle_examples=args.lifecycle_examples,
         lifecycle_steps=args.lifecycle_steps,
         shrink_seconds=args.shrink_seconds,
+        create_latency_limit=args.create_latency_limit,
     )
     try:
         report = run_to_report(options, Console(sys.stdout, verbose=args.verbose))

@@ -71,6 +71,7 @@ class Options:
     shrink_seconds: float = 10.0  # wall seconds the state machine may spend minimising a failure
     other_keys: list[str] = field(default_factory=list)  # keys of other projects: cross-project checks (H)
     long_checks: bool = False  # run checks that take an hour of real time on a real clock (the job timeout)
+    create_latency_limit: float = 10.0  # wall seconds a create may take (g1_create_latency)
 
 
 def load_spec(target: Target, path: str | None) -> tuple[dict[str, Any], str]:
@@ -152,6 +153,7 @@ def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
         is_vidmock = False
     ev = Evidence(target, Schemas(spec), options.seed, options.budget, is_vidmock)
     ev.other_keys, ev.long_checks, ev.models = list(options.other_keys), options.long_checks, discover_models(target)
+    ev.create_latency_limit = options.create_latency_limit
     needs = {c.needs for c in selected}
     spent: dict[str, float] = {}  # wall seconds per driver, shared out to the checks it fed (JUnit times)
     receiver: Receiver | None = None

@@ -52,7 +52,7 @@ class HttpResults:
 
     runs: dict[str, int] = field(default_factory=dict)
     failures: dict[str, list[Finding]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)  # schemathesis' own errors (a_engine_errors)
     elapsed: float = 0.0
 
 
@@ -91,6 +91,7 @@ class Evidence:
     started_at: float = 0.0  # target time when the lifecycle driver started
     other_keys: list[str] = field(default_factory=list)  # keys of other projects (--api-key repeated)
     long_checks: bool = False  # opt-in: checks that take an hour of real time on a real clock
+    create_latency_limit: float = 10.0  # wall seconds a create may take (G1; --create-latency-limit)
     models: list[str] | None = None  # ids from GET /v1/models, None when the target does not serve it
     # The access driver's requests by name (auth forms, validation order, cross-project, tokens).
     access: dict[str, Exchange] = field(default_factory=dict)

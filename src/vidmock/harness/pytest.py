@@ -44,6 +44,7 @@ def run_checks(
     shrink_seconds: float = 10.0,
     other_keys: Sequence[str] = (),
     long_checks: bool = False,
+    create_latency_limit: float = 10.0,
 ) -> Report:
     """Run the selected families against ``base_url`` and return the report (never raises on a
     failed check: assert on ``report.ok`` so the failure text lands in the pytest output)."""
@@ -62,6 +63,7 @@ def run_checks(
         shrink_seconds=shrink_seconds,
         other_keys=list(other_keys),
         long_checks=long_checks,
+        create_latency_limit=create_latency_limit,
     )
     report = run_to_report(options, on_event)
     from .reporters import html_report, json_report
