@@ -18,7 +18,7 @@ import pytest
 from broken.gateways import build
 
 from vidmock.harness.engine import Options, fewer_collections, run
-from vidmock.harness.model import RunStarted
+from vidmock.harness.model import RunFinished, RunStarted
 from vidmock.harness.pytest import run_checks, serve_app
 from vidmock.harness.receiver import Receiver
 from vidmock.harness.serve import free_port
@@ -39,7 +39,8 @@ def test_gc_settings_are_restored_after_a_run_and_after_an_abandoned_one() -> No
     assert gc.get_threshold()[0] == 10_000  # in force while the run is under way
     events.close()  # the consumer breaks off
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-    assert list(run(Options(dead, KEY)))[-1].report.preflight is not None  # type: ignore[attr-defined]
+    last = list(run(Options(dead, KEY)))[-1]
+    assert isinstance(last, RunFinished) and last.report.preflight is not None
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
