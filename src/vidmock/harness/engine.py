@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -152,7 +152,8 @@ def discover_models(target: Target) -> list[str] | None:
     return ids or None
 
 
-def run(options: Options, checks: Registry = registry) -> Iterator[Event]:
+def run(options: Options, checks: Registry = registry) -> Generator[Event, None, None]:
+    """The run's events, in order; a consumer may stop early with ``close()`` (the GC settings are restored)."""
     with fewer_collections():
         yield from _run(options, checks)
 
