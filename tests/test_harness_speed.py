@@ -5,12 +5,15 @@ time itself is a benchmark (bench/run.py --only check), never a test.
   stops early (a consumer that breaks off, a preflight that stops it);
 * schemathesis keeps no example database, so a second run with the same seed sends exactly the same
   cases as the first (a stored example would have been replayed, and Pareto-front re-shrinking paid for);
-* the webhook receiver serves many deliveries through its one pooled client, over a real socket.
+* the webhook receiver serves many deliveries through its one pooled client, over a real socket;
+* `vidmock check` imports only what the harness needs.
 """
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -75,3 +78,20 @@ def test_receiver_answers_many_deliveries_through_one_client(media: MediaCache) 
     assert [d.attempt for d in got] == [1, 2, 3, 4, 5]
     assert [d.body for d in got] == [b'{"n": %d}' % i for i in range(5)]
     assert all(d.clock == got[0].clock for d in got)  # each read the target's (unmoved) virtual clock
+
+
+def test_vidmock_check_imports_neither_the_providers_nor_pyav() -> None:
+    # `vidmock check` registers only its own subcommand: the other command modules import every provider
+    # emulator and PyAV, which the harness never uses (a third of a second of CPU on each run).
+    code = (
+        "import sys\n"
+        "from vidmock.cli import main\n"
+        f"code = main(['check', '--base-url', 'http://127.0.0.1:{free_port()}', '--api-key', 'k'])\n"
+        "print(code, *(m in sys.modules for m in ('av', 'vidmock.providers.registry', 'vidmock.harness.engine')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[-1].split() == ["3", "False", "False", "True"], out.stdout + out.stderr  # 3: stopped
+    listed = subprocess.run(
+        [sys.executable, "-m", "vidmock", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert all(f"    {name}" in listed for name in ("scenarios", "listen", "check", "record"))  # all still listed
