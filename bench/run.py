@@ -414,7 +414,7 @@ def check_over_socket(args: argparse.Namespace, work: Path, cache: Path, label: 
         server_cpu0 = proc_cpu_s(server.proc.pid)
         cpu0, t0 = children_cpu_s(), time.perf_counter()
         try:
-            proc = subprocess.run(check, capture_output=True, text=True, timeout=args.check_timeout, cwd=work)
+            proc = subprocess.run(check, capture_output=True, text=True, timeout=args.check_timeout, cwd=ROOT)
             rc: int | str = proc.returncode
             tail = (proc.stdout + proc.stderr)[-400:]
         except subprocess.TimeoutExpired:
