@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +58,10 @@ class Receiver:
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
         self._server = ThreadServer(
-            Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT"])]), host=host
+            Starlette(
+                routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT"])], lifespan=self._lifespan
+            ),
+            host=host,
         )
 
     @property
@@ -71,6 +76,13 @@ class Receiver:
         with self._lock:
             return [d for d in self.deliveries if d.token == token]
 
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # One client (and connection pool) for the receiver's life, handed to each request through the
+        # lifespan state: a client per delivery built a TLS context each time (~20 ms of CPU apiece).
+        async with httpx.AsyncClient(base_url=self.target_url, timeout=10) as client:
+            yield {"target": client}
+
     async def _handle(self, request: Request) -> Response:
         body = await request.body()  # raw bytes: never re-serialised before verification
         wall = time.time()
@@ -78,12 +90,12 @@ class Receiver:
         token = path.removeprefix("/hooks/") if path.startswith("/hooks/") else ""
         hook = self.hooks.get(token)
         clock, job_status, job = wall, None, None
-        async with httpx.AsyncClient(base_url=self.target_url, timeout=10) as client:
-            if self.target_clock:
-                clock = float((await client.get("/_vidmock/clock")).json()["now"])
-            if hook is not None and hook.job_id:
-                r = await client.get(f"/v1/videos/{hook.job_id}", headers={"Authorization": f"Bearer {self.api_key}"})
-                job_status, job = r.status_code, (r.json() if r.status_code == 200 else r.text)
+        client: httpx.AsyncClient = request.state.target
+        if self.target_clock:
+            clock = float((await client.get("/_vidmock/clock")).json()["now"])
+        if hook is not None and hook.job_id:
+            r = await client.get(f"/v1/videos/{hook.job_id}", headers={"Authorization": f"Bearer {self.api_key}"})
+            job_status, job = r.status_code, (r.json() if r.status_code == 200 else r.text)
         with self._lock:
             attempt = sum(1 for d in self.deliveries if d.token == token) + 1
             answer = 204
