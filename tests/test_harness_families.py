@@ -40,6 +40,7 @@ CAUGHT = [
     ("content_token_unchecked", "h4_content_token", "content URL with no token: got 200", ()),
     ("content_token_ignores_expiry", "h4_content_token", "token past its 7-day expiry: got 200", ()),
     ("lone_secret_accepted", "f_lone_secret", "got 200", ()),
+    ("bills_the_estimate", "b13_usage_priced", "is not its published price", ()),
     # The default release serves no Sora: the stuck job is Seedance's two-hour queue (still queued).
     ("never_times_out", "b11_gateway_timeout", "did not time out as documented: status 'queued'", ()),
     # An hour-long retry chain (every attempt refused) replays a timestamp that ends up stale: d3 too.

@@ -304,7 +304,27 @@ MIDDLEWARE: dict[str, Rewrite] = {
     ),
 }
 STATEFUL: dict[str, Callable[[], Rewrite]] = {"progress_resets": _progress_resets}  # one state per app
+
+
+def _bills_the_estimate(app: Any) -> None:
+    """The worker bills the credit estimate instead of the job: the audio-inclusive rate whatever
+    `audio` was (gateway.md §2.1 reserves at that rate; the bill is the rate of what was made)."""
+    worker = app.state.vidmock.worker
+    stamp = worker._stamp
+
+    def billed_at_the_estimate(job: Any) -> None:
+        audio = job.audio
+        job.audio = True
+        try:
+            stamp(job)
+        finally:
+            job.audio = audio
+
+    worker._stamp = billed_at_the_estimate
+
+
 PATCHES: dict[str, Callable[[Any], None]] = {
+    "bills_the_estimate": _bills_the_estimate,
     "events_always_completed": _resigned(_always_completed),
     "event_without_object": _resigned(_no_object),
     "webhook_data_without_content": _resigned(_data_without_content),

@@ -9,6 +9,7 @@ from typing import Any
 
 from .evidence import Evidence, JobRun
 from .model import Finding, Observed, Outcome
+from .pricing import expected_costs
 from .registry import Skip, registry
 
 # Providers whose bytes the gateway streams from the upstream: no content URL (gateway.md §1.5 item 1).
@@ -187,3 +188,42 @@ def content_headers(ev: Evidence) -> Iterator[Outcome]:
                 )
                 break
             yield Observed(f"{job.job_id}: {ctype}, {length} bytes, Accept-Ranges: bytes")
+
+
+@registry.check(family="B", name="b13_usage_priced", rules=("V-PRICES",))
+def usage_priced(ev: Evidence) -> Iterator[Outcome]:
+    """A completed job's `usage` is what the target's own published prices say (GET /v1/models): the
+    per-second rate for its resolution and audio × seconds, plus the image price × input images."""
+    if ev.prices is None:
+        raise Skip("the target publishes no prices (GET /v1/models): nothing to price a job against")
+    priced = 0
+    for job, ex, video in _completed(ev):
+        usage, seconds = video.get("usage"), video.get("seconds", job.spec.body.get("seconds"))
+        # G1 names the provider that made it (`provider/model`): that provider's table; else any of the model's.
+        model = str(video.get("model") or job.spec.body.get("model") or "")
+        tables = ev.prices.get(model) or ev.prices.get(model.split("/", 1)[-1]) or []
+        details = usage.get("cost_details") if isinstance(usage, dict) else None
+        if not tables or not isinstance(usage, dict) or not isinstance(details, dict) or not isinstance(seconds, int):
+            continue  # unpriced model, or usage malformed (b8_result_content says so)
+        priced += 1
+        got = (details.get("video_output_cost"), details.get("image_input_cost"), usage.get("cost"))
+        wanted = {p.provider: expected_costs(p, job.spec.body, seconds) for p in tables}
+        if any(_same(got, want) for want in wanted.values()):
+            yield Observed(f"{job.job_id} ({model}, {seconds} s): usage {got[2]} matches the published price")
+            continue
+        yield Finding.of(
+            f"usage of {model} for {seconds} s is not its published price",
+            "; ".join(f"{provider}: video {w[0]}, images {w[1]}, cost {w[2]}" for provider, w in wanted.items()),
+            f"video {got[0]}, images {got[1]}, cost {got[2]}",
+            ex,
+            job.job_id,
+        )
+    if not priced:
+        raise Skip("no completed job of a model the target prices carried usage")
+
+
+def _same(got: tuple[Any, Any, Any], want: tuple[float, float, float]) -> bool:
+    return all(
+        isinstance(g, (int, float)) and not isinstance(g, bool) and abs(g - w) < 1e-6
+        for g, w in zip(got, want, strict=True)
+    )

@@ -52,6 +52,7 @@ from .model import (
     Verdict,
 )
 from .preflight import preflight
+from .pricing import published_prices
 from .receiver import Receiver
 from .registry import CheckSpec, Registry, Skip, registry
 from .target import Target
@@ -143,8 +144,8 @@ def _pump(work: Callable[[Callable[[TimelineEntry], None]], None], report: Repor
     report.error_traces += traces
 
 
-def discover_models(target: Target) -> list[str] | None:
-    """The target's catalogue from ``GET /v1/models`` (OpenAI list shape), or None when it serves none."""
+def discover_catalogue(target: Target) -> list[dict[str, Any]] | None:
+    """The target's ``GET /v1/models`` entries (OpenAI list shape), or None when it serves none."""
     try:
         r = target.http.get("/v1/models", headers=target.auth(), timeout=10)
         data = r.json().get("data") if r.status_code == 200 else None
@@ -152,8 +153,13 @@ def discover_models(target: Target) -> list[str] | None:
         return None
     if not isinstance(data, list):
         return None
-    ids = [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
-    return ids or None
+    return [m for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)] or None
+
+
+def discover_models(target: Target) -> list[str] | None:
+    """The model ids of the target's catalogue, or None when it serves none."""
+    catalogue = discover_catalogue(target)
+    return None if catalogue is None else [m["id"] for m in catalogue]
 
 
 def run(options: Options, checks: Registry = registry) -> Generator[Event, None, None]:
@@ -184,7 +190,10 @@ def _run(options: Options, checks: Registry) -> Iterator[Event]:
     except httpx.HTTPError:  # unreachable control plane: not vidmock
         is_vidmock = False
     ev = Evidence(target, Schemas(spec), options.seed, options.budget, is_vidmock)
-    ev.other_keys, ev.long_checks, ev.models = list(options.other_keys), options.long_checks, discover_models(target)
+    ev.other_keys, ev.long_checks = list(options.other_keys), options.long_checks
+    catalogue = discover_catalogue(target)
+    ev.models = None if catalogue is None else [m["id"] for m in catalogue]
+    ev.prices = None if catalogue is None else published_prices(catalogue)
     ev.create_latency_limit = options.create_latency_limit
     needs = {c.needs for c in selected}
     spent: dict[str, float] = {}  # wall seconds per driver, shared out to the checks it fed (JUnit times)

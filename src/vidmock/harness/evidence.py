@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema_rs
 
 from .model import Exchange, Finding
+from .pricing import Prices
 from .receiver import Delivery
 from .target import Target
 
@@ -93,6 +94,7 @@ class Evidence:
     long_checks: bool = False  # opt-in: checks that take an hour of real time on a real clock
     create_latency_limit: float = 10.0  # wall seconds a create may take (G1; --create-latency-limit)
     models: list[str] | None = None  # ids from GET /v1/models, None when the target does not serve it
+    prices: dict[str, list[Prices]] | None = None  # the price tables GET /v1/models publishes (V-PRICES)
     # The access driver's requests by name (auth forms, validation order, cross-project, tokens).
     access: dict[str, Exchange] = field(default_factory=dict)
     access_skips: dict[str, str] = field(default_factory=dict)  # why a group of access probes did not run

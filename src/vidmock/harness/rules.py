@@ -46,7 +46,7 @@ RULES: tuple[Rule, ...] = (
     Rule("V-USAGE-LATE", "the create response has no `content` and no `usage`", "gateway.md §1.4, §3"),
     Rule("V-USAGE", "`usage` is {cost, cost_details{video_output_cost, image_input_cost}}", "gateway.md §3"),
     Rule("V-USAGE-FAILED", "a failed job's usage.cost is 0", "gateway.md §3 (DOC)"),
-    Rule("V-PRICES", "usage.cost = per-second price × seconds + image price", "gateway.md §2.1", _ORG),
+    Rule("V-PRICES", "usage.cost = per-second price × seconds + image price", "gateway.md §2.1"),
     Rule(
         "V-TIMEOUT",
         "a job not terminal after 3600 s fails: code timeout, documented message, progress 100",
