@@ -48,7 +48,11 @@ def clock_for(mode: str, epoch: Callable[[], float]) -> Clock:
     if mode == "virtual":
         return Clock.virtual(EMULATED_START, epoch=epoch)
     if mode == "scaled":
-        return Clock.scaled(3600.0, EMULATED_START, epoch=epoch)  # an hour a second
+        # Ten clock seconds a second: fast enough (the job takes about one), and slow enough that every
+        # clock-time bound of the gateway (3600 s job timeout, 30 s webhook attempt, upstream timeout)
+        # stays seconds of wall time, so a loaded machine cannot turn a pause into a timeout. At an hour
+        # a second they were milliseconds, and under load the job failed or its attempt timed out.
+        return Clock.scaled(10.0, EMULATED_START, epoch=epoch)
     return Clock.real(EMULATED_START, epoch=epoch)  # real speed, started in the past (--start-time)
 
 
