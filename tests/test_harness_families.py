@@ -197,7 +197,7 @@ def test_models_are_discovered_from_the_catalogue_or_left_as_today() -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from vidmock.harness.engine import discover_models
+    from vidmock.harness.engine import discover_catalogue
     from vidmock.harness.lifecycle import job_specs
     from vidmock.harness.target import Target
 
@@ -205,11 +205,12 @@ def test_models_are_discovered_from_the_catalogue_or_left_as_today() -> None:
     app = Starlette(routes=[Route("/v1/models", lambda request: JSONResponse(listed))])
     with serve_app(app) as url:
         target = Target(url, KEY)
-        assert discover_models(target) == ["veo-3.1-generate-preview", "sora-2"]
+        catalogue = discover_catalogue(target)
+        assert catalogue is not None and [m["id"] for m in catalogue] == ["veo-3.1-generate-preview", "sora-2"]
         target.close()
     with serve_app(Starlette()) as url:  # no /v1/models: 404, today's choices
         target = Target(url, KEY)
-        assert discover_models(target) is None
+        assert discover_catalogue(target) is None
         target.close()
     today = job_specs(random.Random(0), vidmock=True, retries=True)
     narrowed = job_specs(random.Random(0), vidmock=True, retries=True, models=["sora-2"])

@@ -156,12 +156,6 @@ def discover_catalogue(target: Target) -> list[dict[str, Any]] | None:
     return [m for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)] or None
 
 
-def discover_models(target: Target) -> list[str] | None:
-    """The model ids of the target's catalogue, or None when it serves none."""
-    catalogue = discover_catalogue(target)
-    return None if catalogue is None else [m["id"] for m in catalogue]
-
-
 def run(options: Options, checks: Registry = registry) -> Generator[Event, None, None]:
     """The run's events, in order; a consumer may stop early with ``close()`` (the GC settings are restored)."""
     with fewer_collections():
